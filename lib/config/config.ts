@@ -1,0 +1,204 @@
+// Reads and validates the whole configuration once. Every problem is reported with the variable's name
+// and what was expected, all at once, so a misconfigured deployment fails at cold start, not mid-sync.
+import type { z } from 'zod';
+import { Credential, EnvironmentSchema, WebhookSecrets, type WorkspaceSlug } from './schemas.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Where the Bitbucket credential comes from. Secrets are read lazily (and re-read on 401). */
+export type CredentialSource =
+  | { from: 'secrets-manager'; secretArn: string }
+  | { from: 'environment'; credential: Credential }
+  | { from: 'none' };
+
+export type WebhookSecretSource =
+  | { from: 'secrets-manager'; secretArn: string }
+  | { from: 'environment'; secrets: WebhookSecrets }
+  | { from: 'none' };
+
+export interface AppConfig {
+  bitbucket: {
+    apiUrl: string;
+    oauthUrl: string;
+    /** Workspace slugs to govern; empty means every workspace the credential can see. */
+    workspaces: z.infer<typeof WorkspaceSlug>[];
+    hourlyRequestLimit: number;
+    credentials: CredentialSource;
+  };
+  store: { tableName: string; endpoint?: string; idempotencyTableName?: string };
+  sync: {
+    hourlyRequestBudget: number;
+    membershipIntervalMs: number;
+    listingIntervalMs: number;
+    deletionGuardShare: number;
+  };
+  webhooks: { secrets: WebhookSecretSource; allowUnsigned: boolean; queueUrl?: string };
+  exports: { bucket?: string };
+  local: { port: number; apiToken?: string; dataDir: string };
+}
+
+type Environment = Record<string, string | undefined>;
+type ParsedEnvironment = { [K in keyof typeof EnvironmentSchema]: z.output<(typeof EnvironmentSchema)[K]> };
+
+/** "SOURCE.path: expected …" for one zod issue; record-key issues report the inner reason. */
+export function formatIssue(source: string, issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? `${source}.${issue.path.join('.')}` : source;
+  const inner = issue.code === 'invalid_key' ? issue.issues[0] : undefined;
+  return `${where}: expected ${inner?.message ?? issue.message}`;
+}
+
+function describeIssue(name: string, issue: z.core.$ZodIssue, raw: string | undefined): string {
+  const got =
+    raw === undefined
+      ? 'it is not set'
+      : `got ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)}`;
+  // Never echo values of variables that hold secrets.
+  const secretish = /TOKEN|SECRET|PASSWORD/.test(name);
+  return `${formatIssue(name, issue)}${secretish ? '' : `, ${got}`}`;
+}
+
+function parseEnvironment(env: Environment, problems: string[]): ParsedEnvironment {
+  const parsed: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(EnvironmentSchema)) {
+    // An empty variable counts as unset, as shells and .env files commonly leave them.
+    const raw = env[name] === '' ? undefined : env[name];
+    const result = (schema as z.ZodType).safeParse(raw);
+    if (result.success) parsed[name] = result.data;
+    else for (const issue of result.error.issues) problems.push(describeIssue(name, issue, raw));
+  }
+  return parsed as ParsedEnvironment;
+}
+
+function credentialSource(env: ParsedEnvironment, problems: string[]): CredentialSource {
+  const candidates: Credential[] = [];
+  const pairs: [string | undefined, string | undefined, string, string][] = [
+    [env.BITBUCKET_EMAIL, env.BITBUCKET_API_TOKEN, 'BITBUCKET_EMAIL', 'BITBUCKET_API_TOKEN'],
+    [
+      env.BITBUCKET_OAUTH_CLIENT_ID,
+      env.BITBUCKET_OAUTH_CLIENT_SECRET,
+      'BITBUCKET_OAUTH_CLIENT_ID',
+      'BITBUCKET_OAUTH_CLIENT_SECRET',
+    ],
+  ];
+  for (const [first, second, firstName, secondName] of pairs) {
+    if ((first === undefined) !== (second === undefined)) {
+      problems.push(
+        `${first === undefined ? firstName : secondName}: expected it to be set together with ${first === undefined ? secondName : firstName}`,
+      );
+    }
+  }
+  if (env.BITBUCKET_EMAIL && env.BITBUCKET_API_TOKEN) {
+    candidates.push({ auth: 'api-token', email: env.BITBUCKET_EMAIL, apiToken: env.BITBUCKET_API_TOKEN });
+  }
+  if (env.BITBUCKET_OAUTH_CLIENT_ID && env.BITBUCKET_OAUTH_CLIENT_SECRET) {
+    candidates.push({
+      auth: 'oauth-client-credentials',
+      clientId: env.BITBUCKET_OAUTH_CLIENT_ID,
+      clientSecret: env.BITBUCKET_OAUTH_CLIENT_SECRET,
+    });
+  }
+  if (env.BITBUCKET_ACCESS_TOKEN)
+    candidates.push({ auth: 'access-token', token: env.BITBUCKET_ACCESS_TOKEN });
+
+  if (env.CREDENTIALS_SECRET_ARN) {
+    if (candidates.length > 0) {
+      problems.push(
+        'CREDENTIALS_SECRET_ARN: expected no BITBUCKET_* credential variables beside it (choose one source)',
+      );
+    }
+    return { from: 'secrets-manager', secretArn: env.CREDENTIALS_SECRET_ARN };
+  }
+  if (candidates.length > 1) {
+    problems.push(
+      `BITBUCKET_*: expected one credential, got ${candidates.map((c) => c.auth).join(' and ')} (unset all but one)`,
+    );
+  }
+  const [credential] = candidates;
+  return credential ? { from: 'environment', credential } : { from: 'none' };
+}
+
+function webhookSecretSource(env: ParsedEnvironment, problems: string[]): WebhookSecretSource {
+  if (env.WEBHOOK_SECRETS_ARN) return { from: 'secrets-manager', secretArn: env.WEBHOOK_SECRETS_ARN };
+  if (env.WEBHOOK_SECRETS === undefined) return { from: 'none' };
+  try {
+    return { from: 'environment', secrets: parseWebhookSecrets(env.WEBHOOK_SECRETS, 'WEBHOOK_SECRETS') };
+  } catch (error) {
+    problems.push(...(error instanceof ConfigError ? error.problems : [String(error)]));
+    return { from: 'none' };
+  }
+}
+
+/** Parses the environment into the connector's configuration, or throws one ConfigError listing every problem. */
+export function loadConfig(env: Environment = process.env): AppConfig {
+  const problems: string[] = [];
+  const parsed = parseEnvironment(env, problems);
+  const credentials = credentialSource(parsed, problems);
+  const webhookSecrets = webhookSecretSource(parsed, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const minutes = 60_000;
+  return {
+    bitbucket: {
+      apiUrl: parsed.BITBUCKET_API_URL,
+      oauthUrl: parsed.BITBUCKET_OAUTH_URL,
+      workspaces: parsed.BITBUCKET_WORKSPACES,
+      hourlyRequestLimit: parsed.BITBUCKET_HOURLY_REQUEST_LIMIT,
+      credentials,
+    },
+    store: {
+      tableName: parsed.TABLE_NAME,
+      ...(parsed.DYNAMODB_ENDPOINT ? { endpoint: parsed.DYNAMODB_ENDPOINT } : {}),
+      ...(parsed.IDEMPOTENCY_TABLE_NAME ? { idempotencyTableName: parsed.IDEMPOTENCY_TABLE_NAME } : {}),
+    },
+    sync: {
+      hourlyRequestBudget: parsed.SYNC_HOURLY_REQUEST_BUDGET,
+      membershipIntervalMs: parsed.SYNC_MEMBERSHIP_INTERVAL_MINUTES * minutes,
+      listingIntervalMs: parsed.SYNC_LISTING_INTERVAL_MINUTES * minutes,
+      deletionGuardShare: parsed.SYNC_DELETION_GUARD_SHARE,
+    },
+    webhooks: {
+      secrets: webhookSecrets,
+      allowUnsigned: parsed.WEBHOOK_ALLOW_UNSIGNED,
+      ...(parsed.EVENTS_QUEUE_URL ? { queueUrl: parsed.EVENTS_QUEUE_URL } : {}),
+    },
+    exports: parsed.EXPORT_BUCKET ? { bucket: parsed.EXPORT_BUCKET } : {},
+    local: {
+      port: parsed.PORT,
+      ...(parsed.LOCAL_API_TOKEN ? { apiToken: parsed.LOCAL_API_TOKEN } : {}),
+      dataDir: parsed.DATA_DIR,
+    },
+  };
+}
+
+function parseSecretJson<T>(text: string, source: string, schema: z.ZodType<T>, expected: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`${source}: expected JSON ${expected}, got text that is not JSON`]);
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => formatIssue(source, issue)));
+  }
+  return result.data;
+}
+
+/** Parses the credentials secret's JSON; errors name the field, never the value. */
+export function parseCredentialSecret(text: string, source: string): Credential {
+  return parseSecretJson(
+    text,
+    source,
+    Credential,
+    '{"auth":"api-token","email","apiToken"} | {"auth":"oauth-client-credentials","clientId","clientSecret"} | {"auth":"access-token","token"}',
+  );
+}
+
+/** Parses the webhook secrets JSON `{"<workspace slug>": "<secret>"}`. */
+export function parseWebhookSecrets(text: string, source: string): WebhookSecrets {
+  return parseSecretJson(text, source, WebhookSecrets, '{"<workspace slug>": "<secret>"}');
+}

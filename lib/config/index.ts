@@ -1,0 +1,3 @@
+export * from './schemas.js';
+export * from './config.js';
+export * from './secrets.js';

@@ -1,0 +1,110 @@
+// Shapes of every secret and every configuration value, as zod schemas. Parsed once, at cold start.
+import { z } from 'zod';
+
+/** A workspace slug as Bitbucket allows it: lower case letters, digits, `-`, `_`, `.`. */
+export const WorkspaceSlug = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,61}$/,
+    'a Bitbucket workspace slug (lower case letters, digits, ".", "_", "-")',
+  );
+
+/** A required string whose error, missing or empty, says what it should be. */
+const requiredText = (what: string) => z.string({ error: what }).min(1, { error: what });
+
+export const ApiTokenCredential = z.object({
+  auth: z.literal('api-token'),
+  email: z.email({ error: 'an Atlassian account e-mail address' }),
+  apiToken: requiredText('a non-empty API token'),
+});
+
+export const OAuthClientCredential = z.object({
+  auth: z.literal('oauth-client-credentials'),
+  clientId: requiredText('a non-empty OAuth client id'),
+  clientSecret: requiredText('a non-empty OAuth client secret'),
+});
+
+export const AccessTokenCredential = z.object({
+  auth: z.literal('access-token'),
+  token: requiredText('a non-empty access token'),
+});
+
+/** Contents of the credentials secret (and what the environment variables add up to locally). */
+export const Credential = z.discriminatedUnion(
+  'auth',
+  [ApiTokenCredential, OAuthClientCredential, AccessTokenCredential],
+  { error: 'auth to be "api-token", "oauth-client-credentials" or "access-token"' },
+);
+export type Credential = z.infer<typeof Credential>;
+export type CredentialKind = Credential['auth'];
+
+/** Contents of the webhook secrets secret: `{"<workspace slug>": "<secret>"}`. */
+export const WebhookSecrets = z.record(
+  WorkspaceSlug,
+  z.string({ error: 'a secret string' }).min(16, 'a secret of at least 16 characters'),
+);
+export type WebhookSecrets = z.infer<typeof WebhookSecrets>;
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], 'one of true, false, 1, 0, yes, no')
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const positiveInteger = z.coerce
+  .number('a whole number')
+  .int('a whole number')
+  .positive('a number above zero');
+
+const share = z.coerce.number('a number between 0 and 1').gt(0).max(1, 'a number between 0 and 1');
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(z.array(WorkspaceSlug));
+
+/**
+ * Every environment variable the connector reads, with its default. Names are fixed by CONTRACTS.md;
+ * new ones may be added, none renamed.
+ */
+export const EnvironmentSchema = {
+  BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org'),
+  BITBUCKET_OAUTH_URL: httpUrl.default('https://bitbucket.org'),
+  BITBUCKET_EMAIL: z.email('an Atlassian account e-mail address').optional(),
+  BITBUCKET_API_TOKEN: z.string().min(1).optional(),
+  BITBUCKET_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+  BITBUCKET_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+  BITBUCKET_ACCESS_TOKEN: z.string().min(1).optional(),
+  BITBUCKET_WORKSPACES: commaList.default([]),
+  /** Bitbucket's rolling-hour limit per identity. */
+  BITBUCKET_HOURLY_REQUEST_LIMIT: positiveInteger.default(1000),
+  CREDENTIALS_SECRET_ARN: z.string().startsWith('arn:', 'a Secrets Manager ARN (arn:…)').optional(),
+  WEBHOOK_SECRETS_ARN: z.string().startsWith('arn:', 'a Secrets Manager ARN (arn:…)').optional(),
+  WEBHOOK_SECRETS: z.string().optional(),
+  /** Accept unsigned webhook deliveries. Only for hooks that cannot carry a secret; warns at cold start. */
+  WEBHOOK_ALLOW_UNSIGNED: booleanFlag.default(false),
+  TABLE_NAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name')
+    .default('bitbucket-governance'),
+  DYNAMODB_ENDPOINT: httpUrl.optional(),
+  IDEMPOTENCY_TABLE_NAME: z.string().min(3).optional(),
+  EVENTS_QUEUE_URL: httpUrl.optional(),
+  EXPORT_BUCKET: z.string().min(3).optional(),
+  /** The sync's share of the hourly limit; the rest is left for provisioning and webhook refreshes. */
+  SYNC_HOURLY_REQUEST_BUDGET: positiveInteger.default(800),
+  SYNC_MEMBERSHIP_INTERVAL_MINUTES: positiveInteger.default(15),
+  SYNC_LISTING_INTERVAL_MINUTES: positiveInteger.default(60),
+  /** A diff removing more than this share of workspace members or repositories is held for release. */
+  SYNC_DELETION_GUARD_SHARE: share.default(0.25),
+  PORT: positiveInteger.max(65535, 'a port number up to 65535').default(3000),
+  LOCAL_API_TOKEN: z.string().min(16, 'a token of at least 16 characters').optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+};

