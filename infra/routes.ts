@@ -1,0 +1,162 @@
+// Every HTTP route of the connector, declared once. The CDK stack creates exactly these API Gateway
+// routes, the local server matches requests against them, and the API function dispatches on them, so
+// the three can never disagree about a path.
+
+export type RouteTarget = 'api' | 'webhook';
+/** `iam`: SigV4 in AWS, the local bearer token locally. `signature`: open, but the handler checks the HMAC. */
+export type RouteAuth = 'iam' | 'signature';
+
+export interface RouteDefinition {
+  method: 'GET' | 'POST';
+  /** API Gateway path template: `{name}` is a path parameter. */
+  path: string;
+  target: RouteTarget;
+  auth: RouteAuth;
+  summary: string;
+}
+
+export const ROUTES = [
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    target: 'api',
+    auth: 'iam',
+    summary: 'OpenAPI 3.1 document of /v1',
+  },
+  { method: 'GET', path: '/v1/workspaces', target: 'api', auth: 'iam', summary: 'Governed workspaces' },
+  {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace}/sync',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Sync progress, freshness and holds',
+  },
+  {
+    method: 'POST',
+    path: '/v1/workspaces/{workspace}/sync',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Release a deletion hold or mark scopes dirty',
+  },
+  {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace}/users/{accountId}/access',
+    target: 'api',
+    auth: 'iam',
+    summary: "A user's effective access with every path",
+  },
+  {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace}/projects/{resourceId}/access',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Every user who can reach a project',
+  },
+  {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace}/repositories/{resourceId}/access',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Every user who can reach a repository',
+  },
+  {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace}/groups/{resourceId}/access',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Every member of a group',
+  },
+  {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace}/changes',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Change log since a time',
+  },
+  {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace}/export',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Access-review export (CSV or JSON) with a manifest',
+  },
+  {
+    method: 'POST',
+    path: '/v1/workspaces/{workspace}/grants',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Grant a membership or permission',
+  },
+  {
+    method: 'POST',
+    path: '/v1/workspaces/{workspace}/revocations',
+    target: 'api',
+    auth: 'iam',
+    summary: 'Revoke a membership or permission',
+  },
+  {
+    method: 'GET',
+    path: '/v1/requests/{requestId}',
+    target: 'api',
+    auth: 'iam',
+    summary: 'A provisioning request and its outcome',
+  },
+  {
+    method: 'POST',
+    path: '/webhooks/bitbucket/{workspace}',
+    target: 'webhook',
+    auth: 'signature',
+    summary: 'Bitbucket webhook receiver (HMAC-verified)',
+  },
+] as const satisfies readonly RouteDefinition[];
+
+export type Route = (typeof ROUTES)[number];
+/** API Gateway route key, e.g. `GET /v1/workspaces/{workspace}/sync`. */
+export type RouteKey = `${Route['method']} ${Route['path']}`;
+
+export function routeKey(route: RouteDefinition): string {
+  return `${route.method} ${route.path}`;
+}
+
+export interface RouteMatch {
+  route: Route;
+  pathParameters: Record<string, string>;
+}
+
+/**
+ * Matches a concrete method and path against the table, as API Gateway does: literal segments must be
+ * equal, `{name}` takes one whole segment (URL-decoded). Returns undefined when nothing matches.
+ */
+export function matchRoute(method: string, path: string): RouteMatch | undefined {
+  const segments = path.split('/');
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const template = route.path.split('/');
+    if (template.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    let matched = true;
+    for (let index = 0; index < template.length && matched; index++) {
+      const part = template[index] ?? '';
+      const actual = segments[index] ?? '';
+      if (part.startsWith('{') && part.endsWith('}')) {
+        if (actual === '') matched = false;
+        else pathParameters[part.slice(1, -1)] = safeDecode(actual);
+      } else if (part !== actual) matched = false;
+    }
+    if (matched) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+/** Whether any route has this path (for telling 404 from 405). */
+export function pathIsKnown(path: string): boolean {
+  return ['GET', 'POST'].some((method) => matchRoute(method, path) !== undefined);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

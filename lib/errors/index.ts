@@ -1,0 +1,2 @@
+export * from './governance-errors.js';
+export * from './http-response.js';

@@ -1,0 +1,95 @@
+// The webhook receiver's whole job, free of Lambda and AWS: find the workspace's secret, check the
+// signature over the raw bytes, only then parse, drop repeats of a delivery, and hand a compact message on.
+// It never calls Bitbucket.
+import type { SecretProvider, WebhookSecrets } from '../config/index.js';
+import { NotFound, PayloadTooLarge, Unauthenticated, ValidationError } from '../errors/index.js';
+import type { WebhookEventMessage } from './event-message.js';
+import { describePayload, PayloadError } from './payload.js';
+import { checkSignature } from './signature.js';
+
+/** Bitbucket does not send payloads above 256 KB; anything larger is not from it. */
+export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
+
+export interface WebhookDelivery {
+  workspace: string;
+  /** Lower-cased header names, as API Gateway delivers them. */
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export interface WebhookIntakeDependencies {
+  secrets: SecretProvider<WebhookSecrets>;
+  /** Accept deliveries without a signature (explicit opt-in; signed deliveries are still checked). */
+  allowUnsigned: boolean;
+  /** Records the delivery id; false when it was already recorded (a repeat). */
+  recordDelivery(workspace: string, deliveryId: string): Promise<boolean>;
+  /** Forgets a recorded delivery whose message could not be queued, so Bitbucket's retry is accepted. */
+  forgetDelivery(workspace: string, deliveryId: string): Promise<void>;
+  enqueue(message: WebhookEventMessage): Promise<void>;
+  now?: () => Date;
+}
+
+export type WebhookOutcome =
+  { status: 'accepted'; message: WebhookEventMessage } | { status: 'duplicate'; deliveryId: string };
+
+export async function receiveWebhook(
+  delivery: WebhookDelivery,
+  dependencies: WebhookIntakeDependencies,
+): Promise<WebhookOutcome> {
+  if (delivery.rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
+    throw new PayloadTooLarge(`webhook bodies over ${MAX_WEBHOOK_BODY_BYTES} bytes are refused`, {
+      bytes: delivery.rawBody.length,
+    });
+  }
+  const secrets = await dependencies.secrets.current();
+  const secret = Object.hasOwn(secrets, delivery.workspace) ? secrets[delivery.workspace] : undefined;
+  if (secret === undefined && !dependencies.allowUnsigned) {
+    throw new NotFound(`no webhook secret is configured for workspace "${delivery.workspace}"`, {
+      workspace: delivery.workspace,
+    });
+  }
+  const signatureHeader = delivery.headers['x-hub-signature'];
+  if (secret !== undefined && !(dependencies.allowUnsigned && !signatureHeader)) {
+    const check = checkSignature(delivery.rawBody, signatureHeader, secret);
+    if (check !== 'valid') {
+      throw new Unauthenticated(`webhook signature ${check}`, { header: 'X-Hub-Signature' });
+    }
+  }
+
+  const eventKey = delivery.headers['x-event-key'];
+  const deliveryId = delivery.headers['x-request-uuid'];
+  if (!eventKey) throw new ValidationError('header X-Event-Key is required', { field: 'X-Event-Key' });
+  if (!deliveryId)
+    throw new ValidationError('header X-Request-UUID is required', { field: 'X-Request-UUID' });
+
+  let json: unknown;
+  try {
+    json = JSON.parse(delivery.rawBody.toString('utf8'));
+  } catch {
+    throw new ValidationError('webhook body is not JSON', { field: 'body' });
+  }
+  let message: WebhookEventMessage;
+  try {
+    message = describePayload(json, {
+      eventKey,
+      workspace: delivery.workspace,
+      deliveryId,
+      ...(delivery.headers['x-hook-uuid'] ? { hookUuid: delivery.headers['x-hook-uuid'] } : {}),
+      receivedAt: (dependencies.now?.() ?? new Date()).toISOString(),
+    });
+  } catch (error) {
+    if (error instanceof PayloadError) throw new ValidationError(error.message, { field: 'body' });
+    throw error;
+  }
+
+  if (!(await dependencies.recordDelivery(delivery.workspace, deliveryId))) {
+    return { status: 'duplicate', deliveryId };
+  }
+  try {
+    await dependencies.enqueue(message);
+  } catch (error) {
+    await dependencies.forgetDelivery(delivery.workspace, deliveryId);
+    throw error;
+  }
+  return { status: 'accepted', message };
+}

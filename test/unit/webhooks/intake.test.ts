@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { SecretProvider, WebhookSecrets } from '../../../lib/config/index.js';
+import { NotFound, PayloadTooLarge, Unauthenticated } from '../../../lib/errors/index.js';
+import type { WebhookEventMessage } from '../../../lib/webhooks/event-message.js';
+import { receiveWebhook, type WebhookDelivery } from '../../../lib/webhooks/intake.js';
+import { checkSignature, signBody } from '../../../lib/webhooks/signature.js';
+
+const secret = 'acme-webhook-secret-0123456789';
+const pushBody = readFileSync(new URL('../../fixtures/webhooks/repo-push.json', import.meta.url));
+
+function staticSecrets(secrets: WebhookSecrets): SecretProvider<WebhookSecrets> {
+  return { current: async () => secrets, reload: async () => secrets };
+}
+
+function intake(options: { allowUnsigned?: boolean; failEnqueue?: boolean } = {}) {
+  const recorded = new Set<string>();
+  const queued: WebhookEventMessage[] = [];
+  const dependencies = {
+    secrets: staticSecrets({ acme: secret }),
+    allowUnsigned: options.allowUnsigned ?? false,
+    recordDelivery: async (workspace: string, id: string) => {
+      const key = `${workspace}/${id}`;
+      if (recorded.has(key)) return false;
+      recorded.add(key);
+      return true;
+    },
+    forgetDelivery: async (workspace: string, id: string) => {
+      recorded.delete(`${workspace}/${id}`);
+    },
+    enqueue: async (message: WebhookEventMessage) => {
+      if (options.failEnqueue) throw new Error('queue unavailable');
+      queued.push(message);
+    },
+    now: () => new Date('2026-11-28T12:00:00.000Z'),
+  };
+  return { dependencies, queued, recorded };
+}
+
+function delivery(
+  body: Buffer,
+  headers: Record<string, string | undefined> = {},
+  workspace = 'acme',
+): WebhookDelivery {
+  return {
+    workspace,
+    rawBody: body,
+    headers: {
+      'x-event-key': 'repo:push',
+      'x-request-uuid': 'd1a2b3c4-0000-4000-8000-000000000001',
+      'x-hook-uuid': '{hook-1}',
+      'x-hub-signature': signBody(body, secret),
+      ...headers,
+    },
+  };
+}
+
+describe('checkSignature', () => {
+  it('accepts the HMAC of the exact bytes and nothing else', () => {
+    expect(checkSignature(pushBody, signBody(pushBody, secret), secret)).toBe('valid');
+    expect(checkSignature(pushBody, signBody(pushBody, 'another-secret'), secret)).toBe('mismatch');
+    expect(
+      checkSignature(pushBody, signBody(Buffer.concat([pushBody, Buffer.from(' ')]), secret), secret),
+    ).toBe('mismatch');
+    expect(checkSignature(pushBody, undefined, secret)).toBe('missing');
+    expect(checkSignature(pushBody, 'sha1=abc', secret)).toBe('malformed');
+    expect(checkSignature(pushBody, `sha256=${'0'.repeat(63)}`, secret)).toBe('malformed');
+  });
+});
+
+describe('receiveWebhook', () => {
+  it('queues a compact message for a signed delivery', async () => {
+    const { dependencies, queued } = intake();
+    const outcome = await receiveWebhook(delivery(pushBody), dependencies);
+    expect(outcome.status).toBe('accepted');
+    expect(queued).toEqual([
+      {
+        eventKey: 'repo:push',
+        workspace: 'acme',
+        deliveryId: 'd1a2b3c4-0000-4000-8000-000000000001',
+        hookUuid: '{hook-1}',
+        receivedAt: '2026-11-28T12:00:00.000Z',
+        occurredAt: '2026-11-27T09:15:00.000Z',
+        actor: { accountId: '557058:ada', displayName: 'Ada Lovelace' },
+        repository: {
+          uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}',
+          slug: 'api',
+          fullName: 'acme/api',
+          name: 'api',
+          isPrivate: true,
+          project: { uuid: '{7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d}', key: 'CORE' },
+        },
+      },
+    ]);
+  });
+
+  it('rejects missing, wrong and other-body signatures before parsing', async () => {
+    const { dependencies, queued } = intake();
+    const notJson = Buffer.from('not json at all');
+    await expect(
+      receiveWebhook(delivery(notJson, { 'x-hub-signature': undefined }), dependencies),
+    ).rejects.toMatchObject({
+      name: 'Unauthenticated',
+      message: 'webhook signature missing',
+      status: 401,
+    });
+    await expect(
+      receiveWebhook(
+        delivery(notJson, { 'x-hub-signature': signBody(notJson, 'wrong-secret') }),
+        dependencies,
+      ),
+    ).rejects.toBeInstanceOf(Unauthenticated);
+    await expect(
+      receiveWebhook(
+        delivery(pushBody, { 'x-hub-signature': signBody(Buffer.from('{}'), secret) }),
+        dependencies,
+      ),
+    ).rejects.toBeInstanceOf(Unauthenticated);
+    expect(queued).toHaveLength(0);
+  });
+
+  it('answers unknown workspaces, oversized and non-JSON bodies precisely', async () => {
+    const { dependencies } = intake();
+    await expect(receiveWebhook(delivery(pushBody, {}, 'other'), dependencies)).rejects.toBeInstanceOf(
+      NotFound,
+    );
+    const big = Buffer.alloc(256 * 1024 + 1, 'a');
+    await expect(receiveWebhook(delivery(big), dependencies)).rejects.toBeInstanceOf(PayloadTooLarge);
+    const notJson = Buffer.from('<xml/>');
+    await expect(receiveWebhook(delivery(notJson), dependencies)).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'webhook body is not JSON',
+      status: 400,
+    });
+    const noRepository = Buffer.from(JSON.stringify({ actor: { account_id: 'x' } }));
+    await expect(receiveWebhook(delivery(noRepository), dependencies)).rejects.toThrow(
+      'payload repository: required for repo:push',
+    );
+  });
+
+  it('drops a repeat of the same X-Request-UUID', async () => {
+    const { dependencies, queued } = intake();
+    expect((await receiveWebhook(delivery(pushBody), dependencies)).status).toBe('accepted');
+    expect((await receiveWebhook(delivery(pushBody), dependencies)).status).toBe('duplicate');
+    expect(queued).toHaveLength(1);
+  });
+
+  it('forgets the delivery when queueing fails, so the retry is accepted', async () => {
+    const failing = intake({ failEnqueue: true });
+    await expect(receiveWebhook(delivery(pushBody), failing.dependencies)).rejects.toThrow(
+      'queue unavailable',
+    );
+    expect(failing.recorded.size).toBe(0);
+  });
+
+  it('accepts unsigned deliveries only when explicitly allowed', async () => {
+    const unsigned = delivery(pushBody, { 'x-hub-signature': undefined }, 'no-secret-workspace');
+    await expect(receiveWebhook(unsigned, intake().dependencies)).rejects.toBeInstanceOf(NotFound);
+    const allowed = intake({ allowUnsigned: true });
+    expect((await receiveWebhook(unsigned, allowed.dependencies)).status).toBe('accepted');
+    // A signed delivery is still checked in unsigned mode.
+    const forged = delivery(pushBody, { 'x-hub-signature': signBody(pushBody, 'forged-secret') });
+    await expect(receiveWebhook(forged, allowed.dependencies)).rejects.toBeInstanceOf(Unauthenticated);
+  });
+});
