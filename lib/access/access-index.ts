@@ -1,0 +1,106 @@
+// Lookup tables over AccessFacts so each path question is a few map reads, whatever the workspace size.
+import type {
+  GroupResource,
+  ProjectPermission,
+  ProjectResource,
+  RepositoryPermission,
+  RepositoryResource,
+  UserResource,
+  WorkspaceRole,
+} from '../model/index.js';
+import type { AccessFacts } from './access-facts.js';
+
+interface GrantsOnResource<P> {
+  users: Map<string, P>;
+  groups: Map<string, P>;
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+export class AccessIndex {
+  readonly workspaceSlug: string;
+  readonly users = new Map<string, UserResource>();
+  readonly groups = new Map<string, GroupResource>();
+  readonly projects = new Map<string, ProjectResource>();
+  readonly repositories = new Map<string, RepositoryResource>();
+  readonly roles = new Map<string, WorkspaceRole>();
+  readonly groupsOfUser = new Map<string, Set<string>>();
+  readonly membersOfGroup = new Map<string, Set<string>>();
+  readonly projectGrants = new Map<string, GrantsOnResource<ProjectPermission>>();
+  readonly repositoryGrants = new Map<string, GrantsOnResource<RepositoryPermission>>();
+  private readonly activity = new Map<string, string>();
+
+  constructor(facts: AccessFacts) {
+    this.workspaceSlug = facts.workspace.slug;
+    for (const item of facts.resources) {
+      if (item.type === 'user') this.users.set(item.id, item);
+      else if (item.type === 'group') this.groups.set(item.id, item);
+      else if (item.type === 'project') this.projects.set(item.id, item);
+      else if (item.type === 'repository') this.repositories.set(item.id, item);
+    }
+    for (const grant of facts.grants) {
+      switch (grant.resource.type) {
+        case 'workspace':
+          this.roles.set(grant.principal.id, grant.entitlement as WorkspaceRole);
+          break;
+        case 'group':
+          addTo(this.groupsOfUser, grant.principal.id, grant.resource.id);
+          addTo(this.membersOfGroup, grant.resource.id, grant.principal.id);
+          break;
+        case 'project':
+          this.grantsOn(this.projectGrants, grant.resource.id)[
+            grant.principal.type === 'user' ? 'users' : 'groups'
+          ].set(grant.principal.id, grant.entitlement as ProjectPermission);
+          break;
+        case 'repository':
+          this.grantsOn(this.repositoryGrants, grant.resource.id)[
+            grant.principal.type === 'user' ? 'users' : 'groups'
+          ].set(grant.principal.id, grant.entitlement as RepositoryPermission);
+          break;
+      }
+    }
+    for (const fact of facts.activity) {
+      this.activity.set(`${fact.accountId}/${fact.repositoryId}`, fact.lastActivity);
+    }
+  }
+
+  private grantsOn<P>(map: Map<string, GrantsOnResource<P>>, id: string): GrantsOnResource<P> {
+    let entry = map.get(id);
+    if (!entry) {
+      entry = { users: new Map(), groups: new Map() };
+      map.set(id, entry);
+    }
+    return entry;
+  }
+
+  /** The user's groups, sorted by slug. */
+  sortedGroupsOf(accountId: string): string[] {
+    return [...(this.groupsOfUser.get(accountId) ?? [])].sort(compareStrings);
+  }
+
+  lastActivity(accountId: string, repositoryId: string): string | null {
+    return this.activity.get(`${accountId}/${repositoryId}`) ?? null;
+  }
+
+  /** Every account the facts mention, sorted. */
+  knownAccounts(): string[] {
+    const accounts = new Set<string>([
+      ...this.users.keys(),
+      ...this.roles.keys(),
+      ...this.groupsOfUser.keys(),
+    ]);
+    for (const grants of [...this.projectGrants.values(), ...this.repositoryGrants.values()]) {
+      for (const accountId of grants.users.keys()) accounts.add(accountId);
+    }
+    return [...accounts].sort(compareStrings);
+  }
+}
+
+/** Code-unit order: deterministic and locale-independent. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,57 @@
+// Identifiers of the governance model (DESIGN §2). Bitbucket wraps UUIDs in braces and mixes case;
+// the model keeps them bare and lower case so one resource has exactly one id everywhere.
+
+export const RESOURCE_TYPES = ['workspace', 'user', 'group', 'project', 'repository'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+export const PRINCIPAL_TYPES = ['user', 'group'] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+/** A resource named by type and id: workspace uuid, account_id, group slug, project or repository uuid. */
+export interface ResourceRef<T extends ResourceType = ResourceType> {
+  type: T;
+  id: string;
+}
+
+/** Who holds a grant: a user (account_id) or a group (slug). */
+export interface PrincipalRef<T extends PrincipalType = PrincipalType> {
+  type: T;
+  id: string;
+}
+
+export class InvalidIdentifierError extends Error {
+  constructor(what: string, value: string) {
+    super(`invalid ${what}: ${JSON.stringify(value.slice(0, 80))}`);
+    this.name = 'InvalidIdentifierError';
+  }
+}
+
+const BARE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `{6F1C…}` or `6f1c…` → `6f1c…` (no braces, lower case). Throws InvalidIdentifierError otherwise. */
+export function normalizeUuid(value: string): string {
+  const trimmed = value.trim();
+  const bare = (
+    trimmed.startsWith('{') && trimmed.endsWith('}') ? trimmed.slice(1, -1) : trimmed
+  ).toLowerCase();
+  if (!BARE_UUID.test(bare)) throw new InvalidIdentifierError('uuid', value);
+  return bare;
+}
+
+/** True when the value is a UUID with or without braces (used to tell a workspace uuid from a slug). */
+export function isUuid(value: string): boolean {
+  try {
+    normalizeUuid(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isResourceType(value: string): value is ResourceType {
+  return (RESOURCE_TYPES as readonly string[]).includes(value);
+}
+
+export function isPrincipalType(value: string): value is PrincipalType {
+  return (PRINCIPAL_TYPES as readonly string[]).includes(value);
+}
