@@ -1,0 +1,141 @@
+// Turns the configured credential into an Authorization header: Basic for API tokens, Bearer for access
+// tokens and for OAuth client credentials (whose token is fetched, cached and refreshed before it expires).
+// After a 401 the credential is re-read once (a rotated secret needs no redeploy) and the token dropped.
+import type { Credential, CredentialKind } from '../config/schemas.js';
+import type { SecretProvider } from '../config/secrets.js';
+
+export type OAuthClientCredential = Extract<Credential, { auth: 'oauth-client-credentials' }>;
+
+export interface Authorization {
+  header: string;
+  /** Which reading of the credential produced the header; a 401 on an older one needs no new reload. */
+  generation: number;
+}
+
+export interface FetchedToken {
+  accessToken: string;
+  expiresInSeconds: number;
+}
+
+export type TokenFetcher = (credential: OAuthClientCredential) => Promise<FetchedToken>;
+
+/** Refresh this long before expiry, or at half-life for short-lived tokens. */
+const REFRESH_MARGIN_MS = 60_000;
+
+interface CachedToken {
+  accessToken: string;
+  refreshAt: number;
+  generation: number;
+}
+
+export function basicAuthorization(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+}
+
+export class Authorizer {
+  readonly #credentials: SecretProvider<Credential>;
+  readonly #now: () => number;
+  #credential: Promise<Credential> | undefined;
+  #generation = 0;
+  #reloading: Promise<void> | undefined;
+  #token: CachedToken | undefined;
+  #fetching: { generation: number; token: Promise<string> } | undefined;
+
+  constructor(credentials: SecretProvider<Credential>, now: () => number) {
+    this.#credentials = credentials;
+    this.#now = now;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  async kind(): Promise<CredentialKind> {
+    return (await this.#current()).auth;
+  }
+
+  async authorize(fetchToken: TokenFetcher): Promise<Authorization> {
+    const generation = this.#generation;
+    const credential = await this.#current();
+    switch (credential.auth) {
+      case 'api-token':
+        return { header: basicAuthorization(credential.email, credential.apiToken), generation };
+      case 'access-token':
+        return { header: `Bearer ${credential.token}`, generation };
+      case 'oauth-client-credentials':
+        return { header: `Bearer ${await this.#oauthToken(credential, fetchToken, generation)}`, generation };
+    }
+  }
+
+  /**
+   * Called after a 401 on a request authorised with `generation`: re-reads the credential and drops the
+   * OAuth token, once per generation however many requests saw the 401.
+   */
+  async recover(generation: number): Promise<void> {
+    if (generation !== this.#generation) return;
+    this.#reloading ??= (async () => {
+      try {
+        const reloaded = this.#credentials.reload();
+        this.#credential = reloaded;
+        await reloaded;
+      } catch (error) {
+        this.#credential = undefined;
+        throw error;
+      } finally {
+        this.#token = undefined;
+        this.#generation += 1;
+        this.#reloading = undefined;
+      }
+    })();
+    await this.#reloading;
+  }
+
+  #current(): Promise<Credential> {
+    if (this.#credential === undefined) {
+      const reading = this.#credentials.current();
+      this.#credential = reading;
+      reading.catch(() => {
+        if (this.#credential === reading) this.#credential = undefined;
+      });
+    }
+    return this.#credential;
+  }
+
+  async #oauthToken(
+    credential: OAuthClientCredential,
+    fetchToken: TokenFetcher,
+    generation: number,
+  ): Promise<string> {
+    const cached = this.#token;
+    if (cached && cached.generation === generation && this.#now() < cached.refreshAt)
+      return cached.accessToken;
+    // Concurrent callers share one fetch instead of each asking for a token.
+    if (this.#fetching?.generation === generation) return this.#fetching.token;
+    const token = this.#fetch(credential, fetchToken, generation);
+    const fetching = { generation, token };
+    this.#fetching = fetching;
+    const clear = () => {
+      if (this.#fetching === fetching) this.#fetching = undefined;
+    };
+    token.then(clear, clear);
+    return token;
+  }
+
+  async #fetch(
+    credential: OAuthClientCredential,
+    fetchToken: TokenFetcher,
+    generation: number,
+  ): Promise<string> {
+    const fetchedAt = this.#now();
+    const { accessToken, expiresInSeconds } = await fetchToken(credential);
+    const lifetimeMs = expiresInSeconds * 1000;
+    if (generation === this.#generation) {
+      this.#token = {
+        accessToken,
+        refreshAt: fetchedAt + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2),
+        generation,
+      };
+    }
+    return accessToken;
+  }
+}

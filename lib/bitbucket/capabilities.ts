@@ -1,0 +1,136 @@
+// What a credential can do in a workspace, found with the fewest safe calls: a few small reads, never a
+// write. What a read cannot prove (write scopes) is inferred from the credential kind where API-NOTES
+// settles it (OAuth and access tokens cannot write permissions) and reported as 'unknown' otherwise.
+import type { CredentialKind } from '../config/schemas.js';
+import type { BitbucketClient } from './client.js';
+import { endpoints } from './endpoints.js';
+import { BitbucketError, BudgetExhausted, Forbidden, Unauthorized } from './errors.js';
+import { RequestBudget } from './request-budget.js';
+import type { CallOptions } from './transport.js';
+
+export type CapabilityAnswer = 'yes' | 'no' | 'unknown';
+
+export interface Capability {
+  answer: CapabilityAnswer;
+  reason: string;
+}
+
+export interface CapabilityReport {
+  credentialKind: CredentialKind;
+  readMembers: Capability;
+  readGroups: Capability;
+  readPermissions: Capability;
+  writeGroupMembership: Capability;
+  writePermissions: Capability;
+  manageHooks: Capability;
+  /** HTTP requests the probe sent (an OAuth token fetch included). */
+  requestsUsed: number;
+}
+
+const yes = (reason: string): Capability => ({ answer: 'yes', reason });
+const no = (reason: string): Capability => ({ answer: 'no', reason });
+const unknown = (reason: string): Capability => ({ answer: 'unknown', reason });
+
+/** Runs one read; a refusal is a 'no', anything else that fails is an 'unknown'. */
+async function tryRead<T>(read: () => Promise<T>): Promise<{ value: T } | { failed: Capability }> {
+  try {
+    return { value: await read() };
+  } catch (error) {
+    if (error instanceof BudgetExhausted) throw error;
+    if (!(error instanceof BitbucketError)) throw error;
+    const where = `${error.method} ${error.path}${error.status === undefined ? '' : ` answered ${error.status}`}`;
+    if (error instanceof Forbidden || error instanceof Unauthorized)
+      return { failed: no(`refused: ${where}`) };
+    return { failed: unknown(`could not tell: ${where} (${error.name})`) };
+  }
+}
+
+export async function probeCapabilities(
+  client: BitbucketClient,
+  workspace: string,
+  call: CallOptions = {},
+): Promise<CapabilityReport> {
+  const budget = call.budget ?? new RequestBudget(Number.POSITIVE_INFINITY);
+  const spentBefore = budget.spent;
+  const options: CallOptions = { ...call, budget };
+  const kind = await client.credentialKind();
+
+  const members = await tryRead(() =>
+    client.peek(endpoints.workspaceMembers, { workspace }, 'values.permission', options),
+  );
+  const readMembers = 'value' in members ? yes('listed workspace members') : members.failed;
+
+  // The 1.0 group listing has no paging and no fields=: one request whatever the size.
+  const groups = await tryRead(() => client.listGroups(workspace, options));
+  const readGroups = 'value' in groups ? yes('listed groups (1.0 API)') : groups.failed;
+
+  let readPermissions: Capability;
+  if (kind === 'access-token') {
+    readPermissions = no('access tokens cannot read permissions (API-NOTES)');
+  } else {
+    const projects = await tryRead(() =>
+      client.peek(endpoints.projects, { workspace }, 'values.key', options),
+    );
+    if (!('value' in projects)) {
+      readPermissions = projects.failed;
+    } else {
+      const key = projectKeyOf(projects.value[0]);
+      if (key === undefined) {
+        readPermissions = unknown('the workspace has no project to read permissions from');
+      } else {
+        const grants = await tryRead(() =>
+          client.peek(
+            endpoints.projectUserGrants,
+            { workspace, project_key: key },
+            'values.permission',
+            options,
+          ),
+        );
+        readPermissions =
+          'value' in grants ? yes(`listed user permissions of project ${key}`) : grants.failed;
+      }
+    }
+  }
+
+  const hooks = await tryRead(() => client.peek(endpoints.hooks, { workspace }, 'values.uuid', options));
+  const manageHooks =
+    'value' in hooks
+      ? unknown(
+          'can list webhooks (workspace owner); creating one also needs the write:webhook scope, not tried',
+        )
+      : hooks.failed;
+
+  let writePermissions: Capability;
+  if (kind !== 'api-token') {
+    writePermissions = no(`${kind} credentials cannot change permissions; only an API token can (API-NOTES)`);
+  } else if (readPermissions.answer === 'no') {
+    writePermissions = no('cannot even read permissions');
+  } else {
+    writePermissions = unknown(
+      'needs the write:permission and delete:permission scopes and admin rights; not tried',
+    );
+  }
+
+  const writeGroupMembership =
+    readGroups.answer === 'no'
+      ? no('cannot even read groups')
+      : unknown(
+          'needs admin:workspace (unsettled) and is read-only in workspaces administered in admin.atlassian.com; not tried',
+        );
+
+  return {
+    credentialKind: kind,
+    readMembers,
+    readGroups,
+    readPermissions,
+    writeGroupMembership,
+    writePermissions,
+    manageHooks,
+    requestsUsed: budget.spent - spentBefore,
+  };
+}
+
+function projectKeyOf(item: unknown): string | undefined {
+  const key = (item as { key?: unknown } | undefined)?.key;
+  return typeof key === 'string' && key !== '' ? key : undefined;
+}

@@ -1,0 +1,419 @@
+// The Bitbucket Cloud client: one per credential, a typed method per call the connector makes
+// (API-NOTES "Endpoints a governance connector needs"). Methods return the wire shapes; the sync maps
+// them to the model. Listings read every page and return all values.
+import { z } from 'zod';
+import type { Credential, CredentialKind } from '../config/schemas.js';
+import type { SecretProvider } from '../config/secrets.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';
+import { probeCapabilities, type CapabilityReport } from './capabilities.js';
+import { endpointName, endpoints, expandRoute, type Endpoint } from './endpoints.js';
+import { NotFound } from './errors.js';
+import { parseWith } from './response-parsing.js';
+import { paged } from './schemas.js';
+import type {
+  CurrentUser,
+  Group,
+  Hook,
+  HookInput,
+  Project,
+  ProjectGroupGrant,
+  ProjectUserGrant,
+  Repository,
+  RepositoryGroupGrant,
+  RepositoryPermissionCell,
+  RepositoryUserGrant,
+  UserWorkspaceAccess,
+  Workspace,
+  WorkspaceMember,
+} from './schemas.js';
+import { Transport, type CallOptions } from './transport.js';
+
+export type { CallOptions } from './transport.js';
+
+export interface BitbucketClientOptions {
+  /** API base without version, e.g. `https://api.bitbucket.org` (BITBUCKET_API_URL). */
+  apiUrl: string;
+  /** OAuth base, e.g. `https://bitbucket.org` (BITBUCKET_OAUTH_URL). */
+  oauthUrl: string;
+  credentials: SecretProvider<Credential>;
+  /** Requests in flight at once, across every call of this client. Default 4. */
+  maxConcurrency?: number;
+  retry?: Partial<RetryPolicy>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Source of jitter in [0, 1); Math.random by default. */
+  random?: () => number;
+}
+
+export type ProjectPermissionValue = 'read' | 'write' | 'create-repo' | 'admin';
+export type RepositoryPermissionValue = 'read' | 'write' | 'admin';
+
+/** Query parameters of a first page (later pages follow `next` exactly as given). */
+type Query = Record<string, string>;
+
+const PAGE_LENGTH = '100';
+
+export class BitbucketClient {
+  readonly #transport: Transport;
+
+  constructor(transport: Transport) {
+    this.#transport = transport;
+  }
+
+  credentialKind(): Promise<CredentialKind> {
+    return this.#transport.credentialKind();
+  }
+
+  getCurrentUser(call?: CallOptions): Promise<CurrentUser> {
+    return this.#one(endpoints.currentUser, {}, call);
+  }
+
+  listUserWorkspaces(call?: CallOptions): Promise<UserWorkspaceAccess[]> {
+    return this.#all(endpoints.userWorkspaces, {}, {}, call);
+  }
+
+  getWorkspace(workspace: string, call?: CallOptions): Promise<Workspace> {
+    return this.#one(endpoints.workspace, { workspace }, call);
+  }
+
+  listWorkspaceMembers(workspace: string, call?: CallOptions): Promise<WorkspaceMember[]> {
+    return this.#all(endpoints.workspaceMembers, { workspace }, {}, call);
+  }
+
+  /** Every group with its members, from the 1.0 API (one unpaged answer). Call with the slug. */
+  listGroups(workspaceSlug: string, call?: CallOptions): Promise<Group[]> {
+    return this.#one(endpoints.groups, { workspace: workspaceSlug }, call);
+  }
+
+  listProjects(workspace: string, call?: CallOptions): Promise<Project[]> {
+    return this.#all(endpoints.projects, { workspace }, {}, call);
+  }
+
+  listRepositories(
+    workspace: string,
+    filter: { projectKey?: string } = {},
+    call?: CallOptions,
+  ): Promise<Repository[]> {
+    const query: Query =
+      filter.projectKey === undefined ? {} : { q: `project.key="${bbqlString(filter.projectKey)}"` };
+    return this.#all(endpoints.repositories, { workspace }, query, call);
+  }
+
+  listProjectUserGrants(
+    workspace: string,
+    projectKey: string,
+    call?: CallOptions,
+  ): Promise<ProjectUserGrant[]> {
+    return this.#all(endpoints.projectUserGrants, { workspace, project_key: projectKey }, {}, call);
+  }
+
+  listProjectGroupGrants(
+    workspace: string,
+    projectKey: string,
+    call?: CallOptions,
+  ): Promise<ProjectGroupGrant[]> {
+    return this.#all(endpoints.projectGroupGrants, { workspace, project_key: projectKey }, {}, call);
+  }
+
+  listRepositoryUserGrants(
+    workspace: string,
+    repoSlug: string,
+    call?: CallOptions,
+  ): Promise<RepositoryUserGrant[]> {
+    return this.#all(endpoints.repositoryUserGrants, { workspace, repo_slug: repoSlug }, {}, call);
+  }
+
+  listRepositoryGroupGrants(
+    workspace: string,
+    repoSlug: string,
+    call?: CallOptions,
+  ): Promise<RepositoryGroupGrant[]> {
+    return this.#all(endpoints.repositoryGroupGrants, { workspace, repo_slug: repoSlug }, {}, call);
+  }
+
+  /** Effective (highest) permission per user per repository; workspace admins only. */
+  listRepositoryPermissionMatrix(workspace: string, call?: CallOptions): Promise<RepositoryPermissionCell[]> {
+    return this.#all(endpoints.repositoryPermissionMatrix, { workspace }, {}, call);
+  }
+
+  getProjectUserGrant(workspace: string, projectKey: string, accountId: string, call?: CallOptions) {
+    return this.#oneOrNull(
+      endpoints.getProjectUserGrant,
+      { workspace, project_key: projectKey, account_id: accountId },
+      call,
+    );
+  }
+
+  getProjectGroupGrant(workspace: string, projectKey: string, groupSlug: string, call?: CallOptions) {
+    return this.#oneOrNull(
+      endpoints.getProjectGroupGrant,
+      { workspace, project_key: projectKey, group_slug: groupSlug },
+      call,
+    );
+  }
+
+  getRepositoryUserGrant(workspace: string, repoSlug: string, accountId: string, call?: CallOptions) {
+    return this.#oneOrNull(
+      endpoints.getRepositoryUserGrant,
+      { workspace, repo_slug: repoSlug, account_id: accountId },
+      call,
+    );
+  }
+
+  getRepositoryGroupGrant(workspace: string, repoSlug: string, groupSlug: string, call?: CallOptions) {
+    return this.#oneOrNull(
+      endpoints.getRepositoryGroupGrant,
+      { workspace, repo_slug: repoSlug, group_slug: groupSlug },
+      call,
+    );
+  }
+
+  /** Replaces the user's explicit project permission (a PUT downgrades as readily as it upgrades). */
+  putProjectUserGrant(
+    workspace: string,
+    projectKey: string,
+    accountId: string,
+    permission: ProjectPermissionValue,
+    call?: CallOptions,
+  ): Promise<ProjectUserGrant> {
+    const params = { workspace, project_key: projectKey, account_id: accountId };
+    return this.#one(endpoints.putProjectUserGrant, params, call, { permission });
+  }
+
+  deleteProjectUserGrant(
+    workspace: string,
+    projectKey: string,
+    accountId: string,
+    call?: CallOptions,
+  ): Promise<void> {
+    return this.#none(
+      endpoints.deleteProjectUserGrant,
+      { workspace, project_key: projectKey, account_id: accountId },
+      call,
+    );
+  }
+
+  putProjectGroupGrant(
+    workspace: string,
+    projectKey: string,
+    groupSlug: string,
+    permission: ProjectPermissionValue,
+    call?: CallOptions,
+  ): Promise<ProjectGroupGrant> {
+    const params = { workspace, project_key: projectKey, group_slug: groupSlug };
+    return this.#one(endpoints.putProjectGroupGrant, params, call, { permission });
+  }
+
+  deleteProjectGroupGrant(
+    workspace: string,
+    projectKey: string,
+    groupSlug: string,
+    call?: CallOptions,
+  ): Promise<void> {
+    return this.#none(
+      endpoints.deleteProjectGroupGrant,
+      { workspace, project_key: projectKey, group_slug: groupSlug },
+      call,
+    );
+  }
+
+  putRepositoryUserGrant(
+    workspace: string,
+    repoSlug: string,
+    accountId: string,
+    permission: RepositoryPermissionValue,
+    call?: CallOptions,
+  ): Promise<RepositoryUserGrant> {
+    const params = { workspace, repo_slug: repoSlug, account_id: accountId };
+    return this.#one(endpoints.putRepositoryUserGrant, params, call, { permission });
+  }
+
+  deleteRepositoryUserGrant(
+    workspace: string,
+    repoSlug: string,
+    accountId: string,
+    call?: CallOptions,
+  ): Promise<void> {
+    return this.#none(
+      endpoints.deleteRepositoryUserGrant,
+      { workspace, repo_slug: repoSlug, account_id: accountId },
+      call,
+    );
+  }
+
+  putRepositoryGroupGrant(
+    workspace: string,
+    repoSlug: string,
+    groupSlug: string,
+    permission: RepositoryPermissionValue,
+    call?: CallOptions,
+  ): Promise<RepositoryGroupGrant> {
+    const params = { workspace, repo_slug: repoSlug, group_slug: groupSlug };
+    return this.#one(endpoints.putRepositoryGroupGrant, params, call, { permission });
+  }
+
+  deleteRepositoryGroupGrant(
+    workspace: string,
+    repoSlug: string,
+    groupSlug: string,
+    call?: CallOptions,
+  ): Promise<void> {
+    return this.#none(
+      endpoints.deleteRepositoryGroupGrant,
+      { workspace, repo_slug: repoSlug, group_slug: groupSlug },
+      call,
+    );
+  }
+
+  /** 1.0 PUT with no body. `member` is an account_id or a `{uuid}`. Also makes the user a workspace member. */
+  addGroupMember(
+    workspaceSlug: string,
+    groupSlug: string,
+    member: string,
+    call?: CallOptions,
+  ): Promise<void> {
+    return this.#none(
+      endpoints.addGroupMember,
+      { workspace: workspaceSlug, group_slug: groupSlug, member },
+      call,
+    );
+  }
+
+  removeGroupMember(
+    workspaceSlug: string,
+    groupSlug: string,
+    member: string,
+    call?: CallOptions,
+  ): Promise<void> {
+    return this.#none(
+      endpoints.removeGroupMember,
+      { workspace: workspaceSlug, group_slug: groupSlug, member },
+      call,
+    );
+  }
+
+  listHooks(workspace: string, call?: CallOptions): Promise<Hook[]> {
+    return this.#all(endpoints.hooks, { workspace }, {}, call);
+  }
+
+  createHook(workspace: string, hook: HookInput, call?: CallOptions): Promise<Hook> {
+    return this.#one(endpoints.createHook, { workspace }, call, hook);
+  }
+
+  updateHook(workspace: string, uid: string, hook: HookInput, call?: CallOptions): Promise<Hook> {
+    return this.#one(endpoints.updateHook, { workspace, uid }, call, hook);
+  }
+
+  /** What this credential can do in the workspace, found with the fewest safe reads (no writes). */
+  probeCapabilities(workspaceSlug: string, call?: CallOptions): Promise<CapabilityReport> {
+    return probeCapabilities(this, workspaceSlug, call);
+  }
+
+  /**
+   * One small page of a listing (`pagelen=10`, a tight `fields=`) without checking the items' shape:
+   * for probing what a credential may read.
+   */
+  async peek(
+    endpoint: Endpoint,
+    params: Record<string, string>,
+    fields: string,
+    call?: CallOptions,
+  ): Promise<unknown[]> {
+    const url = this.#firstUrl(endpoint, params, { pagelen: '10', fields });
+    const answer = await this.#transport.send(
+      { method: endpoint.method, url, endpoint: endpointName(endpoint) },
+      call,
+    );
+    return parseWith(paged(z.unknown()), answer.data, detailsOf(endpoint, url)).values;
+  }
+
+  #firstUrl(endpoint: Endpoint, params: Record<string, string>, query: Query): string {
+    const url = new URL(this.#transport.url(expandRoute(endpoint.route, params)));
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    return url.toString();
+  }
+
+  async #one<S extends z.ZodType>(
+    endpoint: Endpoint<S>,
+    params: Record<string, string>,
+    call?: CallOptions,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
+    const url = this.#firstUrl(endpoint, params, endpoint.fields ? { fields: endpoint.fields } : {});
+    const answer = await this.#transport.send(
+      { method: endpoint.method, url, endpoint: endpointName(endpoint), body },
+      call,
+    );
+    return parseWith(endpoint.schema, answer.data, detailsOf(endpoint, url));
+  }
+
+  async #oneOrNull<S extends z.ZodType>(
+    endpoint: Endpoint<S>,
+    params: Record<string, string>,
+    call?: CallOptions,
+  ): Promise<z.infer<S> | null> {
+    try {
+      return await this.#one(endpoint, params, call);
+    } catch (error) {
+      if (error instanceof NotFound) return null;
+      throw error;
+    }
+  }
+
+  async #none(endpoint: Endpoint, params: Record<string, string>, call?: CallOptions): Promise<void> {
+    const url = this.#firstUrl(endpoint, params, {});
+    await this.#transport.send({ method: endpoint.method, url, endpoint: endpointName(endpoint) }, call);
+  }
+
+  /** Reads every page: `pagelen=100` on the first, then `next` exactly as Bitbucket gave it. */
+  async #all<S extends z.ZodType>(
+    endpoint: Endpoint<S>,
+    params: Record<string, string>,
+    query: Query,
+    call?: CallOptions,
+  ): Promise<z.infer<S>[]> {
+    const envelope = paged(endpoint.schema);
+    const first: Query = { ...query, pagelen: PAGE_LENGTH };
+    if (endpoint.fields) first.fields = endpoint.fields;
+    const values: z.infer<S>[] = [];
+    let url: string | undefined = this.#firstUrl(endpoint, params, first);
+    while (url !== undefined) {
+      const answer = await this.#transport.send(
+        { method: 'GET', url, endpoint: endpointName(endpoint) },
+        call,
+      );
+      const page: { values: unknown[]; next?: string | null } = parseWith(
+        envelope,
+        answer.data,
+        detailsOf(endpoint, url),
+      );
+      values.push(...(page.values as z.infer<S>[]));
+      url = page.next ?? undefined;
+    }
+    return values;
+  }
+}
+
+function detailsOf(endpoint: Endpoint, url: string) {
+  return { method: endpoint.method, path: new URL(url).pathname, endpoint: endpointName(endpoint) };
+}
+
+/** A value inside a BBQL double-quoted string. */
+function bbqlString(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+}
+
+export function createBitbucketClient(options: BitbucketClientOptions): BitbucketClient {
+  return new BitbucketClient(
+    new Transport({
+      apiUrl: options.apiUrl,
+      oauthUrl: options.oauthUrl,
+      credentials: options.credentials,
+      maxConcurrency: options.maxConcurrency ?? 4,
+      retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      now: options.now ?? Date.now,
+      ...(options.random ? { random: options.random } : {}),
+    }),
+  );
+}

@@ -1,0 +1,225 @@
+// Every Bitbucket call the client makes, in one table: method, route template, the `fields=` trim (what
+// the model keeps, DESIGN §2, plus `next`) and the schema of the answer. Change a field here, nowhere else.
+import type { z } from 'zod';
+import {
+  CurrentUser,
+  GroupList,
+  Hook,
+  Project,
+  ProjectGroupGrant,
+  ProjectUserGrant,
+  Repository,
+  RepositoryGroupGrant,
+  RepositoryPermissionCell,
+  RepositoryUserGrant,
+  UserWorkspaceAccess,
+  Workspace,
+  WorkspaceMember,
+} from './schemas.js';
+
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export interface Endpoint<S extends z.ZodType = z.ZodType> {
+  method: HttpMethod;
+  route: string;
+  /** For listings: the schema of one item (the envelope is added by the pager). */
+  schema: S;
+  fields?: string;
+  paged?: boolean;
+}
+
+const USER = ['account_id', 'uuid', 'display_name', 'nickname', 'account_status'];
+const GROUP = ['slug', 'name'];
+const under = (prefix: string, names: string[]) => names.map((name) => `${prefix}.${name}`);
+/** A listing's fields: each item field under `values.`, and `next` so paging still works. */
+const listFields = (names: string[]) => ['next', ...under('values', names)].join(',');
+
+const userGrantFields = ['permission', ...under('user', USER)];
+const groupGrantFields = ['permission', ...under('group', GROUP)];
+
+const PROJECT_USERS = '/2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/users';
+const PROJECT_GROUPS = '/2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/groups';
+const REPO_USERS = '/2.0/repositories/{workspace}/{repo_slug}/permissions-config/users';
+const REPO_GROUPS = '/2.0/repositories/{workspace}/{repo_slug}/permissions-config/groups';
+const GROUP_MEMBER = '/1.0/groups/{workspace}/{group_slug}/members/{member}';
+
+function endpoint<S extends z.ZodType>(definition: Endpoint<S>): Endpoint<S> {
+  return definition;
+}
+
+export const endpoints = {
+  currentUser: endpoint({ method: 'GET', route: '/2.0/user', schema: CurrentUser, fields: USER.join(',') }),
+  userWorkspaces: endpoint({
+    method: 'GET',
+    route: '/2.0/user/workspaces',
+    schema: UserWorkspaceAccess,
+    paged: true,
+    fields: listFields(['administrator', 'workspace.uuid', 'workspace.slug', 'workspace.name']),
+  }),
+  workspace: endpoint({
+    method: 'GET',
+    route: '/2.0/workspaces/{workspace}',
+    schema: Workspace,
+    fields: 'uuid,slug,name',
+  }),
+  workspaceMembers: endpoint({
+    method: 'GET',
+    route: '/2.0/workspaces/{workspace}/permissions',
+    schema: WorkspaceMember,
+    paged: true,
+    fields: listFields(['permission', 'last_accessed', 'added_on', ...under('user', USER)]),
+  }),
+  /** 1.0: one unpaged array with every group and its members; `fields=` is not supported there. */
+  groups: endpoint({ method: 'GET', route: '/1.0/groups/{workspace}', schema: GroupList }),
+  projects: endpoint({
+    method: 'GET',
+    route: '/2.0/workspaces/{workspace}/projects',
+    schema: Project,
+    paged: true,
+    fields: listFields(['uuid', 'key', 'name', 'is_private']),
+  }),
+  repositories: endpoint({
+    method: 'GET',
+    route: '/2.0/repositories/{workspace}',
+    schema: Repository,
+    paged: true,
+    fields: listFields(['uuid', 'slug', 'name', 'full_name', 'is_private', 'project.key', 'project.uuid']),
+  }),
+  repositoryPermissionMatrix: endpoint({
+    method: 'GET',
+    route: '/2.0/workspaces/{workspace}/permissions/repositories',
+    schema: RepositoryPermissionCell,
+    paged: true,
+    fields: listFields([
+      'permission',
+      ...under('user', USER),
+      'repository.uuid',
+      'repository.full_name',
+      'repository.name',
+    ]),
+  }),
+  projectUserGrants: endpoint({
+    method: 'GET',
+    route: PROJECT_USERS,
+    schema: ProjectUserGrant,
+    paged: true,
+    fields: listFields(userGrantFields),
+  }),
+  projectGroupGrants: endpoint({
+    method: 'GET',
+    route: PROJECT_GROUPS,
+    schema: ProjectGroupGrant,
+    paged: true,
+    fields: listFields(groupGrantFields),
+  }),
+  repositoryUserGrants: endpoint({
+    method: 'GET',
+    route: REPO_USERS,
+    schema: RepositoryUserGrant,
+    paged: true,
+    fields: listFields(userGrantFields),
+  }),
+  repositoryGroupGrants: endpoint({
+    method: 'GET',
+    route: REPO_GROUPS,
+    schema: RepositoryGroupGrant,
+    paged: true,
+    fields: listFields(groupGrantFields),
+  }),
+
+  getProjectUserGrant: endpoint({
+    method: 'GET',
+    route: `${PROJECT_USERS}/{account_id}`,
+    schema: ProjectUserGrant,
+    fields: userGrantFields.join(','),
+  }),
+  putProjectUserGrant: endpoint({
+    method: 'PUT',
+    route: `${PROJECT_USERS}/{account_id}`,
+    schema: ProjectUserGrant,
+    fields: userGrantFields.join(','),
+  }),
+  deleteProjectUserGrant: endpoint({
+    method: 'DELETE',
+    route: `${PROJECT_USERS}/{account_id}`,
+    schema: ProjectUserGrant,
+  }),
+  getProjectGroupGrant: endpoint({
+    method: 'GET',
+    route: `${PROJECT_GROUPS}/{group_slug}`,
+    schema: ProjectGroupGrant,
+    fields: groupGrantFields.join(','),
+  }),
+  putProjectGroupGrant: endpoint({
+    method: 'PUT',
+    route: `${PROJECT_GROUPS}/{group_slug}`,
+    schema: ProjectGroupGrant,
+    fields: groupGrantFields.join(','),
+  }),
+  deleteProjectGroupGrant: endpoint({
+    method: 'DELETE',
+    route: `${PROJECT_GROUPS}/{group_slug}`,
+    schema: ProjectGroupGrant,
+  }),
+  getRepositoryUserGrant: endpoint({
+    method: 'GET',
+    route: `${REPO_USERS}/{account_id}`,
+    schema: RepositoryUserGrant,
+    fields: userGrantFields.join(','),
+  }),
+  putRepositoryUserGrant: endpoint({
+    method: 'PUT',
+    route: `${REPO_USERS}/{account_id}`,
+    schema: RepositoryUserGrant,
+    fields: userGrantFields.join(','),
+  }),
+  deleteRepositoryUserGrant: endpoint({
+    method: 'DELETE',
+    route: `${REPO_USERS}/{account_id}`,
+    schema: RepositoryUserGrant,
+  }),
+  getRepositoryGroupGrant: endpoint({
+    method: 'GET',
+    route: `${REPO_GROUPS}/{group_slug}`,
+    schema: RepositoryGroupGrant,
+    fields: groupGrantFields.join(','),
+  }),
+  putRepositoryGroupGrant: endpoint({
+    method: 'PUT',
+    route: `${REPO_GROUPS}/{group_slug}`,
+    schema: RepositoryGroupGrant,
+    fields: groupGrantFields.join(','),
+  }),
+  deleteRepositoryGroupGrant: endpoint({
+    method: 'DELETE',
+    route: `${REPO_GROUPS}/{group_slug}`,
+    schema: RepositoryGroupGrant,
+  }),
+
+  addGroupMember: endpoint({ method: 'PUT', route: GROUP_MEMBER, schema: GroupList }),
+  removeGroupMember: endpoint({ method: 'DELETE', route: GROUP_MEMBER, schema: GroupList }),
+
+  hooks: endpoint({
+    method: 'GET',
+    route: '/2.0/workspaces/{workspace}/hooks',
+    schema: Hook,
+    paged: true,
+    fields: listFields(['uuid', 'url', 'description', 'active', 'events']),
+  }),
+  createHook: endpoint({ method: 'POST', route: '/2.0/workspaces/{workspace}/hooks', schema: Hook }),
+  updateHook: endpoint({ method: 'PUT', route: '/2.0/workspaces/{workspace}/hooks/{uid}', schema: Hook }),
+} as const;
+
+/** `GET /2.0/workspaces/{workspace}/projects`: how the endpoint is named in errors. */
+export function endpointName(definition: Endpoint): string {
+  return `${definition.method} ${definition.route}`;
+}
+
+/** Fills a route template; every value is one encoded path segment. */
+export function expandRoute(route: string, params: Record<string, string>): string {
+  return route.replace(/\{(\w+)\}/g, (_match, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === '') throw new TypeError(`${route}: missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}

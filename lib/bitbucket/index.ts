@@ -1,0 +1,15 @@
+// The Bitbucket Cloud client's public API.
+export { BitbucketClient, createBitbucketClient } from './client.js';
+export type {
+  BitbucketClientOptions,
+  CallOptions,
+  ProjectPermissionValue,
+  RepositoryPermissionValue,
+} from './client.js';
+export { RequestBudget } from './request-budget.js';
+export { DEFAULT_RETRY_POLICY, backoffCeilingMs, parseRetryAfter, retryDelayMs } from './backoff.js';
+export type { RetryPolicy } from './backoff.js';
+export type { Capability, CapabilityAnswer, CapabilityReport } from './capabilities.js';
+export { endpoints } from './endpoints.js';
+export * from './errors.js';
+export * from './schemas.js';

@@ -1,0 +1,279 @@
+// One HTTP exchange with Bitbucket, done right: authorised, counted against the caller's budget, bounded
+// in concurrency, retried with backoff on 429/5xx/network failures within the caller's deadline, and
+// mapped to typed errors. Built on axios with its own retry loop rather than axios-retry, because
+// axios-retry sleeps on its own timer (no injectable clock or sleep, so a deadline cannot be enforced
+// or tested) and would hold a concurrency slot while it waits.
+import axios, { type AxiosInstance, type RawAxiosRequestHeaders } from 'axios';
+import type { Credential } from '../config/schemas.js';
+import type { SecretProvider } from '../config/secrets.js';
+import { logger } from '../observability/index.js';
+import {
+  Authorizer,
+  basicAuthorization,
+  type FetchedToken,
+  type OAuthClientCredential,
+} from './authorizer.js';
+import { parseRetryAfter, retryDelayMs, type RetryPolicy } from './backoff.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import {
+  BitbucketError,
+  BudgetExhausted,
+  DeadlineExceeded,
+  RateLimited,
+  Unauthorized,
+  UpstreamError,
+  errorForStatus,
+  type BitbucketErrorDetails,
+} from './errors.js';
+import type { HttpMethod } from './endpoints.js';
+import type { RequestBudget } from './request-budget.js';
+import { OAuthToken } from './schemas.js';
+import { parseWith } from './response-parsing.js';
+
+/** What every client method accepts last. */
+export interface CallOptions {
+  /** Every request sent for this call (retries and token fetches included) takes one unit. */
+  budget?: RequestBudget;
+  /** Epoch ms. No retry is attempted whose wait would pass it; no attempt outlives it. */
+  deadlineAt?: number;
+}
+
+export interface TransportOptions {
+  apiUrl: string;
+  oauthUrl: string;
+  credentials: SecretProvider<Credential>;
+  maxConcurrency: number;
+  retry: RetryPolicy;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  random?: () => number;
+  /** Upper bound of one attempt when no deadline is nearer. */
+  attemptTimeoutMs?: number;
+}
+
+export interface OutgoingRequest {
+  method: HttpMethod;
+  /** Absolute URL on the API origin. */
+  url: string;
+  /** Route template, for errors: `GET /2.0/workspaces/{workspace}/projects`. */
+  endpoint: string;
+  body?: unknown;
+}
+
+export interface Answer {
+  status: number;
+  /** Parsed JSON, or undefined for an empty body. */
+  data: unknown;
+}
+
+interface RawAnswer {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
+}
+
+const TOKEN_PATH = '/site/oauth2/access_token';
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE']);
+
+export class Transport {
+  readonly apiOrigin: string;
+  readonly #apiUrl: string;
+  readonly #tokenUrl: string;
+  readonly #http: AxiosInstance;
+  readonly #limit: ConcurrencyLimit;
+  readonly #authorizer: Authorizer;
+  readonly #options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+    this.#apiUrl = options.apiUrl.replace(/\/+$/, '');
+    this.apiOrigin = new URL(this.#apiUrl).origin;
+    this.#tokenUrl = `${options.oauthUrl.replace(/\/+$/, '')}${TOKEN_PATH}`;
+    this.#limit = new ConcurrencyLimit(options.maxConcurrency);
+    this.#authorizer = new Authorizer(options.credentials, options.now);
+    this.#http = axios.create({
+      // Status mapping, JSON parsing and redirects are decided here, not by axios.
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxRedirects: 0,
+    });
+  }
+
+  /** `{apiUrl}{path}` for a path starting with `/2.0` or `/1.0`. */
+  url(path: string): string {
+    return `${this.#apiUrl}${path}`;
+  }
+
+  credentialKind() {
+    return this.#authorizer.kind();
+  }
+
+  async send(request: OutgoingRequest, call: CallOptions = {}): Promise<Answer> {
+    const details = detailsOf(request.method, request.url, request.endpoint);
+    if (new URL(request.url).origin !== this.apiOrigin) {
+      // A `next` link elsewhere must not receive our credential.
+      throw new UpstreamError(details, `refusing to send credentials to ${new URL(request.url).origin}`, {
+        retryable: false,
+      });
+    }
+    const { retry, now, sleep } = this.#options;
+    let retries = 0;
+    let reauthorized = false;
+    for (;;) {
+      const generation = this.#authorizer.generation;
+      try {
+        const { header } = await this.#authorizer.authorize((credential) =>
+          this.#fetchToken(credential, call),
+        );
+        return await this.#attempt(request, header, call, details);
+      } catch (error) {
+        if (!(error instanceof BitbucketError)) throw error;
+        if (error instanceof Unauthorized && !reauthorized) {
+          reauthorized = true;
+          await this.#recover(generation, error);
+          continue;
+        }
+        if (!isRetryable(error, request.method) || retries >= retry.maxRetries) throw error;
+        const retryAfterMs = error instanceof RateLimited ? error.retryAfterMs : undefined;
+        const delayMs = retryDelayMs(retries, retry, retryAfterMs, this.#options.random);
+        if (delayMs === undefined) throw error;
+        if (call.deadlineAt !== undefined && now() + delayMs >= call.deadlineAt) throw error;
+        if (call.budget && call.budget.remaining === 0)
+          throw new BudgetExhausted(call.budget.limit, details, error);
+        logger.debug('retrying Bitbucket request', {
+          method: details.method,
+          path: details.path,
+          status: error.status,
+          retry: retries + 1,
+          delayMs,
+        });
+        await sleep(delayMs);
+        retries += 1;
+      }
+    }
+  }
+
+  async #recover(generation: number, unauthorized: Unauthorized): Promise<void> {
+    try {
+      await this.#authorizer.recover(generation);
+    } catch (error) {
+      // The 401 is the caller's problem to report; why the secret could not be re-read goes to the log.
+      logger.warn('could not re-read the Bitbucket credential after a 401', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw unauthorized;
+    }
+  }
+
+  async #attempt(
+    request: OutgoingRequest,
+    authorization: string,
+    call: CallOptions,
+    details: BitbucketErrorDetails,
+  ) {
+    const headers: RawAxiosRequestHeaders = { Authorization: authorization, Accept: 'application/json' };
+    let data: string | undefined;
+    if (request.body !== undefined) {
+      data = JSON.stringify(request.body);
+      headers['Content-Type'] = 'application/json';
+    } else if (request.method === 'PUT' || request.method === 'POST') {
+      // Bitbucket's 1.0 group PUT takes no body and wants to be told so.
+      data = '';
+      headers['Content-Length'] = '0';
+    }
+    const raw = await this.#exchange(request.method, request.url, headers, data, call, details);
+    if (raw.status >= 200 && raw.status < 300)
+      return { status: raw.status, data: parseJsonBody(raw.text, details) };
+    throw errorForStatus(details, raw.status, raw.text, parseRetryAfter(raw.retryAfter, this.#options.now()));
+  }
+
+  async #fetchToken(credential: OAuthClientCredential, call: CallOptions): Promise<FetchedToken> {
+    const details = { method: 'POST', path: TOKEN_PATH, endpoint: `POST ${TOKEN_PATH}` };
+    const headers: RawAxiosRequestHeaders = {
+      Authorization: basicAuthorization(credential.clientId, credential.clientSecret),
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+    };
+    const raw = await this.#exchange(
+      'POST',
+      this.#tokenUrl,
+      headers,
+      'grant_type=client_credentials',
+      call,
+      details,
+    );
+    if (raw.status === 400 || raw.status === 401) {
+      throw new Unauthorized({ ...details, status: raw.status }, 'the OAuth client credentials were refused');
+    }
+    if (raw.status < 200 || raw.status >= 300) {
+      throw errorForStatus(
+        details,
+        raw.status,
+        raw.text,
+        parseRetryAfter(raw.retryAfter, this.#options.now()),
+      );
+    }
+    const token = parseWith(OAuthToken, parseJsonBody(raw.text, details), details);
+    return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
+  }
+
+  /** One request on the wire: waits for a slot, then checks the deadline and takes a budget unit. */
+  #exchange(
+    method: HttpMethod,
+    url: string,
+    headers: RawAxiosRequestHeaders,
+    data: string | undefined,
+    call: CallOptions,
+    details: BitbucketErrorDetails,
+  ): Promise<RawAnswer> {
+    return this.#limit.run(async () => {
+      const timeout = this.#attemptTimeout(call, details);
+      call.budget?.take(details);
+      try {
+        const response = await this.#http.request<string>({ method, url, headers, data, timeout });
+        const retryAfter = response.headers['retry-after'];
+        return {
+          status: response.status,
+          text: typeof response.data === 'string' ? response.data : '',
+          retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+        };
+      } catch (error) {
+        // Only the error code is kept: axios errors carry the request config, headers included.
+        throw new UpstreamError(details, networkFailure(error));
+      }
+    });
+  }
+
+  #attemptTimeout(call: CallOptions, details: BitbucketErrorDetails): number {
+    const ceiling = this.#options.attemptTimeoutMs ?? 60_000;
+    if (call.deadlineAt === undefined) return ceiling;
+    const remaining = call.deadlineAt - this.#options.now();
+    if (remaining <= 0) throw new DeadlineExceeded(details);
+    return Math.min(ceiling, Math.ceil(remaining));
+  }
+}
+
+function isRetryable(error: BitbucketError, method: string): boolean {
+  if (error instanceof RateLimited) return true; // refused before any work was done, whatever the method
+  return error instanceof UpstreamError && error.retryable && IDEMPOTENT.has(method);
+}
+
+function detailsOf(method: string, url: string, endpoint: string): BitbucketErrorDetails {
+  return { method, path: new URL(url).pathname, endpoint };
+}
+
+function parseJsonBody(text: string, details: BitbucketErrorDetails): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstreamError({ ...details, status: undefined }, 'the answer is not valid JSON');
+  }
+}
+
+function networkFailure(error: unknown): string {
+  const code = axios.isAxiosError(error) ? error.code : undefined;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return 'no answer before the timeout';
+  return `network failure (${code ?? 'unknown'})`;
+}
