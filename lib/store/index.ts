@@ -1,0 +1,10 @@
+export * from './keys.js';
+export * from './table-definition.js';
+export * from './dynamodb-client.js';
+export * from './governance-store.js';
+export type { ChangeCause, ChangeOrigin, ChangeRecord } from './change-records.js';
+export type { Observed } from './stored-items.js';
+export { toActivityRecord, fromActivityRecord } from './activity-records.js';
+export { attachRequestCounter, type RequestCounter, type RequestCounts } from './request-counter.js';
+export { DEFAULT_WORKSPACE_FACTS_TTL_MS } from './workspace-facts-cache.js';
+export type { AccessTarget } from './access-facts-loader.js';

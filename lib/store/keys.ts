@@ -1,0 +1,146 @@
+// Every key of the governance table (DESIGN §3), built in one place. Later modules import these
+// builders; nobody writes a key string by hand.
+import {
+  InvalidIdentifierError,
+  scopeSelectors,
+  type PrincipalType,
+  type ResourceType,
+  type ScopeRef,
+} from '../model/index.js';
+import type { GovernanceItem } from '../model/index.js';
+
+export interface TableKey {
+  PK: string;
+  SK: string;
+}
+
+export interface IndexedKey extends TableKey {
+  GSI1PK: string;
+  GSI1SK: string;
+}
+
+/** Parts joined by '#' must not contain it, or prefixes would match the wrong items. */
+function part(value: string, what: string): string {
+  if (value === '' || value.includes('#')) throw new InvalidIdentifierError(what, value);
+  return value;
+}
+
+export const workspacePartition = (ws: string) => `WS#${part(ws, 'workspace id')}`;
+
+// Resources and grants ---------------------------------------------------------------------------
+
+export const RESOURCE_PREFIX = 'RES#';
+export const GRANT_PREFIX = 'GRANT#';
+
+export function resourceKey(ws: string, type: ResourceType, id: string): TableKey {
+  return { PK: workspacePartition(ws), SK: `${RESOURCE_PREFIX}${type}#${part(id, `${type} id`)}` };
+}
+
+/** Sort-key prefix of every resource of one type. */
+export function resourceTypePrefix(type: ResourceType): string {
+  return `${RESOURCE_PREFIX}${type}#`;
+}
+
+export function principalPartition(ws: string, principalType: PrincipalType, principalId: string): string {
+  return `PRINCIPAL#${part(ws, 'workspace id')}#${principalType}#${part(principalId, `${principalType} id`)}`;
+}
+
+export function grantKey(
+  ws: string,
+  resource: { type: ResourceType; id: string },
+  principal: { type: PrincipalType; id: string },
+): IndexedKey {
+  const onResource = `${GRANT_PREFIX}${resource.type}#${part(resource.id, `${resource.type} id`)}`;
+  return {
+    PK: workspacePartition(ws),
+    SK: `${onResource}#${principal.type}#${part(principal.id, `${principal.type} id`)}`,
+    GSI1PK: principalPartition(ws, principal.type, principal.id),
+    GSI1SK: onResource,
+  };
+}
+
+/** Sort-key prefix of the grants on one resource, or on every resource of a type. */
+export function grantsOnPrefix(type: ResourceType, id?: string): string {
+  return id === undefined ? `${GRANT_PREFIX}${type}#` : `${GRANT_PREFIX}${type}#${part(id, `${type} id`)}#`;
+}
+
+/** Table key (and GSI key for grants) of a model item. */
+export function itemKey(ws: string, item: GovernanceItem): TableKey & Partial<IndexedKey> {
+  return item.kind === 'resource'
+    ? resourceKey(ws, item.type, item.id)
+    : grantKey(ws, item.resource, item.principal);
+}
+
+/** The sort-key prefixes (all under `WS#{ws}`) that hold exactly what a scope owns. */
+export function scopeKeyPrefixes(scope: ScopeRef): string[] {
+  return scopeSelectors(scope).map((selector) =>
+    selector.item === 'resource'
+      ? resourceTypePrefix(selector.resourceType)
+      : grantsOnPrefix(selector.resourceType, selector.resourceId),
+  );
+}
+
+// Sync bookkeeping --------------------------------------------------------------------------------
+
+/** `kindAndId` is the scope id, e.g. `members` or `project-grants/{uuid}`. */
+export function scopeStateKey(ws: string, scopeIdValue: string): TableKey {
+  return { PK: workspacePartition(ws), SK: `SCOPE#${part(scopeIdValue, 'scope id')}` };
+}
+
+export const SCOPE_STATE_PREFIX = 'SCOPE#';
+
+export function syncPassKey(ws: string, startedAt: string): TableKey {
+  return { PK: workspacePartition(ws), SK: `PASS#${part(startedAt, 'pass start')}` };
+}
+
+export const SYNC_PASS_PREFIX = 'PASS#';
+
+export function leaseKey(name: string): TableKey {
+  return { PK: `LEASE#${part(name, 'lease name')}`, SK: 'LEASE' };
+}
+
+// Change log --------------------------------------------------------------------------------------
+
+export const changesPartition = (ws: string) => `WS#${part(ws, 'workspace id')}#CHANGES`;
+
+export function changeRecordKey(ws: string, isoTime: string, ulid: string): TableKey {
+  return { PK: changesPartition(ws), SK: `${isoTime}#${part(ulid, 'ulid')}` };
+}
+
+// Activity ----------------------------------------------------------------------------------------
+
+export function activityKey(ws: string, accountId: string, repositoryId: string): IndexedKey {
+  const sk = `ACT#${part(accountId, 'account id')}#${part(repositoryId, 'repository id')}`;
+  return {
+    PK: workspacePartition(ws),
+    SK: sk,
+    GSI1PK: principalPartition(ws, 'user', accountId),
+    GSI1SK: `ACT#${repositoryId}`,
+  };
+}
+
+/** Sort-key prefix of one account's activity records. */
+export function activityOfAccountPrefix(accountId: string): string {
+  return `ACT#${part(accountId, 'account id')}#`;
+}
+
+// Provisioning requests ---------------------------------------------------------------------------
+
+export function provisioningRequestKey(ws: string, requestId: string, isoTime: string): IndexedKey {
+  return {
+    PK: `REQ#${part(requestId, 'request id')}`,
+    SK: 'REQ',
+    GSI1PK: provisioningRequestsPartition(ws),
+    GSI1SK: isoTime,
+  };
+}
+
+export const provisioningRequestsPartition = (ws: string) => `WS#${part(ws, 'workspace id')}#REQS`;
+
+// Workspace directory -----------------------------------------------------------------------------
+
+export const WORKSPACES_PARTITION = 'WORKSPACES';
+
+export function workspaceDirectoryKey(slug: string): TableKey {
+  return { PK: WORKSPACES_PARTITION, SK: `WS#${part(slug, 'workspace slug')}` };
+}

@@ -1,0 +1,34 @@
+// The diff of one scope: what the observation adds or changes, what it no longer lists, what it
+// leaves as is. Pure, so the store's write path is easy to reason about.
+import { InvalidItemError, itemIdentity, type GovernanceItem } from '../model/index.js';
+import { sameItem, type Observed } from './stored-items.js';
+
+export interface ItemChange {
+  before: GovernanceItem | null;
+  /** Null for a removal. */
+  after: GovernanceItem | null;
+}
+
+export interface ScopeDiff {
+  changes: ItemChange[];
+  unchanged: number;
+}
+
+export function diffScope(stored: readonly Observed[], observed: readonly GovernanceItem[]): ScopeDiff {
+  const storedByIdentity = new Map(stored.map((entry) => [itemIdentity(entry.item), entry.item]));
+  const seen = new Set<string>();
+  const changes: ItemChange[] = [];
+  let unchanged = 0;
+  for (const item of observed) {
+    const identity = itemIdentity(item);
+    if (seen.has(identity)) throw new InvalidItemError(`observed twice in one scope: ${identity}`);
+    seen.add(identity);
+    const before = storedByIdentity.get(identity) ?? null;
+    if (before !== null && sameItem(before, item)) unchanged += 1;
+    else changes.push({ before, after: item });
+  }
+  for (const [identity, before] of storedByIdentity) {
+    if (!seen.has(identity)) changes.push({ before, after: null });
+  }
+  return { changes, unchanged };
+}
