@@ -36,6 +36,7 @@ export class Authorizer {
   readonly #credentials: SecretProvider<Credential>;
   readonly #now: () => number;
   #credential: Promise<Credential> | undefined;
+  #lastUsed: Credential | undefined;
   #generation = 0;
   #reloading: Promise<void> | undefined;
   #token: CachedToken | undefined;
@@ -57,6 +58,7 @@ export class Authorizer {
   async authorize(fetchToken: TokenFetcher): Promise<Authorization> {
     const generation = this.#generation;
     const credential = await this.#current();
+    this.#lastUsed = credential;
     switch (credential.auth) {
       case 'api-token':
         return { header: basicAuthorization(credential.email, credential.apiToken), generation };
@@ -65,6 +67,23 @@ export class Authorizer {
       case 'oauth-client-credentials':
         return { header: `Bearer ${await this.#oauthToken(credential, fetchToken, generation)}`, generation };
     }
+  }
+
+  /** Every secret value in play (credential, encoded header, OAuth token), to scrub from error text. */
+  secretsInUse(): string[] {
+    const credential = this.#lastUsed;
+    const secrets: string[] = this.#token ? [this.#token.accessToken] : [];
+    if (credential?.auth === 'api-token') {
+      secrets.push(credential.apiToken, basicAuthorization(credential.email, credential.apiToken).slice(6));
+    } else if (credential?.auth === 'oauth-client-credentials') {
+      secrets.push(
+        credential.clientSecret,
+        basicAuthorization(credential.clientId, credential.clientSecret).slice(6),
+      );
+    } else if (credential?.auth === 'access-token') {
+      secrets.push(credential.token);
+    }
+    return secrets;
   }
 
   /**

@@ -185,7 +185,16 @@ export class Transport {
     const raw = await this.#exchange(request.method, request.url, headers, data, call, details);
     if (raw.status >= 200 && raw.status < 300)
       return { status: raw.status, data: parseJsonBody(raw.text, details) };
-    throw errorForStatus(details, raw.status, raw.text, parseRetryAfter(raw.retryAfter, this.#options.now()));
+    throw this.#errorFor(details, raw);
+  }
+
+  /** The typed error for a non-2xx answer, with any secret Bitbucket might echo cut out of its text. */
+  #errorFor(details: BitbucketErrorDetails, raw: RawAnswer): BitbucketError {
+    let text = raw.text;
+    for (const secret of this.#authorizer.secretsInUse()) {
+      if (secret.length >= 4) text = text.split(secret).join('[redacted]');
+    }
+    return errorForStatus(details, raw.status, text, parseRetryAfter(raw.retryAfter, this.#options.now()));
   }
 
   async #fetchToken(credential: OAuthClientCredential, call: CallOptions): Promise<FetchedToken> {
@@ -207,12 +216,7 @@ export class Transport {
       throw new Unauthorized({ ...details, status: raw.status }, 'the OAuth client credentials were refused');
     }
     if (raw.status < 200 || raw.status >= 300) {
-      throw errorForStatus(
-        details,
-        raw.status,
-        raw.text,
-        parseRetryAfter(raw.retryAfter, this.#options.now()),
-      );
+      throw this.#errorFor(details, raw);
     }
     const token = parseWith(OAuthToken, parseJsonBody(raw.text, details), details);
     return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
