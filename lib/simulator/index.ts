@@ -1,0 +1,47 @@
+// Public API of the Bitbucket Cloud simulator.
+import { Simulator } from './server.js';
+import type { SeedDocument } from './seed.js';
+import { loadSeed, parseSeed } from './seed.js';
+
+export { generateSeed } from './generate.js';
+export type { GeneratorParams } from './generate.js';
+export { loadSeed, parseSeed, SeedDocument, SeedError } from './seed.js';
+export { runSimulatorCli } from './cli.js';
+export { signature as webhookSignature } from './hooks.js';
+export type { DeliveryRecord } from './hooks.js';
+
+export interface SimulatorOptions {
+  /** A parsed seed, or 'demo', or 'generated:users=U,groups=G,projects=P,repos=R[,seed=S]', or a JSON file path. */
+  seed: SeedDocument | string;
+  /** Default 0: a free port. Always bound to 127.0.0.1. */
+  port?: number;
+  /** Per identity, rolling hour; default 1000. */
+  hourlyRequestLimit?: number;
+  /** Page length when no pagelen is sent; Bitbucket's is 10. */
+  pageLenDefault?: number;
+  /** Clock (ms) for the rate window, tokens and timestamps; default Date.now (movable via POST /_simulator/clock). */
+  now?: () => number;
+  /** Lifetime of issued OAuth access tokens; default 3600. */
+  oauthTokenTtlSeconds?: number;
+}
+
+export interface RunningSimulator {
+  /** e.g. http://127.0.0.1:40123; BITBUCKET_API_URL and BITBUCKET_OAUTH_URL both point here. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  const seed = typeof options.seed === 'string' ? loadSeed(options.seed) : parseSeed(options.seed);
+  const simulator = new Simulator({
+    seed,
+    hourlyRequestLimit: options.hourlyRequestLimit ?? 1000,
+    pageLenDefault: options.pageLenDefault ?? 10,
+    oauthTokenTtlSeconds: options.oauthTokenTtlSeconds ?? 3600,
+    now: options.now,
+  });
+  const port = await simulator.listen(options.port ?? 0);
+  let stopped: Promise<void> | undefined;
+  return { url: simulator.origin, port, stop: () => (stopped ??= simulator.close()) };
+}

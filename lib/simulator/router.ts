@@ -1,0 +1,73 @@
+// Path templates like `/2.0/repositories/{workspace}`: matching, parameters, and the handler contract.
+import type { Principal } from './auth.js';
+import type { HookDispatcher } from './hooks.js';
+import type { SimulatorState } from './state.js';
+
+export interface RequestContext {
+  state: SimulatorState;
+  principal: Principal;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  url: URL;
+  /** The simulator's own origin, for links and `next`. */
+  origin: string;
+  body: unknown;
+  pageLenDefault: number;
+  now: () => number;
+  hooks: HookDispatcher;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+}
+
+export interface Route {
+  method: string;
+  template: string;
+  handle(ctx: RequestContext): RouteResult;
+}
+
+type Match = { route: Route; params: Record<string, string> };
+
+export class Router {
+  private readonly compiled: { route: Route; segments: string[] }[];
+
+  constructor(routes: Route[]) {
+    this.compiled = routes.map((route) => ({ route, segments: route.template.split('/') }));
+  }
+
+  /** The route for this method and path, or the templates that match the path with another method. */
+  match(method: string, pathname: string): Match | { template: string | undefined; allowed: string[] } {
+    const segments = pathname.split('/');
+    const allowed: string[] = [];
+    let template: string | undefined;
+    for (const { route, segments: pattern } of this.compiled) {
+      const params = matchSegments(pattern, segments);
+      if (!params) continue;
+      if (route.method === method) return { route, params };
+      allowed.push(route.method);
+      template ??= route.template;
+    }
+    return { template, allowed };
+  }
+}
+
+function matchSegments(pattern: string[], actual: string[]): Record<string, string> | undefined {
+  if (pattern.length !== actual.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i] as string;
+    let a: string;
+    try {
+      a = decodeURIComponent(actual[i] as string);
+    } catch {
+      return undefined;
+    }
+    if (p.startsWith('{') && p.endsWith('}')) {
+      if (a === '') return undefined;
+      params[p.slice(1, -1)] = a;
+    } else if (p !== a) return undefined;
+  }
+  return params;
+}

@@ -1,0 +1,55 @@
+// The 1.0 group API: one unpaged array of groups with members; member add (PUT) and remove (DELETE).
+import { isOwner, requirePermissionRead, requireScope, workspaceParam } from '../access.js';
+import { forbidden, HttpError } from '../http.js';
+import { addGroupMember, removeGroupMember, requireGroup } from '../operations.js';
+import type { RequestContext, Route } from '../router.js';
+import { serializeGroupV1, serializeUserV1 } from '../serialize.js';
+
+function groupWrite(ctx: RequestContext) {
+  requireScope(ctx, 'admin:workspace:bitbucket');
+  const ws = workspaceParam(ctx, true);
+  if (ctx.principal.kind === 'access-token') throw forbidden('Access tokens cannot change group membership.');
+  if (!isOwner(ctx, ws)) throw forbidden('You must be an administrator of this workspace.');
+  const group = requireGroup(ws, ctx.params.group_slug ?? '');
+  const user = ctx.state.findUser(ctx.params.member ?? '');
+  if (!user) throw new HttpError(404, `No user with id ${ctx.params.member ?? ''}`);
+  return { ws, group, user };
+}
+
+export const groupV1Routes: Route[] = [
+  {
+    method: 'GET',
+    template: '/1.0/groups/{workspace}',
+    handle(ctx) {
+      requireScope(ctx, 'read:workspace:bitbucket');
+      const ws = workspaceParam(ctx, true);
+      requirePermissionRead(ctx, ws);
+      const body = [...ws.groups.values()].map((g) => serializeGroupV1(ctx.origin, ws, g, ctx.state.users));
+      return { status: 200, body };
+    },
+  },
+  {
+    method: 'PUT',
+    template: '/1.0/groups/{workspace}/{group_slug}/members/{member}',
+    handle(ctx) {
+      const { ws, group, user } = groupWrite(ctx);
+      if (group.members.has(user.accountId))
+        throw new HttpError(409, `${user.accountId} is already a member of ${group.slug}`);
+      addGroupMember(ws, group, user.accountId);
+      ctx.state.touch();
+      return { status: 200, body: serializeUserV1(ctx.origin, user) };
+    },
+  },
+  {
+    method: 'DELETE',
+    template: '/1.0/groups/{workspace}/{group_slug}/members/{member}',
+    handle(ctx) {
+      const { ws, group, user } = groupWrite(ctx);
+      if (!group.members.has(user.accountId))
+        throw new HttpError(404, `${user.accountId} is not a member of ${group.slug}`);
+      removeGroupMember(ws, group, user.accountId);
+      ctx.state.touch();
+      return { status: 204 };
+    },
+  },
+];

@@ -1,0 +1,202 @@
+// The simulator's HTTP server: request accounting, faults, auth, rate limit, then the Bitbucket routes.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Authenticator } from './auth.js';
+import { handleControl } from './control.js';
+import { FaultInjector } from './faults.js';
+import type { FaultSpec } from './faults.js';
+import { applyFields } from './fields.js';
+import { HookDispatcher } from './hooks.js';
+import { errorBody, HttpError, parseJsonBody, readBody, sendJson, sendText } from './http.js';
+import { RateLimiter } from './rate-limit.js';
+import { RequestLog } from './request-log.js';
+import { accountRoutes, CHANGE_2770_DETAIL } from './routes/account.js';
+import { groupV1Routes } from './routes/groups-v1.js';
+import { hookRoutes } from './routes/hooks.js';
+import { clientIdOf, TOKEN_PATH, tokenResponse } from './routes/oauth.js';
+import { permissionsConfigRoutes } from './routes/permissions-config.js';
+import { repositoryRoutes } from './routes/repositories.js';
+import { workspaceRoutes } from './routes/workspaces.js';
+import { Router } from './router.js';
+import type { SeedDocument } from './seed.js';
+import { SimulatorState } from './state.js';
+
+export const RATE_LIMIT_MESSAGE = 'Rate limit for this resource has been exceeded';
+
+export interface SimulatorSettings {
+  seed: SeedDocument;
+  hourlyRequestLimit: number;
+  pageLenDefault: number;
+  oauthTokenTtlSeconds: number;
+  now?: (() => number) | undefined;
+}
+
+const router = new Router([
+  ...accountRoutes,
+  ...workspaceRoutes,
+  ...repositoryRoutes,
+  ...permissionsConfigRoutes,
+  ...groupV1Routes,
+  ...hookRoutes,
+]);
+
+export class Simulator {
+  readonly state: SimulatorState;
+  readonly requests = new RequestLog();
+  readonly faults = new FaultInjector();
+  readonly hooks = new HookDispatcher();
+  readonly auth: Authenticator;
+  private limiter: RateLimiter;
+  private clockOffset = 0;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  origin = '';
+
+  constructor(private readonly settings: SimulatorSettings) {
+    this.state = new SimulatorState(settings.seed);
+    this.auth = new Authenticator(() => this.state.credentials, this.now, settings.oauthTokenTtlSeconds);
+    this.limiter = new RateLimiter(settings.hourlyRequestLimit, this.now);
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  now = (): number => (this.settings.now ? this.settings.now() : Date.now() + this.clockOffset);
+
+  /** Moves the simulated clock; false when the caller injected its own clock. */
+  advanceClock(ms: number): boolean {
+    if (this.settings.now) return false;
+    this.clockOffset += ms;
+    return true;
+  }
+
+  async reset(): Promise<void> {
+    await this.hooks.settle();
+    this.state.load(this.settings.seed);
+    this.requests.clear();
+    this.faults.clear();
+    this.hooks.clear();
+    this.limiter.clear();
+    this.auth.clear();
+  }
+
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        const bound = (this.server.address() as AddressInfo).port;
+        this.origin = `http://127.0.0.1:${bound}`;
+        resolve(bound);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.hooks.stop();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', this.origin);
+      if (url.pathname.startsWith('/_simulator/')) await handleControl(this, req, res, url);
+      else await this.handleApi(req, res, url);
+    } catch (error) {
+      if (res.headersSent || res.destroyed) return;
+      if (error instanceof HttpError)
+        sendJson(res, error.status, errorBody(error.status, error.message, error.detail));
+      else sendJson(res, 500, errorBody(500, 'Something went wrong'));
+    }
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    const isTokenRequest = url.pathname === TOKEN_PATH;
+    const matched = isTokenRequest ? undefined : router.match(method, url.pathname);
+    const template = isTokenRequest
+      ? TOKEN_PATH
+      : matched && 'route' in matched
+        ? matched.route.template
+        : (matched?.template ?? '(unknown)');
+    const auth = isTokenRequest ? undefined : this.auth.authenticate(req);
+    const identity = isTokenRequest
+      ? `oauth-client:${clientIdOf(req, new URLSearchParams(raw.toString('utf8'))) ?? 'anonymous'}`
+      : auth?.ok
+        ? auth.principal.identity
+        : 'anonymous';
+    this.requests.record(method, template, identity);
+
+    const fault = this.faults.take(method, url.pathname, identity);
+    if (fault && (await this.applyFault(fault, req, res))) return;
+
+    if (isTokenRequest) {
+      if (method !== 'POST') throw new HttpError(405, 'Method not allowed');
+      const answer = tokenResponse(req, raw, this.auth);
+      return sendJson(res, answer.status, answer.body);
+    }
+    if (!auth?.ok) {
+      return sendJson(res, 401, errorBody(401, 'Unauthorized', auth?.reason), {
+        'WWW-Authenticate': 'Basic realm="Bitbucket.org HTTP"',
+      });
+    }
+    if (!this.limiter.admit(identity)) return sendText(res, 429, RATE_LIMIT_MESSAGE);
+    if (!matched || !('route' in matched)) {
+      if (matched?.allowed.length)
+        throw new HttpError(405, `Method ${method} not allowed; use ${matched.allowed.join(', ')}`);
+      throw new HttpError(404, `Resource not found: ${url.pathname}`);
+    }
+    const result = matched.route.handle({
+      state: this.state,
+      principal: auth.principal,
+      params: matched.params,
+      query: url.searchParams,
+      url,
+      origin: this.origin,
+      body: parseJsonBody(raw),
+      pageLenDefault: this.settings.pageLenDefault,
+      now: this.now,
+      hooks: this.hooks,
+    });
+    const body =
+      result.body === undefined ? undefined : applyFields(result.body, url.searchParams.get('fields'));
+    sendJson(res, result.status, body);
+  }
+
+  /** True when the fault answered the request (latency only delays it). */
+  private async applyFault(fault: FaultSpec, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    switch (fault.kind) {
+      case 'latency':
+        await sleep(fault.ms ?? 1000);
+        return false;
+      case 'drop':
+        req.socket.destroy();
+        return true;
+      case 'malformed-json': {
+        const text = '{"values": [{"type": "repository", "uuid": ';
+        res
+          .writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(text.length) })
+          .end(text);
+        return true;
+      }
+      case 'gone':
+        sendJson(res, 410, errorBody(410, 'Resource removed', CHANGE_2770_DETAIL));
+        return true;
+      case 'status': {
+        const status = fault.status ?? 500;
+        const headers: Record<string, string> =
+          fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+        if (status === 429) sendText(res, 429, RATE_LIMIT_MESSAGE, headers);
+        else sendJson(res, status, errorBody(status, `Simulated failure (${status})`), headers);
+        return true;
+      }
+    }
+  }
+}
