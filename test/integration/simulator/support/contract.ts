@@ -1,0 +1,83 @@
+// Validates simulator responses against the response schemas of Atlassian's OpenAPI document.
+//
+// Deviations we accept (the spec, not the simulator, is off; each is a fact of Bitbucket's real answers):
+// 1. OpenAPI 3.0 keywords `discriminator` and `nullable` are not JSON Schema; ajv runs with strict: false
+//    and ignores them (no simulator response relies on a null in a field the spec types non-null).
+// 2. Objects carry fields the spec under-declares (allowed: additionalProperties is true on objects):
+//    `workspace_membership.permission`, `last_accessed`, `added_on` on /workspaces/{ws}/permissions,
+//    `repository.slug` and `repository.workspace`, `project.workspace`, `group.slug` links, `user.created_on`.
+// 3. `webhook_subscription.events` is sorted and de-duplicated by us; the spec's enum covers every event we
+//    accept, so nothing outside it can be answered.
+// 4. The 1.0 group API and the OAuth token endpoint are not in the 2.0 document and are checked by hand
+//    in the tests instead.
+// 5. Answers trimmed by a `fields` whitelist (e.g. `values.slug,next`) drop required members such as
+//    `type`; they are not validated, since the spec describes untrimmed objects. Exclusions are validated.
+// 6. Error bodies (4xx/5xx) are validated against `error` only where the spec declares that status for the
+//    operation; undeclared statuses (429 text/plain, 402, 409, 405) are not validated.
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+const SPEC_PATH = '/work/shared/bitbucket/cloud-openapi.json';
+
+type Operation = { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+type Spec = { paths: Record<string, Record<string, Operation>> };
+
+const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as Spec;
+const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+const addFormats = addFormatsModule as unknown as (a: Ajv) => void;
+addFormats(ajv);
+ajv.addSchema(spec as object, 'spec');
+
+const templates = Object.keys(spec.paths).map((template) => ({
+  template,
+  regex: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  literalCount: template.split('/').filter((s) => s && !s.startsWith('{')).length,
+}));
+
+const cache = new Map<string, ValidateFunction>();
+
+/** The spec path template for a /2.0 request path, preferring the most literal match. */
+export function specTemplate(pathname: string): string | undefined {
+  const path = pathname.replace(/^\/2\.0/, '');
+  const matches = templates.filter((t) => t.regex.test(path)).sort((a, b) => b.literalCount - a.literalCount);
+  return matches[0]?.template;
+}
+
+export interface ContractResult {
+  checked: boolean;
+  template?: string;
+  errors: string[];
+}
+
+/** Validates one 2.0 JSON response body; `checked` is false when the spec declares no schema for it. */
+export function checkContract(
+  method: string,
+  pathname: string,
+  status: number,
+  body: unknown,
+): ContractResult {
+  const template = specTemplate(pathname);
+  if (!template) return { checked: false, errors: [] };
+  const op = spec.paths[template]?.[method.toLowerCase()];
+  const response = op?.responses?.[String(status)];
+  const schema = response?.content?.['application/json']?.schema as { $ref?: string } | undefined;
+  if (!schema?.$ref) return { checked: false, template, errors: [] };
+  const ref = `spec${schema.$ref}`;
+  let validate = cache.get(ref);
+  if (!validate) {
+    validate = ajv.compile({ $ref: ref });
+    cache.set(ref, validate);
+  }
+  const ok = validate(body);
+  return {
+    checked: true,
+    template,
+    errors: ok
+      ? []
+      : (validate.errors ?? []).map(
+          (e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+        ),
+  };
+}
