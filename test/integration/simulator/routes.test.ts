@@ -1,5 +1,6 @@
 // Every Bitbucket route of the simulator over real HTTP: shapes (checked against the OpenAPI document by
 // `call`), paging across `next`, fields trimming, BBQL filters, slug/uuid rules, 404s and the 410.
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are inspected loosely in tests */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../../lib/simulator/index.js';
 import { startSimulator } from '../../../lib/simulator/index.js';
@@ -64,7 +65,7 @@ describe('account and workspace routes', () => {
       sim.url,
       `/2.0/workspaces/acme/permissions?q=${encodeURIComponent('permission="owner"')}`,
     );
-    expect(owners.json.values.map((v: any) => v.user.account_id)).toEqual(['557058:ada', '557058:grace']); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(owners.json.values.map((v: any) => v.user.account_id)).toEqual(['557058:ada', '557058:grace']);
     const one = await call(
       sim.url,
       `/2.0/workspaces/acme/permissions?q=${encodeURIComponent('user.account_id="557058:alan"')}`,

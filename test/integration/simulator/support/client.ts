@@ -1,4 +1,5 @@
 // Real HTTP to a running simulator with node's fetch; every 2.0 JSON answer is checked against the spec.
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are inspected loosely in tests */
 import { expect } from 'vitest';
 import { checkContract } from './contract.js';
 
@@ -19,7 +20,7 @@ export interface Answer<T = unknown> {
   json: T;
 }
 
-export async function call<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function call<T = any>(
   base: string,
   path: string,
   init: { method?: string; auth?: string | null; body?: unknown; headers?: Record<string, string> } = {},
@@ -61,7 +62,6 @@ export async function collect<T = any>(
   path: string,
   auth?: string,
 ): Promise<{ values: T[]; pages: number }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const values: T[] = [];
   let next: string | undefined = path;
   let pages = 0;
@@ -85,7 +85,6 @@ export async function control<T = any>(
   method = 'GET',
   body?: unknown,
 ): Promise<Answer<T>> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   return call<T>(base, `/_simulator/${path}`, {
     method,
     auth: null,
