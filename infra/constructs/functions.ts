@@ -1,0 +1,168 @@
+// The four functions and, next to each, exactly what its role may do. Reading this file answers "what can
+// the webhook receiver touch?" without opening the template.
+import { Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct, type IConstruct } from 'constructs';
+import { GovernanceFunction } from './governance-function.js';
+import type { GovernanceSecrets } from './secrets.js';
+
+/** Partition-key prefix of webhook delivery records: the only items the receiver may write or delete. */
+export const DELIVERY_KEY_PREFIX = 'DELIVERY#';
+
+/** The applier's timeout; the queue's visibility timeout is derived from it. */
+export const APPLY_EVENTS_TIMEOUT = Duration.seconds(60);
+
+export interface GovernanceFunctionsProps {
+  table: TableV2;
+  idempotencyTable: TableV2;
+  secrets: GovernanceSecrets;
+  queue: Queue;
+  exportsBucket: Bucket;
+  /** Empty: every workspace the credential can see. */
+  workspaces: string[];
+  hourlyRequestBudget: number;
+}
+
+export class GovernanceFunctions extends Construct {
+  readonly sync: GovernanceFunction;
+  readonly webhook: GovernanceFunction;
+  readonly applyEvents: GovernanceFunction;
+  readonly api: GovernanceFunction;
+
+  constructor(scope: Construct, id: string, props: GovernanceFunctionsProps) {
+    super(scope, id);
+    const { table, idempotencyTable, secrets, queue, exportsBucket } = props;
+    const bitbucketSettings = {
+      BITBUCKET_WORKSPACES: props.workspaces.join(','),
+      SYNC_HOURLY_REQUEST_BUDGET: String(props.hourlyRequestBudget),
+    };
+
+    this.webhook = new GovernanceFunction(this, 'Webhook', {
+      entryFile: 'webhook.ts',
+      description: 'Verifies signed Bitbucket webhook deliveries and queues them',
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+      environment: {
+        TABLE_NAME: table.tableName,
+        WEBHOOK_SECRETS_ARN: secrets.webhookSecrets.secretArn,
+        EVENTS_QUEUE_URL: queue.queueUrl,
+      },
+    });
+    // Written by hand rather than with grant*(): the receiver needs one action on each resource, and its
+    // table access is fenced to delivery records.
+    this.webhook.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secrets.webhookSecrets.secretArn],
+      }),
+    );
+    this.webhook.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DELIVERY_KEY_PREFIX}*`] } },
+      }),
+    );
+    this.webhook.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+    );
+
+    this.applyEvents = new GovernanceFunction(this, 'ApplyEvents', {
+      entryFile: 'apply-events.ts',
+      description: 'Applies queued webhook events: targeted refreshes, deletions, activity',
+      timeout: APPLY_EVENTS_TIMEOUT,
+      memorySize: 512,
+      environment: {
+        TABLE_NAME: table.tableName,
+        CREDENTIALS_SECRET_ARN: secrets.credentials.secretArn,
+        ...bitbucketSettings,
+      },
+    });
+    table.grantReadWriteData(this.applyEvents.role);
+    secrets.credentials.grantRead(this.applyEvents.role);
+    this.applyEvents.function.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+        // Refreshes spend the shared Bitbucket budget; two pollers are plenty and the least SQS allows.
+        maxConcurrency: 2,
+      }),
+    );
+
+    this.sync = new GovernanceFunction(this, 'Sync', {
+      entryFile: 'sync.ts',
+      description: 'One budgeted step of the rolling Bitbucket sync',
+      // Below the shortest sensible schedule rate, so steps do not pile up.
+      timeout: Duration.minutes(4),
+      memorySize: 512,
+      environment: {
+        TABLE_NAME: table.tableName,
+        CREDENTIALS_SECRET_ARN: secrets.credentials.secretArn,
+        ...bitbucketSettings,
+      },
+    });
+    table.grantReadWriteData(this.sync.role);
+    secrets.credentials.grantRead(this.sync.role);
+
+    this.api = new GovernanceFunction(this, 'Api', {
+      entryFile: 'api.ts',
+      description: 'The /v1 HTTP API: access questions, exports, audited grants and revocations',
+      // Under API Gateway's 29-second integration limit, so a slow request ends in the function's own
+      // logged timeout rather than an unexplained gateway 503.
+      timeout: Duration.seconds(28),
+      memorySize: 1024,
+      environment: {
+        TABLE_NAME: table.tableName,
+        CREDENTIALS_SECRET_ARN: secrets.credentials.secretArn,
+        WEBHOOK_SECRETS_ARN: secrets.webhookSecrets.secretArn,
+        IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
+        EXPORT_BUCKET: exportsBucket.bucketName,
+        ...bitbucketSettings,
+      },
+    });
+    table.grantReadWriteData(this.api.role);
+    secrets.credentials.grantRead(this.api.role);
+    idempotencyTable.grantReadWriteData(this.api.role);
+    this.api.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [exportsBucket.arnForObjects('*')],
+      }),
+    );
+
+    for (const fn of [this.applyEvents, this.sync, this.api]) {
+      acknowledgeWildcard(
+        fn.role,
+        table,
+        '/index/*',
+        'Added by TableV2.grantReadWriteData: the function queries the GSI of its own table; no other table is reachable.',
+      );
+    }
+    acknowledgeWildcard(
+      this.api.role,
+      exportsBucket,
+      '/*',
+      'Exports are written and read under keys chosen per request (workspace, time); the grant is limited to objects of the one export bucket.',
+    );
+  }
+}
+
+/** Acknowledges cdk-nag's IAM5 finding for `<resource ARN><suffix>` on one role, with its reason. */
+function acknowledgeWildcard(
+  role: IConstruct,
+  resource: TableV2 | Bucket,
+  suffix: string,
+  reason: string,
+): void {
+  const element = resource.node.defaultChild as CfnElement;
+  const logicalId = Stack.of(role).resolve(element.logicalId) as string;
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>${suffix}]`,
+    reason,
+  });
+}

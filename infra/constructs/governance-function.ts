@@ -1,0 +1,92 @@
+// One Lambda function the way all four are built: Node.js 24 on arm64, an ESM bundle made by the local
+// esbuild (never Docker), X-Ray, Powertools settings, its own log group and its own role that starts empty.
+import { fileURLToPath } from 'node:url';
+import type { Duration } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../metric-names.js';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** ESM bundles still meet CommonJS dependencies that call require(); give them one. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+export const FUNCTION_LOG_RETENTION = RetentionDays.THREE_MONTHS;
+
+export interface GovernanceFunctionProps {
+  /** File under functions/, e.g. `sync.ts`; it exports `handler`. */
+  entryFile: string;
+  description: string;
+  timeout: Duration;
+  memorySize: number;
+  /** Only the variables this function reads. */
+  environment: Record<string, string>;
+}
+
+export class GovernanceFunction extends Construct {
+  readonly function: NodejsFunction;
+  /** Starts with nothing but writing its own logs and X-Ray; every other permission is granted by name. */
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: GovernanceFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: FUNCTION_LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An own role instead of the default one: the default attaches AWSLambdaBasicExecutionRole, whose
+    // log permissions cover every log group in the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the bitbucket-governance ${id} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}functions/${props.entryFile}`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // Stack traces map to file and line without shipping the sources a second time.
+        sourcesContent: false,
+        // Ship the SDK version the tests ran against instead of whatever the runtime carries.
+        bundleAwsSDK: true,
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments and PutTelemetryRecords (added by CDK for active tracing) support no resource-level permissions; AWS requires "*".',
+    });
+  }
+}

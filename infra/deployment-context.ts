@@ -1,0 +1,84 @@
+// Reads and validates the CDK context (`-c key=value` or cdk.json) once, before any construct exists, so a
+// typo fails the synth with the key's name instead of deploying something surprising.
+import { Duration } from 'aws-cdk-lib';
+import { z } from 'zod';
+import { formatIssue } from '../lib/config/config.js';
+import { WorkspaceSlug } from '../lib/config/schemas.js';
+
+export class DeploymentContextError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid CDK context:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'DeploymentContextError';
+  }
+}
+
+const RATE_UNITS = { minute: Duration.minutes, hour: Duration.hours, day: Duration.days } as const;
+
+/** "5 minutes", "1 hour", "2 days": the units EventBridge Scheduler's rate() accepts. */
+const scheduleRate = z
+  .string('a rate such as "5 minutes"')
+  .trim()
+  .regex(/^[1-9]\d* (minute|hour|day)s?$/, 'a rate such as "5 minutes", "1 hour" or "1 day"')
+  .transform((text) => {
+    const [amount = '', unit = ''] = text.split(' ');
+    return RATE_UNITS[unit.replace(/s$/, '') as keyof typeof RATE_UNITS](Number(amount));
+  });
+
+/** `-c` values arrive as strings; cdk.json may hold a list. Both mean the same. */
+const workspaceList = z
+  .union([z.string(), z.array(z.string())], 'a comma-separated list of workspace slugs')
+  .transform((value) =>
+    (Array.isArray(value) ? value : value.split(','))
+      .map((slug) => slug.trim())
+      .filter((slug) => slug.length > 0),
+  )
+  .pipe(z.array(WorkspaceSlug));
+
+const positiveWholeNumber = z.coerce
+  .number('a whole number')
+  .int('a whole number')
+  .positive('a number above zero');
+
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/,
+    'the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-abc123)',
+  );
+
+/** Every context key the app reads, with its default. */
+export const DeploymentContextSchema = {
+  workspaces: workspaceList.default([]),
+  scheduleRate: scheduleRate.default(Duration.minutes(5)),
+  hourlyRequestBudget: positiveWholeNumber.default(800),
+  credentialsSecretArn: secretArn.optional(),
+  webhookSecretsArn: secretArn.optional(),
+  alarmEmail: z.email('an e-mail address').optional(),
+  oldestScopeAgeAlarmHours: z.coerce
+    .number('a number of hours')
+    .positive('a number of hours above zero')
+    .default(6),
+};
+
+export type DeploymentSettings = {
+  [K in keyof typeof DeploymentContextSchema]: z.output<(typeof DeploymentContextSchema)[K]>;
+};
+
+/**
+ * Validates raw context values (as `node.tryGetContext` returns them) and collects every problem before
+ * failing, each with its key. An empty string counts as unset.
+ */
+export function parseDeploymentContext(read: (key: string) => unknown): DeploymentSettings {
+  const problems: string[] = [];
+  const settings: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(DeploymentContextSchema)) {
+    const raw = read(key);
+    const result = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+    if (result.success) settings[key] = result.data;
+    else
+      for (const issue of result.error.issues)
+        problems.push(`${formatIssue(key, issue)}, got ${JSON.stringify(raw)}`);
+  }
+  if (problems.length > 0) throw new DeploymentContextError(problems);
+  return settings as DeploymentSettings;
+}

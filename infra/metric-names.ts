@@ -1,0 +1,42 @@
+// The custom metrics the functions publish (Powertools EMF) and the alarms and dashboard watch. Shared so
+// a renamed metric breaks the build instead of silently blinding an alarm.
+
+/** CloudWatch namespace of every custom metric (POWERTOOLS_METRICS_NAMESPACE). */
+export const METRICS_NAMESPACE = 'BitbucketGovernance';
+
+/**
+ * POWERTOOLS_SERVICE_NAME of every function, and so the value of the `service` dimension. One value for
+ * all four functions: an alarm on `SyncErrors` then sees errors from the sync and the applier alike.
+ */
+export const SERVICE_NAME = 'bitbucket-governance';
+
+/** Dimension names. Alarms read metrics published with `service` alone. */
+export const METRIC_DIMENSIONS = {
+  service: 'service',
+  /** Optional extra dimension for per-workspace series; alarms never depend on it. */
+  workspace: 'workspace',
+} as const;
+
+export const METRIC_NAMES = {
+  /** Count: a sync step or an applier refresh that failed. */
+  SyncErrors: 'SyncErrors',
+  /**
+   * Seconds: age of the least recently refreshed scope. Publish it once per step with `service` only
+   * (the maximum over all workspaces), which the freshness alarm watches; a per-`workspace` copy is optional.
+   */
+  OldestScopeAgeSeconds: 'OldestScopeAgeSeconds',
+  /** Count: Bitbucket requests spent by a sync step. */
+  RequestsSpent: 'RequestsSpent',
+  /** Count: scopes refreshed by a sync step. */
+  ScopesRefreshed: 'ScopesRefreshed',
+  /** Count: store changes (added, changed, removed items) written. */
+  ChangesApplied: 'ChangesApplied',
+  /** Count: full passes over every scope completed. */
+  PassCompleted: 'PassCompleted',
+  /** Count: webhook deliveries verified and queued. */
+  WebhookAccepted: 'WebhookAccepted',
+  /** Count: webhook deliveries refused (bad signature, unknown workspace, malformed). */
+  WebhookRejected: 'WebhookRejected',
+} as const;
+
+export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
