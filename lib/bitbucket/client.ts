@@ -1,15 +1,12 @@
 // The Bitbucket Cloud client: one per credential, a typed method per call the connector makes
 // (API-NOTES "Endpoints a governance connector needs"). Methods return the wire shapes; the sync maps
 // them to the model. Listings read every page and return all values.
-import { z } from 'zod';
 import type { Credential, CredentialKind } from '../config/schemas.js';
 import type { SecretProvider } from '../config/secrets.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';
 import { probeCapabilities, type CapabilityReport } from './capabilities.js';
-import { endpointName, endpoints, expandRoute, type Endpoint } from './endpoints.js';
-import { NotFound } from './errors.js';
-import { parseWith } from './response-parsing.js';
-import { paged } from './schemas.js';
+import { EndpointCalls, type Query } from './endpoint-calls.js';
+import { endpoints, type Endpoint } from './endpoints.js';
 import type {
   CurrentUser,
   Group,
@@ -48,16 +45,13 @@ export interface BitbucketClientOptions {
 export type ProjectPermissionValue = 'read' | 'write' | 'create-repo' | 'admin';
 export type RepositoryPermissionValue = 'read' | 'write' | 'admin';
 
-/** Query parameters of a first page (later pages follow `next` exactly as given). */
-type Query = Record<string, string>;
-
-const PAGE_LENGTH = '100';
-
 export class BitbucketClient {
   readonly #transport: Transport;
+  readonly #calls: EndpointCalls;
 
   constructor(transport: Transport) {
     this.#transport = transport;
+    this.#calls = new EndpointCalls(transport);
   }
 
   credentialKind(): Promise<CredentialKind> {
@@ -65,28 +59,28 @@ export class BitbucketClient {
   }
 
   getCurrentUser(call?: CallOptions): Promise<CurrentUser> {
-    return this.#one(endpoints.currentUser, {}, call);
+    return this.#calls.one(endpoints.currentUser, {}, call);
   }
 
   listUserWorkspaces(call?: CallOptions): Promise<UserWorkspaceAccess[]> {
-    return this.#all(endpoints.userWorkspaces, {}, {}, call);
+    return this.#calls.all(endpoints.userWorkspaces, {}, {}, call);
   }
 
   getWorkspace(workspace: string, call?: CallOptions): Promise<Workspace> {
-    return this.#one(endpoints.workspace, { workspace }, call);
+    return this.#calls.one(endpoints.workspace, { workspace }, call);
   }
 
   listWorkspaceMembers(workspace: string, call?: CallOptions): Promise<WorkspaceMember[]> {
-    return this.#all(endpoints.workspaceMembers, { workspace }, {}, call);
+    return this.#calls.all(endpoints.workspaceMembers, { workspace }, {}, call);
   }
 
   /** Every group with its members, from the 1.0 API (one unpaged answer). Call with the slug. */
   listGroups(workspaceSlug: string, call?: CallOptions): Promise<Group[]> {
-    return this.#one(endpoints.groups, { workspace: workspaceSlug }, call);
+    return this.#calls.one(endpoints.groups, { workspace: workspaceSlug }, call);
   }
 
   listProjects(workspace: string, call?: CallOptions): Promise<Project[]> {
-    return this.#all(endpoints.projects, { workspace }, {}, call);
+    return this.#calls.all(endpoints.projects, { workspace }, {}, call);
   }
 
   listRepositories(
@@ -96,7 +90,7 @@ export class BitbucketClient {
   ): Promise<Repository[]> {
     const query: Query =
       filter.projectKey === undefined ? {} : { q: `project.key="${bbqlString(filter.projectKey)}"` };
-    return this.#all(endpoints.repositories, { workspace }, query, call);
+    return this.#calls.all(endpoints.repositories, { workspace }, query, call);
   }
 
   listProjectUserGrants(
@@ -104,7 +98,7 @@ export class BitbucketClient {
     projectKey: string,
     call?: CallOptions,
   ): Promise<ProjectUserGrant[]> {
-    return this.#all(endpoints.projectUserGrants, { workspace, project_key: projectKey }, {}, call);
+    return this.#calls.all(endpoints.projectUserGrants, { workspace, project_key: projectKey }, {}, call);
   }
 
   listProjectGroupGrants(
@@ -112,7 +106,7 @@ export class BitbucketClient {
     projectKey: string,
     call?: CallOptions,
   ): Promise<ProjectGroupGrant[]> {
-    return this.#all(endpoints.projectGroupGrants, { workspace, project_key: projectKey }, {}, call);
+    return this.#calls.all(endpoints.projectGroupGrants, { workspace, project_key: projectKey }, {}, call);
   }
 
   listRepositoryUserGrants(
@@ -120,7 +114,7 @@ export class BitbucketClient {
     repoSlug: string,
     call?: CallOptions,
   ): Promise<RepositoryUserGrant[]> {
-    return this.#all(endpoints.repositoryUserGrants, { workspace, repo_slug: repoSlug }, {}, call);
+    return this.#calls.all(endpoints.repositoryUserGrants, { workspace, repo_slug: repoSlug }, {}, call);
   }
 
   listRepositoryGroupGrants(
@@ -128,16 +122,16 @@ export class BitbucketClient {
     repoSlug: string,
     call?: CallOptions,
   ): Promise<RepositoryGroupGrant[]> {
-    return this.#all(endpoints.repositoryGroupGrants, { workspace, repo_slug: repoSlug }, {}, call);
+    return this.#calls.all(endpoints.repositoryGroupGrants, { workspace, repo_slug: repoSlug }, {}, call);
   }
 
   /** Effective (highest) permission per user per repository; workspace admins only. */
   listRepositoryPermissionMatrix(workspace: string, call?: CallOptions): Promise<RepositoryPermissionCell[]> {
-    return this.#all(endpoints.repositoryPermissionMatrix, { workspace }, {}, call);
+    return this.#calls.all(endpoints.repositoryPermissionMatrix, { workspace }, {}, call);
   }
 
   getProjectUserGrant(workspace: string, projectKey: string, accountId: string, call?: CallOptions) {
-    return this.#oneOrNull(
+    return this.#calls.oneOrNull(
       endpoints.getProjectUserGrant,
       { workspace, project_key: projectKey, account_id: accountId },
       call,
@@ -145,7 +139,7 @@ export class BitbucketClient {
   }
 
   getProjectGroupGrant(workspace: string, projectKey: string, groupSlug: string, call?: CallOptions) {
-    return this.#oneOrNull(
+    return this.#calls.oneOrNull(
       endpoints.getProjectGroupGrant,
       { workspace, project_key: projectKey, group_slug: groupSlug },
       call,
@@ -153,7 +147,7 @@ export class BitbucketClient {
   }
 
   getRepositoryUserGrant(workspace: string, repoSlug: string, accountId: string, call?: CallOptions) {
-    return this.#oneOrNull(
+    return this.#calls.oneOrNull(
       endpoints.getRepositoryUserGrant,
       { workspace, repo_slug: repoSlug, account_id: accountId },
       call,
@@ -161,7 +155,7 @@ export class BitbucketClient {
   }
 
   getRepositoryGroupGrant(workspace: string, repoSlug: string, groupSlug: string, call?: CallOptions) {
-    return this.#oneOrNull(
+    return this.#calls.oneOrNull(
       endpoints.getRepositoryGroupGrant,
       { workspace, repo_slug: repoSlug, group_slug: groupSlug },
       call,
@@ -177,7 +171,7 @@ export class BitbucketClient {
     call?: CallOptions,
   ): Promise<ProjectUserGrant> {
     const params = { workspace, project_key: projectKey, account_id: accountId };
-    return this.#one(endpoints.putProjectUserGrant, params, call, { permission });
+    return this.#calls.one(endpoints.putProjectUserGrant, params, call, { permission });
   }
 
   deleteProjectUserGrant(
@@ -186,7 +180,7 @@ export class BitbucketClient {
     accountId: string,
     call?: CallOptions,
   ): Promise<void> {
-    return this.#none(
+    return this.#calls.none(
       endpoints.deleteProjectUserGrant,
       { workspace, project_key: projectKey, account_id: accountId },
       call,
@@ -201,7 +195,7 @@ export class BitbucketClient {
     call?: CallOptions,
   ): Promise<ProjectGroupGrant> {
     const params = { workspace, project_key: projectKey, group_slug: groupSlug };
-    return this.#one(endpoints.putProjectGroupGrant, params, call, { permission });
+    return this.#calls.one(endpoints.putProjectGroupGrant, params, call, { permission });
   }
 
   deleteProjectGroupGrant(
@@ -210,7 +204,7 @@ export class BitbucketClient {
     groupSlug: string,
     call?: CallOptions,
   ): Promise<void> {
-    return this.#none(
+    return this.#calls.none(
       endpoints.deleteProjectGroupGrant,
       { workspace, project_key: projectKey, group_slug: groupSlug },
       call,
@@ -225,7 +219,7 @@ export class BitbucketClient {
     call?: CallOptions,
   ): Promise<RepositoryUserGrant> {
     const params = { workspace, repo_slug: repoSlug, account_id: accountId };
-    return this.#one(endpoints.putRepositoryUserGrant, params, call, { permission });
+    return this.#calls.one(endpoints.putRepositoryUserGrant, params, call, { permission });
   }
 
   deleteRepositoryUserGrant(
@@ -234,7 +228,7 @@ export class BitbucketClient {
     accountId: string,
     call?: CallOptions,
   ): Promise<void> {
-    return this.#none(
+    return this.#calls.none(
       endpoints.deleteRepositoryUserGrant,
       { workspace, repo_slug: repoSlug, account_id: accountId },
       call,
@@ -249,7 +243,7 @@ export class BitbucketClient {
     call?: CallOptions,
   ): Promise<RepositoryGroupGrant> {
     const params = { workspace, repo_slug: repoSlug, group_slug: groupSlug };
-    return this.#one(endpoints.putRepositoryGroupGrant, params, call, { permission });
+    return this.#calls.one(endpoints.putRepositoryGroupGrant, params, call, { permission });
   }
 
   deleteRepositoryGroupGrant(
@@ -258,7 +252,7 @@ export class BitbucketClient {
     groupSlug: string,
     call?: CallOptions,
   ): Promise<void> {
-    return this.#none(
+    return this.#calls.none(
       endpoints.deleteRepositoryGroupGrant,
       { workspace, repo_slug: repoSlug, group_slug: groupSlug },
       call,
@@ -272,7 +266,7 @@ export class BitbucketClient {
     member: string,
     call?: CallOptions,
   ): Promise<void> {
-    return this.#none(
+    return this.#calls.none(
       endpoints.addGroupMember,
       { workspace: workspaceSlug, group_slug: groupSlug, member },
       call,
@@ -285,7 +279,7 @@ export class BitbucketClient {
     member: string,
     call?: CallOptions,
   ): Promise<void> {
-    return this.#none(
+    return this.#calls.none(
       endpoints.removeGroupMember,
       { workspace: workspaceSlug, group_slug: groupSlug, member },
       call,
@@ -293,15 +287,15 @@ export class BitbucketClient {
   }
 
   listHooks(workspace: string, call?: CallOptions): Promise<Hook[]> {
-    return this.#all(endpoints.hooks, { workspace }, {}, call);
+    return this.#calls.all(endpoints.hooks, { workspace }, {}, call);
   }
 
   createHook(workspace: string, hook: HookInput, call?: CallOptions): Promise<Hook> {
-    return this.#one(endpoints.createHook, { workspace }, call, hook);
+    return this.#calls.one(endpoints.createHook, { workspace }, call, hook);
   }
 
   updateHook(workspace: string, uid: string, hook: HookInput, call?: CallOptions): Promise<Hook> {
-    return this.#one(endpoints.updateHook, { workspace, uid }, call, hook);
+    return this.#calls.one(endpoints.updateHook, { workspace, uid }, call, hook);
   }
 
   /** What this credential can do in the workspace, found with the fewest safe reads (no writes). */
@@ -309,93 +303,15 @@ export class BitbucketClient {
     return probeCapabilities(this, workspaceSlug, call);
   }
 
-  /**
-   * One small page of a listing (`pagelen=10`, a tight `fields=`) without checking the items' shape:
-   * for probing what a credential may read.
-   */
-  async peek(
+  /** One small page of a listing, unchecked items: for probing what a credential may read. */
+  peek(
     endpoint: Endpoint,
     params: Record<string, string>,
     fields: string,
     call?: CallOptions,
   ): Promise<unknown[]> {
-    const url = this.#firstUrl(endpoint, params, { pagelen: '10', fields });
-    const answer = await this.#transport.send(
-      { method: endpoint.method, url, endpoint: endpointName(endpoint) },
-      call,
-    );
-    return parseWith(paged(z.unknown()), answer.data, detailsOf(endpoint, url)).values;
+    return this.#calls.peek(endpoint, params, fields, call);
   }
-
-  #firstUrl(endpoint: Endpoint, params: Record<string, string>, query: Query): string {
-    const url = new URL(this.#transport.url(expandRoute(endpoint.route, params)));
-    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-    return url.toString();
-  }
-
-  async #one<S extends z.ZodType>(
-    endpoint: Endpoint<S>,
-    params: Record<string, string>,
-    call?: CallOptions,
-    body?: unknown,
-  ): Promise<z.infer<S>> {
-    const url = this.#firstUrl(endpoint, params, endpoint.fields ? { fields: endpoint.fields } : {});
-    const answer = await this.#transport.send(
-      { method: endpoint.method, url, endpoint: endpointName(endpoint), body },
-      call,
-    );
-    return parseWith(endpoint.schema, answer.data, detailsOf(endpoint, url));
-  }
-
-  async #oneOrNull<S extends z.ZodType>(
-    endpoint: Endpoint<S>,
-    params: Record<string, string>,
-    call?: CallOptions,
-  ): Promise<z.infer<S> | null> {
-    try {
-      return await this.#one(endpoint, params, call);
-    } catch (error) {
-      if (error instanceof NotFound) return null;
-      throw error;
-    }
-  }
-
-  async #none(endpoint: Endpoint, params: Record<string, string>, call?: CallOptions): Promise<void> {
-    const url = this.#firstUrl(endpoint, params, {});
-    await this.#transport.send({ method: endpoint.method, url, endpoint: endpointName(endpoint) }, call);
-  }
-
-  /** Reads every page: `pagelen=100` on the first, then `next` exactly as Bitbucket gave it. */
-  async #all<S extends z.ZodType>(
-    endpoint: Endpoint<S>,
-    params: Record<string, string>,
-    query: Query,
-    call?: CallOptions,
-  ): Promise<z.infer<S>[]> {
-    const envelope = paged(endpoint.schema);
-    const first: Query = { ...query, pagelen: PAGE_LENGTH };
-    if (endpoint.fields) first.fields = endpoint.fields;
-    const values: z.infer<S>[] = [];
-    let url: string | undefined = this.#firstUrl(endpoint, params, first);
-    while (url !== undefined) {
-      const answer = await this.#transport.send(
-        { method: 'GET', url, endpoint: endpointName(endpoint) },
-        call,
-      );
-      const page: { values: unknown[]; next?: string | null } = parseWith(
-        envelope,
-        answer.data,
-        detailsOf(endpoint, url),
-      );
-      values.push(...(page.values as z.infer<S>[]));
-      url = page.next ?? undefined;
-    }
-    return values;
-  }
-}
-
-function detailsOf(endpoint: Endpoint, url: string) {
-  return { method: endpoint.method, path: new URL(url).pathname, endpoint: endpointName(endpoint) };
 }
 
 /** A value inside a BBQL double-quoted string. */
