@@ -20,7 +20,8 @@ export class BitbucketError extends Error {
   constructor(details: BitbucketErrorDetails, what: string) {
     const status = details.status === undefined ? '' : ` answered ${details.status}`;
     super(`${details.method} ${details.path}${status}: ${redactString(what)}`);
-    this.name = new.target.name;
+    // Subclasses name themselves explicitly: bundlers may rename classes.
+    this.name = 'BitbucketError';
     this.method = details.method;
     this.path = details.path;
     this.status = details.status;
@@ -41,6 +42,7 @@ export class BitbucketError extends Error {
 
 /** 429. `retryAfterMs` is set when Bitbucket sent Retry-After (it usually does not). */
 export class RateLimited extends BitbucketError {
+  override readonly name = 'RateLimited';
   readonly retryAfterMs: number | undefined;
   constructor(details: BitbucketErrorDetails, what: string, retryAfterMs?: number) {
     super({ ...details, status: 429 }, what);
@@ -53,6 +55,7 @@ export class RateLimited extends BitbucketError {
 
 /** 410: the endpoint was removed. `change` is the CHANGE-… announcement id when Bitbucket names it. */
 export class Gone extends BitbucketError {
+  override readonly name = 'Gone';
   readonly change: string | undefined;
   constructor(details: BitbucketErrorDetails, what: string) {
     super({ ...details, status: 410 }, what);
@@ -64,15 +67,24 @@ export class Gone extends BitbucketError {
 }
 
 /** 403: the credential is known but may not do this. */
-export class Forbidden extends BitbucketError {}
+export class Forbidden extends BitbucketError {
+  override readonly name = 'Forbidden';
+}
 /** 404. */
-export class NotFound extends BitbucketError {}
+export class NotFound extends BitbucketError {
+  override readonly name = 'NotFound';
+}
 /** 402: the plan's user limit is reached. */
-export class PlanLimit extends BitbucketError {}
+export class PlanLimit extends BitbucketError {
+  override readonly name = 'PlanLimit';
+}
 /** 401, still after the credential was re-read once. */
-export class Unauthorized extends BitbucketError {}
+export class Unauthorized extends BitbucketError {
+  override readonly name = 'Unauthorized';
+}
 /** 5xx, a network failure, an unexpected redirect or a body that is not the JSON it should be. */
 export class UpstreamError extends BitbucketError {
+  override readonly name = 'UpstreamError';
   /** False when trying again cannot help (a redirect, a `next` link to another origin). */
   readonly retryable: boolean;
   constructor(details: BitbucketErrorDetails, what: string, options: { retryable?: boolean } = {}) {
@@ -81,10 +93,13 @@ export class UpstreamError extends BitbucketError {
   }
 }
 /** Any other 4xx (400, 409, …): the request itself was wrong. */
-export class BadRequest extends BitbucketError {}
+export class BadRequest extends BitbucketError {
+  override readonly name = 'BadRequest';
+}
 
 /** The caller's request budget would be exceeded: nothing was sent. */
 export class BudgetExhausted extends BitbucketError {
+  override readonly name = 'BudgetExhausted';
   readonly limit: number;
   constructor(limit: number, request?: { method: string; path: string }, lastError?: BitbucketError) {
     super(request ?? { method: '-', path: '-' }, `request budget of ${limit} exhausted; request not sent`);
@@ -97,6 +112,7 @@ export class BudgetExhausted extends BitbucketError {
 
 /** The caller's deadline had already passed before the first attempt: nothing was sent. */
 export class DeadlineExceeded extends BitbucketError {
+  override readonly name = 'DeadlineExceeded';
   constructor(details: BitbucketErrorDetails) {
     super(details, 'deadline already passed; request not sent');
   }
@@ -104,6 +120,7 @@ export class DeadlineExceeded extends BitbucketError {
 
 /** A 2xx body did not have the shape the client relies on. Names the endpoint and the field path. */
 export class ResponseShapeError extends BitbucketError {
+  override readonly name = 'ResponseShapeError';
   readonly field: string;
   constructor(details: BitbucketErrorDetails & { endpoint: string }, field: string, problem: string) {
     super(details, `${field}: ${problem}`);

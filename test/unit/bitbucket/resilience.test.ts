@@ -100,6 +100,7 @@ describe('retries', () => {
     expect((error as Gone).change).toBe('CHANGE-2770');
     expect((error as Gone).status).toBe(410);
     expect(String(error)).toContain('CHANGE-2770');
+    expect(String(error)).toMatch(/^Gone: GET \/2\.0\/user\/workspaces answered 410: /);
     expect(server.requests).toHaveLength(1);
   });
 
