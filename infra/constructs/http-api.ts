@@ -91,8 +91,8 @@ export class GovernanceHttpApi extends Construct {
     }
   }
 
-  /** The invoke URL of the `$default` stage (no stage path). */
+  /** Base URL without a trailing slash: the `$default` stage has no path of its own. */
   get url(): string {
-    return this.stage.url;
+    return this.httpApi.apiEndpoint;
   }
 }

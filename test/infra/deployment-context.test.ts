@@ -1,0 +1,105 @@
+// Context validation: defaults, accepted spellings, and errors that name the key.
+import { spawnSync } from 'node:child_process';
+import { Duration } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { DeploymentContextError, parseDeploymentContext } from '../../infra/deployment-context.js';
+
+const parse = (context: Record<string, unknown>) => parseDeploymentContext((key) => context[key]);
+
+function problemsOf(context: Record<string, unknown>): string[] {
+  try {
+    parse(context);
+  } catch (error) {
+    if (error instanceof DeploymentContextError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a DeploymentContextError');
+}
+
+describe('parseDeploymentContext', () => {
+  it('applies the defaults to an empty context', () => {
+    const settings = parse({});
+    expect(settings).toEqual({
+      workspaces: [],
+      scheduleRate: expect.any(Duration),
+      hourlyRequestBudget: 800,
+      credentialsSecretArn: undefined,
+      webhookSecretsArn: undefined,
+      alarmEmail: undefined,
+      oldestScopeAgeAlarmHours: 6,
+    });
+    expect(settings.scheduleRate.toMinutes()).toBe(5);
+  });
+
+  it('accepts -c strings and cdk.json values alike', () => {
+    const fromCli = parse({
+      workspaces: ' acme , beta.team ,',
+      scheduleRate: '2 hours',
+      hourlyRequestBudget: '500',
+      oldestScopeAgeAlarmHours: '1.5',
+      alarmEmail: 'ops@example.com',
+      credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/credentials-AbCdEf',
+    });
+    expect(fromCli.workspaces).toEqual(['acme', 'beta.team']);
+    expect(fromCli.scheduleRate.toMinutes()).toBe(120);
+    expect(fromCli.hourlyRequestBudget).toBe(500);
+    expect(fromCli.oldestScopeAgeAlarmHours).toBe(1.5);
+    const fromJson = parse({ workspaces: ['acme'], scheduleRate: '1 minute', hourlyRequestBudget: 900 });
+    expect(fromJson.workspaces).toEqual(['acme']);
+    expect(fromJson.scheduleRate.toMinutes()).toBe(1);
+    expect(fromJson.hourlyRequestBudget).toBe(900);
+  });
+
+  it('treats an empty string as unset', () => {
+    expect(parse({ alarmEmail: '', workspaces: '' })).toMatchObject({
+      alarmEmail: undefined,
+      workspaces: [],
+    });
+  });
+
+  it('reports every bad key at once, each by name with what was expected and what it got', () => {
+    const problems = problemsOf({
+      workspaces: 'Acme',
+      scheduleRate: 'every 5 minutes',
+      hourlyRequestBudget: 'lots',
+      credentialsSecretArn: 'arn:aws:s3:::bucket',
+      webhookSecretsArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/webhooks',
+      alarmEmail: 'ops',
+      oldestScopeAgeAlarmHours: '-1',
+    });
+    expect(problems).toHaveLength(7);
+    for (const key of [
+      'workspaces.0',
+      'scheduleRate',
+      'hourlyRequestBudget',
+      'credentialsSecretArn',
+      'webhookSecretsArn',
+      'alarmEmail',
+      'oldestScopeAgeAlarmHours',
+    ]) {
+      expect(problems.some((problem) => problem.startsWith(`${key}: expected `))).toBe(true);
+    }
+    expect(problems).toContain('hourlyRequestBudget: expected a whole number, got "lots"');
+  });
+
+  it('refuses a zero or fractional budget', () => {
+    expect(problemsOf({ hourlyRequestBudget: 0 })).toEqual([
+      'hourlyRequestBudget: expected a number above zero, got 0',
+    ]);
+    expect(problemsOf({ hourlyRequestBudget: '1.5' })).toEqual([
+      'hourlyRequestBudget: expected a whole number, got "1.5"',
+    ]);
+  });
+});
+
+it('the CDK app stops on bad context with the key named and no stack trace', () => {
+  // CDK_CONTEXT_JSON is how the CDK CLI hands context to the app.
+  const run = spawnSync('npx', ['tsx', 'infra/app.ts'], {
+    cwd: new URL('../../', import.meta.url),
+    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ scheduleRate: 'soon' }) },
+    encoding: 'utf8',
+  });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain('scheduleRate: expected a rate such as "5 minutes"');
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+});
