@@ -1,0 +1,261 @@
+// The sync's own bookkeeping: one state item per scope (freshness, dirty mark, last error, deletion
+// hold), one status item per workspace (pass progress, last completed pass, resume time), the lease
+// that keeps steps from overlapping, and the ledger of requests spent in the rolling hour.
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { queryPrefix } from './dynamodb-reads.js';
+import { leaseKey, scopeStateKey, SCOPE_STATE_PREFIX, workspacePartition, type TableKey } from './keys.js';
+
+export interface ScopeError {
+  at: string;
+  message: string;
+  status?: number;
+  endpoint?: string;
+}
+
+/** A deletion the guard would not apply on its own (DESIGN §4). */
+export interface DeletionHold {
+  since: string;
+  removals: number;
+  storedCount: number;
+  observedCount: number;
+}
+
+export interface ScopeState {
+  scope: string;
+  /** Observation time of the last refresh that was applied. */
+  refreshedAt?: string;
+  dirty?: boolean;
+  dirtyReason?: string;
+  lastError?: ScopeError;
+  /** Requests the last refresh of this scope cost. */
+  requests?: number;
+  hold?: DeletionHold;
+  /** Set by a release: the next refresh applies even a removal above the guard's share. */
+  holdReleased?: boolean;
+}
+
+export interface CompletedPass {
+  startedAt: string;
+  completedAt: string;
+  requests: number;
+  scopes: number;
+}
+
+export interface WorkspaceSyncStatus {
+  workspaceId: string;
+  workspaceSlug: string;
+  passStartedAt?: string;
+  passRequests: number;
+  lastCompletedPass?: CompletedPass;
+  /** After a 429: no step calls Bitbucket before this time. */
+  resumeAfter?: string;
+  /** The reason a step could not run at all (credential rejected, workspace not administrable, …). */
+  lastError?: ScopeError;
+  lastStep?: { at: string; outcome: string; requests: number; scopesRefreshed: number; changes: number };
+}
+
+const STATUS_SK = 'SYNC#STATUS';
+
+function statusKey(ws: string): TableKey {
+  return { PK: workspacePartition(ws), SK: STATUS_SK };
+}
+
+function withoutKeys<T>(record: Record<string, unknown>): T {
+  const { PK: _pk, SK: _sk, ...rest } = record;
+  return rest as T;
+}
+
+export class SyncStateStore {
+  constructor(private readonly options: { documentClient: DynamoDBDocumentClient; tableName: string }) {}
+
+  private get db() {
+    return this.options.documentClient;
+  }
+
+  async listScopeStates(ws: string): Promise<ScopeState[]> {
+    const records = await queryPrefix(
+      this.db,
+      this.options.tableName,
+      workspacePartition(ws),
+      SCOPE_STATE_PREFIX,
+    );
+    return records.map((record) => withoutKeys<ScopeState>(record));
+  }
+
+  async putScopeState(ws: string, state: ScopeState): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { ...scopeStateKey(ws, state.scope), ...state },
+      }),
+    );
+  }
+
+  async deleteScopeState(ws: string, scope: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.options.tableName, Key: scopeStateKey(ws, scope) }),
+    );
+  }
+
+  /** Marks scopes for the next step (webhooks, provisioning, the API). Creates states for unknown scopes. */
+  async markDirty(ws: string, scopes: string[], reason: string): Promise<void> {
+    for (const scope of scopes) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: scopeStateKey(ws, scope),
+          UpdateExpression: 'SET #scope = :scope, dirty = :true, dirtyReason = :reason',
+          ExpressionAttributeNames: { '#scope': 'scope' },
+          ExpressionAttributeValues: { ':scope': scope, ':true': true, ':reason': reason },
+        }),
+      );
+    }
+  }
+
+  /** Releases a deletion hold: the next refresh of that scope applies its removals. */
+  async releaseHold(ws: string, scope: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: scopeStateKey(ws, scope),
+          UpdateExpression: 'SET holdReleased = :true, dirty = :true, dirtyReason = :reason',
+          ConditionExpression: 'attribute_exists(#hold)',
+          ExpressionAttributeNames: { '#hold': 'hold' },
+          ExpressionAttributeValues: { ':true': true, ':reason': 'deletion hold released' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async getStatus(ws: string): Promise<WorkspaceSyncStatus | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.options.tableName, Key: statusKey(ws) }),
+    );
+    return Item ? withoutKeys<WorkspaceSyncStatus>(Item) : undefined;
+  }
+
+  async putStatus(status: WorkspaceSyncStatus): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { ...statusKey(status.workspaceId), ...status },
+      }),
+    );
+  }
+
+  /**
+   * Takes the named lease until `expiresAt` if it is free or expired. A crashed holder's lease simply
+   * runs out; a holder never needs to be trusted to release it.
+   */
+  async acquireLease(name: string, owner: string, now: Date, durationMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...leaseKey(name),
+            owner,
+            leaseExpiresAtMs: now.getTime() + durationMs,
+            // Let TTL sweep abandoned leases eventually.
+            expiresAt: Math.floor((now.getTime() + durationMs) / 1000) + 3600,
+          },
+          ConditionExpression: 'attribute_not_exists(PK) OR leaseExpiresAtMs < :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': now.getTime(), ':owner': owner },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.options.tableName,
+          Key: leaseKey(name),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+}
+
+/**
+ * Requests spent per minute over the rolling hour, per purpose (`sync`, `webhook`, `provisioning`),
+ * shared by every function that calls Bitbucket with the same credential. One item per clock hour holds
+ * that hour's minute counters (incremented atomically); TTL removes old hours.
+ */
+export class RequestLedger {
+  constructor(
+    private readonly options: {
+      documentClient: DynamoDBDocumentClient;
+      tableName: string;
+      identity?: string;
+    },
+  ) {}
+
+  private hourKey(hour: number): TableKey {
+    return { PK: `LEDGER#${this.options.identity ?? 'bitbucket'}`, SK: `HOUR#${hour}` };
+  }
+
+  /** Requests recorded in the 60 minutes up to `now`, in total and per purpose. */
+  async spentInLastHour(now: Date): Promise<{ total: number; byPurpose: Record<string, number> }> {
+    const minute = Math.floor(now.getTime() / 60_000);
+    const hour = Math.floor(minute / 60);
+    const items = await Promise.all(
+      [hour - 1, hour].map((h) =>
+        this.options.documentClient.send(
+          new GetCommand({ TableName: this.options.tableName, Key: this.hourKey(h), ConsistentRead: true }),
+        ),
+      ),
+    );
+    const byPurpose: Record<string, number> = {};
+    let total = 0;
+    for (const { Item } of items) {
+      for (const [name, value] of Object.entries(Item ?? {})) {
+        const match = /^m(\d+)_(\w+)$/.exec(name);
+        if (!match || Number(match[1]) <= minute - 60 || typeof value !== 'number') continue;
+        const purpose = match[2] ?? 'unknown';
+        total += value;
+        byPurpose[purpose] = (byPurpose[purpose] ?? 0) + value;
+      }
+    }
+    return { total, byPurpose };
+  }
+
+  async record(purpose: string, requests: number, now: Date): Promise<void> {
+    if (requests <= 0) return;
+    const minute = Math.floor(now.getTime() / 60_000);
+    await this.options.documentClient.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: this.hourKey(Math.floor(minute / 60)),
+        UpdateExpression: 'ADD #counter :n SET expiresAt = :expires',
+        ExpressionAttributeNames: { '#counter': `m${minute}_${purpose}` },
+        ExpressionAttributeValues: {
+          ':n': requests,
+          ':expires': Math.floor(now.getTime() / 1000) + 3 * 3600,
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,419 @@
+// One step of the rolling sync for one workspace (DESIGN §4): take the lease, work out the request
+// budget left in the rolling hour, refresh due scopes in priority order until the budget or the time
+// runs out, and record pass progress. A step never deletes on a failed read and never overlaps another.
+import {
+  BitbucketError,
+  BudgetExhausted,
+  DeadlineExceeded,
+  Forbidden,
+  NotFound,
+  RateLimited,
+  RequestBudget,
+  Unauthorized,
+  type BitbucketClient,
+} from '../bitbucket/index.js';
+import { scopeId, type ScopeRef } from '../model/index.js';
+import type { GovernanceStore } from '../store/index.js';
+import type {
+  RequestLedger,
+  ScopeError,
+  ScopeState,
+  SyncStateStore,
+  WorkspaceSyncStatus,
+} from '../store/sync-state.js';
+import {
+  allScopes,
+  dueScopes,
+  freshnessByKind,
+  LISTING_SCOPES,
+  type DueScope,
+  type SyncIntervals,
+} from './scope-plan.js';
+import { refreshScope, type DeletionGuard, type WorkspaceRef } from './scope-refresh.js';
+
+export interface SyncSettings extends SyncIntervals {
+  /** The sync's requests per rolling hour (SYNC_HOURLY_REQUEST_BUDGET). */
+  hourlyRequestBudget: number;
+  /** Bitbucket's limit per identity per rolling hour, shared with webhooks and provisioning. */
+  hourlyRequestLimit: number;
+  deletionGuard: DeletionGuard;
+  /** Grant scopes refreshed at once (the client bounds requests in flight separately). */
+  parallelScopes: number;
+  /** Wait after a 429 that came without Retry-After. */
+  rateLimitPauseMs: number;
+}
+
+export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
+  membershipIntervalMs: 15 * 60_000,
+  listingIntervalMs: 60 * 60_000,
+  grantIntervalMs: 60 * 60_000,
+  hourlyRequestBudget: 800,
+  hourlyRequestLimit: 1000,
+  deletionGuard: { maxRemovalShare: 0.25, minimumStoredItems: 20 },
+  parallelScopes: 4,
+  rateLimitPauseMs: 5 * 60_000,
+};
+
+export interface SyncDependencies {
+  client: BitbucketClient;
+  store: GovernanceStore;
+  syncState: SyncStateStore;
+  ledger: RequestLedger;
+  settings: SyncSettings;
+  now?: () => Date;
+  /** Identifies this runner in the lease (e.g. the Lambda request id). */
+  runnerId: string;
+  /** Called after each scope, for progress display and logs. */
+  onScope?: (event: ScopeEvent) => void;
+}
+
+export interface ScopeEvent {
+  workspace: string;
+  scope: string;
+  outcome: 'applied' | 'held' | 'failed' | 'vanished';
+  requests: number;
+  changes: number;
+  error?: string;
+}
+
+export type StepOutcome =
+  | 'completed-due-scopes'
+  | 'budget-exhausted'
+  | 'deadline'
+  | 'rate-limited'
+  | 'credential-rejected'
+  | 'not-administrable'
+  | 'lease-held'
+  | 'waiting-for-rate-limit'
+  | 'no-budget-left';
+
+export interface StepReport {
+  workspace: string;
+  outcome: StepOutcome;
+  requests: number;
+  scopesRefreshed: number;
+  scopesFailed: number;
+  changes: number;
+  holds: string[];
+  passCompleted: boolean;
+  pass: { startedAt: string; refreshed: number; total: number };
+  freshnessSeconds: Record<string, number | null>;
+  resumeAfter?: string;
+  error?: ScopeError;
+}
+
+/** Ends the step early; the outcome says why. */
+class StopStep extends Error {
+  constructor(
+    readonly outcome: StepOutcome,
+    readonly reason?: unknown,
+  ) {
+    super(outcome);
+  }
+}
+
+/** Counts one scope's requests while spending them from the step's budget. */
+class ScopeBudget extends RequestBudget {
+  constructor(private readonly parent: RequestBudget) {
+    super(Number.POSITIVE_INFINITY);
+  }
+  override take(request?: { method: string; path: string }): void {
+    this.parent.take(request);
+    super.take(request);
+  }
+  override get remaining(): number {
+    return this.parent.remaining;
+  }
+}
+
+function scopeError(error: unknown, at: string): ScopeError {
+  if (error instanceof BitbucketError) {
+    return {
+      at,
+      message: error.message,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      ...(error.endpoint ? { endpoint: error.endpoint } : {}),
+    };
+  }
+  return { at, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Errors that end the whole step rather than one scope. */
+function stepStopper(error: unknown, scope: ScopeRef): StopStep | undefined {
+  if (error instanceof BudgetExhausted) return new StopStep('budget-exhausted', error);
+  if (error instanceof DeadlineExceeded) return new StopStep('deadline', error);
+  if (error instanceof RateLimited) return new StopStep('rate-limited', error);
+  if (error instanceof Unauthorized) return new StopStep('credential-rejected', error);
+  // Without the membership listings nothing else is trustworthy: the credential cannot administer this
+  // workspace. Reported as such, never silently thinned.
+  if (error instanceof Forbidden && (scope.kind === 'members' || scope.kind === 'groups')) {
+    return new StopStep('not-administrable', error);
+  }
+  return undefined;
+}
+
+export async function runSyncStep(
+  dependencies: SyncDependencies,
+  workspace: WorkspaceRef,
+  deadlineAt: number,
+): Promise<StepReport> {
+  const now = dependencies.now ?? (() => new Date());
+  const { syncState, settings } = dependencies;
+  const startedAt = now();
+  const leaseName = `sync-${workspace.id}`;
+  const emptyReport = (outcome: StepOutcome, status?: WorkspaceSyncStatus): StepReport => ({
+    workspace: workspace.slug,
+    outcome,
+    requests: 0,
+    scopesRefreshed: 0,
+    scopesFailed: 0,
+    changes: 0,
+    holds: [],
+    passCompleted: false,
+    pass: { startedAt: status?.passStartedAt ?? startedAt.toISOString(), refreshed: 0, total: 0 },
+    freshnessSeconds: {},
+    ...(status?.resumeAfter ? { resumeAfter: status.resumeAfter } : {}),
+  });
+
+  if (
+    !(await syncState.acquireLease(
+      leaseName,
+      dependencies.runnerId,
+      startedAt,
+      deadlineAt - startedAt.getTime() + 30_000,
+    ))
+  ) {
+    return emptyReport('lease-held');
+  }
+  try {
+    const status: WorkspaceSyncStatus = (await syncState.getStatus(workspace.id)) ?? {
+      workspaceId: workspace.id,
+      workspaceSlug: workspace.slug,
+      passRequests: 0,
+    };
+    status.workspaceSlug = workspace.slug;
+    if (status.resumeAfter && Date.parse(status.resumeAfter) > startedAt.getTime()) {
+      return emptyReport('waiting-for-rate-limit', status);
+    }
+    const spent = await dependencies.ledger.spentInLastHour(startedAt);
+    const allowance = Math.min(
+      settings.hourlyRequestBudget - (spent.byPurpose.sync ?? 0),
+      settings.hourlyRequestLimit - spent.total,
+    );
+    if (allowance <= 0) return emptyReport('no-budget-left', status);
+    const budget = new RequestBudget(allowance);
+    return await runBudgetedStep(dependencies, workspace, status, budget, deadlineAt, now);
+  } finally {
+    await syncState.releaseLease(leaseName, dependencies.runnerId);
+  }
+}
+
+async function runBudgetedStep(
+  dependencies: SyncDependencies,
+  workspace: WorkspaceRef,
+  status: WorkspaceSyncStatus,
+  budget: RequestBudget,
+  deadlineAt: number,
+  now: () => Date,
+): Promise<StepReport> {
+  const { syncState, store, settings } = dependencies;
+  const stepStart = now();
+  status.passStartedAt ??= stepStart.toISOString();
+  delete status.lastError;
+  const states = new Map(
+    (await syncState.listScopeStates(workspace.id)).map((state) => [state.scope, state]),
+  );
+  const report = {
+    requests: 0,
+    scopesRefreshed: 0,
+    scopesFailed: 0,
+    changes: 0,
+  };
+  let stop: StopStep | undefined;
+
+  const refreshOne = async (due: DueScope): Promise<void> => {
+    const scopeBudget = new ScopeBudget(budget);
+    const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
+    const at = now().toISOString();
+    try {
+      const outcome = await refreshScope(
+        {
+          client: dependencies.client,
+          store,
+          workspace,
+          call: { budget: scopeBudget, deadlineAt },
+          guard: settings.deletionGuard,
+          holdReleased: state.holdReleased === true,
+          now,
+        },
+        due.scope,
+      );
+      if (outcome.status === 'vanished') {
+        states.delete(due.id);
+        await syncState.deleteScopeState(workspace.id, due.id);
+        dependencies.onScope?.({
+          workspace: workspace.slug,
+          scope: due.id,
+          outcome: 'vanished',
+          requests: 0,
+          changes: 0,
+        });
+        return;
+      }
+      if (outcome.status === 'held') {
+        state.hold = outcome.hold;
+        state.dirty = false;
+        state.requests = scopeBudget.spent;
+        delete state.lastError;
+      } else {
+        report.scopesRefreshed += 1;
+        report.changes += outcome.result.changes.length;
+        state.refreshedAt = at;
+        state.requests = scopeBudget.spent;
+        delete state.dirty;
+        delete state.dirtyReason;
+        delete state.lastError;
+        delete state.hold;
+        delete state.holdReleased;
+        for (const removed of outcome.removedResources) {
+          const grantScope = scopeId(
+            due.scope.kind === 'projects'
+              ? { kind: 'project-grants', projectId: removed }
+              : { kind: 'repository-grants', repositoryId: removed },
+          );
+          states.delete(grantScope);
+          await syncState.deleteScopeState(workspace.id, grantScope);
+        }
+      }
+      states.set(due.id, state);
+      await syncState.putScopeState(workspace.id, state);
+      dependencies.onScope?.({
+        workspace: workspace.slug,
+        scope: due.id,
+        outcome: outcome.status,
+        requests: scopeBudget.spent,
+        changes: outcome.status === 'applied' ? outcome.result.changes.length : 0,
+      });
+    } catch (error) {
+      const stopper = stepStopper(error, due.scope);
+      if (stopper) {
+        stop ??= stopper;
+        if (stopper.outcome !== 'not-administrable' && stopper.outcome !== 'credential-rejected') return;
+      }
+      report.scopesFailed += 1;
+      state.lastError = scopeError(error, at);
+      state.requests = scopeBudget.spent;
+      // A grant listing answering 404 means the resource went away since the listing: re-read listings.
+      if (
+        error instanceof NotFound &&
+        (due.scope.kind === 'project-grants' || due.scope.kind === 'repository-grants')
+      ) {
+        await syncState.markDirty(
+          workspace.id,
+          [due.scope.kind === 'project-grants' ? 'projects' : 'repositories'],
+          'grant listing answered 404',
+        );
+      }
+      states.set(due.id, state);
+      await syncState.putScopeState(workspace.id, state);
+      dependencies.onScope?.({
+        workspace: workspace.slug,
+        scope: due.id,
+        outcome: 'failed',
+        requests: scopeBudget.spent,
+        changes: 0,
+        error: state.lastError.message,
+      });
+    }
+  };
+
+  const timeLeft = () => deadlineAt - now().getTime();
+  // Listings first, one at a time: the grant scopes to refresh depend on what they find.
+  for (const due of dueScopes(LISTING_SCOPES, states, now().getTime(), settings)) {
+    if (stop || budget.remaining === 0 || timeLeft() <= 0) break;
+    await refreshOne(due);
+  }
+
+  const [projects, repositories] = await Promise.all([
+    store.listResources(workspace.id, 'project'),
+    store.listResources(workspace.id, 'repository'),
+  ]);
+  const scopes = allScopes(
+    projects.map((entry) => entry.item.id),
+    repositories.map((entry) => entry.item.id),
+  );
+  if (!stop) {
+    const queue = dueScopes(scopes, states, now().getTime(), settings).filter(
+      (due) => due.scope.kind === 'project-grants' || due.scope.kind === 'repository-grants',
+    );
+    const worker = async () => {
+      for (let due = queue.shift(); due; due = queue.shift()) {
+        if (stop || budget.remaining < 2 || timeLeft() <= 0) return;
+        await refreshOne(due);
+      }
+    };
+    await Promise.all(Array.from({ length: settings.parallelScopes }, worker));
+  }
+
+  // Pass bookkeeping: complete when every scope has been refreshed (or is held) since the pass began.
+  const passStart = Date.parse(status.passStartedAt);
+  const settled = (scope: ScopeRef) => {
+    const state = states.get(scopeId(scope));
+    return (
+      Boolean(state?.hold) || (state?.refreshedAt !== undefined && Date.parse(state.refreshedAt) >= passStart)
+    );
+  };
+  const refreshed = scopes.filter(settled).length;
+  const passRequests = status.passRequests + budget.spent;
+  const passCompleted = refreshed === scopes.length && !stop;
+  const endedAt = now();
+  const outcome: StepOutcome =
+    stop?.outcome ??
+    (budget.remaining === 0 ? 'budget-exhausted' : timeLeft() <= 0 ? 'deadline' : 'completed-due-scopes');
+  const pass = { startedAt: status.passStartedAt, refreshed, total: scopes.length };
+  if (passCompleted) {
+    status.lastCompletedPass = {
+      startedAt: status.passStartedAt,
+      completedAt: endedAt.toISOString(),
+      requests: passRequests,
+      scopes: scopes.length,
+    };
+    delete status.passStartedAt;
+    status.passRequests = 0;
+  } else {
+    status.passRequests = passRequests;
+  }
+  if (stop?.outcome === 'rate-limited') {
+    const retryAfterMs = stop.reason instanceof RateLimited ? stop.reason.retryAfterMs : undefined;
+    status.resumeAfter = new Date(
+      endedAt.getTime() + (retryAfterMs ?? settings.rateLimitPauseMs),
+    ).toISOString();
+  } else {
+    delete status.resumeAfter;
+  }
+  if (stop && stop.outcome !== 'budget-exhausted' && stop.outcome !== 'deadline') {
+    status.lastError = scopeError(stop.reason, endedAt.toISOString());
+  }
+  status.lastStep = {
+    at: stepStart.toISOString(),
+    outcome,
+    requests: budget.spent,
+    scopesRefreshed: report.scopesRefreshed,
+    changes: report.changes,
+  };
+  await dependencies.ledger.record('sync', budget.spent, endedAt);
+  await syncState.putStatus(status);
+
+  return {
+    workspace: workspace.slug,
+    outcome,
+    ...report,
+    requests: budget.spent,
+    holds: [...states.values()].filter((state) => state.hold).map((state) => state.scope),
+    passCompleted,
+    pass,
+    freshnessSeconds: freshnessByKind(scopes, states, endedAt.getTime()),
+    ...(status.resumeAfter ? { resumeAfter: status.resumeAfter } : {}),
+    ...(status.lastError ? { error: status.lastError } : {}),
+  };
+}

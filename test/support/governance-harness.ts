@@ -1,0 +1,233 @@
+// A whole connector for end-to-end tests: the Bitbucket simulator over real HTTP, a fresh table on
+// DynamoDB Local, and the real client, store and sync wired as production wires them.
+import { randomUUID } from 'node:crypto';
+import type { Credential } from '../../lib/config/index.js';
+import { createBitbucketClient, type BitbucketClient } from '../../lib/bitbucket/index.js';
+import { startSimulator, type RunningSimulator, type SeedDocument } from '../../lib/simulator/index.js';
+import { GovernanceStore } from '../../lib/store/index.js';
+import { queryPrefix } from '../../lib/store/dynamodb-reads.js';
+import { fromStoredRecord } from '../../lib/store/stored-items.js';
+import { RequestLedger, SyncStateStore } from '../../lib/store/sync-state.js';
+import { DEFAULT_SYNC_SETTINGS, type SyncDependencies, type SyncSettings } from '../../lib/sync/index.js';
+import { freshTable } from './dynamodb.js';
+
+export interface HarnessOptions {
+  seed: SeedDocument | string;
+  hourlyRequestLimit?: number;
+  settings?: Partial<SyncSettings>;
+  /** The credential the connector uses; default: the seed's first api-token credential. */
+  credential?: Credential;
+  now?: () => Date;
+}
+
+export interface Harness {
+  simulator: RunningSimulator;
+  client: BitbucketClient;
+  store: GovernanceStore;
+  syncState: SyncStateStore;
+  ledger: RequestLedger;
+  tableName: string;
+  documentClient: Awaited<ReturnType<typeof freshTable>>['documentClient'];
+  dependencies: SyncDependencies;
+  /** Resource and grant items written (puts and deletes), counted on the wire. */
+  modelWrites: { count: number };
+  control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  mutate(mutations: Record<string, unknown>[]): Promise<void>;
+  groundTruth(): Promise<SeedDocument>;
+  /** Bitbucket API requests the simulator received (all identities). */
+  requestTotal(): Promise<number>;
+  /** Every resource and grant stored for a workspace, as sorted strings. */
+  storedPicture(workspaceId: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Sorted strings naming every grant and resource of the seed's workspace, as the store would hold them. */
+export function expectedPicture(seed: SeedDocument, slug: string): string[] {
+  const workspace = seed.workspaces.find((entry) => entry.slug === slug);
+  if (!workspace) throw new Error(`no workspace ${slug} in the seed`);
+  const bare = (uuid: string) => uuid.replace(/[{}]/g, '').toLowerCase();
+  const wsId = bare(workspace.uuid);
+  const lines: string[] = [];
+  for (const member of workspace.members) {
+    lines.push(
+      `resource/user/${member.accountId}`,
+      `grant/workspace/${wsId}/user/${member.accountId}=${member.role}`,
+    );
+  }
+  for (const group of workspace.groups) {
+    lines.push(`resource/group/${group.slug}`);
+    for (const accountId of group.members) lines.push(`grant/group/${group.slug}/user/${accountId}=member`);
+  }
+  const projectUuid = new Map(workspace.projects.map((project) => [project.key, bare(project.uuid)]));
+  for (const project of workspace.projects) {
+    const id = bare(project.uuid);
+    lines.push(`resource/project/${id}`);
+    for (const grant of project.userGrants)
+      lines.push(`grant/project/${id}/user/${grant.accountId}=${grant.permission}`);
+    for (const grant of project.groupGrants)
+      lines.push(`grant/project/${id}/group/${grant.group}=${grant.permission}`);
+  }
+  for (const repository of workspace.repositories) {
+    const id = bare(repository.uuid);
+    lines.push(`resource/repository/${id}@${projectUuid.get(repository.project)}:${repository.slug}`);
+    for (const grant of repository.userGrants) {
+      lines.push(`grant/repository/${id}/user/${grant.accountId}=${grant.permission}`);
+    }
+    for (const grant of repository.groupGrants) {
+      lines.push(`grant/repository/${id}/group/${grant.group}=${grant.permission}`);
+    }
+  }
+  return lines.sort();
+}
+
+function describeStored(record: Record<string, unknown>): string | undefined {
+  const item = fromStoredRecord(record).item as unknown as
+    | { kind: 'resource'; type: string; id: string; attributes: Record<string, unknown> }
+    | {
+        kind: 'grant';
+        resource: { type: string; id: string };
+        principal: { type: string; id: string };
+        entitlement: string;
+      }
+    | undefined;
+  if (!item) return undefined;
+  if (item.kind === 'resource') {
+    if (item.type === 'workspace') return undefined;
+    const suffix =
+      item.type === 'repository' ? `@${item.attributes.projectUuid}:${item.attributes.slug}` : '';
+    return `resource/${item.type}/${item.id}${suffix}`;
+  }
+  return `grant/${item.resource.type}/${item.resource.id}/${item.principal.type}/${item.principal.id}=${item.entitlement}`;
+}
+
+/** Sort key of a (marshalled or plain) item or key. */
+function sortKeyOf(value: unknown): string | undefined {
+  const sk = (value as { SK?: unknown } | undefined)?.SK;
+  if (typeof sk === 'string') return sk;
+  return (sk as { S?: string } | undefined)?.S;
+}
+
+function isModelKey(sk: string | undefined): boolean {
+  return sk !== undefined && (sk.startsWith('RES#') || sk.startsWith('GRANT#'));
+}
+
+/** Resource and grant items a DynamoDB write request puts or deletes (change records and sync state excluded). */
+function countModelWrites(commandName: string, input: Record<string, unknown>): number {
+  switch (commandName) {
+    case 'PutItemCommand':
+      return Number(isModelKey(sortKeyOf(input.Item)));
+    case 'DeleteItemCommand':
+    case 'UpdateItemCommand':
+      return Number(isModelKey(sortKeyOf(input.Key)));
+    case 'TransactWriteItemsCommand':
+      return (
+        (input.TransactItems ?? []) as {
+          Put?: { Item?: unknown };
+          Delete?: { Key?: unknown };
+          Update?: { Key?: unknown };
+        }[]
+      ).filter((entry) => isModelKey(sortKeyOf(entry.Put?.Item ?? entry.Delete?.Key ?? entry.Update?.Key)))
+        .length;
+    case 'BatchWriteItemCommand':
+      return Object.values(
+        (input.RequestItems ?? {}) as Record<
+          string,
+          { PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }[]
+        >,
+      )
+        .flat()
+        .filter((entry) => isModelKey(sortKeyOf(entry.PutRequest?.Item ?? entry.DeleteRequest?.Key))).length;
+    default:
+      return 0;
+  }
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const simulator = await startSimulator({
+    seed: options.seed,
+    hourlyRequestLimit: options.hourlyRequestLimit ?? 1_000_000,
+  });
+  const table = await freshTable('e2e');
+  const modelWrites = { count: 0 };
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      modelWrites.count += countModelWrites(context.commandName ?? '', args.input as Record<string, unknown>);
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'modelWriteCounter' },
+  );
+  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${simulator.url}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  const seed = await control<SeedDocument>('GET', '/_simulator/state');
+  const apiToken = seed.credentials.find((entry) => entry.kind === 'api-token');
+  const credential: Credential =
+    options.credential ??
+    (apiToken && apiToken.kind === 'api-token'
+      ? { auth: 'api-token', email: apiToken.email, apiToken: apiToken.token }
+      : (() => {
+          throw new Error('the seed has no api-token credential');
+        })());
+  const client = createBitbucketClient({
+    apiUrl: simulator.url,
+    oauthUrl: simulator.url,
+    credentials: { current: async () => credential, reload: async () => credential },
+    retry: { baseDelayMs: 5, maxDelayMs: 50 },
+  });
+  const now = options.now ?? (() => new Date());
+  const store = new GovernanceStore({
+    documentClient: table.documentClient,
+    tableName: table.tableName,
+    now,
+  });
+  const syncState = new SyncStateStore({ documentClient: table.documentClient, tableName: table.tableName });
+  const ledger = new RequestLedger({ documentClient: table.documentClient, tableName: table.tableName });
+  const settings: SyncSettings = {
+    ...DEFAULT_SYNC_SETTINGS,
+    hourlyRequestBudget: 1_000_000,
+    hourlyRequestLimit: 1_000_000,
+    ...options.settings,
+  };
+  return {
+    simulator,
+    client,
+    store,
+    syncState,
+    ledger,
+    tableName: table.tableName,
+    documentClient: table.documentClient,
+    dependencies: { client, store, syncState, ledger, settings, now, runnerId: randomUUID() },
+    modelWrites,
+    control,
+    mutate: async (mutations) => {
+      await control('POST', '/_simulator/mutations', { mutations });
+    },
+    groundTruth: () => control<SeedDocument>('GET', '/_simulator/state'),
+    requestTotal: async () => (await control<{ total: number }>('GET', '/_simulator/requests')).total,
+    storedPicture: async (workspaceId) => {
+      const records = (
+        await Promise.all(
+          ['RES#', 'GRANT#'].map((prefix) =>
+            queryPrefix(table.documentClient, table.tableName, `WS#${workspaceId}`, prefix),
+          ),
+        )
+      ).flat();
+      return records
+        .map(describeStored)
+        .filter((line): line is string => line !== undefined)
+        .sort();
+    },
+    close: async () => {
+      await simulator.stop();
+      table.client.destroy();
+    },
+  };
+}
