@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { FaultsBody } from './faults.js';
 import { HttpError, parseJsonBody, readBody, sendJson } from './http.js';
-import { applyMutations, MutationsBody } from './mutations.js';
+import { MutationsBody } from './mutation-schema.js';
+import { applyMutations } from './mutations.js';
 import type { Simulator } from './server.js';
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
