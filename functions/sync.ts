@@ -1,0 +1,98 @@
+// Scheduled sync step (EventBridge Scheduler): `{}` for every governed workspace, `{"workspace": "slug"}`
+// for one. Each workspace gets one budgeted step within the function's remaining time.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { METRIC_NAMES } from '../infra/metric-names.js';
+import { createBitbucketClient, RequestBudget } from '../lib/bitbucket/index.js';
+import { credentialProvider, loadConfig, WorkspaceSlug } from '../lib/config/index.js';
+import { logger, metrics } from '../lib/observability/index.js';
+import { createDynamoDbClients, GovernanceStore } from '../lib/store/index.js';
+import { RequestLedger, SyncStateStore } from '../lib/store/sync-state.js';
+import {
+  resolveGovernedWorkspaces,
+  runSyncStep,
+  syncSettingsFromConfig,
+  type StepReport,
+  type SyncDependencies,
+} from '../lib/sync/index.js';
+
+const config = loadConfig();
+const { documentClient } = createDynamoDbClients(
+  config.store.endpoint ? { endpoint: config.store.endpoint } : {},
+);
+const tables = { documentClient, tableName: config.store.tableName };
+
+/** Time kept back from the Lambda timeout to record the step's outcome. */
+const SAFETY_MARGIN_MS = 15_000;
+
+const SyncEvent = z.object({ workspace: WorkspaceSlug.optional() }).loose();
+
+const FAILED_OUTCOMES = new Set(['rate-limited', 'credential-rejected', 'not-administrable']);
+
+function publishStepMetrics(reports: StepReport[]): void {
+  let oldest = 0;
+  for (const report of reports) {
+    metrics.addMetric(METRIC_NAMES.RequestsSpent, MetricUnit.Count, report.requests);
+    metrics.addMetric(METRIC_NAMES.ScopesRefreshed, MetricUnit.Count, report.scopesRefreshed);
+    metrics.addMetric(METRIC_NAMES.ChangesApplied, MetricUnit.Count, report.changes);
+    metrics.addMetric(METRIC_NAMES.PassCompleted, MetricUnit.Count, report.passCompleted ? 1 : 0);
+    const failed = FAILED_OUTCOMES.has(report.outcome) ? 1 : 0;
+    metrics.addMetric(METRIC_NAMES.SyncErrors, MetricUnit.Count, failed + report.scopesFailed);
+    for (const age of Object.values(report.freshnessSeconds))
+      if (age !== null) oldest = Math.max(oldest, age);
+  }
+  metrics.addMetric(METRIC_NAMES.OldestScopeAgeSeconds, MetricUnit.Seconds, oldest);
+}
+
+/** The sync function with its collaborators passed in (tests and the local timer use the same one). */
+export function createSyncHandler(dependencies: SyncDependencies, configuredWorkspaces: readonly string[]) {
+  return middy(async (event: unknown, context: Context) => {
+    const parsed = SyncEvent.safeParse(event ?? {});
+    if (!parsed.success) {
+      throw new Error(
+        `sync event: expected {} or {"workspace": "<slug>"}: ${parsed.error.issues[0]?.message}`,
+      );
+    }
+    const deadlineAt = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
+    const lookup = new RequestBudget(5);
+    const governed = await resolveGovernedWorkspaces(
+      dependencies.client,
+      dependencies.store,
+      parsed.data.workspace ? [parsed.data.workspace] : configuredWorkspaces,
+      { budget: lookup, deadlineAt },
+    );
+    await dependencies.ledger.record('sync', lookup.spent, new Date());
+    for (const skipped of governed.skipped) logger.warn('workspace not governed', skipped);
+    const reports: StepReport[] = [];
+    for (const workspace of governed.workspaces) {
+      if (Date.now() >= deadlineAt) break;
+      const report = await runSyncStep(dependencies, workspace, deadlineAt);
+      reports.push(report);
+      logger.info('sync step', { ...report });
+    }
+    publishStepMetrics(reports);
+    return { reports, skipped: governed.skipped };
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+export const handler = createSyncHandler(
+  {
+    client: createBitbucketClient({
+      apiUrl: config.bitbucket.apiUrl,
+      oauthUrl: config.bitbucket.oauthUrl,
+      credentials: credentialProvider(config.bitbucket.credentials),
+    }),
+    store: new GovernanceStore(tables),
+    syncState: new SyncStateStore(tables),
+    ledger: new RequestLedger(tables),
+    settings: syncSettingsFromConfig(config),
+    runnerId: `sync-${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? process.pid}`,
+  },
+  config.bitbucket.workspaces,
+);
