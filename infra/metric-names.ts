@@ -37,6 +37,8 @@ export const METRIC_NAMES = {
   WebhookAccepted: 'WebhookAccepted',
   /** Count: webhook deliveries refused (bad signature, unknown workspace, malformed). */
   WebhookRejected: 'WebhookRejected',
+  /** Count: repeated deliveries (same X-Request-UUID) answered without queueing again. */
+  WebhookDuplicate: 'WebhookDuplicate',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

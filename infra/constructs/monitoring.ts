@@ -152,7 +152,11 @@ export class Monitoring extends Construct {
     dashboard.addWidgets(
       new GraphWidget({
         title: 'Webhooks',
-        left: [count(METRIC_NAMES.WebhookAccepted), count(METRIC_NAMES.WebhookRejected)],
+        left: [
+          count(METRIC_NAMES.WebhookAccepted),
+          count(METRIC_NAMES.WebhookRejected),
+          count(METRIC_NAMES.WebhookDuplicate),
+        ],
         width: 8,
       }),
       new GraphWidget({
