@@ -1,0 +1,139 @@
+// The bbgov command table: each command's usage line, summary and flags, in one place. The parser
+// rejects unknown flags and bad values with the usage line; `--help` prints it.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandSpec {
+  usage: string;
+  summary: string;
+  options: Options;
+  /** Positional arguments: how many are required and allowed. */
+  positionals: { min: number; max: number };
+}
+
+const json = { json: { type: 'boolean' } } as const;
+const workspace = { workspace: { type: 'string' } } as const;
+
+export const COMMANDS = {
+  simulator: {
+    usage:
+      'bbgov simulator [--port N] [--seed demo|generated:users=U,groups=G,projects=P,repos=R[,seed=S]|FILE.json]',
+    summary: 'run the bundled Bitbucket Cloud simulator on 127.0.0.1',
+    options: { port: { type: 'string' }, seed: { type: 'string' } },
+    positionals: { min: 0, max: 0 },
+  },
+  sync: {
+    usage: 'bbgov sync [--workspace SLUG] [--until-complete] [--json]',
+    summary: 'run one sync step (or steps until the pass completes) for each governed workspace',
+    options: { ...workspace, 'until-complete': { type: 'boolean' }, ...json },
+    positionals: { min: 0, max: 0 },
+  },
+  serve: {
+    usage: 'bbgov serve [--port N]',
+    summary: 'serve the API and the webhook route on 127.0.0.1, with a sync step every 5 minutes',
+    options: { port: { type: 'string' } },
+    positionals: { min: 0, max: 0 },
+  },
+  access: {
+    usage: 'bbgov access ACCOUNT_ID [--workspace SLUG] [--include-public] [--json]',
+    summary: "a user's effective access, with every path that grants it",
+    options: { ...workspace, 'include-public': { type: 'boolean' }, ...json },
+    positionals: { min: 1, max: 1 },
+  },
+  export: {
+    usage: 'bbgov export [--workspace SLUG] [--format csv|json] [--out FILE]',
+    summary: 'write the access-review export (one row per user and resource) and its manifest',
+    options: { ...workspace, format: { type: 'string' }, out: { type: 'string' } },
+    positionals: { min: 0, max: 0 },
+  },
+  doctor: {
+    usage: 'bbgov doctor [--json]',
+    summary: 'check configuration, credential, capabilities and reachable workspaces',
+    options: { ...json },
+    positionals: { min: 0, max: 0 },
+  },
+  webhooks: {
+    usage: 'bbgov webhooks install --url URL [--workspace SLUG]',
+    summary: 'register (or update) the workspace webhook and store its secret where the receiver reads it',
+    options: { url: { type: 'string' }, ...workspace },
+    positionals: { min: 1, max: 1 },
+  },
+} satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export interface ParsedCommand {
+  name: CommandName;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  help: boolean;
+}
+
+export function generalUsage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(10)} ${spec.summary}`);
+  return [
+    'usage: bbgov <command> [flags]   (bbgov <command> --help for its flags)',
+    '',
+    'commands:',
+    ...lines,
+  ].join('\n');
+}
+
+export function parseCommandLine(argv: string[]): ParsedCommand | { name: 'help' } {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
+  if (!(name in COMMANDS)) throw new UsageError(`unknown command "${name}"`, generalUsage());
+  const spec: CommandSpec = COMMANDS[name as CommandName];
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments', `usage: ${spec.usage}`);
+  }
+  const help = parsed.values.help === true;
+  if (
+    !help &&
+    (parsed.positionals.length < spec.positionals.min || parsed.positionals.length > spec.positionals.max)
+  ) {
+    throw new UsageError(
+      parsed.positionals.length < spec.positionals.min
+        ? 'missing argument'
+        : `unexpected argument "${parsed.positionals[spec.positionals.max]}"`,
+      `usage: ${spec.usage}`,
+    );
+  }
+  return { name: name as CommandName, values: parsed.values, positionals: parsed.positionals, help };
+}
+
+/** A `--port` value as a port number, or a UsageError naming the flag. */
+export function portFlag(
+  value: string | boolean | undefined,
+  command: CommandName,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(
+      `--port: expected a port number 0..65535, got "${String(value)}"`,
+      `usage: ${COMMANDS[command].usage}`,
+    );
+  }
+  return port;
+}

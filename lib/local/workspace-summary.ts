@@ -1,0 +1,65 @@
+// The figures `npm start` and `bbgov sync` print once a pass is done: what the picture holds.
+import { queryPrefix } from '../store/dynamodb-reads.js';
+import { grantsOnPrefix, workspacePartition } from '../store/keys.js';
+import type { GovernanceStore } from '../store/index.js';
+import type { LocalStore } from './local-store.js';
+
+export interface WorkspaceSummary {
+  users: number;
+  owners: number;
+  groups: number;
+  groupsWithDefaultWriteOrAdmin: string[];
+  projects: number;
+  repositories: number;
+  publicRepositories: number;
+  grants: number;
+}
+
+export async function summarizeWorkspace(
+  store: GovernanceStore,
+  localStore: LocalStore,
+  workspaceId: string,
+): Promise<WorkspaceSummary> {
+  const [users, groups, projects, repositories, roles, projectGrants, repositoryGrants] = await Promise.all([
+    store.listResources(workspaceId, 'user'),
+    store.listResources(workspaceId, 'group'),
+    store.listResources(workspaceId, 'project'),
+    store.listResources(workspaceId, 'repository'),
+    store.listGrantsOnResource(workspaceId, 'workspace', workspaceId),
+    queryPrefix(
+      localStore.documentClient,
+      localStore.tableName,
+      workspacePartition(workspaceId),
+      grantsOnPrefix('project'),
+    ),
+    queryPrefix(
+      localStore.documentClient,
+      localStore.tableName,
+      workspacePartition(workspaceId),
+      grantsOnPrefix('repository'),
+    ),
+  ]);
+  return {
+    users: users.length,
+    owners: roles.filter((entry) => entry.item.entitlement === 'owner').length,
+    groups: groups.length,
+    groupsWithDefaultWriteOrAdmin: groups
+      .filter((entry) => ['write', 'admin'].includes(entry.item.attributes.defaultPermission ?? ''))
+      .map((entry) => `${entry.item.id} (${entry.item.attributes.defaultPermission})`),
+    projects: projects.length,
+    repositories: repositories.length,
+    publicRepositories: repositories.filter((entry) => !entry.item.attributes.isPrivate).length,
+    grants: projectGrants.length + repositoryGrants.length,
+  };
+}
+
+export function formatSummary(slug: string, summary: WorkspaceSummary): string {
+  return [
+    `workspace ${slug}:`,
+    `  ${summary.users} users (${summary.owners} owners), ${summary.groups} groups, ${summary.projects} projects, ` +
+      `${summary.repositories} repositories (${summary.publicRepositories} public), ${summary.grants} explicit project/repository grants`,
+    summary.groupsWithDefaultWriteOrAdmin.length > 0
+      ? `  groups that give every new repository write or admin: ${summary.groupsWithDefaultWriteOrAdmin.join(', ')}`
+      : '  no group gives new repositories write or admin by default',
+  ].join('\n');
+}
