@@ -1,0 +1,48 @@
+// Records who was last active on which repository (push, pull request, comment): one item per account
+// and repository, holding only the latest time. A conditional write keeps it monotonic, so an event
+// delivered late or twice can never move the recorded time back.
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toActivityRecord } from './activity-records.js';
+import { withThrottlingRetry } from './throttling-retry.js';
+
+export interface ActivityObservation {
+  accountId: string;
+  /** Bare lower-case repository uuid. */
+  repositoryId: string;
+  /** ISO 8601 (UTC, as Date#toISOString writes it, so times compare as strings). */
+  at: string;
+  /** The event key that showed the activity, e.g. `repo:push`. */
+  eventKey: string;
+}
+
+export class ActivityLog {
+  constructor(private readonly options: { documentClient: DynamoDBDocumentClient; tableName: string }) {}
+
+  /** Stores the observation if it is newer than what is recorded; false when an equal or newer one is. */
+  async record(workspaceId: string, observation: ActivityObservation): Promise<boolean> {
+    const item = {
+      ...toActivityRecord(workspaceId, {
+        accountId: observation.accountId,
+        repositoryId: observation.repositoryId,
+        lastActivity: observation.at,
+      }),
+      lastEventKey: observation.eventKey,
+    };
+    try {
+      await withThrottlingRetry(() =>
+        this.options.documentClient.send(
+          new PutCommand({
+            TableName: this.options.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(PK) OR lastActivity < :at',
+            ExpressionAttributeValues: { ':at': observation.at },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,384 @@
+// The applier (DESIGN §5): turns a batch of queued webhook events into store changes. Events are
+// coalesced (event-plan.ts), then per unit: a changed repository or project is upserted from the payload
+// (observedAt = the event's time, so an older event loses) and its grants re-read within the request
+// budget the sync leaves, or marked dirty for the next sync step when none is left; a deleted repository
+// is removed with its grants without a call; activity keeps the latest time. Every message gets an
+// outcome, so the caller can report partial batch failures.
+import {
+  BudgetExhausted,
+  DeadlineExceeded,
+  Forbidden,
+  NotFound,
+  RateLimited,
+  RequestBudget,
+  Unauthorized,
+  type BitbucketClient,
+} from '../bitbucket/index.js';
+import { normalizeUuid, resource, scopeId, type GovernanceItem } from '../model/index.js';
+import type { ActivityLog } from '../store/activity-log.js';
+import type { ApplyResult, ChangeOrigin, GovernanceStore, ItemRef } from '../store/index.js';
+import type { RequestLedger, SyncStateStore } from '../store/sync-state.js';
+import type { WebhookEventMessage } from './event-message.js';
+import {
+  eventTime,
+  planEvents,
+  type ActivityWork,
+  type ProjectWork,
+  type QueuedEvent,
+  type RepositoryWork,
+  type WorkspacePlan,
+} from './event-plan.js';
+import { GRANT_REFRESH_MIN_REQUESTS, grantScope, refreshGrants, type GrantTarget } from './grant-refresh.js';
+
+export type { QueuedEvent } from './event-plan.js';
+
+export interface ApplyEventsDependencies {
+  client: BitbucketClient;
+  store: GovernanceStore;
+  syncState: Pick<SyncStateStore, 'markDirty' | 'deleteScopeState'>;
+  ledger: Pick<RequestLedger, 'spentInLastHour' | 'record'>;
+  activity: ActivityLog;
+  /** Bitbucket's requests per rolling hour for the credential; refreshes spend what others left of it. */
+  hourlyRequestLimit: number;
+  /** Units worked on at once (default 4). */
+  parallelism?: number;
+  now?: () => Date;
+  /** Epoch ms: no refresh starts after it (the invocation's remaining time). */
+  deadlineAt?: number;
+}
+
+/**
+ * `applied`: done. `deferred`: nothing to read it with now (budget, rate limit, deadline, incomplete
+ * payload): its scopes are marked dirty for the next sync step. `dropped`: not ours (unknown event key,
+ * unknown workspace). `failed`: retry the message.
+ */
+export type EventStatus = 'applied' | 'deferred' | 'dropped' | 'failed';
+
+export interface EventOutcome {
+  id: string;
+  eventKey: string;
+  status: EventStatus;
+  detail?: string;
+}
+
+export interface ApplyReport {
+  outcomes: EventOutcome[];
+  counts: Record<EventStatus, number>;
+  droppedByReason: Record<string, number>;
+  /** Grant scopes re-read from Bitbucket. */
+  refreshes: number;
+  /** Bitbucket requests spent (recorded in the ledger under `webhook`). */
+  requests: number;
+  /** Store changes that landed (each has a change record). */
+  changes: number;
+  /** Writes refused because a newer observation is stored. */
+  staleSkipped: number;
+  activityRecorded: number;
+  /** Scope ids (`{workspaceUuid}:{scope}`) marked dirty for the next sync step. */
+  markedDirty: string[];
+}
+
+type UnitResult = { status: 'applied' | 'deferred'; detail?: string } | { status: 'failed'; error: unknown };
+
+interface WorkspaceContext {
+  dependencies: ApplyEventsDependencies;
+  workspace: { id: string; slug: string };
+  budget: RequestBudget;
+  now: () => Date;
+  report: ApplyReport;
+}
+
+/** Errors that mean "not now": the next sync step reads the scope instead; retrying would not help. */
+function defersRefresh(error: unknown): boolean {
+  return (
+    error instanceof BudgetExhausted ||
+    error instanceof RateLimited ||
+    error instanceof DeadlineExceeded ||
+    error instanceof Unauthorized ||
+    error instanceof Forbidden
+  );
+}
+
+function originOf(message: WebhookEventMessage): ChangeOrigin {
+  return { cause: 'webhook', actor: message.actor?.accountId ?? 'webhook' };
+}
+
+function tally(report: ApplyReport, result: ApplyResult): void {
+  report.changes += result.changes.length;
+  report.staleSkipped += result.skippedStale;
+}
+
+async function markDirty(context: WorkspaceContext, scopes: string[], reason: string): Promise<void> {
+  await context.dependencies.syncState.markDirty(context.workspace.id, scopes, reason);
+  context.report.markedDirty.push(...scopes.map((scope) => `${context.workspace.id}:${scope}`));
+}
+
+/** Re-reads a grant scope if the budget and time allow; otherwise marks it dirty. */
+async function refreshOrDefer(
+  context: WorkspaceContext,
+  target: GrantTarget,
+  reason: string,
+): Promise<UnitResult> {
+  const scope = scopeId(grantScope(target));
+  const { deadlineAt } = context.dependencies;
+  const outOfTime = deadlineAt !== undefined && context.now().getTime() >= deadlineAt;
+  if (context.budget.remaining < GRANT_REFRESH_MIN_REQUESTS || outOfTime) {
+    await markDirty(context, [scope], `${reason}; no webhook request budget left`);
+    return { status: 'deferred', detail: 'request budget exhausted' };
+  }
+  try {
+    const result = await refreshGrants(
+      {
+        client: context.dependencies.client,
+        store: context.dependencies.store,
+        workspace: context.workspace,
+        call: { budget: context.budget, ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
+        now: context.now,
+      },
+      target,
+    );
+    context.report.refreshes += 1;
+    tally(context.report, result);
+    return { status: 'applied' };
+  } catch (error) {
+    if (error instanceof NotFound) {
+      // Renamed or deleted again since the event: the listings will tell.
+      const listing = target.kind === 'repository-grants' ? 'repositories' : 'projects';
+      await markDirty(context, [listing, scope], `${reason}; grant listing answered 404`);
+      return { status: 'deferred', detail: 'grant listing answered 404' };
+    }
+    if (defersRefresh(error)) {
+      await markDirty(context, [scope], `${reason}; ${(error as Error).name}`);
+      return { status: 'deferred', detail: (error as Error).name };
+    }
+    throw error;
+  }
+}
+
+async function applyRepositoryRemoval(context: WorkspaceContext, work: RepositoryWork): Promise<UnitResult> {
+  const { store, syncState } = context.dependencies;
+  const ws = context.workspace.id;
+  const grants = await store.listGrantsOnResource(ws, 'repository', work.repositoryId);
+  const remove: ItemRef[] = [
+    { kind: 'resource', type: 'repository', id: work.repositoryId },
+    ...grants.map(({ item }) => ({ kind: item.kind, resource: item.resource, principal: item.principal })),
+  ];
+  const result = await store.applyItemChanges(ws, { remove }, eventTime(work.latest), originOf(work.latest));
+  tally(context.report, result);
+  await syncState.deleteScopeState(
+    ws,
+    scopeId({ kind: 'repository-grants', repositoryId: work.repositoryId }),
+  );
+  return { status: 'applied' };
+}
+
+async function applyRepositoryChange(context: WorkspaceContext, work: RepositoryWork): Promise<UnitResult> {
+  if (work.removed) return applyRepositoryRemoval(context, work);
+  const { store } = context.dependencies;
+  const ws = context.workspace.id;
+  const repository = work.latest.repository;
+  if (!repository) return { status: 'applied' };
+  const stored = (await store.getResource(ws, 'repository', work.repositoryId))?.item.attributes;
+  const projectUuid = repository.project ? normalizeUuid(repository.project.uuid) : stored?.projectUuid;
+  const isPrivate = repository.isPrivate ?? stored?.isPrivate;
+  if (projectUuid === undefined || isPrivate === undefined) {
+    // Documented payloads carry both; without them the listing is the safe source.
+    const scopes = ['repositories', scopeId({ kind: 'repository-grants', repositoryId: work.repositoryId })];
+    await markDirty(context, scopes, `${work.latest.eventKey} payload without project or privacy`);
+    return { status: 'deferred', detail: 'incomplete payload' };
+  }
+  const item: GovernanceItem = resource('repository', work.repositoryId, {
+    slug: repository.slug,
+    name: repository.name ?? stored?.name ?? repository.slug,
+    fullName: repository.fullName ?? `${context.workspace.slug}/${repository.slug}`,
+    projectUuid,
+    isPrivate,
+  });
+  const result = await store.applyItemChanges(
+    ws,
+    { upsert: [item] },
+    eventTime(work.latest),
+    originOf(work.latest),
+  );
+  tally(context.report, result);
+  if (projectUuid !== null && !(await store.getResource(ws, 'project', projectUuid))) {
+    await markDirty(context, ['projects'], `${work.latest.eventKey} names a project not stored yet`);
+  }
+  // A newer observation may have won over this event: read the grants under the name stored now.
+  const slug =
+    result.skippedStale > 0
+      ? ((await store.getResource(ws, 'repository', work.repositoryId))?.item.attributes.slug ??
+        repository.slug)
+      : repository.slug;
+  return refreshOrDefer(
+    context,
+    { kind: 'repository-grants', repositoryId: work.repositoryId, slug },
+    work.latest.eventKey,
+  );
+}
+
+/** `changes.is_private.new` when the event reports a privacy change. */
+function changedPrivacy(message: WebhookEventMessage): boolean | undefined {
+  const value = message.changes?.is_private?.new;
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+async function applyProjectChange(context: WorkspaceContext, work: ProjectWork): Promise<UnitResult> {
+  const { store } = context.dependencies;
+  const ws = context.workspace.id;
+  const project = work.latest.project;
+  if (!project) return { status: 'applied' };
+  const stored = (await store.getResource(ws, 'project', work.projectId))?.item.attributes;
+  const name = project.name ?? stored?.name;
+  const isPrivate = changedPrivacy(work.latest) ?? stored?.isPrivate;
+  if (name === undefined || isPrivate === undefined) {
+    const scopes = ['projects', scopeId({ kind: 'project-grants', projectId: work.projectId })];
+    await markDirty(context, scopes, 'project:updated for a project not stored yet');
+    return { status: 'deferred', detail: 'project not stored yet' };
+  }
+  const result = await store.applyItemChanges(
+    ws,
+    { upsert: [resource('project', work.projectId, { key: project.key, name, isPrivate })] },
+    eventTime(work.latest),
+    originOf(work.latest),
+  );
+  tally(context.report, result);
+  const key =
+    result.skippedStale > 0
+      ? ((await store.getResource(ws, 'project', work.projectId))?.item.attributes.key ?? project.key)
+      : project.key;
+  return refreshOrDefer(
+    context,
+    { kind: 'project-grants', projectId: work.projectId, key },
+    work.latest.eventKey,
+  );
+}
+
+async function applyActivity(context: WorkspaceContext, work: ActivityWork): Promise<UnitResult> {
+  if (await context.dependencies.activity.record(context.workspace.id, work.observation)) {
+    context.report.activityRecorded += 1;
+  }
+  return { status: 'applied' };
+}
+
+type Unit = { eventIds: string[]; run: () => Promise<UnitResult> };
+
+function unitsOf(context: WorkspaceContext, plan: WorkspacePlan): Unit[] {
+  return [
+    ...[...plan.repositories.values()].map((work) => ({
+      eventIds: work.eventIds,
+      run: () => applyRepositoryChange(context, work),
+    })),
+    ...[...plan.projects.values()].map((work) => ({
+      eventIds: work.eventIds,
+      run: () => applyProjectChange(context, work),
+    })),
+    ...[...plan.activity.values()].map((work) => ({
+      eventIds: work.eventIds,
+      run: () => applyActivity(context, work),
+    })),
+  ];
+}
+
+async function runUnits(
+  units: Unit[],
+  parallelism: number,
+  settle: (unit: Unit, result: UnitResult) => void,
+) {
+  let next = 0;
+  const worker = async () => {
+    while (next < units.length) {
+      const unit = units[next] as Unit;
+      next += 1;
+      let result: UnitResult;
+      try {
+        result = await unit.run();
+      } catch (error) {
+        result = { status: 'failed', error };
+      }
+      settle(unit, result);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallelism, units.length) }, worker));
+}
+
+export async function applyEvents(
+  events: readonly QueuedEvent[],
+  dependencies: ApplyEventsDependencies,
+): Promise<ApplyReport> {
+  const now = dependencies.now ?? (() => new Date());
+  const report: ApplyReport = {
+    outcomes: [],
+    counts: { applied: 0, deferred: 0, dropped: 0, failed: 0 },
+    droppedByReason: {},
+    refreshes: 0,
+    requests: 0,
+    changes: 0,
+    staleSkipped: 0,
+    activityRecorded: 0,
+    markedDirty: [],
+  };
+  const keyOf = new Map(events.map((event) => [event.id, event.message.eventKey]));
+  const settleIds = (ids: string[], status: EventStatus, detail?: string) => {
+    for (const id of ids) {
+      report.outcomes.push({
+        id,
+        eventKey: keyOf.get(id) ?? 'unknown',
+        status,
+        ...(detail !== undefined ? { detail } : {}),
+      });
+      report.counts[status] += 1;
+      if (status === 'dropped' && detail) {
+        report.droppedByReason[detail] = (report.droppedByReason[detail] ?? 0) + 1;
+      }
+    }
+  };
+
+  const plan = planEvents(events);
+  for (const dropped of plan.dropped) settleIds([dropped.id], 'dropped', dropped.reason);
+  if (plan.workspaces.size === 0) return report;
+
+  // The share left by everyone else in the rolling hour (the sync keeps its own under its budget).
+  const spent = await dependencies.ledger.spentInLastHour(now());
+  const budget = new RequestBudget(Math.max(0, dependencies.hourlyRequestLimit - spent.total));
+  try {
+    for (const workspacePlan of plan.workspaces.values()) {
+      const entry = await dependencies.store.resolveWorkspace(workspacePlan.slug);
+      const units: Unit[] = [];
+      if (!entry) {
+        // Never synced: its first pass reads everything; there is no picture to update yet.
+        const ids = [
+          ...[...workspacePlan.repositories.values()].flatMap((work) => work.eventIds),
+          ...[...workspacePlan.projects.values()].flatMap((work) => work.eventIds),
+          ...[...workspacePlan.activity.values()].flatMap((work) => work.eventIds),
+        ];
+        settleIds(ids, 'dropped', 'unknown-workspace');
+        continue;
+      }
+      const context: WorkspaceContext = {
+        dependencies,
+        workspace: { id: entry.uuid, slug: entry.slug },
+        budget,
+        now,
+        report,
+      };
+      units.push(...unitsOf(context, workspacePlan));
+      await runUnits(units, dependencies.parallelism ?? 4, (unit, result) => {
+        if (result.status === 'failed') {
+          const error = result.error;
+          settleIds(
+            unit.eventIds,
+            'failed',
+            error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          );
+        } else {
+          settleIds(unit.eventIds, result.status, result.detail);
+        }
+      });
+    }
+  } finally {
+    report.requests = budget.spent;
+    await dependencies.ledger.record('webhook', budget.spent, now());
+  }
+  return report;
+}
