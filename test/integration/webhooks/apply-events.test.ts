@@ -1,0 +1,278 @@
+// The applier against the simulator and DynamoDB Local: targeted refreshes with exact request counts,
+// renames and moves guarded by the event's time, deletions without a call, the leftover budget, dirty
+// marks, dropped unknown keys, partial batch failures and activity in the access answers.
+import type { Context, SQSEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApplyEventsHandler } from '../../../functions/apply-events.js';
+import { effectiveUserAccess } from '../../../lib/access/index.js';
+import { expectedPicture } from '../../support/governance-harness.js';
+import { applyEvents, type QueuedEvent } from '../../../lib/webhooks/apply.js';
+import type { WebhookEventMessage } from '../../../lib/webhooks/event-message.js';
+import { fixtureMessage, IDS } from '../../fixtures/webhooks/payloads.js';
+import { startSyncedConnector, WORKSPACE, type SyncedConnector } from './applier-setup.js';
+
+let connector: SyncedConnector | undefined;
+afterEach(async () => {
+  await connector?.harness.close();
+  connector = undefined;
+});
+
+let sequence = 0;
+const queued = (...messages: WebhookEventMessage[]): QueuedEvent[] =>
+  messages.map((message) => ({ id: `msg-${++sequence}`, message }));
+const later = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
+async function pictureMatchesBitbucket(c: SyncedConnector): Promise<void> {
+  const truth = await c.harness.groundTruth();
+  expect(await c.harness.storedPicture(WORKSPACE.id)).toEqual(expectedPicture(truth, WORKSPACE.slug));
+}
+
+describe('applying webhook events', () => {
+  it('stores a created repository from the payload and reads its grants in two requests', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    await harness.mutate([
+      {
+        op: 'createRepository',
+        workspace: 'acme',
+        repository: { slug: 'deploy', project: 'CORE', uuid: `{${IDS.deploy}}` },
+      },
+      {
+        op: 'grantRepository',
+        workspace: 'acme',
+        repository: 'deploy',
+        user: IDS.grace,
+        permission: 'admin',
+      },
+    ]);
+    const before = await harness.requestTotal();
+    const report = await applyEvents(queued(fixtureMessage('repo-created')), dependencies);
+    expect(report.counts).toEqual({ applied: 1, deferred: 0, dropped: 0, failed: 0 });
+    expect(report.refreshes).toBe(1);
+    expect(report.requests).toBe(2);
+    expect((await harness.requestTotal()) - before).toBe(2);
+    expect((await harness.ledger.spentInLastHour(new Date())).byPurpose.webhook).toBe(2);
+    const stored = await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy);
+    expect(stored?.item.attributes).toEqual({
+      slug: 'deploy',
+      name: 'deploy',
+      fullName: 'acme/deploy',
+      projectUuid: IDS.core,
+      isPrivate: true,
+    });
+    await pictureMatchesBitbucket(connector);
+    const changes = await harness.store.listChangesSince(WORKSPACE.id, '2000-01-01T00:00:00Z', {
+      limit: 1000,
+    });
+    const webhookChanges = changes.changes.filter((change) => change.cause === 'webhook');
+    expect(webhookChanges.map((change) => change.item).sort()).toEqual(
+      [
+        `grant/repository/${IDS.deploy}/user/${IDS.grace}`,
+        `grant/repository/${IDS.deploy}/group/developers`,
+        `resource/repository/${IDS.deploy}`,
+      ].sort(),
+    );
+  });
+
+  it('applies a rename and a project move, and an older event loses to a newer observation', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    await harness.mutate([
+      {
+        op: 'createRepository',
+        workspace: 'acme',
+        repository: { slug: 'deploy', project: 'CORE', uuid: `{${IDS.deploy}}` },
+      },
+      {
+        op: 'renameRepository',
+        workspace: 'acme',
+        slug: 'deploy',
+        newSlug: 'deploy-tools',
+        newName: 'deploy-tools',
+      },
+      { op: 'moveRepository', workspace: 'acme', slug: 'deploy-tools', project: 'OPS' },
+    ]);
+    const created = fixtureMessage('repo-created', { receivedAt: later(1) });
+    const renamed = fixtureMessage('repo-updated-rename', { receivedAt: later(2) });
+    const moved = fixtureMessage('repo-updated-move', { receivedAt: later(3) });
+    // The move arrives first; the rename (older, still naming project CORE) comes in a later batch.
+    const first = await applyEvents(queued(moved), dependencies);
+    expect(first.counts.applied).toBe(1);
+    const second = await applyEvents(queued(renamed, created), dependencies);
+    expect(second.counts.applied).toBe(2);
+    expect(second.refreshes).toBe(1);
+    expect(second.staleSkipped).toBe(1);
+    const stored = await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy);
+    expect(stored?.item.attributes).toMatchObject({ slug: 'deploy-tools', projectUuid: IDS.ops });
+    expect(stored?.observedAt).toBe(moved.receivedAt);
+    await pictureMatchesBitbucket(connector);
+  });
+
+  it('removes a deleted repository and its grants without calling Bitbucket', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    await harness.mutate([
+      {
+        op: 'createRepository',
+        workspace: 'acme',
+        repository: { slug: 'deploy', project: 'CORE', uuid: `{${IDS.deploy}}` },
+      },
+      {
+        op: 'grantRepository',
+        workspace: 'acme',
+        repository: 'deploy',
+        user: IDS.grace,
+        permission: 'write',
+      },
+    ]);
+    await applyEvents(queued(fixtureMessage('repo-created')), dependencies);
+    expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.deploy)).toHaveLength(2);
+    await harness.mutate([{ op: 'deleteRepository', workspace: 'acme', slug: 'deploy' }]);
+    const before = await harness.requestTotal();
+    const report = await applyEvents(
+      queued(fixtureMessage('repo-deleted', { receivedAt: later(1) })),
+      dependencies,
+    );
+    expect(report.counts.applied).toBe(1);
+    expect(report.requests).toBe(0);
+    expect(await harness.requestTotal()).toBe(before);
+    expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy)).toBeNull();
+    expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.deploy)).toEqual([]);
+    await pictureMatchesBitbucket(connector);
+  });
+
+  it('updates a project and re-reads its grants', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    await harness.mutate([
+      { op: 'updateProject', workspace: 'acme', project: 'CORE', name: 'Core Platform' },
+      { op: 'grantProject', workspace: 'acme', project: 'CORE', user: IDS.ada, permission: 'admin' },
+    ]);
+    const report = await applyEvents(queued(fixtureMessage('project-updated')), dependencies);
+    expect(report).toMatchObject({ refreshes: 1, requests: 2, counts: { applied: 1 } });
+    const project = await harness.store.getResource(WORKSPACE.id, 'project', IDS.core);
+    expect(project?.item.attributes).toEqual({ key: 'CORE', name: 'Core Platform', isPrivate: true });
+    await pictureMatchesBitbucket(connector);
+  });
+
+  it('counts and drops unknown event keys and events for a workspace never synced', async () => {
+    connector = await startSyncedConnector();
+    const before = await connector.harness.requestTotal();
+    const report = await applyEvents(
+      queued(
+        fixtureMessage('repo-push', { eventKey: 'repo:commit_status_created' }),
+        fixtureMessage('repo-push', { eventKey: 'issue:created' }),
+        fixtureMessage('repo-push', { workspace: 'globex' }),
+      ),
+      connector.dependencies,
+    );
+    expect(report.counts).toEqual({ applied: 0, deferred: 0, dropped: 3, failed: 0 });
+    expect(report.droppedByReason).toEqual({ 'unknown-event': 2, 'unknown-workspace': 1 });
+    expect(await connector.harness.requestTotal()).toBe(before);
+  });
+
+  it('spends only what the rolling hour leaves, and marks the rest dirty for the next sync step', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    const spent = (await harness.ledger.spentInLastHour(new Date())).total;
+    // Three requests left: one refresh (two listings) fits, the second does not.
+    const report = await applyEvents(
+      queued(fixtureMessage('project-updated'), fixtureMessage('repo-push', { eventKey: 'repo:updated' })),
+      { ...dependencies, hourlyRequestLimit: spent + 3 },
+    );
+    expect(report.requests).toBeLessThanOrEqual(3);
+    expect(report.counts.applied + report.counts.deferred).toBe(2);
+    expect(report.counts.deferred).toBe(1);
+    expect(report.markedDirty).toHaveLength(1);
+
+    // Nothing left at all: no request is sent, both grant scopes are marked dirty.
+    const before = await harness.requestTotal();
+    const exhausted = await applyEvents(
+      queued(fixtureMessage('project-updated'), fixtureMessage('repo-push', { eventKey: 'repo:updated' })),
+      { ...dependencies, hourlyRequestLimit: (await harness.ledger.spentInLastHour(new Date())).total },
+    );
+    expect(exhausted.counts).toEqual({ applied: 0, deferred: 2, dropped: 0, failed: 0 });
+    expect(await harness.requestTotal()).toBe(before);
+    const dirty = (await harness.syncState.listScopeStates(WORKSPACE.id))
+      .filter((state) => state.dirty)
+      .map((state) => state.scope)
+      .sort();
+    expect(dirty).toEqual([`project-grants/${IDS.core}`, `repository-grants/${IDS.api}`]);
+  });
+
+  it('reports exactly the message whose refresh failed as a batch item failure', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    await harness.control('POST', '/_simulator/faults', {
+      faults: [
+        {
+          match: { pathPrefix: '/2.0/repositories/acme/api/permissions-config' },
+          kind: 'status',
+          status: 500,
+          times: 50,
+        },
+      ],
+    });
+    const messages = [
+      fixtureMessage('repo-push'),
+      fixtureMessage('repo-push', { eventKey: 'repo:updated' }),
+      fixtureMessage('project-updated'),
+    ];
+    const event: SQSEvent = {
+      Records: messages.map((message, index) => ({
+        messageId: `sqs-${index}`,
+        receiptHandle: `receipt-${index}`,
+        body: JSON.stringify(message),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'test',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:local:000000000000:events',
+        awsRegion: 'local',
+      })),
+    };
+    event.Records.push({ ...event.Records[0]!, messageId: 'sqs-not-json', body: '{not json' });
+    const handler = createApplyEventsHandler(dependencies);
+    const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'test' } as unknown as Context;
+    const response = await handler(event, context);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual([
+      'sqs-1',
+      'sqs-not-json',
+    ]);
+    await harness.control('DELETE', '/_simulator/faults');
+    const project = await harness.store.getResource(WORKSPACE.id, 'project', IDS.core);
+    expect(project?.item.attributes.name).toBe('Core Platform');
+  });
+
+  it('records activity, keeps the latest time, and shows it as lastActivity in the access answers', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    const first = await applyEvents(
+      queued(fixtureMessage('repo-push'), fixtureMessage('pullrequest-fulfilled')),
+      dependencies,
+    );
+    expect(first.activityRecorded).toBe(2);
+    expect(first.requests).toBe(0);
+    // The pull request was opened earlier than it was merged: delivered late, it must not move time back.
+    const late = await applyEvents(queued(fixtureMessage('pullrequest-created')), dependencies);
+    expect(late.counts.applied).toBe(1);
+    expect(late.activityRecorded).toBe(0);
+
+    const grace = effectiveUserAccess(
+      await harness.store.loadUserAccessFacts(WORKSPACE.id, IDS.grace),
+      IDS.grace,
+    );
+    expect(grace?.repositories.find((entry) => entry.uuid === IDS.api)?.lastActivity).toBe(
+      '2026-11-27T16:30:00.000Z',
+    );
+    const ada = effectiveUserAccess(await harness.store.loadUserAccessFacts(WORKSPACE.id, IDS.ada), IDS.ada);
+    expect(ada?.repositories.find((entry) => entry.uuid === IDS.api)?.lastActivity).toBe(
+      '2026-11-27T09:15:00.000Z',
+    );
+  });
+});
