@@ -1,0 +1,41 @@
+// What the API handlers work with, passed in: AWS-backed in the Lambda, local in tests and `npm start`.
+import type { BitbucketClient } from '../bitbucket/index.js';
+import { NotFound } from '../errors/index.js';
+import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
+import type { ExportFileWriter } from '../store/export-files.js';
+import type { ProvisioningRequestStore } from '../store/provisioning-requests.js';
+import type { RequestLedger, SyncStateStore } from '../store/sync-state.js';
+import { pathParameter, type ApiRequest } from './api-request.js';
+
+export interface ApiDependencies {
+  client: BitbucketClient;
+  store: GovernanceStore;
+  syncState: SyncStateStore;
+  ledger: Pick<RequestLedger, 'spentInLastHour' | 'record'>;
+  requests: ProvisioningRequestStore;
+  exportWriter: ExportFileWriter;
+  /** Bitbucket's rolling-hour limit for the credential (config bitbucket.hourlyRequestLimit). */
+  hourlyRequestLimit: number;
+  now?: () => Date;
+  /** Exports larger than this go to a file (default 5 MB). */
+  exportInlineLimitBytes?: number;
+  /** Time a provisioning call may spend on Bitbucket (default 20 s). */
+  provisioningTimeMs?: number;
+}
+
+export const DEFAULT_EXPORT_INLINE_LIMIT_BYTES = 5 * 1024 * 1024;
+
+export function clockOf(dependencies: ApiDependencies): () => Date {
+  return dependencies.now ?? (() => new Date());
+}
+
+/** The `{workspace}` path parameter (slug or uuid) as a governed workspace; 404 when unknown. */
+export async function requireWorkspace(
+  dependencies: ApiDependencies,
+  request: ApiRequest,
+): Promise<WorkspaceEntry> {
+  const name = pathParameter(request, 'workspace');
+  const workspace = await dependencies.store.resolveWorkspace(name);
+  if (!workspace) throw new NotFound(`unknown workspace ${name}`, { field: 'workspace' });
+  return workspace;
+}

@@ -1,0 +1,68 @@
+// One handler per /v1 route, keyed by the API Gateway route key (infra/routes.ts); errors become the
+// `{error: {code, message, details}}` answer in one place.
+import { errorResponse, NotFound, type HttpAnswer } from '../errors/index.js';
+import type { ApiDependencies } from './api-dependencies.js';
+import { parseQuery, type ApiRequest } from './api-request.js';
+import { handleExport } from './export-handler.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { handleGrant, handleRequestRecord, handleRevocation } from './provisioning-handlers.js';
+import {
+  handleChanges,
+  handleGroupAccess,
+  handleProjectAccess,
+  handleRepositoryAccess,
+  handleUserAccess,
+  handleWorkspaces,
+} from './read-handlers.js';
+import { NoQuery } from './read-schemas.js';
+import type { ApiRouteKey } from './route-docs.js';
+import { handleSyncAction, handleSyncStatus } from './sync-handlers.js';
+import { governanceErrorOf } from './upstream-errors.js';
+
+export type RouteHandler = (request: ApiRequest, dependencies: ApiDependencies) => Promise<HttpAnswer>;
+
+let openApiDocument: string | undefined;
+
+async function handleOpenApi(request: ApiRequest): Promise<HttpAnswer> {
+  parseQuery(request, NoQuery);
+  openApiDocument ??= JSON.stringify(buildOpenApiDocument());
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openApiDocument };
+}
+
+export const API_HANDLERS: Record<ApiRouteKey, RouteHandler> = {
+  'GET /v1/openapi.json': handleOpenApi,
+  'GET /v1/workspaces': handleWorkspaces,
+  'GET /v1/workspaces/{workspace}/sync': handleSyncStatus,
+  'POST /v1/workspaces/{workspace}/sync': handleSyncAction,
+  'GET /v1/workspaces/{workspace}/users/{accountId}/access': handleUserAccess,
+  'GET /v1/workspaces/{workspace}/projects/{resourceId}/access': handleProjectAccess,
+  'GET /v1/workspaces/{workspace}/repositories/{resourceId}/access': handleRepositoryAccess,
+  'GET /v1/workspaces/{workspace}/groups/{resourceId}/access': handleGroupAccess,
+  'GET /v1/workspaces/{workspace}/changes': handleChanges,
+  'GET /v1/workspaces/{workspace}/export': handleExport,
+  'POST /v1/workspaces/{workspace}/grants': handleGrant,
+  'POST /v1/workspaces/{workspace}/revocations': handleRevocation,
+  'GET /v1/requests/{requestId}': handleRequestRecord,
+};
+
+export interface RoutedAnswer {
+  answer: HttpAnswer;
+  /** Set when the answer is a 500: the failure, for the caller's log (never sent to the client). */
+  failure?: unknown;
+}
+
+/** Dispatches one request. Never throws: unknown failures answer 500 and are handed back for logging. */
+export async function routeApiRequest(
+  request: ApiRequest,
+  dependencies: ApiDependencies,
+): Promise<RoutedAnswer> {
+  const handler = (API_HANDLERS as Record<string, RouteHandler | undefined>)[request.routeKey];
+  try {
+    if (!handler) throw new NotFound(`no API route ${request.routeKey}`, { routeKey: request.routeKey });
+    return { answer: await handler(request, dependencies) };
+  } catch (error) {
+    const mapped = governanceErrorOf(error);
+    const answer = errorResponse(mapped);
+    return answer.statusCode === 500 ? { answer, failure: error } : { answer };
+  }
+}

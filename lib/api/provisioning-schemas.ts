@@ -1,0 +1,121 @@
+// Request and answer bodies of grants, revocations and request records. The OpenAPI document is
+// generated from these same schemas.
+import { z } from 'zod';
+import { PROJECT_PERMISSIONS, REPOSITORY_PERMISSIONS } from '../model/index.js';
+
+const name = z.string().min(1).max(200);
+
+export const ResourceSelector = z
+  .strictObject({
+    type: z.enum(['group', 'project', 'repository']),
+    id: name.optional().describe('uuid (project, repository) or slug (group)'),
+    slug: name.optional().describe('repository or group slug'),
+    key: name.optional().describe('project key'),
+  })
+  .superRefine((value, context) => {
+    const named =
+      value.type === 'group'
+        ? (value.slug ?? value.id)
+        : value.type === 'project'
+          ? (value.id ?? value.key)
+          : (value.id ?? value.slug);
+    if (named === undefined) {
+      const field = value.type === 'group' ? 'slug' : value.type === 'project' ? 'key' : 'slug';
+      context.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `a ${value.type} is named by ${value.type === 'group' ? 'slug' : `id or ${field}`}`,
+      });
+    }
+  });
+
+export const PrincipalSelector = z
+  .strictObject({
+    type: z.enum(['user', 'group']),
+    accountId: name.optional().describe('Atlassian account_id (users)'),
+    slug: name.optional().describe('group slug (groups)'),
+  })
+  .superRefine((value, context) => {
+    const field = value.type === 'user' ? 'accountId' : 'slug';
+    if (value[field] === undefined) {
+      context.addIssue({ code: 'custom', path: [field], message: `a ${value.type} is named by ${field}` });
+    }
+  });
+
+const ALL_PERMISSIONS = ['member', ...PROJECT_PERMISSIONS] as const;
+
+export const ProvisioningRequestBody = z
+  .strictObject({
+    resource: ResourceSelector,
+    principal: PrincipalSelector,
+    permission: z
+      .enum(ALL_PERMISSIONS)
+      .describe(
+        '`member` for groups; read|write|create-repo|admin for projects; read|write|admin for repositories',
+      ),
+    replace: z.boolean().default(false).describe('allow replacing a higher permission with a lower one'),
+    dryRun: z.boolean().default(false).describe('report the calls that would be made; send none'),
+  })
+  .superRefine((value, context) => {
+    const allowed: readonly string[] =
+      value.resource.type === 'group'
+        ? ['member']
+        : value.resource.type === 'project'
+          ? PROJECT_PERMISSIONS
+          : REPOSITORY_PERMISSIONS;
+    if (!allowed.includes(value.permission)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['permission'],
+        message: `a ${value.resource.type} takes ${allowed.join(', ')}`,
+      });
+    }
+  });
+export type ProvisioningRequestBody = z.infer<typeof ProvisioningRequestBody>;
+
+export const BitbucketCall = z.object({
+  method: z.string(),
+  endpoint: z.string().describe('route template'),
+  path: z.string(),
+  sent: z.boolean(),
+  outcome: z.enum(['ok', 'absent', 'failed']).optional(),
+  status: z.number().int().optional(),
+});
+
+const TargetResource = z.object({
+  type: z.enum(['group', 'project', 'repository']),
+  id: z.string(),
+  name: z.string(),
+  key: z.string().optional(),
+  slug: z.string().optional(),
+});
+
+export const ProvisioningAnswer = z.object({
+  requestId: z.string(),
+  workspace: z.string(),
+  action: z.enum(['grant', 'revoke']),
+  dryRun: z.boolean(),
+  basis: z.enum(['bitbucket', 'store']).describe('where the previous state was read'),
+  changed: z.boolean(),
+  previous: z.string().nullable(),
+  current: z.string().nullable(),
+  permission: z.string(),
+  resource: TargetResource,
+  principal: z.object({ type: z.enum(['user', 'group']), id: z.string(), name: z.string() }),
+  calls: z.array(BitbucketCall),
+});
+export type ProvisioningAnswer = z.infer<typeof ProvisioningAnswer>;
+
+export const ProvisioningRequestRecordAnswer = z.object({
+  id: z.string(),
+  workspace: z.string(),
+  action: z.enum(['grant', 'revoke']),
+  actor: z.string(),
+  receivedAt: z.string(),
+  completedAt: z.string().optional(),
+  state: z.enum(['in-flight', 'completed', 'failed']),
+  idempotencyKey: z.string().optional(),
+  request: z.unknown(),
+  answer: z.object({ status: z.number().int(), body: z.unknown() }).optional(),
+  calls: z.array(BitbucketCall),
+});

@@ -1,0 +1,204 @@
+// Answer shapes of the read routes and the query parameters they take. The user access answer is the
+// CONTRACTS.md "Effective access answer"; fields may be added, never renamed.
+import { z } from 'zod';
+import { PROJECT_PERMISSIONS, REPOSITORY_PERMISSIONS, WORKSPACE_ROLES } from '../model/index.js';
+
+export const ErrorAnswer = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+});
+
+export const WorkspacesAnswer = z.object({
+  workspaces: z.array(z.object({ slug: z.string(), uuid: z.string(), name: z.string() })),
+});
+
+const VIA = ['direct', 'group', 'project', 'project-group', 'workspace-owner', 'public'] as const;
+
+const AccessPath = z.object({
+  via: z.enum(VIA),
+  permission: z.string(),
+  group: z.string().optional(),
+  project: z.string().optional().describe('project key'),
+});
+
+export const UserAccessAnswer = z.object({
+  workspace: z.string(),
+  user: z.object({
+    accountId: z.string(),
+    displayName: z.string(),
+    role: z.enum(WORKSPACE_ROLES).nullable(),
+  }),
+  groups: z.array(z.string()),
+  projects: z.array(
+    z.object({
+      key: z.string(),
+      uuid: z.string(),
+      permission: z.enum(PROJECT_PERMISSIONS),
+      paths: z.array(AccessPath),
+    }),
+  ),
+  repositories: z.array(
+    z.object({
+      slug: z.string(),
+      uuid: z.string(),
+      permission: z.enum(REPOSITORY_PERMISSIONS),
+      lastActivity: z.string().nullable(),
+      paths: z.array(AccessPath),
+    }),
+  ),
+});
+
+export const ResourceAccessAnswer = z.object({
+  workspace: z.string(),
+  resource: z.object({
+    type: z.enum(['group', 'project', 'repository']),
+    id: z.string(),
+    name: z.string(),
+    key: z.string().optional(),
+    slug: z.string().optional(),
+    isPrivate: z.boolean().optional(),
+  }),
+  users: z.array(
+    z.object({
+      accountId: z.string(),
+      displayName: z.string().nullable(),
+      role: z.enum(WORKSPACE_ROLES).nullable(),
+      permission: z.string(),
+      paths: z.array(AccessPath),
+      lastActivity: z.string().nullable().optional(),
+    }),
+  ),
+});
+
+const ScopeError = z.object({
+  at: z.string(),
+  message: z.string(),
+  status: z.number().optional(),
+  endpoint: z.string().optional(),
+});
+
+export const SyncStatusAnswer = z.object({
+  workspace: z.string(),
+  workspaceId: z.string(),
+  pass: z.object({
+    startedAt: z.string().nullable(),
+    refreshedScopes: z.number().int(),
+    totalScopes: z.number().int(),
+    requests: z.number().int(),
+  }),
+  lastCompletedPass: z
+    .object({
+      startedAt: z.string(),
+      completedAt: z.string(),
+      requests: z.number(),
+      scopes: z.number(),
+    })
+    .nullable(),
+  freshnessSeconds: z
+    .record(z.string(), z.number().nullable())
+    .describe('age of the stalest scope of each kind; null when one was never refreshed'),
+  holds: z.array(
+    z.object({
+      scope: z.string(),
+      since: z.string(),
+      removals: z.number(),
+      storedCount: z.number(),
+      observedCount: z.number(),
+      released: z.boolean(),
+    }),
+  ),
+  dirtyScopes: z.array(z.string()),
+  lastError: ScopeError.nullable(),
+  scopeErrors: z.array(ScopeError.extend({ scope: z.string() })),
+  resumeAfter: z.string().nullable(),
+});
+
+export const SyncActionBody = z.union([
+  z.strictObject({ releaseHold: z.string().min(1).describe('scope id, e.g. `members`') }),
+  z.strictObject({ markDirty: z.array(z.string().min(1)).min(1).max(1000) }),
+]);
+
+export const SyncActionAnswer = z.object({
+  workspace: z.string(),
+  released: z.string().optional(),
+  markedDirty: z.array(z.string()).optional(),
+});
+
+const GovernanceItem = z.record(z.string(), z.unknown()).describe('a resource or grant as stored');
+
+export const ChangesAnswer = z.object({
+  workspace: z.string(),
+  changes: z.array(
+    z.object({
+      at: z.string(),
+      id: z.string(),
+      cause: z.enum(['sync', 'webhook', 'provisioning']),
+      actor: z.string(),
+      scope: z.string().nullable(),
+      item: z.string(),
+      observedAt: z.string(),
+      before: GovernanceItem.nullable(),
+      after: GovernanceItem.nullable(),
+    }),
+  ),
+  cursor: z.string().optional().describe('pass back as `cursor` for the next page'),
+});
+
+export const ExportRow = z.object({
+  accountId: z.string(),
+  displayName: z.string(),
+  role: z.string().nullable(),
+  resourceType: z.enum(['project', 'repository']),
+  resourceId: z.string(),
+  resourceName: z.string().describe('project key or repository slug'),
+  permission: z.string(),
+  paths: z.array(AccessPath),
+  explicitGrant: z.string().nullable().describe("the user's own explicit grant on the resource"),
+  lastActivity: z.string().nullable(),
+  firstSeen: z.string().nullable(),
+});
+
+export const ExportManifest = z.object({
+  workspace: z.string(),
+  format: z.enum(['csv', 'json']),
+  snapshotAt: z.string(),
+  rows: z.number().int(),
+  rowsByResourceType: z.object({ project: z.number().int(), repository: z.number().int() }),
+  users: z.number().int(),
+  freshnessSeconds: z.record(z.string(), z.number().nullable()),
+  lastCompletedPass: z.string().nullable(),
+  sha256: z.string().describe('SHA-256 (hex) of the exported content: the CSV text or the JSON rows array'),
+  bytes: z.number().int(),
+});
+
+export const ExportAnswer = z.object({
+  manifest: ExportManifest,
+  rows: z.array(ExportRow).optional().describe('format=json, when small enough to answer inline'),
+  csv: z.string().optional().describe('format=csv, when small enough to answer inline'),
+  file: z
+    .object({ location: z.string(), url: z.string().optional(), urlExpiresAt: z.string().optional() })
+    .optional()
+    .describe('where a large export was written'),
+});
+
+// Query parameters (API Gateway hands them over as strings) ----------------------------------------
+
+const booleanText = z.enum(['true', 'false']);
+
+export const UserAccessQuery = z.strictObject({
+  includePublic: booleanText.optional().describe('include repositories reachable only because public'),
+});
+export const ResourceAccessQuery = UserAccessQuery;
+
+export const ChangesQuery = z.strictObject({
+  since: z.iso.datetime({ offset: true }).describe('ISO 8601 time; changes applied at or after it'),
+  limit: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'a whole number from 1 to 500')
+    .refine((value) => Number(value) <= 500, 'a whole number from 1 to 500')
+    .optional(),
+  cursor: z.string().min(1).optional(),
+});
+
+export const ExportQuery = z.strictObject({ format: z.enum(['csv', 'json']).optional() });
+
+export const NoQuery = z.strictObject({});

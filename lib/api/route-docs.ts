@@ -1,0 +1,128 @@
+// What each /v1 route takes and answers, as zod schemas: one entry per API route of infra/routes.ts (the
+// type makes a missing route a compile error). The OpenAPI document is generated from this table.
+import { z } from 'zod';
+import type { Route } from '../../infra/routes.js';
+import {
+  ProvisioningAnswer,
+  ProvisioningRequestBody,
+  ProvisioningRequestRecordAnswer,
+} from './provisioning-schemas.js';
+import {
+  ChangesAnswer,
+  ChangesQuery,
+  ExportAnswer,
+  ExportQuery,
+  NoQuery,
+  ResourceAccessAnswer,
+  ResourceAccessQuery,
+  SyncActionAnswer,
+  SyncActionBody,
+  SyncStatusAnswer,
+  UserAccessAnswer,
+  UserAccessQuery,
+  WorkspacesAnswer,
+} from './read-schemas.js';
+
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string }
+  ? `${M} ${P}`
+  : never;
+/** Route keys of the routes served by the API function. */
+export type ApiRouteKey = KeyOf<Extract<Route, { target: 'api' }>>;
+
+export interface RouteDoc {
+  operationId: string;
+  query: z.ZodObject;
+  body?: z.ZodType;
+  /** Takes an Idempotency-Key header. */
+  idempotent?: boolean;
+  status: number;
+  answer: z.ZodType;
+  /** Error statuses the route can answer (besides 401 and 500). */
+  errors: number[];
+}
+
+/** The OpenAPI document itself: described loosely (its own structure is OpenAPI 3.1). */
+const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.object({}), paths: z.object({}) });
+
+const provisioning = (operationId: string): RouteDoc => ({
+  operationId,
+  query: NoQuery,
+  body: ProvisioningRequestBody,
+  idempotent: true,
+  status: 200,
+  answer: ProvisioningAnswer,
+  errors: [400, 404, 409, 422, 429, 502],
+});
+
+const resourceAccess = (operationId: string): RouteDoc => ({
+  operationId,
+  query: ResourceAccessQuery,
+  status: 200,
+  answer: ResourceAccessAnswer,
+  errors: [400, 404],
+});
+
+export const ROUTE_DOCS: Record<ApiRouteKey, RouteDoc> = {
+  'GET /v1/openapi.json': {
+    operationId: 'getOpenApiDocument',
+    query: NoQuery,
+    status: 200,
+    answer: OpenApiDocument,
+    errors: [],
+  },
+  'GET /v1/workspaces': {
+    operationId: 'listWorkspaces',
+    query: NoQuery,
+    status: 200,
+    answer: WorkspacesAnswer,
+    errors: [400],
+  },
+  'GET /v1/workspaces/{workspace}/sync': {
+    operationId: 'getSyncStatus',
+    query: NoQuery,
+    status: 200,
+    answer: SyncStatusAnswer,
+    errors: [400, 404],
+  },
+  'POST /v1/workspaces/{workspace}/sync': {
+    operationId: 'changeSync',
+    query: NoQuery,
+    body: SyncActionBody,
+    status: 202,
+    answer: SyncActionAnswer,
+    errors: [400, 404],
+  },
+  'GET /v1/workspaces/{workspace}/users/{accountId}/access': {
+    operationId: 'getUserAccess',
+    query: UserAccessQuery,
+    status: 200,
+    answer: UserAccessAnswer,
+    errors: [400, 404],
+  },
+  'GET /v1/workspaces/{workspace}/projects/{resourceId}/access': resourceAccess('getProjectAccess'),
+  'GET /v1/workspaces/{workspace}/repositories/{resourceId}/access': resourceAccess('getRepositoryAccess'),
+  'GET /v1/workspaces/{workspace}/groups/{resourceId}/access': resourceAccess('getGroupAccess'),
+  'GET /v1/workspaces/{workspace}/changes': {
+    operationId: 'listChanges',
+    query: ChangesQuery,
+    status: 200,
+    answer: ChangesAnswer,
+    errors: [400, 404],
+  },
+  'GET /v1/workspaces/{workspace}/export': {
+    operationId: 'exportAccess',
+    query: ExportQuery,
+    status: 200,
+    answer: ExportAnswer,
+    errors: [400, 404],
+  },
+  'POST /v1/workspaces/{workspace}/grants': provisioning('grant'),
+  'POST /v1/workspaces/{workspace}/revocations': provisioning('revoke'),
+  'GET /v1/requests/{requestId}': {
+    operationId: 'getProvisioningRequest',
+    query: NoQuery,
+    status: 200,
+    answer: ProvisioningRequestRecordAnswer,
+    errors: [404],
+  },
+};

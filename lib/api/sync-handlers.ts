@@ -1,0 +1,94 @@
+// GET and POST …/sync: where the rolling sync stands (pass progress, freshness, holds, errors) and the two
+// things a person may do about it: release a deletion hold, mark scopes for the next step.
+import { jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../errors/index.js';
+import { scopeId } from '../model/index.js';
+import type { WorkspaceEntry } from '../store/index.js';
+import type { ScopeState } from '../store/sync-state.js';
+import { allScopes, freshnessByKind } from '../sync/index.js';
+import { clockOf, requireWorkspace, type ApiDependencies } from './api-dependencies.js';
+import { parseJsonBody, parseQuery, type ApiRequest } from './api-request.js';
+import { NoQuery, SyncActionBody } from './read-schemas.js';
+
+async function knownScopeIds(dependencies: ApiDependencies, workspace: WorkspaceEntry) {
+  const [projects, repositories] = await Promise.all([
+    dependencies.store.listResources(workspace.uuid, 'project'),
+    dependencies.store.listResources(workspace.uuid, 'repository'),
+  ]);
+  return allScopes(
+    projects.map((entry) => entry.item.id),
+    repositories.map((entry) => entry.item.id),
+  );
+}
+
+export async function handleSyncStatus(
+  request: ApiRequest,
+  dependencies: ApiDependencies,
+): Promise<HttpAnswer> {
+  const workspace = await requireWorkspace(dependencies, request);
+  parseQuery(request, NoQuery);
+  const [status, states, scopes] = await Promise.all([
+    dependencies.syncState.getStatus(workspace.uuid),
+    dependencies.syncState.listScopeStates(workspace.uuid),
+    knownScopeIds(dependencies, workspace),
+  ]);
+  const byScope = new Map<string, ScopeState>(states.map((state) => [state.scope, state]));
+  const passStartedAt = status?.passStartedAt ?? null;
+  const refreshedScopes =
+    passStartedAt === null
+      ? 0
+      : scopes.filter((scope) => (byScope.get(scopeId(scope))?.refreshedAt ?? '') >= passStartedAt).length;
+  return jsonAnswer(200, {
+    workspace: workspace.slug,
+    workspaceId: workspace.uuid,
+    pass: {
+      startedAt: passStartedAt,
+      refreshedScopes,
+      totalScopes: scopes.length,
+      requests: status?.passRequests ?? 0,
+    },
+    lastCompletedPass: status?.lastCompletedPass ?? null,
+    freshnessSeconds: freshnessByKind(scopes, byScope, clockOf(dependencies)().getTime()),
+    holds: states
+      .filter((state) => state.hold !== undefined)
+      .map((state) => ({ scope: state.scope, ...state.hold!, released: state.holdReleased === true })),
+    dirtyScopes: states.filter((state) => state.dirty === true).map((state) => state.scope),
+    lastError: status?.lastError ?? null,
+    scopeErrors: states
+      .filter((state) => state.lastError !== undefined)
+      .map((state) => ({ scope: state.scope, ...state.lastError! })),
+    resumeAfter: status?.resumeAfter ?? null,
+  });
+}
+
+export async function handleSyncAction(
+  request: ApiRequest,
+  dependencies: ApiDependencies,
+): Promise<HttpAnswer> {
+  const workspace = await requireWorkspace(dependencies, request);
+  const body = parseJsonBody(request, SyncActionBody);
+  if ('releaseHold' in body) {
+    const released = await dependencies.syncState.releaseHold(workspace.uuid, body.releaseHold);
+    if (!released) {
+      throw new NotFound(`no deletion hold on scope ${body.releaseHold}`, { field: 'releaseHold' });
+    }
+    return jsonAnswer(202, { workspace: workspace.slug, released: body.releaseHold });
+  }
+  const known = new Set((await knownScopeIds(dependencies, workspace)).map(scopeId));
+  body.markDirty.forEach((scope, index) => {
+    if (!known.has(scope)) {
+      throw new ValidationError(
+        `markDirty[${index}]: ${scope} is not a scope of workspace ${workspace.slug}`,
+        {
+          field: `markDirty[${index}]`,
+        },
+      );
+    }
+  });
+  const scopes = [...new Set(body.markDirty)];
+  await dependencies.syncState.markDirty(
+    workspace.uuid,
+    scopes,
+    `marked through the API by ${request.actor}`,
+  );
+  return jsonAnswer(202, { workspace: workspace.slug, markedDirty: scopes });
+}

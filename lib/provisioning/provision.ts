@@ -1,0 +1,202 @@
+// One grant or revocation: read the explicit state from Bitbucket (the store may be stale), decide, write
+// only when needed, then put what Bitbucket now states into the store at once with a change record
+// naming the caller. A dry run decides from the stored picture and sends nothing.
+import { BitbucketError, RequestBudget, type BitbucketClient, type CallOptions } from '../bitbucket/index.js';
+import { Conflict, NotGrantable, UpstreamRateLimited } from '../errors/index.js';
+import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
+import type { BitbucketCallRecord } from '../store/provisioning-requests.js';
+import type { RequestLedger } from '../store/sync-state.js';
+import {
+  grantChannel,
+  type CallDescription,
+  type CapabilityNeed,
+  type GrantChannel,
+} from './grant-channels.js';
+import { decide, type ProvisioningDecision } from './provisioning-decision.js';
+import { ProvisioningCallFailed } from './provisioning-errors.js';
+import {
+  describeTargetResource,
+  type ProvisioningCommand,
+  type ProvisioningTarget,
+} from './provisioning-target.js';
+
+export interface ProvisioningDependencies {
+  client: BitbucketClient;
+  store: GovernanceStore;
+  ledger: Pick<RequestLedger, 'spentInLastHour' | 'record'>;
+  /** Bitbucket's rolling-hour limit for the credential (BITBUCKET_HOURLY_REQUEST_LIMIT). */
+  hourlyRequestLimit: number;
+  now: () => Date;
+  /** Epoch ms after which no Bitbucket call starts. */
+  deadlineAt?: number;
+}
+
+export interface ProvisioningResult {
+  action: ProvisioningCommand['action'];
+  dryRun: boolean;
+  /** Where `previous` was read: Bitbucket, or the stored picture for a dry run. */
+  basis: 'bitbucket' | 'store';
+  changed: boolean;
+  previous: string | null;
+  current: string | null;
+  permission: string;
+  resource: ReturnType<typeof describeTargetResource>;
+  principal: { type: 'user' | 'group'; id: string; name: string };
+  calls: BitbucketCallRecord[];
+}
+
+/** Requests one provisioning call may cost, retries included (read + write, each retried up to 5 times). */
+const MAX_REQUESTS_PER_CALL = 14;
+/** Without a per-minute view of the ledger, a minute is the honest wait before the window moves. */
+const LEDGER_RETRY_AFTER_SECONDS = 60;
+
+async function storedPermission(
+  store: GovernanceStore,
+  workspace: WorkspaceEntry,
+  channel: GrantChannel,
+): Promise<string | null> {
+  const probe = channel.grantItem(channel.ladder[0] ?? 'member');
+  const grants = await store.listGrantsOnResource(workspace.uuid, probe.resource.type, probe.resource.id);
+  const held = grants.find(
+    (entry) =>
+      entry.item.principal.type === probe.principal.type && entry.item.principal.id === probe.principal.id,
+  );
+  return held ? String(held.item.entitlement) : null;
+}
+
+function refusal(target: ProvisioningTarget, command: ProvisioningCommand, decision: ProvisioningDecision) {
+  const resource = describeTargetResource(target);
+  const who = `${target.principal.type} ${target.principal.id}`;
+  const where = `${resource.type} ${resource.key ?? resource.slug ?? resource.id}`;
+  if (decision.kind === 'would-downgrade') {
+    return new Conflict(
+      `${who} already holds ${decision.current} on ${where}; granting ${command.permission} would lower it. Send "replace": true to replace it.`,
+      { reason: 'would-downgrade', current: decision.current, requested: command.permission },
+    );
+  }
+  if (decision.kind === 'names-other-permission') {
+    return new Conflict(
+      `${who} holds ${decision.current} on ${where}, not ${command.permission}; a revocation removes only the permission it names.`,
+      { reason: 'permission-differs', current: decision.current, requested: command.permission },
+    );
+  }
+  return undefined;
+}
+
+function checkCredentialCanWrite(kind: string, need: CapabilityNeed): void {
+  const refused = need.capability === 'writePermissions' ? kind !== 'api-token' : kind === 'access-token';
+  if (refused) {
+    throw new NotGrantable(
+      need.capability === 'writePermissions'
+        ? `Bitbucket accepts permission changes only from an API token; the configured credential is ${kind}`
+        : `access tokens cannot change group membership; the configured credential is ${kind}`,
+      { capability: need.capability, credentialKind: kind, requiredScopes: need.scopes },
+    );
+  }
+}
+
+async function send<T>(
+  calls: BitbucketCallRecord[],
+  description: CallDescription,
+  run: () => Promise<T>,
+  need?: CapabilityNeed,
+): Promise<T> {
+  const record: BitbucketCallRecord = { ...description, sent: true };
+  calls.push(record);
+  try {
+    const value = await run();
+    record.outcome = value === null ? 'absent' : 'ok';
+    if (value === null) record.status = 404;
+    return value;
+  } catch (error) {
+    if (!(error instanceof BitbucketError)) throw error;
+    record.outcome = 'failed';
+    if (error.status !== undefined) record.status = error.status;
+    // Nothing left the process: the budget or deadline refused it before sending.
+    if (error.status === undefined && /not sent/.test(error.message)) record.sent = false;
+    throw new ProvisioningCallFailed(description, error, need);
+  }
+}
+
+/**
+ * Runs one command against a resolved target. `calls` is filled as calls are made, so the request
+ * record lists them even when this throws.
+ */
+export async function provision(
+  dependencies: ProvisioningDependencies,
+  workspace: WorkspaceEntry,
+  target: ProvisioningTarget,
+  command: ProvisioningCommand,
+  actor: string,
+  calls: BitbucketCallRecord[],
+): Promise<ProvisioningResult> {
+  const { client, store, ledger, now } = dependencies;
+  const channel = grantChannel(client, workspace.slug, target);
+  const base = {
+    action: command.action,
+    dryRun: command.dryRun,
+    permission: command.permission,
+    resource: describeTargetResource(target),
+    principal: target.principal,
+  };
+
+  if (command.dryRun) {
+    const previous = await storedPermission(store, workspace, channel);
+    const decision = decide(command.action, previous, command.permission, command.replace, channel.ladder);
+    const conflict = refusal(target, command, decision);
+    if (conflict) throw conflict;
+    calls.push({ ...channel.readCall, sent: false });
+    if (decision.kind === 'write') calls.push({ ...channel.writeCall, sent: false });
+    if (decision.kind === 'delete') calls.push({ ...channel.deleteCall, sent: false });
+    const changed = decision.kind === 'write' || decision.kind === 'delete';
+    const current =
+      decision.kind === 'write' ? command.permission : decision.kind === 'delete' ? null : previous;
+    return { ...base, basis: 'store', changed, previous, current, calls };
+  }
+
+  const spent = (await ledger.spentInLastHour(now())).total;
+  const left = dependencies.hourlyRequestLimit - spent;
+  if (left < 2) {
+    throw new UpstreamRateLimited(
+      `the hourly Bitbucket request limit (${dependencies.hourlyRequestLimit}) is spent`,
+      LEDGER_RETRY_AFTER_SECONDS,
+      { limit: dependencies.hourlyRequestLimit, spent },
+    );
+  }
+  const budget = new RequestBudget(Math.min(left, MAX_REQUESTS_PER_CALL));
+  const call: CallOptions = {
+    budget,
+    ...(dependencies.deadlineAt === undefined ? {} : { deadlineAt: dependencies.deadlineAt }),
+  };
+  try {
+    const previous = await send(calls, channel.readCall, () => channel.readCurrent(call));
+    const decision = decide(command.action, previous, command.permission, command.replace, channel.ladder);
+    const conflict = refusal(target, command, decision);
+    if (decision.kind === 'write' || decision.kind === 'delete') {
+      checkCredentialCanWrite(
+        await client.credentialKind(),
+        decision.kind === 'write' ? channel.writeNeed : channel.deleteNeed,
+      );
+    }
+    if (decision.kind === 'write') {
+      await send(calls, channel.writeCall, () => channel.write(command.permission, call), channel.writeNeed);
+    } else if (decision.kind === 'delete') {
+      await send(calls, channel.deleteCall, () => channel.remove(call), channel.deleteNeed);
+    }
+    const current =
+      decision.kind === 'write' ? command.permission : decision.kind === 'delete' ? null : previous;
+    // What Bitbucket states now is an observation: store it at once (it also heals a stale store).
+    const item = channel.grantItem(current ?? command.permission);
+    await store.applyItemChanges(
+      workspace.uuid,
+      current === null ? { remove: [item] } : { upsert: [item] },
+      now().toISOString(),
+      { cause: 'provisioning', actor },
+    );
+    if (conflict) throw conflict;
+    const changed = decision.kind === 'write' || decision.kind === 'delete';
+    return { ...base, basis: 'bitbucket', changed, previous, current, calls };
+  } finally {
+    await ledger.record('provisioning', budget.spent, now());
+  }
+}

@@ -1,0 +1,169 @@
+// Provisioning requests on the governance table (DESIGN §3, `REQ#{id}`): the record `GET /v1/requests/{id}`
+// returns, and the idempotency engine. A request with an Idempotency-Key gets an id derived from the
+// workspace and the key, so a conditional put on that one item decides first call, replay, mismatch or
+// duplicate in flight — the same way on DynamoDB Local as in AWS.
+import { createHash, randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { provisioningRequestKey } from './keys.js';
+
+export type ProvisioningRequestState = 'in-flight' | 'completed' | 'failed';
+
+/** One Bitbucket call a provisioning request made (or, for a dry run, would make). */
+export interface BitbucketCallRecord {
+  method: string;
+  /** Route template, e.g. `PUT /2.0/repositories/{workspace}/{repo_slug}/permissions-config/users/{selected_user_id}`. */
+  endpoint: string;
+  /** Concrete path. */
+  path: string;
+  sent: boolean;
+  /** `ok`: 2xx; `absent`: the read found nothing (404); `failed`: see status. Absent when not sent. */
+  outcome?: 'ok' | 'absent' | 'failed';
+  /** Bitbucket's status on failure, when it answered. */
+  status?: number;
+}
+
+/** The answer given, kept so a replay returns it byte for byte. */
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+}
+
+export interface ProvisioningRequestRecord {
+  id: string;
+  workspaceId: string;
+  workspaceSlug: string;
+  action: 'grant' | 'revoke';
+  actor: string;
+  receivedAt: string;
+  completedAt?: string;
+  state: ProvisioningRequestState;
+  idempotencyKey?: string;
+  /** SHA-256 of the canonical request body: a reused key must come with the same body. */
+  bodyHash: string;
+  request: unknown;
+  answer?: StoredAnswer;
+  calls: BitbucketCallRecord[];
+}
+
+export type BeginOutcome =
+  | { kind: 'started'; record: ProvisioningRequestRecord }
+  | { kind: 'replay'; record: ProvisioningRequestRecord }
+  | { kind: 'in-flight'; record: ProvisioningRequestRecord }
+  | { kind: 'key-reused'; record: ProvisioningRequestRecord };
+
+export interface ProvisioningRequestStoreOptions {
+  documentClient: DynamoDBDocumentClient;
+  tableName: string;
+  /** How long an in-flight claim holds before a crashed caller's key may be taken over (default 60 s). */
+  inFlightLeaseMs?: number;
+  /** How long records are kept (default 400 days; TTL). */
+  retentionDays?: number;
+}
+
+const BOOKKEEPING = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'expiresAt', 'leaseExpiresAtMs'];
+
+function fromItem(item: Record<string, unknown>): ProvisioningRequestRecord {
+  const record: Record<string, unknown> = { ...item };
+  for (const name of BOOKKEEPING) delete record[name];
+  return record as unknown as ProvisioningRequestRecord;
+}
+
+/** The request id for an Idempotency-Key: stable per workspace and key, safe inside a table key. */
+export function idempotentRequestId(workspaceId: string, idempotencyKey: string): string {
+  return `idem-${createHash('sha256').update(`${workspaceId}\n${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+}
+
+export function newRequestId(): string {
+  return `req-${randomUUID()}`;
+}
+
+const isConditionFailure = (error: unknown) =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+export class ProvisioningRequestStore {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #leaseMs: number;
+  readonly #retentionSeconds: number;
+
+  constructor(options: ProvisioningRequestStoreOptions) {
+    this.#db = options.documentClient;
+    this.#tableName = options.tableName;
+    this.#leaseMs = options.inFlightLeaseMs ?? 60_000;
+    this.#retentionSeconds = (options.retentionDays ?? 400) * 86_400;
+  }
+
+  /**
+   * Claims the request id. It is free when no record exists, when an earlier attempt with the same body
+   * failed (a transient failure must not stick to the key), or when an in-flight claim has expired.
+   */
+  async begin(record: Omit<ProvisioningRequestRecord, 'state' | 'calls'>, now: Date): Promise<BeginOutcome> {
+    const started: ProvisioningRequestRecord = { ...record, state: 'in-flight', calls: [] };
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...started,
+            ...provisioningRequestKey(record.workspaceId, record.id, record.receivedAt),
+            leaseExpiresAtMs: now.getTime() + this.#leaseMs,
+            expiresAt: Math.floor(now.getTime() / 1000) + this.#retentionSeconds,
+          },
+          ConditionExpression:
+            'attribute_not_exists(PK) OR (bodyHash = :hash AND (#state = :failed OR (#state = :inFlight AND leaseExpiresAtMs < :now)))',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':hash': record.bodyHash,
+            ':failed': 'failed',
+            ':inFlight': 'in-flight',
+            ':now': now.getTime(),
+          },
+        }),
+      );
+      return { kind: 'started', record: started };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.get(record.id);
+    // Deleted between the put and the read (TTL): treat as in flight; the caller retries.
+    if (!existing) return { kind: 'in-flight', record: started };
+    if (existing.bodyHash !== record.bodyHash) return { kind: 'key-reused', record: existing };
+    if (existing.state === 'completed') return { kind: 'replay', record: existing };
+    return { kind: 'in-flight', record: existing };
+  }
+
+  /** Records the outcome. `failed` frees the key for a retry with the same body. */
+  async finish(
+    id: string,
+    outcome: { state: 'completed' | 'failed'; answer: StoredAnswer; calls: BitbucketCallRecord[] },
+    now: Date,
+  ): Promise<void> {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: { PK: provisioningRequestKey('-', id, '-').PK, SK: 'REQ' },
+        UpdateExpression: 'SET #state = :state, answer = :answer, calls = :calls, completedAt = :at',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':state': outcome.state,
+          ':answer': outcome.answer,
+          ':calls': outcome.calls,
+          ':at': now.toISOString(),
+        },
+      }),
+    );
+  }
+
+  async get(id: string): Promise<ProvisioningRequestRecord | null> {
+    if (id === '' || id.includes('#')) return null;
+    const { Item } = await this.#db.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { PK: provisioningRequestKey('-', id, '-').PK, SK: 'REQ' },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item) : null;
+  }
+}
