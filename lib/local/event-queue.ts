@@ -16,8 +16,10 @@ export interface LocalEventQueueOptions {
   maxReceiveCount?: number;
   /** Wait before a failed message is received again (default 1 s; tests use 0). */
   retryDelayMs?: number;
-  /** Start draining on the next tick after each enqueue (the local server); off for step-by-step tests. */
+  /** Start draining by itself after an enqueue (the local server); off for step-by-step tests. */
   autoDrain?: boolean;
+  /** With autoDrain: how long to gather messages before a batch goes (SQS's batching window; default 100 ms). */
+  batchingWindowMs?: number;
   /** Time the handler is told it has (context.getRemainingTimeInMillis). */
   timeoutMs?: number;
 }
@@ -85,6 +87,7 @@ export class LocalEventQueue {
   private readonly waiting: QueuedMessage[] = [];
   private readonly dead: DeadLetter[] = [];
   private draining: Promise<void> | undefined;
+  private scheduled: NodeJS.Timeout | undefined;
   private sent = 0;
   private readonly settings: Required<Omit<LocalEventQueueOptions, 'handler'>>;
 
@@ -94,6 +97,7 @@ export class LocalEventQueue {
       maxReceiveCount: options.maxReceiveCount ?? 3,
       retryDelayMs: options.retryDelayMs ?? 1000,
       autoDrain: options.autoDrain ?? true,
+      batchingWindowMs: options.batchingWindowMs ?? 100,
       timeoutMs: options.timeoutMs ?? 60_000,
     };
   }
@@ -110,10 +114,13 @@ export class LocalEventQueue {
       visibleAt: now,
     });
     this.sent += 1;
-    if (this.settings.autoDrain) {
-      setImmediate(() => {
+    if (this.settings.autoDrain && !this.scheduled) {
+      this.scheduled = setTimeout(() => {
+        this.scheduled = undefined;
         this.drain().catch((error: unknown) => console.error('local event queue drain failed:', error));
-      });
+      }, this.settings.batchingWindowMs);
+      // A pending window never keeps the process alive; drain() (or shutdown) takes what is left.
+      this.scheduled.unref();
     }
   }
 
@@ -133,6 +140,10 @@ export class LocalEventQueue {
 
   /** Processes until the queue is empty (retries included); concurrent callers share one drain. */
   drain(): Promise<void> {
+    if (this.scheduled) {
+      clearTimeout(this.scheduled);
+      this.scheduled = undefined;
+    }
     this.draining ??= this.drainAll().finally(() => {
       this.draining = undefined;
     });
