@@ -29,6 +29,40 @@ export interface WebhookIntakeDependencies {
   now?: () => Date;
 }
 
+/**
+ * A secret rotated by `bbgov webhooks install` reaches a warm receiver through a reload, tried on an
+ * unknown workspace or a mismatching signature. At most one reload per interval per provider, so forged
+ * deliveries cannot turn into a stream of secret reads.
+ */
+export const SECRET_RELOAD_INTERVAL_MS = 60_000;
+
+const lastReloadAt = new WeakMap<SecretProvider<WebhookSecrets>, number>();
+
+class SecretLookup {
+  constructor(
+    private readonly dependencies: WebhookIntakeDependencies,
+    private readonly workspace: string,
+  ) {}
+
+  private pick(secrets: WebhookSecrets): string | undefined {
+    return Object.hasOwn(secrets, this.workspace) ? secrets[this.workspace] : undefined;
+  }
+
+  async current(): Promise<string | undefined> {
+    return this.pick(await this.dependencies.secrets.current());
+  }
+
+  /** The secret after a reload, or undefined when a reload happened too recently to try another. */
+  async reloaded(): Promise<string | undefined> {
+    const provider = this.dependencies.secrets;
+    const now = (this.dependencies.now?.() ?? new Date()).getTime();
+    const last = lastReloadAt.get(provider);
+    if (last !== undefined && now - last < SECRET_RELOAD_INTERVAL_MS) return undefined;
+    lastReloadAt.set(provider, now);
+    return this.pick(await provider.reload());
+  }
+}
+
 export type WebhookOutcome =
   { status: 'accepted'; message: WebhookEventMessage } | { status: 'duplicate'; deliveryId: string };
 
@@ -41,8 +75,9 @@ export async function receiveWebhook(
       bytes: delivery.rawBody.length,
     });
   }
-  const secrets = await dependencies.secrets.current();
-  const secret = Object.hasOwn(secrets, delivery.workspace) ? secrets[delivery.workspace] : undefined;
+  const secrets = new SecretLookup(dependencies, delivery.workspace);
+  let secret = await secrets.current();
+  if (secret === undefined && !dependencies.allowUnsigned) secret = await secrets.reloaded();
   if (secret === undefined && !dependencies.allowUnsigned) {
     throw new NotFound(`no webhook secret is configured for workspace "${delivery.workspace}"`, {
       workspace: delivery.workspace,
@@ -50,7 +85,13 @@ export async function receiveWebhook(
   }
   const signatureHeader = delivery.headers['x-hub-signature'];
   if (secret !== undefined && !(dependencies.allowUnsigned && !signatureHeader)) {
-    const check = checkSignature(delivery.rawBody, signatureHeader, secret);
+    let check = checkSignature(delivery.rawBody, signatureHeader, secret);
+    if (check === 'mismatch') {
+      // The hook may have been reinstalled with a new secret since this process read it.
+      const fresh = await secrets.reloaded();
+      if (fresh !== undefined && fresh !== secret)
+        check = checkSignature(delivery.rawBody, signatureHeader, fresh);
+    }
     if (check !== 'valid') {
       throw new Unauthenticated(`webhook signature ${check}`, { header: 'X-Hub-Signature' });
     }
