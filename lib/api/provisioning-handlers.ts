@@ -69,8 +69,12 @@ async function handleProvisioning(
     now(),
   );
   if (begun.kind === 'replay' && begun.record.answer) {
-    const { status, body: stored } = begun.record.answer;
-    return jsonAnswer(status, stored, { 'idempotent-replayed': 'true', 'x-request-id': id });
+    const { status, body: text } = begun.record.answer;
+    return {
+      statusCode: status,
+      headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true', 'x-request-id': id },
+      body: text,
+    };
   }
   if (begun.kind === 'key-reused') {
     throw new IdempotencyKeyReused('this Idempotency-Key was used with a different request body', {
@@ -103,13 +107,14 @@ async function handleProvisioning(
       request.actor,
       calls,
     );
-    const answer: ProvisioningAnswer = { requestId: id, workspace: workspace.slug, ...result };
+    const answerBody: ProvisioningAnswer = { requestId: id, workspace: workspace.slug, ...result };
+    const answer = jsonAnswer(200, answerBody, { 'x-request-id': id });
     await dependencies.requests.finish(
       id,
-      { state: 'completed', answer: { status: 200, body: answer }, calls },
+      { state: 'completed', answer: { status: 200, body: answer.body }, calls },
       now(),
     );
-    return jsonAnswer(200, answer, { 'x-request-id': id });
+    return answer;
   } catch (error) {
     const mapped = governanceErrorOf(error);
     const answer = errorResponse(mapped);
@@ -119,7 +124,7 @@ async function handleProvisioning(
       id,
       {
         state: transient ? 'failed' : 'completed',
-        answer: { status: answer.statusCode, body: JSON.parse(answer.body) as unknown },
+        answer: { status: answer.statusCode, body: answer.body },
         calls,
       },
       now(),
@@ -143,6 +148,10 @@ export async function handleRequestRecord(
   const id = pathParameter(request, 'requestId');
   const record = await dependencies.requests.get(id);
   if (!record) throw new NotFound(`no provisioning request ${id}`, { field: 'requestId' });
-  const { workspaceId: _id, workspaceSlug, bodyHash: _hash, ...rest } = record;
-  return jsonAnswer(200, { ...rest, workspace: workspaceSlug });
+  const { workspaceId: _id, workspaceSlug, bodyHash: _hash, answer, ...rest } = record;
+  return jsonAnswer(200, {
+    ...rest,
+    workspace: workspaceSlug,
+    ...(answer ? { answer: { status: answer.status, body: JSON.parse(answer.body) as unknown } } : {}),
+  });
 }

@@ -22,10 +22,10 @@ export interface BitbucketCallRecord {
   status?: number;
 }
 
-/** The answer given, kept so a replay returns it byte for byte. */
+/** The answer given, kept as text so a replay returns it byte for byte (a DynamoDB map keeps no key order). */
 export interface StoredAnswer {
   status: number;
-  body: unknown;
+  body: string;
 }
 
 export interface ProvisioningRequestRecord {
