@@ -1,0 +1,229 @@
+// Every error status of the provisioning routes, through the adapter and the real handler: 400 naming
+// the field, 401, 404 (workspace, resource, principal, request), 409, 422 (capability gaps, plan limit),
+// 429 (Bitbucket and our hourly budget, with Retry-After), 502 (with Bitbucket's status).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateSeed } from '../../../lib/simulator/index.js';
+import { clientFor, countRequests, startApiFixture, type ApiFixture } from './api-fixture.js';
+
+let fixture: ApiFixture;
+
+const READ_SCOPES = [
+  'read:workspace:bitbucket',
+  'read:user:bitbucket',
+  'read:project:bitbucket',
+  'read:repository:bitbucket',
+];
+
+beforeAll(async () => {
+  const seed = generateSeed({ users: 30, groups: 4, projects: 3, repos: 10, seed: 5 });
+  const workspace = seed.workspaces[0]!;
+  const owner = workspace.members.find((member) => member.role === 'owner')!;
+  seed.credentials.push({
+    kind: 'api-token',
+    email: 'reader@example.com',
+    token: 'reader-token',
+    accountId: owner.accountId,
+    scopes: READ_SCOPES,
+  });
+  // One member fewer than the workspace has: re-adding a removed member hits the plan's user limit.
+  workspace.planUserLimit = workspace.members.length - 1;
+  fixture = await startApiFixture(seed);
+});
+afterAll(async () => {
+  await fixture?.close();
+});
+beforeEach(async () => {
+  await fixture.clearRequestLog();
+  await fixture.harness.control('DELETE', '/_simulator/faults');
+});
+
+const ws = () => fixture.seed.workspaces[0]!;
+const grants = (slug = fixture.workspace.slug) => `/v1/workspaces/${slug}/grants`;
+
+function member(offset: number) {
+  return ws().members.filter((m) => m.role === 'member')[offset]!.accountId;
+}
+
+function repoGrant(accountId: string, permission = 'write', slug = ws().repositories[0]!.slug) {
+  return { resource: { type: 'repository', slug }, principal: { type: 'user', accountId }, permission };
+}
+
+/** A well-formed body; validation runs before anything is looked up. */
+const BASE = {
+  resource: { type: 'repository', slug: 'repo-01' },
+  principal: { type: 'user', accountId: 'someone' },
+  permission: 'write',
+};
+
+describe('400: validation names the field', () => {
+  it('malformed JSON', async () => {
+    const answer = await fixture.call('POST', grants(), { rawBody: '{"resource": ' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('validation_failed');
+    expect(answer.body.error.details.field).toBe('body');
+    expect(answer.body.error.message).toMatch(/not valid JSON/);
+  });
+
+  it.each([
+    [{ ...BASE, principal: { type: 'user' } }, 'principal.accountId'],
+    [{ ...BASE, permission: 'create-repo' }, 'permission'],
+    [{ ...BASE, permission: 'owner' }, 'permission'],
+    [{ ...BASE, resource: { type: 'repository' } }, 'resource.slug'],
+    [{ ...BASE, replace: 'yes' }, 'replace'],
+    [{ ...BASE, colour: 'blue' }, 'colour'],
+  ])('%j → field %s', async (body, field) => {
+    const answer = await fixture.call('POST', grants(), { body });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.field).toBe(field);
+    expect(answer.body.error.message).toContain(field);
+  });
+
+  it('an Idempotency-Key that is not visible ASCII', async () => {
+    const answer = await fixture.call('POST', grants(), {
+      body: repoGrant(member(0)),
+      headers: { 'idempotency-key': 'a b' },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.field).toBe('Idempotency-Key');
+  });
+});
+
+describe('401 and 404', () => {
+  it('401 without the token', async () => {
+    const answer = await fixture.call('POST', grants(), {
+      body: repoGrant(member(0)),
+      token: 'wrong-token-0123456789',
+    });
+    expect(answer.status).toBe(401);
+  });
+
+  it('404 for an unknown workspace, resource, principal and request', async () => {
+    const unknownWorkspace = await fixture.call('POST', grants('no-such-ws'), { body: repoGrant(member(0)) });
+    expect(unknownWorkspace.status).toBe(404);
+    expect(unknownWorkspace.body.error.details.field).toBe('workspace');
+    const unknownRepository = await fixture.call('POST', grants(), {
+      body: repoGrant(member(0), 'write', 'no-such-repo'),
+    });
+    expect(unknownRepository.status).toBe(404);
+    expect(unknownRepository.body.error.details.field).toBe('resource');
+    const unknownUser = await fixture.call('POST', grants(), { body: repoGrant('557058:nobody') });
+    expect(unknownUser.status).toBe(404);
+    expect(unknownUser.body.error.details.field).toBe('principal.accountId');
+    const unknownRequest = await fixture.call('GET', '/v1/requests/req-00000000-0000-0000-0000-000000000000');
+    expect(unknownRequest.status).toBe(404);
+    expect((await fixture.harness.control<{ total: number }>('GET', '/_simulator/requests')).total).toBe(0);
+  });
+});
+
+describe('422: not grantable', () => {
+  it('an OAuth credential cannot write permissions: refused before any write is sent', async () => {
+    const oauth = await fixture.variant({
+      client: clientFor(fixture.harness, {
+        auth: 'oauth-client-credentials',
+        clientId: 'generated-client',
+        clientSecret: 'generated-secret',
+      }),
+    });
+    const answer = await oauth.call('POST', grants(), { body: repoGrant(member(1)) });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatchObject({
+      code: 'not_grantable',
+      details: { capability: 'writePermissions', credentialKind: 'oauth-client-credentials' },
+    });
+    expect(countRequests(await fixture.requestsByRoute(), 'PUT', 'permissions-config')).toBe(0);
+  });
+
+  it("Bitbucket's 403 on the write names the missing scopes", async () => {
+    const reader = await fixture.variant({
+      client: clientFor(fixture.harness, {
+        auth: 'api-token',
+        email: 'reader@example.com',
+        apiToken: 'reader-token',
+      }),
+    });
+    const answer = await reader.call('POST', grants(), { body: repoGrant(member(2)) });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.details).toMatchObject({
+      capability: 'writePermissions',
+      upstreamStatus: 403,
+      requiredScopes: ['admin:repository:bitbucket', 'write:permission:bitbucket'],
+    });
+    expect(answer.body.error.message).toContain('admin:repository:bitbucket');
+    const record = await fixture.call('GET', `/v1/requests/${answer.headers.get('x-request-id')}`);
+    expect(record.body).toMatchObject({ state: 'completed', answer: { status: 422 } });
+    expect(
+      record.body.calls.map((c: { method: string; status?: number }) => [c.method, c.status ?? null]),
+    ).toEqual([
+      ['GET', 404],
+      ['PUT', 403],
+    ]);
+  });
+
+  it('402 from Bitbucket becomes 422 "plan user limit reached"', async () => {
+    const accountId = member(3);
+    const group = ws().groups.find((g) => !g.members.includes(accountId))!;
+    // Bitbucket loses the member; our store still knows the user, and re-adding needs a plan seat.
+    await fixture.harness.mutate([{ op: 'removeMember', workspace: ws().slug, accountId }]);
+    const answer = await fixture.call('POST', grants(), {
+      body: {
+        resource: { type: 'group', slug: group.slug },
+        principal: { type: 'user', accountId },
+        permission: 'member',
+      },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.message).toContain('plan user limit reached');
+    expect(answer.body.error.details).toMatchObject({ upstreamStatus: 402, reason: 'plan-user-limit' });
+  });
+});
+
+describe('429 and 502', () => {
+  it("Bitbucket's 429 answers 429 with its Retry-After", async () => {
+    await fixture.harness.control('POST', '/_simulator/faults', {
+      faults: [{ kind: 'status', status: 429, retryAfter: 7, times: 20, match: { method: 'PUT' } }],
+    });
+    const answer = await fixture.call('POST', grants(), { body: repoGrant(member(4)) });
+    expect(answer.status).toBe(429);
+    expect(answer.headers.get('retry-after')).toBe('7');
+    expect(answer.body.error).toMatchObject({ code: 'rate_limited', details: { upstreamStatus: 429 } });
+  });
+
+  it('our hourly budget answers 429 with Retry-After and sends nothing', async () => {
+    const spent = (await fixture.harness.ledger.spentInLastHour(new Date())).total;
+    const limited = await fixture.variant({ hourlyRequestLimit: spent + 1 });
+    const answer = await limited.call('POST', grants(), { body: repoGrant(member(5)) });
+    expect(answer.status).toBe(429);
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(answer.body.error.details).toMatchObject({ limit: spent + 1 });
+    expect((await fixture.harness.control<{ total: number }>('GET', '/_simulator/requests')).total).toBe(0);
+  });
+
+  it('a Bitbucket 5xx answers 502 with the upstream status; the same key may then be retried', async () => {
+    await fixture.harness.control('POST', '/_simulator/faults', {
+      faults: [{ kind: 'status', status: 503, times: 6, match: { method: 'PUT' } }],
+    });
+    const headers = { 'idempotency-key': `upstream-${Date.now()}` };
+    const failed = await fixture.call('POST', grants(), { body: repoGrant(member(6)), headers });
+    expect(failed.status).toBe(502);
+    expect(failed.body.error).toMatchObject({ code: 'upstream_failure', details: { upstreamStatus: 503 } });
+    const record = await fixture.call('GET', `/v1/requests/${failed.headers.get('x-request-id')}`);
+    expect(record.body.state).toBe('failed');
+
+    await fixture.harness.control('DELETE', '/_simulator/faults');
+    const retried = await fixture.call('POST', grants(), { body: repoGrant(member(6)), headers });
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(retried.body.changed).toBe(true);
+  });
+
+  it('409 for a downgrade is recorded and replayed for its key', async () => {
+    const accountId = member(7);
+    await fixture.call('POST', grants(), { body: repoGrant(accountId, 'admin') });
+    const headers = { 'idempotency-key': `downgrade-${Date.now()}` };
+    const refused = await fixture.call('POST', grants(), { body: repoGrant(accountId, 'read'), headers });
+    expect(refused.status).toBe(409);
+    const replay = await fixture.call('POST', grants(), { body: repoGrant(accountId, 'read'), headers });
+    expect(replay.status).toBe(409);
+    expect(replay.text).toBe(refused.text);
+  });
+});
