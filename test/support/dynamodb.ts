@@ -9,10 +9,15 @@ export function testDynamoDb() {
   return { endpoint, ...createDynamoDbClients({ endpoint }) };
 }
 
-export async function freshTable(
-  prefix = 'test',
-): Promise<{ tableName: string } & ReturnType<typeof testDynamoDb>> {
-  const dynamoDb = testDynamoDb();
+export type FreshTable = { tableName: string } & ReturnType<typeof testDynamoDb>;
+
+export function freshTable(prefix = 'test'): Promise<FreshTable> {
+  return freshTableAt(inject('dynamoDbEndpoint'), prefix);
+}
+
+/** A new table on any DynamoDB endpoint; the benchmarks use it outside vitest, where inject() has nothing. */
+export async function freshTableAt(endpoint: string, prefix = 'test'): Promise<FreshTable> {
+  const dynamoDb = { endpoint, ...createDynamoDbClients({ endpoint }) };
   const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
   await createGovernanceTable(dynamoDb.client, tableName);
   return { tableName, ...dynamoDb };

@@ -9,7 +9,7 @@ import { queryPrefix } from '../../lib/store/dynamodb-reads.js';
 import { fromStoredRecord } from '../../lib/store/stored-items.js';
 import { RequestLedger, SyncStateStore } from '../../lib/store/sync-state.js';
 import { DEFAULT_SYNC_SETTINGS, type SyncDependencies, type SyncSettings } from '../../lib/sync/index.js';
-import { freshTable } from './dynamodb.js';
+import { freshTable, freshTableAt } from './dynamodb.js';
 
 export interface HarnessOptions {
   seed: SeedDocument | string;
@@ -18,6 +18,10 @@ export interface HarnessOptions {
   /** The credential the connector uses; default: the seed's first api-token credential. */
   credential?: Credential;
   now?: () => Date;
+  /** The simulator's clock (rate window, tokens); default the wall clock. */
+  simulatorNow?: () => number;
+  /** A DynamoDB endpoint to use instead of the one vitest's global setup provides (benchmarks). */
+  dynamoDbEndpoint?: string;
 }
 
 export interface Harness {
@@ -111,6 +115,22 @@ function isModelKey(sk: string | undefined): boolean {
   return sk !== undefined && (sk.startsWith('RES#') || sk.startsWith('GRANT#'));
 }
 
+/** The listing requests a full pass needs at pagelen=100: the lower bound for the scopes we read. */
+export function lowerBoundRequests(seed: SeedDocument, slug?: string): number {
+  const workspace = slug ? seed.workspaces.find((entry) => entry.slug === slug) : seed.workspaces[0];
+  if (!workspace) throw new Error(`no workspace ${slug ?? ''} in the seed`);
+  const pages = (count: number) => Math.max(1, Math.ceil(count / 100));
+  const grantPages = (users: number, groups: number) => pages(users) + pages(groups);
+  return (
+    pages(workspace.members.length) +
+    1 + // 1.0 groups: one unpaged answer
+    pages(workspace.projects.length) +
+    pages(workspace.repositories.length) +
+    workspace.projects.reduce((sum, p) => sum + grantPages(p.userGrants.length, p.groupGrants.length), 0) +
+    workspace.repositories.reduce((sum, r) => sum + grantPages(r.userGrants.length, r.groupGrants.length), 0)
+  );
+}
+
 /** Resource and grant items a DynamoDB write request puts or deletes (change records and sync state excluded). */
 function countModelWrites(commandName: string, input: Record<string, unknown>): number {
   switch (commandName) {
@@ -142,20 +162,31 @@ function countModelWrites(commandName: string, input: Record<string, unknown>): 
   }
 }
 
-export async function startHarness(options: HarnessOptions): Promise<Harness> {
-  const simulator = await startSimulator({
-    seed: options.seed,
-    hourlyRequestLimit: options.hourlyRequestLimit ?? 1_000_000,
-  });
-  const table = await freshTable('e2e');
+/** Counts resource and grant items written through a client (its document client shares the stack). */
+export function attachModelWriteCounter(client: {
+  middlewareStack: Awaited<ReturnType<typeof freshTable>>['client']['middlewareStack'];
+}): { count: number } {
   const modelWrites = { count: 0 };
-  table.client.middlewareStack.add(
+  client.middlewareStack.add(
     (next, context) => async (args) => {
       modelWrites.count += countModelWrites(context.commandName ?? '', args.input as Record<string, unknown>);
       return next(args);
     },
     { step: 'finalizeRequest', name: 'modelWriteCounter' },
   );
+  return modelWrites;
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const simulator = await startSimulator({
+    seed: options.seed,
+    hourlyRequestLimit: options.hourlyRequestLimit ?? 1_000_000,
+    ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
+  });
+  const table = options.dynamoDbEndpoint
+    ? await freshTableAt(options.dynamoDbEndpoint, 'bench')
+    : await freshTable('e2e');
+  const modelWrites = attachModelWriteCounter(table.client);
   const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${simulator.url}${path}`, {
       method,

@@ -2,7 +2,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SeedDocument } from '../../../lib/simulator/index.js';
 import { runSyncStep, runUntilPassComplete, type WorkspaceRef } from '../../../lib/sync/index.js';
-import { expectedPicture, startHarness, type Harness } from '../../support/governance-harness.js';
+import {
+  expectedPicture,
+  lowerBoundRequests,
+  startHarness,
+  type Harness,
+} from '../../support/governance-harness.js';
 
 const SEED = 'generated:users=250,groups=10,projects=12,repos=150,seed=7';
 let harness: Harness | undefined;
@@ -17,20 +22,7 @@ function workspaceOf(seed: SeedDocument): WorkspaceRef {
   return { id: workspace.uuid.replace(/[{}]/g, '').toLowerCase(), slug: workspace.slug };
 }
 
-/** The listing requests a full pass needs at pagelen=100: the lower bound for the scopes we read. */
-function lowerBound(seed: SeedDocument): number {
-  const workspace = seed.workspaces[0]!;
-  const pages = (count: number) => Math.max(1, Math.ceil(count / 100));
-  const grantPages = (users: number, groups: number) => pages(users) + pages(groups);
-  return (
-    pages(workspace.members.length) +
-    1 + // 1.0 groups: one unpaged answer
-    pages(workspace.projects.length) +
-    pages(workspace.repositories.length) +
-    workspace.projects.reduce((sum, p) => sum + grantPages(p.userGrants.length, p.groupGrants.length), 0) +
-    workspace.repositories.reduce((sum, r) => sum + grantPages(r.userGrants.length, r.groupGrants.length), 0)
-  );
-}
+const lowerBound = (seed: SeedDocument) => lowerBoundRequests(seed);
 
 /** Makes every scope due again, as if its interval had passed. */
 const alwaysDue = { membershipIntervalMs: 0, listingIntervalMs: 0, grantIntervalMs: 0 };
