@@ -1,0 +1,127 @@
+// bbgov commands that run the API's own code paths locally: `serve`, `export`, `webhooks install`.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { routeApiRequest } from '../api/index.js';
+import { SecretsManagerWebhookSecretStore } from '../config/webhook-secret-writer.js';
+import { LocalExportWriter } from '../store/export-files.js';
+import { ProvisioningRequestStore } from '../store/provisioning-requests.js';
+import { installWebhook } from '../webhooks/install.js';
+import { FileWebhookSecretStore, localWebhookSecretsPath } from '../webhooks/secret-file.js';
+import { COMMANDS, portFlag, UsageError, type CommandName, type ParsedCommand } from './cli-commands.js';
+import { chooseWorkspace } from './workspace-choice.js';
+import type { LocalConnector } from './connector.js';
+import { startLocalServices } from './local-services.js';
+
+type CommandHandler = (connector: LocalConnector, command: ParsedCommand) => Promise<number>;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+async function serve(connector: LocalConnector, command: ParsedCommand): Promise<number> {
+  const port = portFlag(command.values.port, 'serve', connector.config.local.port);
+  const apiToken = connector.config.local.apiToken ?? randomBytes(24).toString('base64url');
+  const services = await startLocalServices(connector, { port, apiToken });
+  out(`api listening on ${services.url}`);
+  out(`local API token: ${apiToken}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await services.close();
+  return 0;
+}
+
+async function exportCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
+  const format = (command.values.format as string | undefined) ?? 'csv';
+  if (format !== 'csv' && format !== 'json') {
+    throw new UsageError(`--format: expected csv or json, got "${format}"`, COMMANDS.export.usage);
+  }
+  const workspace = await chooseWorkspace(connector, command.values.workspace as string | undefined);
+  const tables = {
+    documentClient: connector.localStore.documentClient,
+    tableName: connector.localStore.tableName,
+  };
+  // The same handler as GET /v1/workspaces/{ws}/export, told to answer inline whatever the size.
+  const { answer } = await routeApiRequest(
+    {
+      routeKey: 'GET /v1/workspaces/{workspace}/export',
+      pathParameters: { workspace: workspace.slug },
+      query: { format },
+      headers: {},
+      body: undefined,
+      actor: 'local',
+    },
+    {
+      ...connector.sync,
+      requests: new ProvisioningRequestStore(tables),
+      exportWriter: new LocalExportWriter(connector.config.local.dataDir),
+      hourlyRequestLimit: connector.config.bitbucket.hourlyRequestLimit,
+      exportInlineLimitBytes: Number.POSITIVE_INFINITY,
+    },
+  );
+  const body = JSON.parse(answer.body) as {
+    manifest?: unknown;
+    csv?: string;
+    rows?: unknown;
+    error?: { message: string };
+  };
+  if (answer.statusCode !== 200 || !body.manifest)
+    throw new Error(body.error?.message ?? `export answered ${answer.statusCode}`);
+  const content = format === 'csv' ? (body.csv ?? '') : `${JSON.stringify(body.rows, null, 2)}\n`;
+  const outFile = command.values.out as string | undefined;
+  if (outFile) {
+    await writeFile(outFile, content);
+    await writeFile(`${outFile}.manifest.json`, `${JSON.stringify(body.manifest, null, 2)}\n`);
+    out(`wrote ${outFile} and ${outFile}.manifest.json`);
+  } else {
+    process.stdout.write(content);
+    process.stderr.write(`${JSON.stringify(body.manifest)}\n`);
+  }
+  return 0;
+}
+
+async function webhooksCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
+  if (command.positionals[0] !== 'install') {
+    throw new UsageError(`unknown webhooks action "${command.positionals[0]}"`, COMMANDS.webhooks.usage);
+  }
+  const url = command.values.url as string | undefined;
+  if (!url || !/^https?:\/\/\S+$/.test(url)) {
+    throw new UsageError(
+      '--url: expected the receiver URL, e.g. https://…/webhooks/bitbucket/<workspace>',
+      COMMANDS.webhooks.usage,
+    );
+  }
+  const workspace = await chooseWorkspace(connector, command.values.workspace as string | undefined);
+  const secrets = connector.config.webhooks.secrets;
+  const secretStore =
+    secrets.from === 'secrets-manager'
+      ? new SecretsManagerWebhookSecretStore(secrets.secretArn)
+      : new FileWebhookSecretStore(localWebhookSecretsPath(connector.config.local.dataDir));
+  const installed = await installWebhook({
+    client: connector.client,
+    workspaceSlug: workspace.slug,
+    url,
+    secretStore,
+  });
+  out(`${installed.action} webhook ${installed.hookUuid} on ${workspace.slug} → ${installed.url}`);
+  out(`events: ${installed.events.join(', ')}`);
+  out(
+    secrets.from === 'secrets-manager'
+      ? `secret stored in ${secrets.secretArn}`
+      : `secret stored in ${localWebhookSecretsPath(connector.config.local.dataDir)}`,
+  );
+  return 0;
+}
+
+export const localCommandHandlers: Record<
+  Exclude<CommandName, 'simulator' | 'sync' | 'access' | 'doctor'>,
+  CommandHandler
+> = {
+  serve,
+  export: exportCommand,
+  webhooks: webhooksCommand,
+};

@@ -1,0 +1,218 @@
+// `npx bbgov <command>`: the connector on one machine, without AWS. Returns the process exit code:
+// 0 success, 1 failure, 2 usage error.
+import { effectiveUserAccess, type UserAccess } from '../access/index.js';
+import { ConfigError } from '../config/index.js';
+import { runSimulatorCli } from '../simulator/index.js';
+import { resolveGovernedWorkspaces, runSyncStep, runUntilPassComplete } from '../sync/index.js';
+import { RequestBudget } from '../bitbucket/index.js';
+import {
+  COMMANDS,
+  generalUsage,
+  parseCommandLine,
+  portFlag,
+  UsageError,
+  type ParsedCommand,
+} from './cli-commands.js';
+import { openConnector, type LocalConnector } from './connector.js';
+import { loadEnvFile } from './env-file.js';
+import { progressPrinter } from './progress.js';
+import { formatSummary, summarizeWorkspace } from './workspace-summary.js';
+import { JavaMissingError } from './embedded-dynamodb.js';
+import { localCommandHandlers } from './cli-server-commands.js';
+import { chooseWorkspace } from './workspace-choice.js';
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+async function syncCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
+  const slug = command.values.workspace as string | undefined;
+  const governed = await resolveGovernedWorkspaces(
+    connector.client,
+    connector.store,
+    slug ? [slug] : connector.config.bitbucket.workspaces,
+    { budget: new RequestBudget(5) },
+  );
+  for (const skipped of governed.skipped) err(`skipped ${skipped.slug}: ${skipped.reason}`);
+  const results = [];
+  let failed = governed.skipped.length > 0 && slug !== undefined;
+  for (const workspace of governed.workspaces) {
+    if (command.values['until-complete']) {
+      const progress = progressPrinter();
+      const result = await runUntilPassComplete(connector.sync, workspace, { onProgress: progress.update });
+      progress.done();
+      results.push({ workspace: workspace.slug, ...result, steps: result.steps.length });
+      if (!result.completed) {
+        failed = true;
+        err(
+          `${workspace.slug}: pass not complete: ${result.stoppedBecause}${result.resumeAfter ? `; resume after ${result.resumeAfter}` : ''}`,
+        );
+      }
+    } else {
+      const report = await runSyncStep(connector.sync, workspace, Date.now() + 5 * 60_000);
+      results.push(report);
+      if (report.error) err(`${workspace.slug}: ${report.outcome}: ${report.error.message}`);
+      if (['rate-limited', 'credential-rejected', 'not-administrable'].includes(report.outcome))
+        failed = true;
+    }
+    if (!command.values.json)
+      out(
+        formatSummary(
+          workspace.slug,
+          await summarizeWorkspace(connector.store, connector.localStore, workspace.id),
+        ),
+      );
+  }
+  if (command.values.json) out(JSON.stringify(results, null, 2));
+  return failed ? 1 : 0;
+}
+
+export function formatUserAccess(answer: UserAccess): string {
+  const lines = [
+    `${answer.user.displayName} (${answer.user.accountId}) in ${answer.workspace}: role ${answer.user.role ?? 'none'}`,
+    `groups: ${answer.groups.length > 0 ? answer.groups.join(', ') : 'none'}`,
+    '',
+  ];
+  const describePath = (path: Record<string, unknown>) =>
+    [
+      path.via,
+      path.group ? `group ${String(path.group)}` : '',
+      path.project ? `project ${String(path.project)}` : '',
+      String(path.permission),
+    ]
+      .filter(Boolean)
+      .join(' ');
+  lines.push('PROJECT'.padEnd(16) + 'PERMISSION'.padEnd(13) + 'PATHS');
+  for (const project of answer.projects) {
+    lines.push(
+      project.key.padEnd(16) + project.permission.padEnd(13) + project.paths.map(describePath).join('; '),
+    );
+  }
+  lines.push('', 'REPOSITORY'.padEnd(28) + 'PERMISSION'.padEnd(13) + 'LAST ACTIVITY'.padEnd(26) + 'PATHS');
+  for (const repository of answer.repositories) {
+    lines.push(
+      repository.slug.padEnd(28) +
+        repository.permission.padEnd(13) +
+        (repository.lastActivity ?? '-').padEnd(26) +
+        repository.paths.map(describePath).join('; '),
+    );
+  }
+  return lines.join('\n');
+}
+
+async function accessCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
+  const workspace = await chooseWorkspace(connector, command.values.workspace as string | undefined);
+  const accountId = command.positionals[0] ?? '';
+  const facts = await connector.store.loadUserAccessFacts(workspace.id, accountId);
+  const answer = effectiveUserAccess(facts, accountId, {
+    includePublic: command.values['include-public'] === true,
+  });
+  if (!answer) {
+    err(
+      `no user ${accountId} in workspace ${workspace.slug} (run \`bbgov sync\` first if the picture is empty)`,
+    );
+    return 1;
+  }
+  out(command.values.json ? JSON.stringify(answer, null, 2) : formatUserAccess(answer));
+  return 0;
+}
+
+async function doctorCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
+  const config = connector.config;
+  const credential = await connector.credentials.current();
+  const report: Record<string, unknown> = {
+    bitbucket: connector.simulator
+      ? `bundled simulator at ${connector.simulator.url}`
+      : config.bitbucket.apiUrl,
+    credential: credential.auth,
+    store: connector.localStore.embedded
+      ? `embedded DynamoDB Local (${config.local.dataDir})`
+      : connector.localStore.endpoint,
+    table: config.store.tableName,
+    syncHourlyBudget: config.sync.hourlyRequestBudget,
+  };
+  let healthy = true;
+  try {
+    const user = await connector.client.getCurrentUser();
+    report.identity = `${user.display_name} (${user.account_id})`;
+  } catch (error) {
+    report.identity = `unavailable: ${(error as Error).message}`;
+    if (credential.auth !== 'access-token') healthy = false;
+  }
+  try {
+    const workspaces = await connector.client.listUserWorkspaces();
+    report.workspaces = workspaces.map((entry) => ({
+      slug: entry.workspace.slug,
+      administrator: entry.administrator,
+    }));
+    const target =
+      config.bitbucket.workspaces[0] ?? workspaces.find((entry) => entry.administrator)?.workspace.slug;
+    if (target)
+      report.capabilities = { workspace: target, ...(await connector.client.probeCapabilities(target)) };
+  } catch (error) {
+    report.workspaces = `unavailable: ${(error as Error).message}`;
+    healthy = false;
+  }
+  report.tokenExpiry = 'not reported by Bitbucket (API tokens expire within a year of creation)';
+  if (command.values.json) out(JSON.stringify(report, null, 2));
+  else
+    for (const [key, value] of Object.entries(report))
+      out(
+        `${key.padEnd(18)} ${typeof value === 'string' || typeof value === 'number' ? value : JSON.stringify(value)}`,
+      );
+  return healthy ? 0 : 1;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  let command: ReturnType<typeof parseCommandLine>;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`bbgov: ${error.message}\n${error.usage}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (command.name === 'help') {
+    out(generalUsage());
+    return 0;
+  }
+  if (command.help) {
+    out(`usage: ${COMMANDS[command.name].usage}\n\n${COMMANDS[command.name].summary}`);
+    return 0;
+  }
+  try {
+    loadEnvFile('.env');
+    if (command.name === 'simulator') {
+      const port = portFlag(command.values.port, 'simulator', 4010);
+      await runSimulatorCli(['--port', String(port), '--seed', String(command.values.seed ?? 'demo')]);
+      return 0;
+    }
+    const connector = await openConnector();
+    try {
+      switch (command.name) {
+        case 'sync':
+          return await syncCommand(connector, command);
+        case 'access':
+          return await accessCommand(connector, command);
+        case 'doctor':
+          return await doctorCommand(connector, command);
+        default:
+          return await localCommandHandlers[command.name](connector, command);
+      }
+    } finally {
+      await connector.close();
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`bbgov: ${error.message}\nusage: ${error.usage}`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof JavaMissingError) {
+      err(error.message);
+      return 1;
+    }
+    err(`bbgov ${command.name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,135 @@
+// `npm start`: the whole connector on one machine. Embedded DynamoDB, real Bitbucket when credentials are
+// configured (environment or .env) or the bundled simulator otherwise, a sync until the pass completes with
+// a progress bar, a summary, then the API and webhook route on 127.0.0.1. Ctrl-C stops everything.
+import './quiet-warnings.js';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
+import { runUntilPassComplete, resolveGovernedWorkspaces } from '../sync/index.js';
+import { RequestBudget } from '../bitbucket/index.js';
+import { openConnector, type LocalConnector } from './connector.js';
+import { JavaMissingError } from './embedded-dynamodb.js';
+import { loadEnvFile } from './env-file.js';
+import { startLocalServices, type LocalServices } from './local-services.js';
+import { progressPrinter } from './progress.js';
+import { formatSummary, summarizeWorkspace } from './workspace-summary.js';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+function exampleCalls(
+  url: string,
+  token: string,
+  workspace: string,
+  accountId: string | undefined,
+): string[] {
+  const auth = `-H "Authorization: Bearer ${token}"`;
+  return [
+    `  curl -s ${auth} ${url}/v1/workspaces/${workspace}/sync`,
+    `  curl -s ${auth} ${url}/v1/workspaces/${workspace}/users/${encodeURIComponent(accountId ?? 'ACCOUNT_ID')}/access`,
+    `  curl -s ${auth} "${url}/v1/workspaces/${workspace}/export?format=csv"`,
+  ];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const unknown = argv.filter((arg) => arg !== '--fresh');
+  if (unknown.length > 0) {
+    process.stderr.write(`npm start: unknown argument ${unknown[0]}\nusage: npm start [-- --fresh]\n`);
+    return 2;
+  }
+  loadEnvFile('.env');
+  // Quiet Powertools' metric output locally: nothing collects it here.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  const config = loadConfig();
+  const usingSimulator = config.bitbucket.credentials.from === 'none';
+  say(
+    usingSimulator
+      ? 'No Bitbucket credentials configured: using the bundled Bitbucket simulator with its demo workspace (set BITBUCKET_EMAIL + BITBUCKET_API_TOKEN to use your own).'
+      : `Using Bitbucket at ${config.bitbucket.apiUrl} with the ${config.bitbucket.credentials.from === 'environment' ? config.bitbucket.credentials.credential.auth : 'configured'} credential.`,
+  );
+
+  let connector: LocalConnector | undefined;
+  let services: LocalServices | undefined;
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await services?.close();
+    await connector?.close();
+  };
+  const onSignal = () => {
+    say('\nstopping…');
+    void stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    connector = await openConnector({ fresh: argv.includes('--fresh') });
+    services = await syncThenServe(connector, config);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return new Promise<number>(() => undefined);
+}
+
+async function syncThenServe(connector: LocalConnector, config: AppConfig): Promise<LocalServices> {
+  if (connector.simulator) say(`simulator listening on ${connector.simulator.url}`);
+  say(
+    `store: ${connector.localStore.embedded ? `embedded DynamoDB Local, data in ${config.local.dataDir}/dynamodb` : connector.localStore.endpoint}`,
+  );
+
+  const governed = await resolveGovernedWorkspaces(
+    connector.client,
+    connector.store,
+    config.bitbucket.workspaces,
+    {
+      budget: new RequestBudget(5),
+    },
+  );
+  for (const skipped of governed.skipped) say(`skipped ${skipped.slug}: ${skipped.reason}`);
+  if (governed.workspaces.length === 0) throw new Error('no workspace can be governed with this credential');
+
+  let firstUser: string | undefined;
+  for (const workspace of governed.workspaces) {
+    const progress = progressPrinter(process.stdout);
+    const result = await runUntilPassComplete(connector.sync, workspace, { onProgress: progress.update });
+    progress.done();
+    if (!result.completed) {
+      say(
+        `${workspace.slug}: pass not complete (${result.stoppedBecause}); the API serves what is stored so far.`,
+      );
+    }
+    say(
+      formatSummary(
+        workspace.slug,
+        await summarizeWorkspace(connector.store, connector.localStore, workspace.id),
+      ),
+    );
+    firstUser ??= (await connector.store.listResources(workspace.id, 'user'))[0]?.item.id;
+  }
+
+  const apiToken = config.local.apiToken ?? randomBytes(24).toString('base64url');
+  const services = await startLocalServices(connector, { port: config.local.port, apiToken });
+  say(`api listening on ${services.url}`);
+  say(
+    `local API token: ${apiToken}${config.local.apiToken ? ' (from LOCAL_API_TOKEN)' : ' (random; set LOCAL_API_TOKEN to fix it)'}`,
+  );
+  say('try:');
+  for (const line of exampleCalls(services.url, apiToken, governed.workspaces[0]!.slug, firstUser)) say(line);
+  say('Ctrl-C stops everything.');
+  return services;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof JavaMissingError)
+      process.stderr.write(`${error.message}\n`);
+    else
+      process.stderr.write(
+        `npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,76 @@
+// The bbgov CLI as a user runs it (`npx bbgov …` through the package bin), sharing one DATA_DIR so a
+// sync is visible to the commands after it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bbgov-cli-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function bbgov(...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+  for (const name of Object.keys(env))
+    if (name.startsWith('BITBUCKET_') || name === 'DYNAMODB_ENDPOINT') delete env[name];
+  const result = spawnSync(process.execPath, ['lib/local/bbgov.js', ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('bbgov', () => {
+  it('answers usage errors with exit code 2 and the usage line', () => {
+    const result = bbgov('sync', '--until-done');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('usage: bbgov sync [--workspace SLUG] [--until-complete] [--json]');
+    expect(bbgov('export', '--help').stdout).toContain('usage: bbgov export');
+  });
+
+  it('syncs until complete, then answers access and exports from the same DATA_DIR', () => {
+    const sync = bbgov('sync', '--until-complete', '--json');
+    expect(sync.code, sync.stderr).toBe(0);
+    const [report] = JSON.parse(sync.stdout) as { workspace: string; completed: boolean; requests: number }[];
+    expect(report).toMatchObject({ workspace: 'acme', completed: true });
+    expect(report!.requests).toBeGreaterThan(10);
+
+    const access = bbgov('access', '557058:ada', '--json');
+    expect(access.code, access.stderr).toBe(0);
+    expect(JSON.parse(access.stdout)).toMatchObject({ workspace: 'acme', user: { role: 'owner' } });
+    const table = bbgov('access', '557058:ada');
+    expect(table.stdout).toMatch(/^REPOSITORY\s+PERMISSION\s+LAST ACTIVITY\s+PATHS$/m);
+    expect(bbgov('access', 'nobody:1').code).toBe(1);
+
+    const out = join(dataDir, 'review.csv');
+    const exported = bbgov('export', '--format', 'csv', '--out', out);
+    expect(exported.code, exported.stderr).toBe(0);
+    const csv = readFileSync(out, 'utf8');
+    expect(csv.split('\n')[0]).toMatch(/^accountId,displayName,role,resourceType,/);
+    const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')) as {
+      rows: number;
+      sha256: string;
+    };
+    expect(manifest.rows).toBe(csv.trim().split('\n').length - 1);
+    expect(bbgov('export', '--format', 'xml').code).toBe(2);
+  });
+
+  it('reports the credential and its capabilities', () => {
+    const doctor = bbgov('doctor', '--json');
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(JSON.parse(doctor.stdout)).toMatchObject({
+      credential: 'api-token',
+      workspaces: [{ slug: 'acme', administrator: true }],
+      capabilities: { workspace: 'acme', readMembers: { answer: 'yes' } },
+    });
+  });
+
+  it('installs the workspace webhook and keeps its secret under DATA_DIR', () => {
+    const installed = bbgov('webhooks', 'install', '--url', 'http://127.0.0.1:9/webhooks/bitbucket/acme');
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stdout).toMatch(/^created webhook \S+ on acme/);
+    expect(existsSync(join(dataDir, 'webhook-secrets.json'))).toBe(true);
+    expect(bbgov('webhooks', 'remove').code).toBe(2);
+  });
+});
