@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JS entry points run on Node.js.
+    files: ['**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['lib/**/*.ts'],
     ignores: ['lib/store/**', 'lib/config/**', 'lib/local/**'],
     rules: {
