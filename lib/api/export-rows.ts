@@ -99,7 +99,9 @@ const CSV_COLUMNS = [
 ] as const;
 
 /** `group:devs=write; project:CORE=admin; workspace-owner=admin`. */
-export function describePaths(paths: readonly AccessPath<string>[]): string {
+export function describePaths(
+  paths: readonly { via: string; permission: string; group?: string; project?: string }[],
+): string {
   return paths
     .map((path) => {
       const via =
@@ -126,9 +128,9 @@ export function toCsv(rows: readonly ExportRowValue[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const row of rows) {
     lines.push(
-      CSV_COLUMNS.map((column) =>
-        csvCell(column === 'paths' ? describePaths(row.paths as AccessPath<string>[]) : row[column]),
-      ).join(','),
+      CSV_COLUMNS.map((column) => csvCell(column === 'paths' ? describePaths(row.paths) : row[column])).join(
+        ',',
+      ),
     );
   }
   return `${lines.join('\r\n')}\r\n`;

@@ -1,0 +1,85 @@
+// The idempotency engine on DynamoDB Local: first call, replay, reused key, duplicate in flight, retry
+// after a transient failure, takeover of an abandoned claim.
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  idempotentRequestId,
+  newRequestId,
+  ProvisioningRequestStore,
+} from '../../../lib/store/provisioning-requests.js';
+import { freshTable } from '../../support/dynamodb.js';
+
+let store: ProvisioningRequestStore;
+const T0 = new Date('2026-11-20T10:00:00.000Z');
+const later = (ms: number) => new Date(T0.getTime() + ms);
+
+beforeAll(async () => {
+  const table = await freshTable('requests');
+  store = new ProvisioningRequestStore({
+    documentClient: table.documentClient,
+    tableName: table.tableName,
+    inFlightLeaseMs: 60_000,
+  });
+});
+
+function attempt(id: string, bodyHash = 'hash-a') {
+  return {
+    id,
+    workspaceId: 'b5f1c0de-0000-4000-8000-000000000001',
+    workspaceSlug: 'acme',
+    action: 'grant' as const,
+    actor: 'arn:aws:iam::123456789012:role/reviewer',
+    receivedAt: T0.toISOString(),
+    idempotencyKey: 'k',
+    bodyHash,
+    request: { permission: 'write' },
+  };
+}
+
+describe('ProvisioningRequestStore', () => {
+  it('derives one id per workspace and key', () => {
+    expect(idempotentRequestId('w1', 'k')).toBe(idempotentRequestId('w1', 'k'));
+    expect(idempotentRequestId('w1', 'k')).not.toBe(idempotentRequestId('w2', 'k'));
+    expect(newRequestId()).not.toBe(newRequestId());
+  });
+
+  it('starts once, answers in flight to a duplicate, replays once completed, refuses another body', async () => {
+    const id = idempotentRequestId('w1', 'first');
+    expect((await store.begin(attempt(id), T0)).kind).toBe('started');
+    expect((await store.begin(attempt(id), later(1000))).kind).toBe('in-flight');
+    const calls = [{ method: 'PUT', endpoint: 'PUT /x', path: '/x', sent: true, outcome: 'ok' as const }];
+    await store.finish(
+      id,
+      { state: 'completed', answer: { status: 200, body: '{"changed":true}' }, calls },
+      later(2000),
+    );
+    const replay = await store.begin(attempt(id), later(3000));
+    expect(replay).toMatchObject({
+      kind: 'replay',
+      record: { answer: { status: 200, body: '{"changed":true}' }, calls },
+    });
+    expect((await store.begin(attempt(id, 'hash-b'), later(4000))).kind).toBe('key-reused');
+    const record = await store.get(id);
+    expect(record).toMatchObject({ state: 'completed', actor: 'arn:aws:iam::123456789012:role/reviewer' });
+    expect(record).not.toHaveProperty('PK');
+  });
+
+  it('frees the key after a transient failure, for the same body only', async () => {
+    const id = idempotentRequestId('w1', 'failing');
+    await store.begin(attempt(id), T0);
+    await store.finish(id, { state: 'failed', answer: { status: 502, body: '{}' }, calls: [] }, later(10));
+    expect((await store.begin(attempt(id, 'hash-b'), later(20))).kind).toBe('key-reused');
+    expect((await store.begin(attempt(id), later(30))).kind).toBe('started');
+  });
+
+  it('lets a claim abandoned past its lease be taken over', async () => {
+    const id = idempotentRequestId('w1', 'abandoned');
+    await store.begin(attempt(id), T0);
+    expect((await store.begin(attempt(id), later(59_000))).kind).toBe('in-flight');
+    expect((await store.begin(attempt(id), later(61_000))).kind).toBe('started');
+  });
+
+  it('answers null for unknown or malformed ids', async () => {
+    expect(await store.get('req-unknown')).toBeNull();
+    expect(await store.get('bad#id')).toBeNull();
+  });
+});
