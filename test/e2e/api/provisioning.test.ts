@@ -53,6 +53,7 @@ describe('grants and revocations', () => {
     const slug = ws().repositories[0]!.slug;
     const accountId = memberWithoutGrant(slug, 0);
     const before = new Date().toISOString();
+    const ledgerBefore = await fixture.harness.ledger.spentInLastHour(new Date());
     const answer = await fixture.call('POST', grantsPath(), { body: repoGrant(slug, accountId, 'write') });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
@@ -71,6 +72,9 @@ describe('grants and revocations', () => {
     const counts = await fixture.requestsByRoute();
     expect(countRequests(counts, 'GET', REPO_USERS)).toBe(1);
     expect(countRequests(counts, 'PUT', REPO_USERS)).toBe(1);
+    // Both requests are on the shared hourly ledger, under purpose 'provisioning'.
+    const ledgerAfter = await fixture.harness.ledger.spentInLastHour(new Date());
+    expect((ledgerAfter.byPurpose.provisioning ?? 0) - (ledgerBefore.byPurpose.provisioning ?? 0)).toBe(2);
 
     const repository = (await truth()).repositories.find((entry) => entry.slug === slug)!;
     expect(repository.userGrants).toContainEqual({ accountId, permission: 'write' });
