@@ -1,7 +1,14 @@
 // One grant or revocation: read the explicit state from Bitbucket (the store may be stale), decide, write
 // only when needed, then put what Bitbucket now states into the store at once with a change record
 // naming the caller. A dry run decides from the stored picture and sends nothing.
-import { BitbucketError, RequestBudget, type BitbucketClient, type CallOptions } from '../bitbucket/index.js';
+import {
+  BitbucketError,
+  BudgetExhausted,
+  DeadlineExceeded,
+  RequestBudget,
+  type BitbucketClient,
+  type CallOptions,
+} from '../bitbucket/index.js';
 import { Conflict, NotGrantable, UpstreamRateLimited } from '../errors/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import type { BitbucketCallRecord } from '../store/provisioning-requests.js';
@@ -112,8 +119,10 @@ async function send<T>(
     if (!(error instanceof BitbucketError)) throw error;
     record.outcome = 'failed';
     if (error.status !== undefined) record.status = error.status;
-    // Nothing left the process: the budget or deadline refused it before sending.
-    if (error.status === undefined && /not sent/.test(error.message)) record.sent = false;
+    // Refused before the first attempt: nothing left the process.
+    if (error instanceof DeadlineExceeded || (error instanceof BudgetExhausted && !error.cause)) {
+      record.sent = false;
+    }
     throw new ProvisioningCallFailed(description, error, need);
   }
 }
