@@ -45,8 +45,8 @@ describe('npm start', () => {
       if (name.startsWith('BITBUCKET_') || name === 'LOCAL_API_TOKEN' || name === 'DYNAMODB_ENDPOINT')
         delete env[name];
     }
-    // Run tsx directly (what `npm start` runs) so the signal reaches the connector, not an npm wrapper.
-    child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'lib/local/start.ts'], {
+    // What `npm start` runs, without npm's wrapper, so the signal reaches the connector itself.
+    child = spawn(process.execPath, ['--import', 'tsx', 'lib/local/start.ts'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
