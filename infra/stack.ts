@@ -42,7 +42,6 @@ export class BitbucketGovernanceStack extends Stack {
     this.exports = new ExportsBucket(this, 'Exports');
     this.functions = new GovernanceFunctions(this, 'Functions', {
       table: this.data.table,
-      idempotencyTable: this.data.idempotencyTable,
       secrets: this.secrets,
       queue: this.events.queue,
       exportsBucket: this.exports.bucket,

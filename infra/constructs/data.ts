@@ -1,16 +1,13 @@
-// The governance table and the idempotency store. Keys, index and TTL come from the one table definition
+// The governance table. It also holds the provisioning request records that make grants idempotent
+// (conditional puts on `REQ#…` items), so no separate idempotency table exists. Keys, index and TTL come from the one table definition
 // the store and DynamoDB Local also use, so the deployed table cannot drift from the code.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { GSI1, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/store/table-definition.js';
 
-/** Powertools idempotency's DynamoDB layout (its defaults, so the persistence layer needs no options). */
-export const IDEMPOTENCY_KEYS = { partitionKey: 'id', ttlAttribute: 'expiration' } as const;
-
 export class GovernanceData extends Construct {
   readonly table: TableV2;
-  readonly idempotencyTable: TableV2;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -31,16 +28,6 @@ export class GovernanceData extends Construct {
       // The table is the access picture and the audit trail of every grant: never lost to a stack delete.
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      encryption: TableEncryptionV2.awsManagedKey(),
-    });
-
-    this.idempotencyTable = new TableV2(this, 'IdempotencyTable', {
-      partitionKey: { name: IDEMPOTENCY_KEYS.partitionKey, type: AttributeType.STRING },
-      timeToLiveAttribute: IDEMPOTENCY_KEYS.ttlAttribute,
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Only short-lived request records: safe to drop with the stack.
-      removalPolicy: RemovalPolicy.DESTROY,
       encryption: TableEncryptionV2.awsManagedKey(),
     });
   }

@@ -18,7 +18,6 @@ export const APPLY_EVENTS_TIMEOUT = Duration.seconds(60);
 
 export interface GovernanceFunctionsProps {
   table: TableV2;
-  idempotencyTable: TableV2;
   secrets: GovernanceSecrets;
   queue: Queue;
   exportsBucket: Bucket;
@@ -35,7 +34,7 @@ export class GovernanceFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: GovernanceFunctionsProps) {
     super(scope, id);
-    const { table, idempotencyTable, secrets, queue, exportsBucket } = props;
+    const { table, secrets, queue, exportsBucket } = props;
     const bitbucketSettings = {
       BITBUCKET_WORKSPACES: props.workspaces.join(','),
       SYNC_HOURLY_REQUEST_BUDGET: String(props.hourlyRequestBudget),
@@ -119,15 +118,12 @@ export class GovernanceFunctions extends Construct {
       environment: {
         TABLE_NAME: table.tableName,
         CREDENTIALS_SECRET_ARN: secrets.credentials.secretArn,
-        WEBHOOK_SECRETS_ARN: secrets.webhookSecrets.secretArn,
-        IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
         EXPORT_BUCKET: exportsBucket.bucketName,
         ...bitbucketSettings,
       },
     });
     table.grantReadWriteData(this.api.role);
     secrets.credentials.grantRead(this.api.role);
-    idempotencyTable.grantReadWriteData(this.api.role);
     this.api.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['s3:PutObject', 's3:GetObject'],

@@ -30,7 +30,7 @@ export interface AppConfig {
     hourlyRequestLimit: number;
     credentials: CredentialSource;
   };
-  store: { tableName: string; endpoint?: string; idempotencyTableName?: string };
+  store: { tableName: string; endpoint?: string };
   sync: {
     hourlyRequestBudget: number;
     membershipIntervalMs: number;
@@ -152,7 +152,6 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     store: {
       tableName: parsed.TABLE_NAME,
       ...(parsed.DYNAMODB_ENDPOINT ? { endpoint: parsed.DYNAMODB_ENDPOINT } : {}),
-      ...(parsed.IDEMPOTENCY_TABLE_NAME ? { idempotencyTableName: parsed.IDEMPOTENCY_TABLE_NAME } : {}),
     },
     sync: {
       hourlyRequestBudget: parsed.SYNC_HOURLY_REQUEST_BUDGET,

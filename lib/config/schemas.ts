@@ -95,7 +95,6 @@ export const EnvironmentSchema = {
     .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name')
     .default('bitbucket-governance'),
   DYNAMODB_ENDPOINT: httpUrl.optional(),
-  IDEMPOTENCY_TABLE_NAME: z.string().min(3).optional(),
   EVENTS_QUEUE_URL: httpUrl.optional(),
   EXPORT_BUCKET: z.string().min(3).optional(),
   /** The sync's share of the hourly limit; the rest is left for provisioning and webhook refreshes. */

@@ -100,9 +100,9 @@ describe('function roles', () => {
     ]);
   });
 
-  it('api: table and idempotency store read/write, credentials read, put/get on export objects', () => {
+  it('api: table read/write (grants, request records), credentials read, put/get on export objects', () => {
     expectStatements('api', [
-      allow(TABLE_READ_WRITE, [...tableAndIndexes(), arnOf(built.stack.data.idempotencyTable)]),
+      allow(TABLE_READ_WRITE, tableAndIndexes()),
       allow(SECRET_READ, [refOf(built.stack.secrets.credentials)]),
       allow(
         ['s3:GetObject', 's3:PutObject'],

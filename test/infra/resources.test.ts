@@ -66,15 +66,8 @@ describe('governance table', () => {
   });
 });
 
-it('idempotency store has the Powertools layout (id, expiration), encryption and PITR', () => {
-  const table = resourceOf(built.stack.data.idempotencyTable);
-  expect(table.Properties).toMatchObject({
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-    BillingMode: 'PAY_PER_REQUEST',
-    SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
-    Replicas: [{ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }],
-  });
+it('has one table: idempotency records live in it, not in a second table', () => {
+  expect(Object.keys(built.template.findResources('AWS::DynamoDB::GlobalTable'))).toHaveLength(1);
 });
 
 describe('functions', () => {
@@ -125,8 +118,6 @@ describe('functions', () => {
       ...POWERTOOLS,
       TABLE_NAME: table,
       CREDENTIALS_SECRET_ARN: credentials,
-      WEBHOOK_SECRETS_ARN: refOf(stack.secrets.webhookSecrets),
-      IDEMPOTENCY_TABLE_NAME: refOf(stack.data.idempotencyTable),
       EXPORT_BUCKET: refOf(stack.exports.bucket),
       ...bitbucket,
     });
