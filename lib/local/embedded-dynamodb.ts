@@ -34,8 +34,8 @@ export interface EmbeddedDynamoDb {
 }
 
 /** Major Java version from `java -version`, or a JavaMissingError saying what is wrong. */
-export function checkJava(): number {
-  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+export function checkJava(command = 'java'): number {
+  const result = spawnSync(command, ['-version'], { encoding: 'utf8' });
   if (result.error) {
     throw new JavaMissingError('`java` was not found on PATH');
   }
