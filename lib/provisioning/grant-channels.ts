@@ -53,6 +53,50 @@ function describe(method: CallDescription['method'], route: string, params: Reco
   return { method, endpoint: `${method} ${route}`, path };
 }
 
+/** One principal's explicit permission on one project or repository, through the typed client. */
+interface PermissionCalls<P extends string> {
+  read(call: CallOptions): Promise<{ permission: string } | null>;
+  write(permission: P, call: CallOptions): Promise<unknown>;
+  remove(call: CallOptions): Promise<void>;
+}
+
+/** What the project and repository channels differ in; the rest of `permissions-config` is alike. */
+interface PermissionsConfigResource<P extends string> {
+  ladder: readonly P[];
+  /** The admin scope of the resource kind, needed on top of the permission scope. */
+  kindScope: string;
+  /** The user or group route of the resource kind. */
+  route: string;
+  params: Record<string, string>;
+  calls: PermissionCalls<P>;
+  grantItem(permission: P): Grant;
+}
+
+function permissionsConfigChannel<P extends string>(resource: PermissionsConfigResource<P>): GrantChannel {
+  const { route, params, calls } = resource;
+  const need = (permissionScope: string): CapabilityNeed => ({
+    capability: 'writePermissions',
+    scopes: [resource.kindScope, permissionScope],
+  });
+  return {
+    ladder: resource.ladder,
+    readCall: describe('GET', route, params),
+    writeCall: describe('PUT', route, params),
+    deleteCall: describe('DELETE', route, params),
+    writeNeed: need('write:permission:bitbucket'),
+    deleteNeed: need('delete:permission:bitbucket'),
+    async readCurrent(call) {
+      const grant = await calls.read(call);
+      return grant?.permission ?? null;
+    },
+    async write(permission, call) {
+      await calls.write(permission as P, call);
+    },
+    remove: (call) => calls.remove(call),
+    grantItem: (permission) => resource.grantItem(permission as P),
+  };
+}
+
 export function grantChannel(
   client: BitbucketClient,
   workspaceSlug: string,
@@ -84,84 +128,49 @@ export function grantChannel(
     };
   }
 
-  const onProject = target.kind === 'project-permission';
-  const kindScope = onProject ? 'admin:project:bitbucket' : 'admin:repository:bitbucket';
-  const writeNeed: CapabilityNeed = {
-    capability: 'writePermissions',
-    scopes: [kindScope, 'write:permission:bitbucket'],
-  };
-  const deleteNeed: CapabilityNeed = {
-    capability: 'writePermissions',
-    scopes: [kindScope, 'delete:permission:bitbucket'],
-  };
   const byUser = principal.type === 'user';
-  if (onProject) {
+  const id = principal.id;
+  // The route names the principal by whichever of the two parameters it declares.
+  const principalParams = { workspace: workspaceSlug, account_id: id, group_slug: id };
+  if (target.kind === 'project-permission') {
     const key = target.project.key;
-    const params = {
-      workspace: workspaceSlug,
-      project_key: key,
-      account_id: principal.id,
-      group_slug: principal.id,
-    };
-    const route = byUser ? endpoints.getProjectUserGrant.route : endpoints.getProjectGroupGrant.route;
-    return {
+    return permissionsConfigChannel<ProjectPermissionValue>({
       ladder: PROJECT_PERMISSIONS,
-      readCall: describe('GET', route, params),
-      writeCall: describe('PUT', route, params),
-      deleteCall: describe('DELETE', route, params),
-      writeNeed,
-      deleteNeed,
-      async readCurrent(call) {
-        const grant = byUser
-          ? await client.getProjectUserGrant(workspaceSlug, key, principal.id, call)
-          : await client.getProjectGroupGrant(workspaceSlug, key, principal.id, call);
-        return grant?.permission ?? null;
-      },
-      async write(permission, call) {
-        const value = permission as ProjectPermissionValue;
-        if (byUser) await client.putProjectUserGrant(workspaceSlug, key, principal.id, value, call);
-        else await client.putProjectGroupGrant(workspaceSlug, key, principal.id, value, call);
-      },
-      remove: (call) =>
-        byUser
-          ? client.deleteProjectUserGrant(workspaceSlug, key, principal.id, call)
-          : client.deleteProjectGroupGrant(workspaceSlug, key, principal.id, call),
-      grantItem: (permission) =>
-        projectGrant(target.project.id, principal, permission as ProjectPermissionValue),
-    };
+      kindScope: 'admin:project:bitbucket',
+      route: (byUser ? endpoints.getProjectUserGrant : endpoints.getProjectGroupGrant).route,
+      params: { ...principalParams, project_key: key },
+      calls: byUser
+        ? {
+            read: (call) => client.getProjectUserGrant(workspaceSlug, key, id, call),
+            write: (value, call) => client.putProjectUserGrant(workspaceSlug, key, id, value, call),
+            remove: (call) => client.deleteProjectUserGrant(workspaceSlug, key, id, call),
+          }
+        : {
+            read: (call) => client.getProjectGroupGrant(workspaceSlug, key, id, call),
+            write: (value, call) => client.putProjectGroupGrant(workspaceSlug, key, id, value, call),
+            remove: (call) => client.deleteProjectGroupGrant(workspaceSlug, key, id, call),
+          },
+      grantItem: (permission) => projectGrant(target.project.id, principal, permission),
+    });
   }
 
   const slug = target.repository.slug;
-  const params = {
-    workspace: workspaceSlug,
-    repo_slug: slug,
-    account_id: principal.id,
-    group_slug: principal.id,
-  };
-  const route = byUser ? endpoints.getRepositoryUserGrant.route : endpoints.getRepositoryGroupGrant.route;
-  return {
+  return permissionsConfigChannel<RepositoryPermissionValue>({
     ladder: REPOSITORY_PERMISSIONS,
-    readCall: describe('GET', route, params),
-    writeCall: describe('PUT', route, params),
-    deleteCall: describe('DELETE', route, params),
-    writeNeed,
-    deleteNeed,
-    async readCurrent(call) {
-      const grant = byUser
-        ? await client.getRepositoryUserGrant(workspaceSlug, slug, principal.id, call)
-        : await client.getRepositoryGroupGrant(workspaceSlug, slug, principal.id, call);
-      return grant?.permission ?? null;
-    },
-    async write(permission, call) {
-      const value = permission as RepositoryPermissionValue;
-      if (byUser) await client.putRepositoryUserGrant(workspaceSlug, slug, principal.id, value, call);
-      else await client.putRepositoryGroupGrant(workspaceSlug, slug, principal.id, value, call);
-    },
-    remove: (call) =>
-      byUser
-        ? client.deleteRepositoryUserGrant(workspaceSlug, slug, principal.id, call)
-        : client.deleteRepositoryGroupGrant(workspaceSlug, slug, principal.id, call),
-    grantItem: (permission) =>
-      repositoryGrant(target.repository.id, principal, permission as RepositoryPermissionValue),
-  };
+    kindScope: 'admin:repository:bitbucket',
+    route: (byUser ? endpoints.getRepositoryUserGrant : endpoints.getRepositoryGroupGrant).route,
+    params: { ...principalParams, repo_slug: slug },
+    calls: byUser
+      ? {
+          read: (call) => client.getRepositoryUserGrant(workspaceSlug, slug, id, call),
+          write: (value, call) => client.putRepositoryUserGrant(workspaceSlug, slug, id, value, call),
+          remove: (call) => client.deleteRepositoryUserGrant(workspaceSlug, slug, id, call),
+        }
+      : {
+          read: (call) => client.getRepositoryGroupGrant(workspaceSlug, slug, id, call),
+          write: (value, call) => client.putRepositoryGroupGrant(workspaceSlug, slug, id, value, call),
+          remove: (call) => client.deleteRepositoryGroupGrant(workspaceSlug, slug, id, call),
+        },
+    grantItem: (permission) => repositoryGrant(target.repository.id, principal, permission),
+  });
 }
