@@ -6,11 +6,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { routeApiRequest, type ApiDependencies, type ApiRequest } from '../lib/api/index.js';
-import { createBitbucketClient } from '../lib/bitbucket/index.js';
-import { credentialProvider, loadConfig } from '../lib/config/index.js';
+import { bitbucketClientFromConfig } from '../lib/bitbucket/index.js';
+import { loadConfig } from '../lib/config/index.js';
 import { errorResponse, Unauthenticated, ValidationError } from '../lib/errors/index.js';
 import { logger, metrics } from '../lib/observability/index.js';
-import { createDynamoDbClients } from '../lib/store/dynamodb-client.js';
+import { governanceTableFromConfig } from '../lib/store/dynamodb-client.js';
 import { LocalExportWriter, S3ExportWriter } from '../lib/store/export-files.js';
 import { GovernanceStore } from '../lib/store/index.js';
 import { ProvisioningRequestStore } from '../lib/store/provisioning-requests.js';
@@ -74,21 +74,14 @@ export function createApiHandler(dependencies: ApiDependencies) {
 }
 
 const config = loadConfig();
-const { documentClient } = createDynamoDbClients(
-  config.store.endpoint ? { endpoint: config.store.endpoint } : {},
-);
-const tableName = config.store.tableName;
+const tables = governanceTableFromConfig(config);
 
 export const handler = createApiHandler({
-  client: createBitbucketClient({
-    apiUrl: config.bitbucket.apiUrl,
-    oauthUrl: config.bitbucket.oauthUrl,
-    credentials: credentialProvider(config.bitbucket.credentials),
-  }),
-  store: new GovernanceStore({ documentClient, tableName }),
-  syncState: new SyncStateStore({ documentClient, tableName }),
-  ledger: new RequestLedger({ documentClient, tableName }),
-  requests: new ProvisioningRequestStore({ documentClient, tableName }),
+  client: bitbucketClientFromConfig(config),
+  store: new GovernanceStore(tables),
+  syncState: new SyncStateStore(tables),
+  ledger: new RequestLedger(tables),
+  requests: new ProvisioningRequestStore(tables),
   exportWriter: config.exports.bucket
     ? new S3ExportWriter({ bucket: config.exports.bucket })
     : new LocalExportWriter(config.local.dataDir),

@@ -7,11 +7,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRIC_NAMES } from '../infra/metric-names.js';
-import { createBitbucketClient } from '../lib/bitbucket/index.js';
-import { credentialProvider, loadConfig } from '../lib/config/index.js';
+import { bitbucketClientFromConfig } from '../lib/bitbucket/index.js';
+import { loadConfig } from '../lib/config/index.js';
 import { logger, metrics } from '../lib/observability/index.js';
 import { ActivityLog } from '../lib/store/activity-log.js';
-import { createDynamoDbClients, GovernanceStore } from '../lib/store/index.js';
+import { GovernanceStore, governanceTableFromConfig } from '../lib/store/index.js';
 import { RequestLedger, SyncStateStore } from '../lib/store/sync-state.js';
 import {
   applyEvents,
@@ -106,16 +106,9 @@ export function createApplyEventsHandler(
 
 function productionHandler() {
   const config = loadConfig();
-  const { documentClient } = createDynamoDbClients(
-    config.store.endpoint ? { endpoint: config.store.endpoint } : {},
-  );
-  const tables = { documentClient, tableName: config.store.tableName };
+  const tables = governanceTableFromConfig(config);
   return createApplyEventsHandler({
-    client: createBitbucketClient({
-      apiUrl: config.bitbucket.apiUrl,
-      oauthUrl: config.bitbucket.oauthUrl,
-      credentials: credentialProvider(config.bitbucket.credentials),
-    }),
+    client: bitbucketClientFromConfig(config),
     store: new GovernanceStore(tables),
     syncState: new SyncStateStore(tables),
     ledger: new RequestLedger(tables),

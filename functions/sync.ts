@@ -7,10 +7,10 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { METRIC_NAMES } from '../infra/metric-names.js';
-import { createBitbucketClient, RequestBudget } from '../lib/bitbucket/index.js';
-import { credentialProvider, loadConfig, WorkspaceSlug } from '../lib/config/index.js';
+import { bitbucketClientFromConfig, RequestBudget } from '../lib/bitbucket/index.js';
+import { loadConfig, WorkspaceSlug } from '../lib/config/index.js';
 import { logger, metrics } from '../lib/observability/index.js';
-import { createDynamoDbClients, GovernanceStore } from '../lib/store/index.js';
+import { GovernanceStore, governanceTableFromConfig } from '../lib/store/index.js';
 import { RequestLedger, SyncStateStore } from '../lib/store/sync-state.js';
 import {
   resolveGovernedWorkspaces,
@@ -21,10 +21,7 @@ import {
 } from '../lib/sync/index.js';
 
 const config = loadConfig();
-const { documentClient } = createDynamoDbClients(
-  config.store.endpoint ? { endpoint: config.store.endpoint } : {},
-);
-const tables = { documentClient, tableName: config.store.tableName };
+const tables = governanceTableFromConfig(config);
 
 /** Time kept back from the Lambda timeout to record the step's outcome. */
 const SAFETY_MARGIN_MS = 15_000;
@@ -83,11 +80,7 @@ export function createSyncHandler(dependencies: SyncDependencies, configuredWork
 
 export const handler = createSyncHandler(
   {
-    client: createBitbucketClient({
-      apiUrl: config.bitbucket.apiUrl,
-      oauthUrl: config.bitbucket.oauthUrl,
-      credentials: credentialProvider(config.bitbucket.credentials),
-    }),
+    client: bitbucketClientFromConfig(config),
     store: new GovernanceStore(tables),
     syncState: new SyncStateStore(tables),
     ledger: new RequestLedger(tables),

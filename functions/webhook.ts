@@ -9,7 +9,7 @@ import { loadConfig, webhookSecretProvider } from '../lib/config/index.js';
 import { errorResponse, jsonAnswer } from '../lib/errors/index.js';
 import { logger, metrics } from '../lib/observability/index.js';
 import { DeliveryLog } from '../lib/store/delivery-log.js';
-import { createDynamoDbClients } from '../lib/store/dynamodb-client.js';
+import { governanceTableFromConfig } from '../lib/store/dynamodb-client.js';
 import type { WebhookEventMessage } from '../lib/webhooks/event-message.js';
 import { receiveWebhook, type WebhookIntakeDependencies } from '../lib/webhooks/intake.js';
 
@@ -17,10 +17,7 @@ const config = loadConfig();
 if (config.webhooks.allowUnsigned) {
   logger.warn('WEBHOOK_ALLOW_UNSIGNED is on: deliveries without X-Hub-Signature are accepted');
 }
-const { documentClient } = createDynamoDbClients(
-  config.store.endpoint ? { endpoint: config.store.endpoint } : {},
-);
-const deliveryLog = new DeliveryLog({ documentClient, tableName: config.store.tableName });
+const deliveryLog = new DeliveryLog(governanceTableFromConfig(config));
 const sqs = new SQSClient({});
 
 async function sendToQueue(message: WebhookEventMessage): Promise<void> {

@@ -1,8 +1,9 @@
 // The Bitbucket Cloud client: one per credential, a typed method per call the connector makes
 // (API-NOTES "Endpoints a governance connector needs"). Methods return the wire shapes; the sync maps
 // them to the model. Listings read every page and return all values.
+import type { AppConfig } from '../config/config.js';
 import type { Credential, CredentialKind } from '../config/schemas.js';
-import type { SecretProvider } from '../config/secrets.js';
+import { credentialProvider, type SecretProvider } from '../config/secrets.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';
 import { probeCapabilities, type CapabilityReport } from './capabilities.js';
 import { EndpointCalls, type Query } from './endpoint-calls.js';
@@ -332,4 +333,19 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
       ...(options.random ? { random: options.random } : {}),
     }),
   );
+}
+
+/**
+ * The client the configuration describes. `credentials` stands in for the configured source where the
+ * caller has its own (the local connector's simulator credential).
+ */
+export function bitbucketClientFromConfig(
+  config: Pick<AppConfig, 'bitbucket'>,
+  credentials: SecretProvider<Credential> = credentialProvider(config.bitbucket.credentials),
+): BitbucketClient {
+  return createBitbucketClient({
+    apiUrl: config.bitbucket.apiUrl,
+    oauthUrl: config.bitbucket.oauthUrl,
+    credentials,
+  });
 }

@@ -1,5 +1,5 @@
 // The Bitbucket Cloud client's public API.
-export { BitbucketClient, createBitbucketClient } from './client.js';
+export { BitbucketClient, bitbucketClientFromConfig, createBitbucketClient } from './client.js';
 export type {
   BitbucketClientOptions,
   CallOptions,

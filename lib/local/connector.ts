@@ -1,7 +1,7 @@
 // The composition root for local use (`npm start` and the CLI): configuration, the store (embedded or
 // DYNAMODB_ENDPOINT), and a Bitbucket client for real credentials or, without any, for the bundled
 // simulator with its demo workspace.
-import { createBitbucketClient, type BitbucketClient } from '../bitbucket/index.js';
+import { bitbucketClientFromConfig, type BitbucketClient } from '../bitbucket/index.js';
 import {
   credentialProvider,
   loadConfig,
@@ -66,11 +66,7 @@ export async function openConnector(options: OpenConnectorOptions = {}): Promise
     throw error;
   }
   const tables = { documentClient: localStore.documentClient, tableName: localStore.tableName };
-  const client = createBitbucketClient({
-    apiUrl: config.bitbucket.apiUrl,
-    oauthUrl: config.bitbucket.oauthUrl,
-    credentials,
-  });
+  const client = bitbucketClientFromConfig(config, credentials);
   const store = new GovernanceStore(tables);
   const sync: SyncDependencies = {
     client,

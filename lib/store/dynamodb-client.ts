@@ -5,6 +5,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AppConfig } from '../config/config.js';
 import { createTableInput, TTL_ATTRIBUTE } from './table-definition.js';
 
 export interface DynamoDbConnection {
@@ -33,6 +34,14 @@ export function createDynamoDbClients(connection: DynamoDbConnection = {}) {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return { client, documentClient };
+}
+
+/** The governance table the configuration names, on DYNAMODB_ENDPOINT when set: what every store takes. */
+export function governanceTableFromConfig(config: Pick<AppConfig, 'store'>) {
+  const { documentClient } = createDynamoDbClients(
+    config.store.endpoint ? { endpoint: config.store.endpoint } : {},
+  );
+  return { documentClient, tableName: config.store.tableName };
 }
 
 /** Creates the governance table as defined in table-definition.ts (local and test use; AWS uses CDK). */
