@@ -6,12 +6,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApplyEventsHandler } from '../../../functions/apply-events.js';
-import { createWebhookHandler } from '../../../functions/webhook.js';
 import { effectiveUserAccess } from '../../../lib/access/index.js';
-import { startLocalHttpServer, type LocalHttpServer } from '../../../lib/local/api-gateway-adapter.js';
-import { LocalEventQueue } from '../../../lib/local/event-queue.js';
-import { DeliveryLog } from '../../../lib/store/delivery-log.js';
+import type { LocalHttpServer } from '../../../lib/local/api-gateway-adapter.js';
+import type { LocalEventQueue } from '../../../lib/local/event-queue.js';
 import { SUBSCRIBED_EVENTS } from '../../../lib/webhooks/event-kinds.js';
 import { installWebhook } from '../../../lib/webhooks/install.js';
 import {
@@ -20,12 +17,14 @@ import {
   readWebhookSecretsFile,
 } from '../../../lib/webhooks/secret-file.js';
 import { IDS } from '../../fixtures/webhooks/payloads.js';
-import { expectedPicture } from '../../support/governance-harness.js';
+import { startDeliveryPipeline } from '../../integration/webhooks/support/receiver.js';
 import {
+  createDeployRepository,
+  expectStoreFollowsBitbucket,
   startSyncedConnector,
   WORKSPACE,
   type SyncedConnector,
-} from '../../integration/webhooks/applier-setup.js';
+} from '../../integration/webhooks/support/synced-connector.js';
 
 let connector: SyncedConnector;
 let server: LocalHttpServer;
@@ -34,25 +33,11 @@ let secretsPath: string;
 
 beforeAll(async () => {
   connector = await startSyncedConnector();
-  const { harness, dependencies } = connector;
   secretsPath = localWebhookSecretsPath(await mkdtemp(join(tmpdir(), 'bbgov-data-')));
-  queue = new LocalEventQueue({ handler: createApplyEventsHandler(dependencies), retryDelayMs: 0 });
-  const deliveryLog = new DeliveryLog({
-    documentClient: harness.documentClient,
-    tableName: harness.tableName,
-  });
   const readSecrets = () => readWebhookSecretsFile(secretsPath);
-  const webhook = createWebhookHandler({
+  ({ server, queue } = await startDeliveryPipeline(connector, {
     secrets: { current: readSecrets, reload: readSecrets },
-    allowUnsigned: false,
-    recordDelivery: (workspace, id) => deliveryLog.record(workspace, id),
-    forgetDelivery: (workspace, id) => deliveryLog.forget(workspace, id),
-    enqueue: (message) => queue.enqueue(message),
-  });
-  server = await startLocalHttpServer({
-    apiToken: 'unused-token-0123456789',
-    handlers: { webhook, api: async () => ({ statusCode: 404 }) },
-  });
+  }));
 });
 
 afterAll(async () => {
@@ -67,11 +52,6 @@ async function settle(): Promise<{ status: number | null; event: string }[]> {
   }>('GET', '/_simulator/deliveries?settle=true');
   await queue.drain();
   return deliveries;
-}
-
-async function expectStoreFollowsBitbucket(): Promise<void> {
-  const truth = await connector.harness.groundTruth();
-  expect(await connector.harness.storedPicture(WORKSPACE.id)).toEqual(expectedPicture(truth, WORKSPACE.slug));
 }
 
 describe('webhooks from the simulator', () => {
@@ -94,25 +74,12 @@ describe('webhooks from the simulator', () => {
 
   it('follows a repository through creation, rename, project move and deletion', async () => {
     const { harness } = connector;
-    await harness.mutate([
-      {
-        op: 'createRepository',
-        workspace: 'acme',
-        repository: { slug: 'deploy', project: 'CORE', uuid: `{${IDS.deploy}}` },
-      },
-      {
-        op: 'grantRepository',
-        workspace: 'acme',
-        repository: 'deploy',
-        user: IDS.grace,
-        permission: 'admin',
-      },
-    ]);
+    await harness.mutate(createDeployRepository('admin'));
     expect((await settle()).map((delivery) => [delivery.event, delivery.status])).toEqual([
       ['repo:created', 202],
     ]);
     expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy)).not.toBeNull();
-    await expectStoreFollowsBitbucket();
+    await expectStoreFollowsBitbucket(connector);
 
     await harness.mutate([
       {
@@ -126,13 +93,13 @@ describe('webhooks from the simulator', () => {
     await settle();
     const renamed = await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy);
     expect(renamed?.item.attributes).toMatchObject({ slug: 'deploy-tools', name: 'Deploy tools' });
-    await expectStoreFollowsBitbucket();
+    await expectStoreFollowsBitbucket(connector);
 
     await harness.mutate([{ op: 'moveRepository', workspace: 'acme', slug: 'deploy-tools', project: 'OPS' }]);
     await settle();
     const moved = await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy);
     expect(moved?.item.attributes.projectUuid).toBe(IDS.ops);
-    await expectStoreFollowsBitbucket();
+    await expectStoreFollowsBitbucket(connector);
 
     const requestsBeforeDelete = await harness.requestTotal();
     await harness.mutate([{ op: 'deleteRepository', workspace: 'acme', slug: 'deploy-tools' }]);
@@ -140,7 +107,7 @@ describe('webhooks from the simulator', () => {
     expect(deliveries.every((delivery) => delivery.status === 202)).toBe(true);
     expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy)).toBeNull();
     expect(await harness.requestTotal()).toBe(requestsBeforeDelete);
-    await expectStoreFollowsBitbucket();
+    await expectStoreFollowsBitbucket(connector);
     expect(queue.deadLetters).toEqual([]);
   });
 

@@ -5,11 +5,16 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApplyEventsHandler } from '../../../functions/apply-events.js';
 import { effectiveUserAccess } from '../../../lib/access/index.js';
-import { expectedPicture } from '../../support/governance-harness.js';
 import { applyEvents, type QueuedEvent } from '../../../lib/webhooks/apply.js';
 import type { WebhookEventMessage } from '../../../lib/webhooks/event-message.js';
 import { fixtureMessage, IDS } from '../../fixtures/webhooks/payloads.js';
-import { startSyncedConnector, WORKSPACE, type SyncedConnector } from './applier-setup.js';
+import {
+  createDeployRepository,
+  expectStoreFollowsBitbucket,
+  startSyncedConnector,
+  WORKSPACE,
+  type SyncedConnector,
+} from './support/synced-connector.js';
 
 let connector: SyncedConnector | undefined;
 afterEach(async () => {
@@ -22,29 +27,11 @@ const queued = (...messages: WebhookEventMessage[]): QueuedEvent[] =>
   messages.map((message) => ({ id: `msg-${++sequence}`, message }));
 const later = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
 
-async function pictureMatchesBitbucket(c: SyncedConnector): Promise<void> {
-  const truth = await c.harness.groundTruth();
-  expect(await c.harness.storedPicture(WORKSPACE.id)).toEqual(expectedPicture(truth, WORKSPACE.slug));
-}
-
 describe('applying webhook events', () => {
   it('stores a created repository from the payload and reads its grants in two requests', async () => {
     connector = await startSyncedConnector();
     const { harness, dependencies } = connector;
-    await harness.mutate([
-      {
-        op: 'createRepository',
-        workspace: 'acme',
-        repository: { slug: 'deploy', project: 'CORE', uuid: `{${IDS.deploy}}` },
-      },
-      {
-        op: 'grantRepository',
-        workspace: 'acme',
-        repository: 'deploy',
-        user: IDS.grace,
-        permission: 'admin',
-      },
-    ]);
+    await harness.mutate(createDeployRepository('admin'));
     const before = await harness.requestTotal();
     const report = await applyEvents(queued(fixtureMessage('repo-created')), dependencies);
     expect(report.counts).toEqual({ applied: 1, deferred: 0, dropped: 0, failed: 0 });
@@ -60,7 +47,7 @@ describe('applying webhook events', () => {
       projectUuid: IDS.core,
       isPrivate: true,
     });
-    await pictureMatchesBitbucket(connector);
+    await expectStoreFollowsBitbucket(connector);
     const changes = await harness.store.listChangesSince(WORKSPACE.id, '2000-01-01T00:00:00Z', {
       limit: 1000,
     });
@@ -105,26 +92,13 @@ describe('applying webhook events', () => {
     const stored = await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy);
     expect(stored?.item.attributes).toMatchObject({ slug: 'deploy-tools', projectUuid: IDS.ops });
     expect(stored?.observedAt).toBe(moved.receivedAt);
-    await pictureMatchesBitbucket(connector);
+    await expectStoreFollowsBitbucket(connector);
   });
 
   it('removes a deleted repository and its grants without calling Bitbucket', async () => {
     connector = await startSyncedConnector();
     const { harness, dependencies } = connector;
-    await harness.mutate([
-      {
-        op: 'createRepository',
-        workspace: 'acme',
-        repository: { slug: 'deploy', project: 'CORE', uuid: `{${IDS.deploy}}` },
-      },
-      {
-        op: 'grantRepository',
-        workspace: 'acme',
-        repository: 'deploy',
-        user: IDS.grace,
-        permission: 'write',
-      },
-    ]);
+    await harness.mutate(createDeployRepository('write'));
     await applyEvents(queued(fixtureMessage('repo-created')), dependencies);
     expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.deploy)).toHaveLength(2);
     await harness.mutate([{ op: 'deleteRepository', workspace: 'acme', slug: 'deploy' }]);
@@ -138,7 +112,7 @@ describe('applying webhook events', () => {
     expect(await harness.requestTotal()).toBe(before);
     expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy)).toBeNull();
     expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.deploy)).toEqual([]);
-    await pictureMatchesBitbucket(connector);
+    await expectStoreFollowsBitbucket(connector);
   });
 
   it('updates a project and re-reads its grants', async () => {
@@ -152,7 +126,7 @@ describe('applying webhook events', () => {
     expect(report).toMatchObject({ refreshes: 1, requests: 2, counts: { applied: 1 } });
     const project = await harness.store.getResource(WORKSPACE.id, 'project', IDS.core);
     expect(project?.item.attributes).toEqual({ key: 'CORE', name: 'Core Platform', isPrivate: true });
-    await pictureMatchesBitbucket(connector);
+    await expectStoreFollowsBitbucket(connector);
   });
 
   it('counts and drops unknown event keys and events for a workspace never synced', async () => {

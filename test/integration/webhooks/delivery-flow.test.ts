@@ -3,17 +3,15 @@
 // once, repeats never reach the queue, and the stored activity is the latest time of each pair.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApplyEventsHandler } from '../../../functions/apply-events.js';
-import { createWebhookHandler } from '../../../functions/webhook.js';
-import { startLocalHttpServer, type LocalHttpServer } from '../../../lib/local/api-gateway-adapter.js';
-import { LocalEventQueue } from '../../../lib/local/event-queue.js';
+import type { LocalHttpServer } from '../../../lib/local/api-gateway-adapter.js';
+import type { LocalEventQueue } from '../../../lib/local/event-queue.js';
 import { fromActivityRecord } from '../../../lib/store/activity-records.js';
-import { DeliveryLog } from '../../../lib/store/delivery-log.js';
 import { queryPrefix } from '../../../lib/store/dynamodb-reads.js';
 import type { WebhookEventMessage } from '../../../lib/webhooks/event-message.js';
 import { signBody } from '../../../lib/webhooks/signature.js';
 import { fixtureJson } from '../../fixtures/webhooks/payloads.js';
-import { startSyncedConnector, WORKSPACE, type SyncedConnector } from './applier-setup.js';
+import { fixedSecrets, startDeliveryPipeline } from './support/receiver.js';
+import { startSyncedConnector, WORKSPACE, type SyncedConnector } from './support/synced-connector.js';
 
 const SECRET = 'delivery-flow-secret-0123456789abcdef';
 const UNIQUE = 700;
@@ -69,33 +67,15 @@ function makeDelivery(index: number): Delivery {
 
 beforeAll(async () => {
   connector = await startSyncedConnector();
-  const { harness, dependencies } = connector;
-  const applyEvents = createApplyEventsHandler(dependencies);
-  queue = new LocalEventQueue({
-    handler: async (event, context) => {
+  ({ server, queue } = await startDeliveryPipeline(connector, {
+    secrets: fixedSecrets({ acme: SECRET }),
+    onBatch: (event) => {
       batchSizes.push(event.Records.length);
       for (const record of event.Records) {
         dequeued.push((JSON.parse(record.body) as WebhookEventMessage).deliveryId);
       }
-      return applyEvents(event, context);
     },
-    retryDelayMs: 0,
-  });
-  const deliveryLog = new DeliveryLog({
-    documentClient: harness.documentClient,
-    tableName: harness.tableName,
-  });
-  const webhook = createWebhookHandler({
-    secrets: { current: async () => ({ acme: SECRET }), reload: async () => ({ acme: SECRET }) },
-    allowUnsigned: false,
-    recordDelivery: (workspace, id) => deliveryLog.record(workspace, id),
-    forgetDelivery: (workspace, id) => deliveryLog.forget(workspace, id),
-    enqueue: (message) => queue.enqueue(message),
-  });
-  server = await startLocalHttpServer({
-    apiToken: 'unused-token-0123456789',
-    handlers: { webhook, api: async () => ({ statusCode: 404 }) },
-  });
+  }));
 });
 
 afterAll(async () => {

@@ -1,12 +1,11 @@
 // The real webhook function, through the local API Gateway adapter, on DynamoDB Local.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebhookHandler } from '../../../functions/webhook.js';
-import { startLocalHttpServer, type LocalHttpServer } from '../../../lib/local/api-gateway-adapter.js';
-import { DeliveryLog } from '../../../lib/store/delivery-log.js';
+import type { LocalHttpServer } from '../../../lib/local/api-gateway-adapter.js';
 import type { WebhookEventMessage } from '../../../lib/webhooks/event-message.js';
 import { signBody } from '../../../lib/webhooks/signature.js';
 import { freshTable } from '../../support/dynamodb.js';
+import { fixedSecrets, startReceiver } from './support/receiver.js';
 
 const secret = 'acme-webhook-secret-0123456789';
 const body = readFileSync(new URL('../../fixtures/webhooks/repo-push.json', import.meta.url));
@@ -14,22 +13,11 @@ const queued: WebhookEventMessage[] = [];
 let server: LocalHttpServer;
 
 beforeAll(async () => {
-  const table = await freshTable('webhook');
-  const deliveryLog = new DeliveryLog({ documentClient: table.documentClient, tableName: table.tableName });
-  const webhook = createWebhookHandler({
-    secrets: { current: async () => ({ acme: secret }), reload: async () => ({ acme: secret }) },
-    allowUnsigned: false,
-    recordDelivery: (workspace, id) => deliveryLog.record(workspace, id),
-    forgetDelivery: (workspace, id) => deliveryLog.forget(workspace, id),
+  server = await startReceiver({
+    table: await freshTable('webhook'),
+    secrets: fixedSecrets({ acme: secret }),
     enqueue: async (message) => {
       queued.push(message);
-    },
-  });
-  server = await startLocalHttpServer({
-    apiToken: 'unused-token-0123456789',
-    handlers: {
-      webhook,
-      api: async () => ({ statusCode: 404 }),
     },
   });
 });
