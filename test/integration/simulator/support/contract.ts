@@ -14,12 +14,22 @@
 //    `type`; they are not validated, since the spec describes untrimmed objects. Exclusions are validated.
 // 6. Error bodies (4xx/5xx) are validated against `error` only where the spec declares that status for the
 //    operation; undeclared statuses (429 text/plain, 402, 409, 405) are not validated.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
-const SPEC_PATH = '/work/shared/bitbucket/cloud-openapi.json';
+// Atlassian's OpenAPI document is kept beside the repository, in ../shared/bitbucket/.
+const SPEC_PATH =
+  process.env.BITBUCKET_OPENAPI_PATH ??
+  fileURLToPath(new URL('../../../../../shared/bitbucket/cloud-openapi.json', import.meta.url));
+if (!existsSync(SPEC_PATH)) {
+  throw new Error(
+    `Bitbucket's OpenAPI document is not at ${SPEC_PATH}: put the shared folder beside the repository ` +
+      'or set BITBUCKET_OPENAPI_PATH to cloud-openapi.json',
+  );
+}
 
 type Operation = { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> };
 type Spec = { paths: Record<string, Record<string, Operation>> };
