@@ -54,6 +54,12 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   const machine = machineFacts();
   const figures: Figure[] = [];
   const sections: { section: string; seconds: number }[] = [];
+  // Written after every section too, so a long run that is stopped keeps what it measured.
+  const writeResults = () =>
+    writeFileSync(
+      args.out,
+      `${JSON.stringify({ machine, sizes: args.sizes.map((size) => size.name), only: [...args.only], sections, figures }, null, 2)}\n`,
+    );
   const section = async (name: string, work: () => Promise<Figure[]>) => {
     process.stderr.write(`bench: ${name}…\n`);
     const started = performance.now();
@@ -62,6 +68,7 @@ export async function runBench(argv: readonly string[]): Promise<void> {
     sections.push({ section: name, seconds });
     process.stderr.write(`bench: ${name} took ${seconds} s\n`);
     figures.push(...measured);
+    writeResults();
   };
   const wants = (...parts: Part[]) => parts.some((part) => args.only.has(part));
 
@@ -108,9 +115,6 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   process.stdout.write(
     `Section wall times: ${sections.map((entry) => `${entry.section} ${entry.seconds} s`).join('; ')}\n`,
   );
-  writeFileSync(
-    args.out,
-    `${JSON.stringify({ machine, sizes: args.sizes.map((size) => size.name), only: [...args.only], sections, figures }, null, 2)}\n`,
-  );
+  writeResults();
   process.stdout.write(`Results written to ${args.out}\n`);
 }
