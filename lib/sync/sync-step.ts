@@ -41,6 +41,11 @@ export interface SyncSettings extends SyncIntervals {
   parallelScopes: number;
   /** Wait after a 429 that came without Retry-After. */
   rateLimitPauseMs: number;
+  /**
+   * Share of the hourly budget that only dirty scopes may spend. Without it the first step of an hour
+   * spends everything and a scope a webhook marked dirty waits for the next hour.
+   */
+  dirtyReserveShare: number;
 }
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
@@ -52,6 +57,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   deletionGuard: { maxRemovalShare: 0.25, minimumStoredItems: 20 },
   parallelScopes: 4,
   rateLimitPauseMs: 5 * 60_000,
+  dirtyReserveShare: 0.1,
 };
 
 export interface SyncDependencies {
@@ -328,9 +334,19 @@ async function runBudgetedStep(
   };
 
   const timeLeft = () => deadlineAt - now().getTime();
+  const dirtyReserve = Math.floor(settings.hourlyRequestBudget * settings.dirtyReserveShare);
+  let reserveReached = false;
+  // A grant scope costs about two requests (users and groups listings), those already running included.
+  let grantScopesInFlight = 0;
+  const mayRefresh = (due: DueScope) => {
+    if (due.reason === 'dirty' || budget.remaining - 2 * (grantScopesInFlight + 1) >= dirtyReserve)
+      return true;
+    reserveReached = true;
+    return false;
+  };
   // Listings first, one at a time: the grant scopes to refresh depend on what they find.
   for (const due of dueScopes(LISTING_SCOPES, states, now().getTime(), settings)) {
-    if (stop || budget.remaining === 0 || timeLeft() <= 0) break;
+    if (stop || budget.remaining === 0 || timeLeft() <= 0 || !mayRefresh(due)) break;
     await refreshOne(due);
   }
 
@@ -348,8 +364,11 @@ async function runBudgetedStep(
     );
     const worker = async () => {
       for (let due = queue.shift(); due; due = queue.shift()) {
-        if (stop || budget.remaining < 2 || timeLeft() <= 0) return;
-        await refreshOne(due);
+        if (stop || budget.remaining < 2 || timeLeft() <= 0 || !mayRefresh(due)) return;
+        grantScopesInFlight += 1;
+        await refreshOne(due).finally(() => {
+          grantScopesInFlight -= 1;
+        });
       }
     };
     await Promise.all(Array.from({ length: settings.parallelScopes }, worker));
@@ -369,7 +388,11 @@ async function runBudgetedStep(
   const endedAt = now();
   const outcome: StepOutcome =
     stop?.outcome ??
-    (budget.remaining === 0 ? 'budget-exhausted' : timeLeft() <= 0 ? 'deadline' : 'completed-due-scopes');
+    (budget.remaining === 0 || reserveReached
+      ? 'budget-exhausted'
+      : timeLeft() <= 0
+        ? 'deadline'
+        : 'completed-due-scopes');
   const pass = { startedAt: status.passStartedAt, refreshed, total: scopes.length };
   if (passCompleted) {
     status.lastCompletedPass = {
