@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./quiet-warnings.ts');
+await import('./local-process-defaults.ts');
 const { runCli } = await import('./cli.ts');
 process.exitCode = await runCli(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // `npm start`: the whole connector on one machine. Embedded DynamoDB, real Bitbucket when credentials are
 // configured (environment or .env) or the bundled simulator otherwise, a sync until the pass completes with
 // a progress bar, a summary, then the API and webhook route on 127.0.0.1. Ctrl-C stops everything.
-import './quiet-warnings.js';
+import './local-process-defaults.js';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { runUntilPassComplete, resolveGovernedWorkspaces } from '../sync/index.js';
@@ -36,9 +36,6 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   loadEnvFile('.env');
-  // Quiet Powertools' metric output locally: nothing collects it here.
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const config = loadConfig();
   const usingSimulator = config.bitbucket.credentials.from === 'none';
   say(
