@@ -47,6 +47,7 @@ export class BitbucketGovernanceStack extends Stack {
       exportsBucket: this.exports.bucket,
       workspaces: settings.workspaces,
       hourlyRequestBudget: settings.hourlyRequestBudget,
+      syncInterval: settings.scheduleRate,
     });
     this.http = new GovernanceHttpApi(this, 'Http', {
       handlers: { api: this.functions.api.function, webhook: this.functions.webhook.function },

@@ -24,6 +24,8 @@ export interface GovernanceFunctionsProps {
   /** Empty: every workspace the credential can see. */
   workspaces: string[];
   hourlyRequestBudget: number;
+  /** The sync schedule's rate: each step spends the hourly budget's share of it. */
+  syncInterval: Duration;
 }
 
 export class GovernanceFunctions extends Construct {
@@ -103,6 +105,7 @@ export class GovernanceFunctions extends Construct {
         TABLE_NAME: table.tableName,
         CREDENTIALS_SECRET_ARN: secrets.credentials.secretArn,
         ...bitbucketSettings,
+        SYNC_STEP_INTERVAL_MINUTES: String(props.syncInterval.toMinutes()),
       },
     });
     table.grantReadWriteData(this.sync.role);

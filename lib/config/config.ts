@@ -35,6 +35,7 @@ export interface AppConfig {
     hourlyRequestBudget: number;
     membershipIntervalMs: number;
     listingIntervalMs: number;
+    stepIntervalMs: number;
     deletionGuardShare: number;
   };
   webhooks: { secrets: WebhookSecretSource; allowUnsigned: boolean; queueUrl?: string };
@@ -157,6 +158,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       hourlyRequestBudget: parsed.SYNC_HOURLY_REQUEST_BUDGET,
       membershipIntervalMs: parsed.SYNC_MEMBERSHIP_INTERVAL_MINUTES * minutes,
       listingIntervalMs: parsed.SYNC_LISTING_INTERVAL_MINUTES * minutes,
+      stepIntervalMs: parsed.SYNC_STEP_INTERVAL_MINUTES * minutes,
       deletionGuardShare: parsed.SYNC_DELETION_GUARD_SHARE,
     },
     webhooks: {

@@ -101,6 +101,8 @@ export const EnvironmentSchema = {
   SYNC_HOURLY_REQUEST_BUDGET: positiveInteger.default(800),
   SYNC_MEMBERSHIP_INTERVAL_MINUTES: positiveInteger.default(15),
   SYNC_LISTING_INTERVAL_MINUTES: positiveInteger.default(60),
+  /** How often the scheduler runs a sync step; each step spends the hourly budget's share of it. */
+  SYNC_STEP_INTERVAL_MINUTES: positiveInteger.default(5),
   /** A diff removing more than this share of workspace members or repositories is held for release. */
   SYNC_DELETION_GUARD_SHARE: share.default(0.25),
   PORT: positiveInteger.max(65535, 'a port number up to 65535').default(3000),

@@ -15,5 +15,6 @@ export function syncSettingsFromConfig(config: AppConfig): SyncSettings {
       ...DEFAULT_SYNC_SETTINGS.deletionGuard,
       maxRemovalShare: config.sync.deletionGuardShare,
     },
+    stepIntervalMs: config.sync.stepIntervalMs,
   };
 }

@@ -42,10 +42,12 @@ export interface SyncSettings extends SyncIntervals {
   /** Wait after a 429 that came without Retry-After. */
   rateLimitPauseMs: number;
   /**
-   * Share of the hourly budget that only dirty scopes may spend. Without it the first step of an hour
-   * spends everything and a scope a webhook marked dirty waits for the next hour.
+   * How often scheduled steps run. When set, a step spends at most the budget's share of one interval
+   * (800/h every 5 min: 67), so every step of the hour has requests for due membership listings and for
+   * scopes webhooks marked dirty; otherwise the first step of an hour would spend it all and the rest
+   * would wait. Unset (back-to-back steps of the CLI), a step may spend whatever the hour has left.
    */
-  dirtyReserveShare: number;
+  stepIntervalMs?: number;
 }
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
@@ -57,8 +59,22 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   deletionGuard: { maxRemovalShare: 0.25, minimumStoredItems: 20 },
   parallelScopes: 4,
   rateLimitPauseMs: 5 * 60_000,
-  dirtyReserveShare: 0.1,
 };
+
+/** Requests one step may spend: what the rolling hour has left, paced to the schedule when there is one. */
+export function stepAllowance(
+  settings: SyncSettings,
+  spent: { total: number; byPurpose: Record<string, number> },
+) {
+  const hourLeft = Math.min(
+    settings.hourlyRequestBudget - (spent.byPurpose.sync ?? 0),
+    settings.hourlyRequestLimit - spent.total,
+  );
+  const paced = settings.stepIntervalMs
+    ? Math.ceil((settings.hourlyRequestBudget * settings.stepIntervalMs) / 3_600_000)
+    : Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.min(hourLeft, paced));
+}
 
 export interface SyncDependencies {
   client: BitbucketClient;
@@ -202,10 +218,7 @@ export async function runSyncStep(
       return emptyReport('waiting-for-rate-limit', status);
     }
     const spent = await dependencies.ledger.spentInLastHour(startedAt);
-    const allowance = Math.min(
-      settings.hourlyRequestBudget - (spent.byPurpose.sync ?? 0),
-      settings.hourlyRequestLimit - spent.total,
-    );
+    const allowance = stepAllowance(settings, spent);
     if (allowance <= 0) return emptyReport('no-budget-left', status);
     const budget = new RequestBudget(allowance);
     return await runBudgetedStep(dependencies, workspace, status, budget, deadlineAt, now);
@@ -334,19 +347,16 @@ async function runBudgetedStep(
   };
 
   const timeLeft = () => deadlineAt - now().getTime();
-  const dirtyReserve = Math.floor(settings.hourlyRequestBudget * settings.dirtyReserveShare);
-  let reserveReached = false;
-  // A grant scope costs about two requests (users and groups listings), those already running included.
-  let grantScopesInFlight = 0;
-  const mayRefresh = (due: DueScope) => {
-    if (due.reason === 'dirty' || budget.remaining - 2 * (grantScopesInFlight + 1) >= dirtyReserve)
-      return true;
-    reserveReached = true;
+  // Set when due scopes were left for lack of budget, so callers know the step did not finish its work.
+  let budgetStopped = false;
+  const canAfford = (cost: number) => {
+    if (budget.remaining >= cost) return true;
+    budgetStopped = true;
     return false;
   };
   // Listings first, one at a time: the grant scopes to refresh depend on what they find.
   for (const due of dueScopes(LISTING_SCOPES, states, now().getTime(), settings)) {
-    if (stop || budget.remaining === 0 || timeLeft() <= 0 || !mayRefresh(due)) break;
+    if (stop || !canAfford(1) || timeLeft() <= 0) break;
     await refreshOne(due);
   }
 
@@ -364,11 +374,8 @@ async function runBudgetedStep(
     );
     const worker = async () => {
       for (let due = queue.shift(); due; due = queue.shift()) {
-        if (stop || budget.remaining < 2 || timeLeft() <= 0 || !mayRefresh(due)) return;
-        grantScopesInFlight += 1;
-        await refreshOne(due).finally(() => {
-          grantScopesInFlight -= 1;
-        });
+        if (stop || !canAfford(2) || timeLeft() <= 0) return;
+        await refreshOne(due);
       }
     };
     await Promise.all(Array.from({ length: settings.parallelScopes }, worker));
@@ -388,7 +395,7 @@ async function runBudgetedStep(
   const endedAt = now();
   const outcome: StepOutcome =
     stop?.outcome ??
-    (budget.remaining === 0 || reserveReached
+    (budget.remaining === 0 || budgetStopped
       ? 'budget-exhausted'
       : timeLeft() <= 0
         ? 'deadline'

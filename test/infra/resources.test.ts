@@ -106,14 +106,20 @@ describe('functions', () => {
       WEBHOOK_SECRETS_ARN: refOf(stack.secrets.webhookSecrets),
       EVENTS_QUEUE_URL: refOf(stack.events.queue),
     });
-    for (const fn of ['applyEvents', 'sync'] as const) {
-      expect(environmentOf(fn)).toEqual({
-        ...POWERTOOLS,
-        TABLE_NAME: table,
-        CREDENTIALS_SECRET_ARN: credentials,
-        ...bitbucket,
-      });
-    }
+    expect(environmentOf('applyEvents')).toEqual({
+      ...POWERTOOLS,
+      TABLE_NAME: table,
+      CREDENTIALS_SECRET_ARN: credentials,
+      ...bitbucket,
+    });
+    // Steps are paced to the schedule (default every 5 minutes).
+    expect(environmentOf('sync')).toEqual({
+      ...POWERTOOLS,
+      TABLE_NAME: table,
+      CREDENTIALS_SECRET_ARN: credentials,
+      ...bitbucket,
+      SYNC_STEP_INTERVAL_MINUTES: '5',
+    });
     expect(environmentOf('api')).toEqual({
       ...POWERTOOLS,
       TABLE_NAME: table,

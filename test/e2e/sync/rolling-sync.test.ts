@@ -134,10 +134,9 @@ describe('rolling sync', () => {
   });
 
   it('ends with the same picture whether a pass runs in one step or in many small budgets', async () => {
-    // No dirty reserve: each step may spend its whole small allowance on the pass.
     harness = await startHarness({
       seed: SEED,
-      settings: { hourlyRequestBudget: 1_000_000, dirtyReserveShare: 0 },
+      settings: { hourlyRequestBudget: 1_000_000 },
     });
     const seed = await harness.groundTruth();
     const workspace = workspaceOf(seed);
