@@ -3,4 +3,4 @@ export * from './run-until-complete.js';
 export * from './governed-workspaces.js';
 export { refreshScope, type WorkspaceRef, type DeletionGuard } from './scope-refresh.js';
 export { allScopes, dueScopes, freshnessByKind, LISTING_SCOPES } from './scope-plan.js';
-export { syncSettingsFromConfig } from './settings.js';
+export * from './settings.js';

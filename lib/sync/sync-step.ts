@@ -21,60 +21,9 @@ import type {
   SyncStateStore,
   WorkspaceSyncStatus,
 } from '../store/sync-state.js';
-import {
-  allScopes,
-  dueScopes,
-  freshnessByKind,
-  LISTING_SCOPES,
-  type DueScope,
-  type SyncIntervals,
-} from './scope-plan.js';
-import { refreshScope, type DeletionGuard, type WorkspaceRef } from './scope-refresh.js';
-
-export interface SyncSettings extends SyncIntervals {
-  /** The sync's requests per rolling hour (SYNC_HOURLY_REQUEST_BUDGET). */
-  hourlyRequestBudget: number;
-  /** Bitbucket's limit per identity per rolling hour, shared with webhooks and provisioning. */
-  hourlyRequestLimit: number;
-  deletionGuard: DeletionGuard;
-  /** Grant scopes refreshed at once (the client bounds requests in flight separately). */
-  parallelScopes: number;
-  /** Wait after a 429 that came without Retry-After. */
-  rateLimitPauseMs: number;
-  /**
-   * How often scheduled steps run. When set, a step spends at most the budget's share of one interval
-   * (800/h every 5 min: 67), so every step of the hour has requests for due membership listings and for
-   * scopes webhooks marked dirty; otherwise the first step of an hour would spend it all and the rest
-   * would wait. Unset (back-to-back steps of the CLI), a step may spend whatever the hour has left.
-   */
-  stepIntervalMs?: number;
-}
-
-export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
-  membershipIntervalMs: 15 * 60_000,
-  listingIntervalMs: 60 * 60_000,
-  grantIntervalMs: 60 * 60_000,
-  hourlyRequestBudget: 800,
-  hourlyRequestLimit: 1000,
-  deletionGuard: { maxRemovalShare: 0.25, minimumStoredItems: 20 },
-  parallelScopes: 4,
-  rateLimitPauseMs: 5 * 60_000,
-};
-
-/** Requests one step may spend: what the rolling hour has left, paced to the schedule when there is one. */
-export function stepAllowance(
-  settings: SyncSettings,
-  spent: { total: number; byPurpose: Record<string, number> },
-) {
-  const hourLeft = Math.min(
-    settings.hourlyRequestBudget - (spent.byPurpose.sync ?? 0),
-    settings.hourlyRequestLimit - spent.total,
-  );
-  const paced = settings.stepIntervalMs
-    ? Math.ceil((settings.hourlyRequestBudget * settings.stepIntervalMs) / 3_600_000)
-    : Number.POSITIVE_INFINITY;
-  return Math.max(0, Math.min(hourLeft, paced));
-}
+import { allScopes, dueScopes, freshnessByKind, LISTING_SCOPES, type DueScope } from './scope-plan.js';
+import { refreshScope, type WorkspaceRef } from './scope-refresh.js';
+import { stepAllowance, type SyncSettings } from './settings.js';
 
 export interface SyncDependencies {
   client: BitbucketClient;
