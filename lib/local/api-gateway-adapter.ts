@@ -6,6 +6,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { localLambdaContext } from './lambda-context.js';
 import { matchRoute, pathIsKnown, routeKey, type RouteTarget } from '../../infra/routes.js';
 
 export type HttpLambdaHandler = (
@@ -89,24 +90,6 @@ function queryParametersOf(search: URLSearchParams): Record<string, string> | un
 
 function isUtf8(buffer: Buffer): boolean {
   return Buffer.from(buffer.toString('utf8'), 'utf8').equals(buffer);
-}
-
-function lambdaContext(functionName: string, requestId: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2): void {
@@ -207,7 +190,7 @@ async function handleRequest(
     isBase64Encoded: body.length > 0 && !text,
   };
   const handler = options.handlers[match.route.target];
-  const result = await handler(event, lambdaContext(match.route.target, requestId, options.timeoutMs));
+  const result = await handler(event, localLambdaContext(match.route.target, options.timeoutMs, requestId));
   writeResult(response, result);
 }
 

@@ -3,6 +3,7 @@
 // (batchItemFailures, or the whole batch when the handler throws) are received again up to a limit and
 // then kept on a dead-letter list.
 import { createHash, randomUUID } from 'node:crypto';
+import { localLambdaContext } from './lambda-context.js';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { WebhookEventMessage } from '../webhooks/event-message.js';
 
@@ -59,25 +60,6 @@ function toRecord(message: QueuedMessage): SQSRecord {
     eventSource: 'aws:sqs',
     eventSourceARN: QUEUE_ARN,
     awsRegion: 'local',
-  };
-}
-
-function lambdaContext(timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const requestId = randomUUID();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'apply-events',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:apply-events',
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/apply-events',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
 
@@ -175,7 +157,7 @@ export class LocalEventQueue {
     try {
       const response = await this.options.handler(
         { Records: batch.map(toRecord) },
-        lambdaContext(this.settings.timeoutMs),
+        localLambdaContext('apply-events', this.settings.timeoutMs),
       );
       failed = new Map(
         (response?.batchItemFailures ?? []).map((failure) => [

@@ -2,6 +2,7 @@
 // configured Bitbucket. The HTTP API becomes the loopback adapter, SQS the in-process queue, and
 // EventBridge Scheduler a timer that runs a sync step for every governed workspace.
 import { createApiHandler } from '../../functions/api.js';
+import { createSyncHandler } from '../../functions/sync.js';
 import { createApplyEventsHandler } from '../../functions/apply-events.js';
 import { createWebhookHandler } from '../../functions/webhook.js';
 import type { SecretProvider, WebhookSecrets } from '../config/index.js';
@@ -10,12 +11,11 @@ import { ActivityLog } from '../store/activity-log.js';
 import { DeliveryLog } from '../store/delivery-log.js';
 import { LocalExportWriter } from '../store/export-files.js';
 import { ProvisioningRequestStore } from '../store/provisioning-requests.js';
-import { RequestBudget } from '../bitbucket/index.js';
-import { resolveGovernedWorkspaces, runSyncStep } from '../sync/index.js';
 import { localWebhookSecretsPath, readWebhookSecretsFile } from '../webhooks/secret-file.js';
 import { startLocalHttpServer } from './api-gateway-adapter.js';
 import type { LocalConnector } from './connector.js';
 import { LocalEventQueue } from './event-queue.js';
+import { localLambdaContext } from './lambda-context.js';
 
 export interface LocalServicesOptions {
   port: number;
@@ -86,15 +86,11 @@ export async function startLocalServices(
     port: options.port,
   });
 
+  // EventBridge Scheduler becomes a timer invoking the same sync function with the same `{}` event.
+  const sync = createSyncHandler(connector.sync, connector.config.bitbucket.workspaces);
   let running: Promise<void> | undefined;
   const syncAll = async () => {
-    const governed = await resolveGovernedWorkspaces(client, store, connector.config.bitbucket.workspaces, {
-      budget: new RequestBudget(5),
-    });
-    for (const workspace of governed.workspaces) {
-      const report = await runSyncStep(connector.sync, workspace, Date.now() + 4 * 60_000);
-      logger.info('scheduled sync step', { ...report });
-    }
+    await sync({}, localLambdaContext('sync', 4 * 60_000));
   };
   const interval = options.syncIntervalMs ?? 5 * 60_000;
   const timer =
