@@ -37,6 +37,37 @@ export function allScopes(projectIds: readonly string[], repositoryIds: readonly
   ];
 }
 
+/**
+ * Membership refreshes (members, groups) and listing refreshes (projects, repositories) each spend at
+ * most this share of the hourly budget; the rest is left for grant scopes.
+ */
+export const PERIODIC_LISTING_BUDGET_SHARE = 0.25;
+
+/**
+ * The intervals to plan with: the configured ones, stretched where re-reading a kind of listing at its
+ * interval would cost more than its share of the hourly budget. On 10,000 members (101 requests) and
+ * 800/h, membership is re-read every 31 minutes instead of 15, which leaves grant scopes about half the
+ * budget instead of a third. Costs are what the last refresh of each scope took.
+ */
+export function stretchedIntervals(
+  intervals: SyncIntervals,
+  states: ReadonlyMap<string, ScopeState>,
+  hourlyRequestBudget: number,
+): SyncIntervals {
+  const cost = (...kinds: string[]) =>
+    kinds.reduce((sum, kind) => sum + (states.get(kind)?.requests ?? 0), 0);
+  const affordable = (configured: number, requests: number) =>
+    Math.max(
+      configured,
+      Math.ceil((requests * 3_600_000) / (PERIODIC_LISTING_BUDGET_SHARE * hourlyRequestBudget)),
+    );
+  return {
+    ...intervals,
+    membershipIntervalMs: affordable(intervals.membershipIntervalMs, cost('members', 'groups')),
+    listingIntervalMs: affordable(intervals.listingIntervalMs, cost('projects', 'repositories')),
+  };
+}
+
 function intervalOf(scope: ScopeRef, intervals: SyncIntervals): number {
   switch (scope.kind) {
     case 'members':

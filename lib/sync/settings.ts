@@ -34,19 +34,34 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   rateLimitPauseMs: 5 * 60_000,
 };
 
+export interface StepAllowance {
+  /** What the rolling hour has left: the most the step may spend in all. */
+  hourLeft: number;
+  /**
+   * The step's paced share: new scopes start only while the step has spent less than this. A scope
+   * started within it may finish on the hour's remainder, so a listing longer than one share (10,000
+   * members are 100 pages; the share of a 5-minute step is 67) still completes instead of failing in
+   * every step.
+   */
+  share: number;
+}
+
 /** Requests one step may spend: what the rolling hour has left, paced to the schedule when there is one. */
 export function stepAllowance(
   settings: SyncSettings,
   spent: { total: number; byPurpose: Record<string, number> },
-) {
-  const hourLeft = Math.min(
-    settings.hourlyRequestBudget - (spent.byPurpose.sync ?? 0),
-    settings.hourlyRequestLimit - spent.total,
+): StepAllowance {
+  const hourLeft = Math.max(
+    0,
+    Math.min(
+      settings.hourlyRequestBudget - (spent.byPurpose.sync ?? 0),
+      settings.hourlyRequestLimit - spent.total,
+    ),
   );
-  const paced = settings.stepIntervalMs
+  const share = settings.stepIntervalMs
     ? Math.ceil((settings.hourlyRequestBudget * settings.stepIntervalMs) / 3_600_000)
     : Number.POSITIVE_INFINITY;
-  return Math.max(0, Math.min(hourLeft, paced));
+  return { hourLeft, share: Math.min(hourLeft, share) };
 }
 
 export function syncSettingsFromConfig(config: AppConfig): SyncSettings {

@@ -21,7 +21,14 @@ import type {
   SyncStateStore,
   WorkspaceSyncStatus,
 } from '../store/sync-state.js';
-import { allScopes, dueScopes, freshnessByKind, LISTING_SCOPES, type DueScope } from './scope-plan.js';
+import {
+  allScopes,
+  dueScopes,
+  freshnessByKind,
+  LISTING_SCOPES,
+  stretchedIntervals,
+  type DueScope,
+} from './scope-plan.js';
 import { refreshScope, type WorkspaceRef } from './scope-refresh.js';
 import { stepAllowance, type SyncSettings } from './settings.js';
 
@@ -168,9 +175,16 @@ export async function runSyncStep(
     }
     const spent = await dependencies.ledger.spentInLastHour(startedAt);
     const allowance = stepAllowance(settings, spent);
-    if (allowance <= 0) return emptyReport('no-budget-left', status);
-    const budget = new RequestBudget(allowance);
-    return await runBudgetedStep(dependencies, workspace, status, budget, deadlineAt, now);
+    if (allowance.share <= 0) return emptyReport('no-budget-left', status);
+    const budget = new RequestBudget(allowance.hourLeft);
+    return await runBudgetedStep(
+      dependencies,
+      workspace,
+      status,
+      { budget, share: allowance.share },
+      deadlineAt,
+      now,
+    );
   } finally {
     await syncState.releaseLease(leaseName, dependencies.runnerId);
   }
@@ -180,7 +194,7 @@ async function runBudgetedStep(
   dependencies: SyncDependencies,
   workspace: WorkspaceRef,
   status: WorkspaceSyncStatus,
-  budget: RequestBudget,
+  { budget, share }: { budget: RequestBudget; share: number },
   deadlineAt: number,
   now: () => Date,
 ): Promise<StepReport> {
@@ -199,8 +213,20 @@ async function runBudgetedStep(
   };
   let stop: StopStep | undefined;
 
-  const refreshOne = async (due: DueScope): Promise<void> => {
+  const intervals = stretchedIntervals(settings, states, settings.hourlyRequestBudget);
+  // Scopes being refreshed, with what each is expected to cost, so parallel starts share the pace.
+  const inFlight = new Set<{ expected: number; scopeBudget: ScopeBudget }>();
+  const refreshOne = async (due: DueScope, expected: number): Promise<void> => {
     const scopeBudget = new ScopeBudget(budget);
+    const running = { expected, scopeBudget };
+    inFlight.add(running);
+    try {
+      await refreshScopeOnce(due, scopeBudget);
+    } finally {
+      inFlight.delete(running);
+    }
+  };
+  const refreshScopeOnce = async (due: DueScope, scopeBudget: ScopeBudget): Promise<void> => {
     const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
     const at = now().toISOString();
     try {
@@ -264,6 +290,13 @@ async function runBudgetedStep(
       });
     } catch (error) {
       const stopper = stepStopper(error, due.scope);
+      if (error instanceof BudgetExhausted) {
+        // Remember what the unfinished listing cost at least, so it is not started again until the
+        // hour has that much left (nothing spent twice on a listing that cannot finish).
+        state.requests = Math.max(state.requests ?? 0, scopeBudget.spent + 1);
+        states.set(due.id, state);
+        await syncState.putScopeState(workspace.id, state);
+      }
       if (stopper) {
         stop ??= stopper;
         if (stopper.outcome !== 'not-administrable' && stopper.outcome !== 'credential-rejected') return;
@@ -298,15 +331,22 @@ async function runBudgetedStep(
   const timeLeft = () => deadlineAt - now().getTime();
   // Set when due scopes were left for lack of budget, so callers know the step did not finish its work.
   let budgetStopped = false;
-  const canAfford = (cost: number) => {
-    if (budget.remaining >= cost) return true;
+  // A scope starts when what it cost last time fits in the step's paced share next to what is spent and
+  // still expected from scopes in flight, and the hour has that much left. A scope larger than a whole
+  // share starts alone in a step that has spent nothing, and finishes on the hour's remainder.
+  const startCost = (due: DueScope, leastCost: number): number | null => {
+    const expected = Math.max(leastCost, states.get(due.id)?.requests ?? leastCost);
+    let committed = budget.spent;
+    for (const running of inFlight) committed += Math.max(0, running.expected - running.scopeBudget.spent);
+    if ((committed + expected <= share || committed === 0) && budget.remaining >= expected) return expected;
     budgetStopped = true;
-    return false;
+    return null;
   };
   // Listings first, one at a time: the grant scopes to refresh depend on what they find.
-  for (const due of dueScopes(LISTING_SCOPES, states, now().getTime(), settings)) {
-    if (stop || !canAfford(1) || timeLeft() <= 0) break;
-    await refreshOne(due);
+  for (const due of dueScopes(LISTING_SCOPES, states, now().getTime(), intervals)) {
+    const expected = stop || timeLeft() <= 0 ? null : startCost(due, 1);
+    if (expected === null) break;
+    await refreshOne(due, expected);
   }
 
   const [projects, repositories] = await Promise.all([
@@ -318,13 +358,14 @@ async function runBudgetedStep(
     repositories.map((entry) => entry.item.id),
   );
   if (!stop) {
-    const queue = dueScopes(scopes, states, now().getTime(), settings).filter(
+    const queue = dueScopes(scopes, states, now().getTime(), intervals).filter(
       (due) => due.scope.kind === 'project-grants' || due.scope.kind === 'repository-grants',
     );
     const worker = async () => {
       for (let due = queue.shift(); due; due = queue.shift()) {
-        if (stop || !canAfford(2) || timeLeft() <= 0) return;
-        await refreshOne(due);
+        const expected = stop || timeLeft() <= 0 ? null : startCost(due, 2);
+        if (expected === null) return;
+        await refreshOne(due, expected);
       }
     };
     await Promise.all(Array.from({ length: settings.parallelScopes }, worker));
@@ -344,7 +385,7 @@ async function runBudgetedStep(
   const endedAt = now();
   const outcome: StepOutcome =
     stop?.outcome ??
-    (budget.remaining === 0 || budgetStopped
+    (budget.remaining === 0 || budget.spent >= share || budgetStopped
       ? 'budget-exhausted'
       : timeLeft() <= 0
         ? 'deadline'
