@@ -1,20 +1,19 @@
-// Loads the AccessFacts for one user or one resource with bounded reads: the user's own items and
-// grants (GSI1), the grants of the user's groups (GSI1 per group), or a resource's grants and the
-// memberships of the groups named there, plus the cached workspace-wide facts. Never a scan.
+// Loads the AccessFacts for one user or one resource with bounded reads on top of the cached
+// workspace-wide facts (roles, users, groups and members, projects, repositories): the user's own
+// grants and activity (one GSI1 query) and the grants of each of the user's groups (GSI1 per group); or
+// a resource's grant listings and the repository's activity (one query each, together). Never a scan.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccessFacts, ActivityFact } from '../access/index.js';
-import type { Grant, GroupResource, Resource, UserResource } from '../model/index.js';
+import type { Grant, Resource } from '../model/index.js';
 import { fromActivityRecord } from './activity-records.js';
-import { batchGetAll, queryAll, queryPrefix, type ReadTally } from './dynamodb-reads.js';
+import { queryIndexPrefix, queryPrefix, type ReadTally } from './dynamodb-reads.js';
 import { GSI1 } from './table-definition.js';
 import {
-  activityKey,
-  activityOfAccountPrefix,
+  ACTIVITY_PREFIX,
+  activityOnRepositoryPrefix,
   GRANT_PREFIX,
   grantsOnPrefix,
   principalPartition,
-  resourceKey,
-  resourceTypePrefix,
   workspacePartition,
 } from './keys.js';
 import { fromStoredRecord } from './stored-items.js';
@@ -29,20 +28,30 @@ export class AccessFactsLoader {
     private readonly cache: WorkspaceFactsCache,
   ) {}
 
-  private grantsOfPrincipal(ws: string, type: 'user' | 'group', id: string, tally: ReadTally) {
-    return queryAll(
+  /** A principal's items on GSI1, all of them or those whose index sort key starts with `prefix`. */
+  private itemsOfPrincipal(
+    ws: string,
+    type: 'user' | 'group',
+    id: string,
+    prefix: string | undefined,
+    tally: ReadTally,
+  ) {
+    return queryIndexPrefix(
       this.documentClient,
-      {
-        TableName: this.tableName,
-        IndexName: GSI1.indexName,
-        KeyConditionExpression: `${GSI1.partitionKey} = :pk AND begins_with(${GSI1.sortKey}, :prefix)`,
-        ExpressionAttributeValues: { ':pk': principalPartition(ws, type, id), ':prefix': GRANT_PREFIX },
-      },
+      this.tableName,
+      principalPartition(ws, type, id),
+      prefix,
       tally,
-    ).then((records) => records.map((record) => fromStoredRecord(record).item as Grant));
+    );
   }
 
-  private grantsOn(ws: string, type: 'project' | 'repository' | 'group', id: string, tally: ReadTally) {
+  private grantsOfGroup(ws: string, group: string, tally: ReadTally) {
+    return this.itemsOfPrincipal(ws, 'group', group, GRANT_PREFIX, tally).then((records) =>
+      records.map((record) => fromStoredRecord(record).item as Grant),
+    );
+  }
+
+  private grantsOn(ws: string, type: 'project' | 'repository', id: string, tally: ReadTally) {
     return queryPrefix(
       this.documentClient,
       this.tableName,
@@ -61,7 +70,7 @@ export class AccessFactsLoader {
   ): AccessFacts {
     return {
       workspace: shared.workspace,
-      resources: [...resources, ...shared.projects, ...shared.repositories],
+      resources: [...resources, ...shared.projects, ...shared.repositories.values()],
       grants,
       activity,
       itemsRead: tally.itemsRead,
@@ -71,27 +80,25 @@ export class AccessFactsLoader {
   /** Facts for one user's answer. Without the user's record the facts hold no user (answer: unknown). */
   async forUser(ws: string, accountId: string): Promise<AccessFacts> {
     const tally: ReadTally = { itemsRead: 0 };
-    const [shared, userRecords, ownGrants, activityRecords] = await Promise.all([
+    // One GSI1 query returns the user's grants (GSI1SK `GRANT#…`) and activity (`ACT#…`) together.
+    const [shared, ownRecords] = await Promise.all([
       this.cache.get(ws, tally),
-      batchGetAll(this.documentClient, this.tableName, [resourceKey(ws, 'user', accountId)], tally),
-      this.grantsOfPrincipal(ws, 'user', accountId, tally),
-      queryPrefix(
-        this.documentClient,
-        this.tableName,
-        workspacePartition(ws),
-        activityOfAccountPrefix(accountId),
-        tally,
-      ),
+      this.itemsOfPrincipal(ws, 'user', accountId, undefined, tally),
     ]);
+    const indexSortKey = (record: Record<string, unknown>) => String(record[GSI1.sortKey]);
+    const ownGrants = ownRecords
+      .filter((record) => indexSortKey(record).startsWith(GRANT_PREFIX))
+      .map((record) => fromStoredRecord(record).item as Grant);
+    const activity = ownRecords
+      .filter((record) => indexSortKey(record).startsWith(ACTIVITY_PREFIX))
+      .map(fromActivityRecord)
+      .filter((fact) => fact !== null);
     const groups = ownGrants
       .filter((grant) => grant.resource.type === 'group')
       .map((grant) => grant.resource.id);
-    const groupGrants = await Promise.all(
-      groups.map((group) => this.grantsOfPrincipal(ws, 'group', group, tally)),
-    );
-    const users = userRecords.map((record) => fromStoredRecord(record).item as UserResource);
-    const activity = activityRecords.map(fromActivityRecord).filter((fact) => fact !== null);
-    return this.facts(shared, users, [...ownGrants, ...groupGrants.flat()], activity, tally);
+    const groupGrants = await Promise.all(groups.map((group) => this.grantsOfGroup(ws, group, tally)));
+    const user = shared.users.get(accountId);
+    return this.facts(shared, user ? [user] : [], [...ownGrants, ...groupGrants.flat()], activity, tally);
   }
 
   /** Facts for who can reach a resource; null when the resource is not stored. */
@@ -101,34 +108,40 @@ export class AccessFactsLoader {
     const resources: Resource[] = [];
     const grants: Grant[] = [];
     let isPublicRepository = false;
+    let activityRecords: Record<string, unknown>[] = [];
 
     if (target.type === 'group') {
-      const [record] = await batchGetAll(
-        this.documentClient,
-        this.tableName,
-        [resourceKey(ws, 'group', target.id)],
-        tally,
-      );
-      if (!record) return null;
-      resources.push(fromStoredRecord(record).item as GroupResource);
-      grants.push(...(await this.grantsOn(ws, 'group', target.id, tally)));
+      const group = shared.groups.get(target.id);
+      if (!group) return null;
+      resources.push(group);
+      grants.push(...(shared.membersOfGroup.get(target.id) ?? []));
     } else {
       let projectId: string | null = target.id;
       if (target.type === 'repository') {
-        const repository = shared.repositories.find((entry) => entry.id === target.id);
+        const repository = shared.repositories.get(target.id);
         if (!repository) return null;
         projectId = repository.attributes.projectUuid;
         isPublicRepository = !repository.attributes.isPrivate;
-        grants.push(...(await this.grantsOn(ws, 'repository', target.id, tally)));
       } else if (!shared.projects.some((entry) => entry.id === target.id)) {
         return null;
       }
-      if (projectId !== null) grants.push(...(await this.grantsOn(ws, 'project', projectId, tally)));
-      const groups = [
-        ...new Set(grants.filter((g) => g.principal.type === 'group').map((g) => g.principal.id)),
-      ];
-      const memberships = await Promise.all(groups.map((group) => this.grantsOn(ws, 'group', group, tally)));
-      grants.push(...memberships.flat());
+      const [repositoryGrants, projectGrants, repositoryActivity] = await Promise.all([
+        target.type === 'repository' ? this.grantsOn(ws, 'repository', target.id, tally) : [],
+        projectId !== null ? this.grantsOn(ws, 'project', projectId, tally) : [],
+        target.type === 'repository'
+          ? queryPrefix(
+              this.documentClient,
+              this.tableName,
+              workspacePartition(ws),
+              activityOnRepositoryPrefix(target.id),
+              tally,
+            )
+          : [],
+      ]);
+      grants.push(...repositoryGrants, ...projectGrants);
+      activityRecords = repositoryActivity;
+      const groups = new Set(grants.filter((g) => g.principal.type === 'group').map((g) => g.principal.id));
+      for (const group of groups) grants.push(...(shared.membersOfGroup.get(group) ?? []));
     }
 
     // Accounts the answer can name: grantees, group members, owners (and everyone, for a public repository).
@@ -141,37 +154,17 @@ export class AccessFactsLoader {
     for (const [accountId, role] of shared.roles) {
       if (everyone || (role.entitlement === 'owner' && target.type !== 'group')) accounts.add(accountId);
     }
-    const userRecords = everyone
-      ? await queryPrefix(
-          this.documentClient,
-          this.tableName,
-          workspacePartition(ws),
-          resourceTypePrefix('user'),
-          tally,
-        )
-      : await batchGetAll(
-          this.documentClient,
-          this.tableName,
-          [...accounts].map((id) => resourceKey(ws, 'user', id)),
-          tally,
-        );
-    resources.push(...userRecords.map((record) => fromStoredRecord(record).item as UserResource));
+    if (everyone) for (const accountId of shared.users.keys()) accounts.add(accountId);
     for (const accountId of accounts) {
+      const user = shared.users.get(accountId);
+      if (user) resources.push(user);
       const role = shared.roles.get(accountId);
       if (role) grants.push(role);
     }
-
-    let activity: ActivityFact[] = [];
-    if (target.type === 'repository') {
-      const keys = [...accounts].map((accountId) => activityKey(ws, accountId, target.id));
-      const records = await batchGetAll(
-        this.documentClient,
-        this.tableName,
-        keys.map(({ PK, SK }) => ({ PK, SK })),
-        tally,
-      );
-      activity = records.map(fromActivityRecord).filter((fact) => fact !== null);
-    }
+    // Only the activity of accounts the answer names (a former member's record stays out).
+    const activity = activityRecords
+      .map(fromActivityRecord)
+      .filter((fact): fact is ActivityFact => fact !== null && accounts.has(fact.accountId));
     return this.facts(shared, resources, grants, activity, tally);
   }
 }

@@ -1,4 +1,4 @@
-// Shape of an activity item (DESIGN §3, `ACT#{accountId}#{repoId}`). The activity recorder (a later
+// Shape of an activity item (`ACT#{repoId}#{accountId}`, see keys.ts). The activity recorder (a later
 // issue) writes with toActivityRecord; the access-facts loader reads with fromActivityRecord.
 import type { ActivityFact } from '../access/index.js';
 import { activityKey } from './keys.js';

@@ -5,8 +5,10 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { forEachBounded } from './bounded-parallel.js';
 import { withThrottlingRetry } from './throttling-retry.js';
-import type { TableKey } from './keys.js';
+import { PREFIX_END, type TableKey } from './keys.js';
+import { GSI1 } from './table-definition.js';
 
 export type StoredRecord = Record<string, unknown>;
 
@@ -45,14 +47,44 @@ export function queryPrefix(
     documentClient,
     {
       TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': prefix, ':to': `${prefix}${PREFIX_END}` },
+    },
+    tally,
+  );
+}
+
+/** Every item of a GSI1 partition, or those whose GSI1 sort key starts with `prefix`. */
+export function queryIndexPrefix(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  prefix: string | undefined,
+  tally?: ReadTally,
+): Promise<StoredRecord[]> {
+  const { indexName, partitionKey, sortKey } = GSI1;
+  return queryAll(
+    documentClient,
+    {
+      TableName: tableName,
+      IndexName: indexName,
+      KeyConditionExpression:
+        prefix === undefined
+          ? `${partitionKey} = :pk`
+          : `${partitionKey} = :pk AND ${sortKey} BETWEEN :from AND :to`,
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ...(prefix === undefined ? {} : { ':from': prefix, ':to': `${prefix}${PREFIX_END}` }),
+      },
     },
     tally,
   );
 }
 
 const BATCH_GET_LIMIT = 100;
+
+/** Batches of one batchGetAll in flight together: a repository's 2,000 accounts are 20 batches. */
+const BATCH_GET_PARALLELISM = 8;
 
 /** Items for the given keys (missing ones are simply absent), retrying unprocessed keys. */
 export async function batchGetAll(
@@ -62,10 +94,11 @@ export async function batchGetAll(
   tally?: ReadTally,
 ): Promise<StoredRecord[]> {
   const items: StoredRecord[] = [];
-  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-    let pending: Record<string, unknown>[] = keys
-      .slice(start, start + BATCH_GET_LIMIT)
-      .map((key) => ({ ...key }));
+  const batches: Record<string, unknown>[][] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT)
+    batches.push(keys.slice(start, start + BATCH_GET_LIMIT).map((key) => ({ ...key })));
+  await forEachBounded(batches, BATCH_GET_PARALLELISM, async (batch) => {
+    let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
       const answer = await withThrottlingRetry(() =>
@@ -74,7 +107,7 @@ export async function batchGetAll(
       items.push(...((answer.Responses?.[tableName] ?? []) as StoredRecord[]));
       pending = answer.UnprocessedKeys?.[tableName]?.Keys ?? [];
     }
-  }
+  });
   if (tally) tally.itemsRead += items.length;
   return items;
 }

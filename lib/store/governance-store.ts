@@ -20,9 +20,10 @@ import {
 } from '../model/index.js';
 import { AccessFactsLoader, type AccessTarget } from './access-facts-loader.js';
 import { fromChangeRecordItem, type ChangeOrigin, type ChangeRecord } from './change-records.js';
-import { batchGetAll, queryAll, queryPrefix } from './dynamodb-reads.js';
+import { batchGetAll, queryIndexPrefix, queryPrefix } from './dynamodb-reads.js';
 import { applyGuardedChanges } from './guarded-writes.js';
 import {
+  GRANT_PREFIX,
   changesPartition,
   grantsOnPrefix,
   itemKey,
@@ -37,7 +38,6 @@ import {
 } from './keys.js';
 import { diffScope, type ItemChange } from './scope-diff.js';
 import { fromStoredRecord, sameItem, type Observed } from './stored-items.js';
-import { GSI1 } from './table-definition.js';
 import { monotonicUlid } from './ulid.js';
 import { DEFAULT_WORKSPACE_FACTS_TTL_MS, WorkspaceFactsCache } from './workspace-facts-cache.js';
 
@@ -278,15 +278,12 @@ export class GovernanceStore {
     principalType: PrincipalType,
     principalId: string,
   ): Promise<Observed<Grant>[]> {
-    const records = await queryAll(this.documentClient, {
-      TableName: this.tableName,
-      IndexName: GSI1.indexName,
-      KeyConditionExpression: `${GSI1.partitionKey} = :pk AND begins_with(${GSI1.sortKey}, :prefix)`,
-      ExpressionAttributeValues: {
-        ':pk': principalPartition(workspaceId, principalType, principalId),
-        ':prefix': 'GRANT#',
-      },
-    });
+    const records = await queryIndexPrefix(
+      this.documentClient,
+      this.tableName,
+      principalPartition(workspaceId, principalType, principalId),
+      GRANT_PREFIX,
+    );
     return records.map((record) => fromStoredRecord(record) as Observed<Grant>);
   }
 
@@ -327,12 +324,10 @@ export class GovernanceStore {
   }
 }
 
-/** Workspace roles, projects, repositories and the workspace itself feed the cached workspace facts. */
+/** Every resource, workspace roles and group memberships feed the cached workspace facts. */
 function touchesWorkspaceFacts(item: GovernanceItem | null): boolean {
   if (item === null) return false;
-  return item.kind === 'grant'
-    ? item.resource.type === 'workspace'
-    : item.type !== 'user' && item.type !== 'group';
+  return item.kind === 'resource' || item.resource.type === 'workspace' || item.resource.type === 'group';
 }
 
 export class InvalidCursorError extends Error {

@@ -19,11 +19,23 @@ export interface IndexedKey extends TableKey {
   GSI1SK: string;
 }
 
-/** Parts joined by '#' must not contain it, or prefixes would match the wrong items. */
+/**
+ * Parts joined by '#' must not contain it, or prefixes would match the wrong items; nor U+FFFF or
+ * characters beyond it (surrogates), so that `prefix + PREFIX_END` bounds every key under a prefix.
+ */
 function part(value: string, what: string): string {
-  if (value === '' || value.includes('#')) throw new InvalidIdentifierError(what, value);
+  if (value === '' || value.includes('#') || /[\uD800-\uDFFF\uFFFF]/.test(value))
+    throw new InvalidIdentifierError(what, value);
   return value;
 }
+
+/**
+ * Upper end of the keys under a prefix: "sort key BETWEEN prefix AND prefix + PREFIX_END" selects the
+ * same items as begins_with. DynamoDB answers both from the key range; DynamoDB Local (the engine of
+ * `npm start` and the tests) answers begins_with by walking the whole partition, 60 ms at 100,000 items
+ * against 5 ms for the range.
+ */
+export const PREFIX_END = '\uffff';
 
 export const workspacePartition = (ws: string) => `WS#${part(ws, 'workspace id')}`;
 
@@ -109,19 +121,25 @@ export function changeRecordKey(ws: string, isoTime: string, ulid: string): Tabl
 
 // Activity ----------------------------------------------------------------------------------------
 
+/**
+ * Repository first in the sort key, so "who was active on this repository" is one Query; the GSI gives
+ * one account's activity next to its grants.
+ */
 export function activityKey(ws: string, accountId: string, repositoryId: string): IndexedKey {
-  const sk = `ACT#${part(accountId, 'account id')}#${part(repositoryId, 'repository id')}`;
+  const onRepository = `${ACTIVITY_PREFIX}${part(repositoryId, 'repository id')}`;
   return {
     PK: workspacePartition(ws),
-    SK: sk,
+    SK: `${onRepository}#${part(accountId, 'account id')}`,
     GSI1PK: principalPartition(ws, 'user', accountId),
-    GSI1SK: `ACT#${repositoryId}`,
+    GSI1SK: onRepository,
   };
 }
 
-/** Sort-key prefix of one account's activity records. */
-export function activityOfAccountPrefix(accountId: string): string {
-  return `ACT#${part(accountId, 'account id')}#`;
+export const ACTIVITY_PREFIX = 'ACT#';
+
+/** Sort-key prefix of the activity records of one repository. */
+export function activityOnRepositoryPrefix(repositoryId: string): string {
+  return `${ACTIVITY_PREFIX}${part(repositoryId, 'repository id')}#`;
 }
 
 // Provisioning requests ---------------------------------------------------------------------------

@@ -1,10 +1,15 @@
 // Workspace-wide facts every access query needs: the workspace slug, every workspace role (owners
-// reach everything), projects (keys) and repositories (project map, visibility). Read once and kept
-// for a short time per process, so per-query reads stay bounded by what the user or resource touches.
+// reach everything), users (names), groups and their members, projects (keys) and repositories
+// (project map, visibility). Read once and kept for a short time per process, so a query reads only
+// the grants of what it asks about: "who can reach" a repository granted to a group of 3,600 members
+// reads its two grant listings, not 3,600 memberships and 3,600 user records.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
+  Grant,
+  GroupResource,
   ProjectResource,
   RepositoryResource,
+  UserResource,
   WorkspaceResource,
   WorkspaceRoleGrant,
 } from '../model/index.js';
@@ -15,8 +20,12 @@ import { fromStoredRecord } from './stored-items.js';
 export interface WorkspaceFacts {
   workspace: { id: string; slug: string };
   roles: Map<string, WorkspaceRoleGrant>;
+  users: Map<string, UserResource>;
+  groups: Map<string, GroupResource>;
+  /** Group memberships by group slug. */
+  membersOfGroup: Map<string, Grant[]>;
   projects: ProjectResource[];
-  repositories: RepositoryResource[];
+  repositories: Map<string, RepositoryResource>;
 }
 
 export const DEFAULT_WORKSPACE_FACTS_TTL_MS = 30_000;
@@ -46,21 +55,36 @@ export class WorkspaceFactsCache {
 
   private async read(ws: string, tally: ReadTally): Promise<WorkspaceFacts> {
     const pk = workspacePartition(ws);
-    const [workspaceItems, roleItems, projectItems, repositoryItems] = await Promise.all([
+    const items = (prefix: string) =>
+      queryPrefix(this.documentClient, this.tableName, pk, prefix, tally).then((records) =>
+        records.map((record) => fromStoredRecord(record).item),
+      );
+    const [workspaceItems, roles, users, groups, memberships, projects, repositories] = await Promise.all([
       batchGetAll(this.documentClient, this.tableName, [resourceKey(ws, 'workspace', ws)], tally),
-      queryPrefix(this.documentClient, this.tableName, pk, grantsOnPrefix('workspace'), tally),
-      queryPrefix(this.documentClient, this.tableName, pk, resourceTypePrefix('project'), tally),
-      queryPrefix(this.documentClient, this.tableName, pk, resourceTypePrefix('repository'), tally),
+      items(grantsOnPrefix('workspace')) as Promise<WorkspaceRoleGrant[]>,
+      items(resourceTypePrefix('user')) as Promise<UserResource[]>,
+      items(resourceTypePrefix('group')) as Promise<GroupResource[]>,
+      items(grantsOnPrefix('group')) as Promise<Grant[]>,
+      items(resourceTypePrefix('project')) as Promise<ProjectResource[]>,
+      items(resourceTypePrefix('repository')) as Promise<RepositoryResource[]>,
     ]);
     const workspace = workspaceItems[0]
       ? (fromStoredRecord(workspaceItems[0]).item as WorkspaceResource)
       : null;
-    const roles = roleItems.map((record) => fromStoredRecord(record).item as WorkspaceRoleGrant);
+    const membersOfGroup = new Map<string, Grant[]>();
+    for (const membership of memberships) {
+      const members = membersOfGroup.get(membership.resource.id);
+      if (members) members.push(membership);
+      else membersOfGroup.set(membership.resource.id, [membership]);
+    }
     return {
       workspace: { id: ws, slug: workspace?.attributes.slug ?? ws },
       roles: new Map(roles.map((grant) => [grant.principal.id, grant])),
-      projects: projectItems.map((record) => fromStoredRecord(record).item as ProjectResource),
-      repositories: repositoryItems.map((record) => fromStoredRecord(record).item as RepositoryResource),
+      users: new Map(users.map((user) => [user.id, user])),
+      groups: new Map(groups.map((group) => [group.id, group])),
+      membersOfGroup,
+      projects,
+      repositories: new Map(repositories.map((repository) => [repository.id, repository])),
     };
   }
 }

@@ -263,14 +263,15 @@ describe('access facts loaded from the store', () => {
       now: () => clock,
     });
     const first = await cold.loadUserAccessFacts(WS, 'ada');
-    // Workspace resource, 5 roles, 2 projects, 44 repositories, then ada's own items.
-    const workspaceWide = 1 + 5 + 2 + (4 + NOISE);
-    // ada's user item, her 4 grants, the 2 grants of devs and 1 activity record: none of eve's 40 grants.
-    const adaOwn = 1 + 4 + 2 + 1;
+    // Workspace resource, 5 roles, 5 users, 2 groups, 3 memberships, 2 projects, 44 repositories, then
+    // ada's own items.
+    const workspaceWide = 1 + 5 + 5 + 2 + 3 + 2 + (4 + NOISE);
+    // ada's 4 grants and 1 activity record (one GSI1 query), the 2 grants of devs: none of eve's 40 grants.
+    const adaOwn = 4 + 1 + 2;
     expect(first.itemsRead).toBe(workspaceWide + adaOwn);
     expect((await cold.loadUserAccessFacts(WS, 'ada')).itemsRead).toBe(adaOwn);
-    expect((await cold.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(1 + 1);
-    expect((await cold.loadUserAccessFacts(WS, 'eve')).itemsRead).toBe(1 + 1 + NOISE);
+    expect((await cold.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(1);
+    expect((await cold.loadUserAccessFacts(WS, 'eve')).itemsRead).toBe(1 + NOISE);
   });
 
   it('refresh the cached workspace facts after the TTL, and at once after this store changes them', async () => {
@@ -281,12 +282,12 @@ describe('access facts loaded from the store', () => {
       now: () => now,
       workspaceFactsTtlMs: 30_000,
     });
-    const workspaceWide = 1 + 5 + 2 + (4 + NOISE);
-    expect((await cached.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(workspaceWide + 2);
+    const workspaceWide = 1 + 5 + 5 + 2 + 3 + 2 + (4 + NOISE);
+    expect((await cached.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(workspaceWide + 1);
     now = new Date(now.getTime() + 29_000);
-    expect((await cached.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(2);
+    expect((await cached.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(1);
     now = new Date(now.getTime() + 2_000);
-    expect((await cached.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(workspaceWide + 2);
+    expect((await cached.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(workspaceWide + 1);
 
     // A new owner, written through this store, counts at once.
     await cached.applyItemChanges(
@@ -304,5 +305,16 @@ describe('access facts loaded from the store', () => {
       '2026-11-28T12:51:00.000Z',
       ORIGIN,
     );
+
+    // Group members are cached too: a membership written through this store shows at once.
+    const opsMembers = async () =>
+      effectiveResourceAccess((await cached.loadResourceAccessFacts(WS, 'group', 'ops'))!, {
+        type: 'group',
+        id: 'ops',
+      }).users.map((entry) => entry.accountId);
+    expect(await opsMembers()).toEqual(['bob']);
+    await cached.applyItemChanges(WS, { upsert: [member('ops', 'eve')] }, '2026-11-28T12:52:00.000Z', ORIGIN);
+    expect(await opsMembers()).toEqual(['bob', 'eve']);
+    await cached.applyItemChanges(WS, { remove: [member('ops', 'eve')] }, '2026-11-28T12:53:00.000Z', ORIGIN);
   });
 });
