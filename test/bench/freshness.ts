@@ -78,7 +78,11 @@ export async function measureFreshness(size: WorkspaceSize, dynamoDbEndpoint: st
     simulatorNow: () => clock,
     now: () => new Date(clock),
     // As deployed: every step spends the hourly budget's share of its 5-minute interval.
-    settings: { hourlyRequestBudget: SYNC_BUDGET_PER_HOUR, hourlyRequestLimit: 1_000, stepIntervalMs: STEP_MS },
+    settings: {
+      hourlyRequestBudget: SYNC_BUDGET_PER_HOUR,
+      hourlyRequestLimit: 1_000,
+      stepIntervalMs: STEP_MS,
+    },
   });
   const wallStarted = performance.now();
   try {
@@ -90,7 +94,8 @@ export async function measureFreshness(size: WorkspaceSize, dynamoDbEndpoint: st
     // 24 h, or longer when one pass cannot fit in a day at the sync budget (L: lower bound 25.8 h), so
     // the run shows a first pass and a later one.
     const passLowerBoundHours = lowerBoundRequests(seed) / SYNC_BUDGET_PER_HOUR;
-    const simulatedHours = passLowerBoundHours * 2 < 24 ? 24 : Math.ceil((passLowerBoundHours * 2.3) / 12) * 12;
+    const simulatedHours =
+      passLowerBoundHours * 2 < 24 ? 24 : Math.ceil((passLowerBoundHours * 2.3) / 12) * 12;
     const simulatedMs = simulatedHours * HOUR_MS;
     const passMinutes: number[] = [];
     const hintMinutes: number[] = [];

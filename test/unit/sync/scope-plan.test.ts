@@ -2,6 +2,7 @@
 // re-reading a large workspace's members and listings never starves its grant scopes.
 import { describe, expect, it } from 'vitest';
 import type { ScopeState } from '../../../lib/store/sync-state.js';
+import type { SyncIntervals } from '../../../lib/sync/scope-plan.js';
 import {
   allScopes,
   DEFAULT_SYNC_SETTINGS,
@@ -78,7 +79,7 @@ describe('dueScopes', () => {
       { scope: 'members', refreshedAt: at(20), requests: 100 },
       { scope: 'groups', refreshedAt: at(20), requests: 1 },
     ]);
-    const dueIds = (intervals: typeof DEFAULT_SYNC_SETTINGS) =>
+    const dueIds = (intervals: SyncIntervals) =>
       dueScopes(scopes.slice(0, 2), refreshed, NOW, intervals).map((entry) => entry.id);
     expect(dueIds(DEFAULT_SYNC_SETTINGS)).toEqual(['members', 'groups']);
     expect(dueIds(stretchedIntervals(DEFAULT_SYNC_SETTINGS, refreshed, 800))).toEqual([]);
