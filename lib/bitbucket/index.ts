@@ -6,7 +6,7 @@ export type {
   ProjectPermissionValue,
   RepositoryPermissionValue,
 } from './client.js';
-export { RequestBudget } from './request-budget.js';
+export { RequestBudget, SharedBudget } from './request-budget.js';
 export { DEFAULT_RETRY_POLICY, backoffCeilingMs, parseRetryAfter, retryDelayMs } from './backoff.js';
 export type { RetryPolicy } from './backoff.js';
 export type { Capability, CapabilityAnswer, CapabilityReport } from './capabilities.js';

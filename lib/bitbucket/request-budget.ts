@@ -25,3 +25,19 @@ export class RequestBudget {
     this.#spent += 1;
   }
 }
+
+/** Counts the requests of one part of the work (a scope, a refresh) while spending them from its parent. */
+export class SharedBudget extends RequestBudget {
+  constructor(private readonly parent: RequestBudget) {
+    super(Number.POSITIVE_INFINITY);
+  }
+
+  override take(request?: { method: string; path: string }): void {
+    this.parent.take(request);
+    super.take(request);
+  }
+
+  override get remaining(): number {
+    return this.parent.remaining;
+  }
+}

@@ -103,6 +103,28 @@ export class SyncStateStore {
     );
   }
 
+  /**
+   * Records a refresh made outside the sync (a webhook re-read a grant scope), so the sync does not read
+   * it again before its interval. Only moves `refreshedAt` forward; a dirty mark stays, because it may
+   * have been set after this read began.
+   */
+  async recordRefresh(ws: string, scope: string, refreshedAt: string, requests: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: scopeStateKey(ws, scope),
+          UpdateExpression: 'SET #scope = :scope, refreshedAt = :at, requests = :requests',
+          ConditionExpression: 'attribute_not_exists(refreshedAt) OR refreshedAt < :at',
+          ExpressionAttributeNames: { '#scope': 'scope' },
+          ExpressionAttributeValues: { ':scope': scope, ':at': refreshedAt, ':requests': requests },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
   /** Marks scopes for the next step (webhooks, provisioning, the API). Creates states for unknown scopes. */
   async markDirty(ws: string, scopes: string[], reason: string): Promise<void> {
     for (const scope of scopes) {

@@ -9,6 +9,7 @@ import {
   NotFound,
   RateLimited,
   RequestBudget,
+  SharedBudget,
   Unauthorized,
   type BitbucketClient,
 } from '../bitbucket/index.js';
@@ -87,20 +88,6 @@ class StopStep extends Error {
     readonly reason?: unknown,
   ) {
     super(outcome);
-  }
-}
-
-/** Counts one scope's requests while spending them from the step's budget. */
-class ScopeBudget extends RequestBudget {
-  constructor(private readonly parent: RequestBudget) {
-    super(Number.POSITIVE_INFINITY);
-  }
-  override take(request?: { method: string; path: string }): void {
-    this.parent.take(request);
-    super.take(request);
-  }
-  override get remaining(): number {
-    return this.parent.remaining;
   }
 }
 
@@ -215,9 +202,9 @@ async function runBudgetedStep(
 
   const intervals = stretchedIntervals(settings, states, settings.hourlyRequestBudget);
   // Scopes being refreshed, with what each is expected to cost, so parallel starts share the pace.
-  const inFlight = new Set<{ expected: number; scopeBudget: ScopeBudget }>();
+  const inFlight = new Set<{ expected: number; scopeBudget: SharedBudget }>();
   const refreshOne = async (due: DueScope, expected: number): Promise<void> => {
-    const scopeBudget = new ScopeBudget(budget);
+    const scopeBudget = new SharedBudget(budget);
     const running = { expected, scopeBudget };
     inFlight.add(running);
     try {
@@ -226,7 +213,7 @@ async function runBudgetedStep(
       inFlight.delete(running);
     }
   };
-  const refreshScopeOnce = async (due: DueScope, scopeBudget: ScopeBudget): Promise<void> => {
+  const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
     const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
     const at = now().toISOString();
     try {

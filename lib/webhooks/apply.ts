@@ -11,6 +11,7 @@ import {
   NotFound,
   RateLimited,
   RequestBudget,
+  SharedBudget,
   Unauthorized,
   type BitbucketClient,
 } from '../bitbucket/index.js';
@@ -35,7 +36,7 @@ export type { QueuedEvent } from './event-plan.js';
 export interface ApplyEventsDependencies {
   client: BitbucketClient;
   store: GovernanceStore;
-  syncState: Pick<SyncStateStore, 'markDirty' | 'deleteScopeState'>;
+  syncState: Pick<SyncStateStore, 'markDirty' | 'deleteScopeState' | 'recordRefresh'>;
   ledger: Pick<RequestLedger, 'spentInLastHour' | 'record'>;
   activity: ActivityLog;
   /** Bitbucket's requests per rolling hour for the credential; refreshes spend what others left of it. */
@@ -126,16 +127,24 @@ async function refreshOrDefer(
     await markDirty(context, [scope], `${reason}; no webhook request budget left`);
     return { status: 'deferred', detail: 'request budget exhausted' };
   }
+  const refreshBudget = new SharedBudget(context.budget);
+  const startedAt = context.now().toISOString();
   try {
     const result = await refreshGrants(
       {
         client: context.dependencies.client,
         store: context.dependencies.store,
         workspace: context.workspace,
-        call: { budget: context.budget, ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
+        call: { budget: refreshBudget, ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
         now: context.now,
       },
       target,
+    );
+    await context.dependencies.syncState.recordRefresh(
+      context.workspace.id,
+      scope,
+      startedAt,
+      refreshBudget.spent,
     );
     context.report.refreshes += 1;
     tally(context.report, result);

@@ -5,6 +5,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApplyEventsHandler } from '../../../functions/apply-events.js';
 import { effectiveUserAccess } from '../../../lib/access/index.js';
+import { runSyncStep } from '../../../lib/sync/index.js';
 import { applyEvents, type QueuedEvent } from '../../../lib/webhooks/apply.js';
 import type { WebhookEventMessage } from '../../../lib/webhooks/event-message.js';
 import { fixtureMessage, IDS } from '../../fixtures/webhooks/payloads.js';
@@ -33,6 +34,7 @@ describe('applying webhook events', () => {
     const { harness, dependencies } = connector;
     await harness.mutate(createDeployRepository('admin'));
     const before = await harness.requestTotal();
+    const applyStarted = Date.now();
     const report = await applyEvents(queued(fixtureMessage('repo-created')), dependencies);
     expect(report.counts).toEqual({ applied: 1, deferred: 0, dropped: 0, failed: 0 });
     expect(report.refreshes).toBe(1);
@@ -59,6 +61,17 @@ describe('applying webhook events', () => {
         `resource/repository/${IDS.deploy}`,
       ].sort(),
     );
+
+    // The sync learns of the refresh: its next step does not read that repository's grants again.
+    const state = (await harness.syncState.listScopeStates(WORKSPACE.id)).find(
+      (entry) => entry.scope === `repository-grants/${IDS.deploy}`,
+    );
+    expect(state).toMatchObject({ requests: 2 });
+    expect(Date.parse(state!.refreshedAt!)).toBeGreaterThanOrEqual(applyStarted);
+    const beforeStep = await harness.requestTotal();
+    const step = await runSyncStep(harness.dependencies, WORKSPACE, Date.now() + 60_000);
+    expect(step.requests).toBe(0);
+    expect(await harness.requestTotal()).toBe(beforeStep);
   });
 
   it('applies a rename and a project move, and an older event loses to a newer observation', async () => {
