@@ -100,9 +100,19 @@ export class GovernanceStore {
 
   // Writes ---------------------------------------------------------------------------------------
 
+  /** What is stored for a scope now: the items a scope diff compares against. */
+  async readScope(workspaceId: string, scope: ScopeRef): Promise<Observed[]> {
+    const pk = workspacePartition(workspaceId);
+    const pages = await Promise.all(
+      scopeKeyPrefixes(scope).map((prefix) => queryPrefix(this.documentClient, this.tableName, pk, prefix)),
+    );
+    return pages.flat().map(fromStoredRecord);
+  }
+
   /**
    * Makes the stored scope match one complete observation of it: puts what is new or different,
-   * deletes what the observation no longer lists, each only if the stored item is older.
+   * deletes what the observation no longer lists, each only if the stored item is older. A caller that
+   * already read the scope (the sync's deletion guard) passes what it read, so it is not read twice.
    */
   async applyScopeDiff(
     workspaceId: string,
@@ -110,6 +120,7 @@ export class GovernanceStore {
     observedItems: readonly GovernanceItem[],
     observedAt: string,
     origin: ChangeOrigin,
+    options: { stored?: readonly Observed[] } = {},
   ): Promise<ApplyResult> {
     for (const item of observedItems) {
       validateItem(item);
@@ -117,11 +128,7 @@ export class GovernanceStore {
         throw new InvalidItemError(`${itemIdentity(item)} does not belong to scope ${scopeId(scope)}`);
       }
     }
-    const pk = workspacePartition(workspaceId);
-    const pages = await Promise.all(
-      scopeKeyPrefixes(scope).map((prefix) => queryPrefix(this.documentClient, this.tableName, pk, prefix)),
-    );
-    const stored = pages.flat().map(fromStoredRecord);
+    const stored = options.stored ?? (await this.readScope(workspaceId, scope));
     const diff = diffScope(stored, observedItems);
     return this.apply(workspaceId, diff.changes, diff.unchanged, observedAt, origin);
   }

@@ -3,7 +3,7 @@
 // anything is written, so a failed read never deletes good data.
 import type { BitbucketClient, CallOptions } from '../bitbucket/index.js';
 import type { GovernanceItem, ScopeRef } from '../model/index.js';
-import type { ApplyResult, GovernanceStore } from '../store/index.js';
+import type { ApplyResult, GovernanceStore, Observed } from '../store/index.js';
 import type { DeletionHold } from '../store/sync-state.js';
 import {
   observeGroups,
@@ -89,24 +89,27 @@ function guardedType(scope: ScopeRef): 'user' | 'repository' | undefined {
   return undefined;
 }
 
-async function deletionHold(
+function deletionHold(
   context: RefreshContext,
   scope: ScopeRef,
+  stored: readonly Observed[],
   observed: GovernanceItem[],
   since: string,
-): Promise<DeletionHold | undefined> {
+): DeletionHold | undefined {
   const type = guardedType(scope);
   if (!type || context.holdReleased) return undefined;
-  const stored = await context.store.listResources(context.workspace.id, type);
-  if (stored.length < context.guard.minimumStoredItems) return undefined;
+  const storedIds = stored
+    .filter(({ item }) => item.kind === 'resource' && item.type === type)
+    .map(({ item }) => (item as { id: string }).id);
+  if (storedIds.length < context.guard.minimumStoredItems) return undefined;
   const observedIds = new Set(
     observed
       .filter((item) => item.kind === 'resource' && item.type === type)
       .map((item) => (item as { id: string }).id),
   );
-  const removals = stored.filter((entry) => !observedIds.has(entry.item.id)).length;
-  if (removals / stored.length <= context.guard.maxRemovalShare) return undefined;
-  return { since, removals, storedCount: stored.length, observedCount: observedIds.size };
+  const removals = storedIds.filter((id) => !observedIds.has(id)).length;
+  if (removals / storedIds.length <= context.guard.maxRemovalShare) return undefined;
+  return { since, removals, storedCount: storedIds.length, observedCount: observedIds.size };
 }
 
 /** Removes the grants of projects or repositories the listing no longer has (their scopes are gone). */
@@ -138,12 +141,18 @@ export async function refreshScope(context: RefreshContext, scope: ScopeRef): Pr
   const observedAt = context.now().toISOString();
   const observed = await observeScope(context, scope);
   if (observed === 'vanished') return { status: 'vanished' };
-  const hold = await deletionHold(context, scope, observed, observedAt);
+  // Read what is stored once: the guard and the diff both compare against it.
+  const stored = await context.store.readScope(context.workspace.id, scope);
+  const hold = deletionHold(context, scope, stored, observed, observedAt);
   if (hold) return { status: 'held', hold };
-  const result = await context.store.applyScopeDiff(context.workspace.id, scope, observed, observedAt, {
-    cause: 'sync',
-    actor: 'sync',
-  });
+  const result = await context.store.applyScopeDiff(
+    context.workspace.id,
+    scope,
+    observed,
+    observedAt,
+    { cause: 'sync', actor: 'sync' },
+    { stored },
+  );
   const removedResources = await removeOrphanedGrants(context, scope, result, observedAt);
   return { status: 'applied', result, removedResources };
 }

@@ -24,6 +24,20 @@ function workspaceOf(seed: SeedDocument): WorkspaceRef {
 
 const lowerBound = (seed: SeedDocument) => lowerBoundRequests(seed);
 
+/** Counts the store's queries for the key range starting at `from` (from now on). */
+function countQueriesFrom(target: Harness, from: string): { count: number } {
+  const counter = { count: 0 };
+  target.documentClient.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { ExpressionAttributeValues?: Record<string, unknown> };
+      if (input.ExpressionAttributeValues?.[':from'] === from) counter.count += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: `countQueriesFrom-${from}` },
+  );
+  return counter;
+}
+
 /** Makes every scope due again, as if its interval had passed. */
 const alwaysDue = { membershipIntervalMs: 0, listingIntervalMs: 0, grantIntervalMs: 0 };
 
@@ -160,6 +174,10 @@ describe('rolling sync', () => {
     const seed = await harness.groundTruth();
     const workspace = workspaceOf(seed);
     await runUntilPassComplete(harness.dependencies, workspace);
+    // An ordinary refresh: the guard and the diff compare against one read of the stored members.
+    const memberReads = countQueriesFrom(harness, 'RES#user#');
+    await runSyncStep(harness.dependencies, workspace, Date.now() + 120_000);
+    expect(memberReads.count).toBe(1);
     const ws = seed.workspaces[0]!;
     const leaving = ws.members.filter((entry) => entry.role !== 'owner').slice(0, 100);
     await harness.mutate(
