@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const tableName = input.tableName;
   const rssBeforePassKb = Math.round(process.memoryUsage().rss / 1024);
   const started = performance.now();
+  let scopesDone = 0;
   const result = await runUntilPassComplete(
     {
       client,
@@ -63,6 +64,14 @@ async function main(): Promise<void> {
         ...input.settings,
       },
       runnerId: randomUUID(),
+      // A full pass on L runs for many minutes in one step: say how far it got every 1,000 scopes.
+      onScope: () => {
+        scopesDone += 1;
+        if (scopesDone % 1_000 === 0)
+          process.stderr.write(
+            `bench: full pass: ${scopesDone.toLocaleString('en-US')} scopes, ${Math.round((performance.now() - started) / 1000)} s\n`,
+          );
+      },
     },
     input.workspace,
     { stepTimeMs: 6 * 3_600_000, maxSteps: 100 },
