@@ -107,8 +107,13 @@ export async function startEmbeddedDynamoDb(
   child.stdout?.on('data', remember);
   child.stderr?.on('data', remember);
   let exited: number | null | undefined;
+  // If this process ends without stop() (an uncaught error, process.exit), take the engine with it
+  // rather than leave a Java process holding a port. Only SIGKILL of this process escapes this.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.once('exit', (code) => {
     exited = code;
+    process.removeListener('exit', killOnExit);
   });
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
