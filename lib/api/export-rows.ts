@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { effectiveUserAccess, type AccessPath } from '../access/index.js';
 import type { Grant } from '../model/index.js';
-import type { GovernanceStore, Observed } from '../store/index.js';
+import type { GovernanceStore, GroupGrantsMemo, Observed } from '../store/index.js';
 import { forEachBounded } from '../store/bounded-parallel.js';
 import type { ExportRow } from './read-schemas.js';
 
@@ -29,10 +29,11 @@ export async function buildExportRows(
 ): Promise<{ rows: ExportRowValue[]; users: number }> {
   const users = await store.listResources(workspaceId, 'user');
   const rows: ExportRowValue[] = [];
+  const groupGrants: GroupGrantsMemo = new Map();
   await forEachBounded(users, parallelism, async (user) => {
     const accountId = user.item.id;
     const [facts, ownGrants] = await Promise.all([
-      store.loadUserAccessFacts(workspaceId, accountId),
+      store.loadUserAccessFacts(workspaceId, accountId, { groupGrants }),
       store.listGrantsOfPrincipal(workspaceId, 'user', accountId),
     ]);
     const access = effectiveUserAccess(facts, accountId);

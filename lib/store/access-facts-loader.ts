@@ -21,6 +21,12 @@ import type { WorkspaceFacts, WorkspaceFactsCache } from './workspace-facts-cach
 
 export type AccessTarget = { type: 'project' | 'repository' | 'group'; id: string };
 
+/**
+ * Grants of groups already read, by group slug, shared by the users of one export: the members of a
+ * group granted on every repository read its grants once, not once each.
+ */
+export type GroupGrantsMemo = Map<string, Promise<Grant[]>>;
+
 export class AccessFactsLoader {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
@@ -78,7 +84,7 @@ export class AccessFactsLoader {
   }
 
   /** Facts for one user's answer. Without the user's record the facts hold no user (answer: unknown). */
-  async forUser(ws: string, accountId: string): Promise<AccessFacts> {
+  async forUser(ws: string, accountId: string, groupGrants?: GroupGrantsMemo): Promise<AccessFacts> {
     const tally: ReadTally = { itemsRead: 0 };
     // One GSI1 query returns the user's grants (GSI1SK `GRANT#…`) and activity (`ACT#…`) together.
     const [shared, ownRecords] = await Promise.all([
@@ -96,9 +102,15 @@ export class AccessFactsLoader {
     const groups = ownGrants
       .filter((grant) => grant.resource.type === 'group')
       .map((grant) => grant.resource.id);
-    const groupGrants = await Promise.all(groups.map((group) => this.grantsOfGroup(ws, group, tally)));
+    const grantsOf = (group: string) => {
+      if (!groupGrants) return this.grantsOfGroup(ws, group, tally);
+      let grants = groupGrants.get(group);
+      if (!grants) groupGrants.set(group, (grants = this.grantsOfGroup(ws, group, tally)));
+      return grants;
+    };
+    const viaGroups = await Promise.all(groups.map(grantsOf));
     const user = shared.users.get(accountId);
-    return this.facts(shared, user ? [user] : [], [...ownGrants, ...groupGrants.flat()], activity, tally);
+    return this.facts(shared, user ? [user] : [], [...ownGrants, ...viaGroups.flat()], activity, tally);
   }
 
   /** Facts for who can reach a resource; null when the resource is not stored. */

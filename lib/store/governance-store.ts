@@ -18,7 +18,7 @@ import {
   type ResourceType,
   type ScopeRef,
 } from '../model/index.js';
-import { AccessFactsLoader, type AccessTarget } from './access-facts-loader.js';
+import { AccessFactsLoader, type AccessTarget, type GroupGrantsMemo } from './access-facts-loader.js';
 import { fromChangeRecordItem, type ChangeOrigin, type ChangeRecord } from './change-records.js';
 import { batchGetAll, queryIndexPrefix, queryPrefix } from './dynamodb-reads.js';
 import { applyGuardedChanges } from './guarded-writes.js';
@@ -317,8 +317,12 @@ export class GovernanceStore {
 
   // Access facts ---------------------------------------------------------------------------------
 
-  loadUserAccessFacts(workspaceId: string, accountId: string): Promise<AccessFacts> {
-    return this.accessFacts.forUser(workspaceId, accountId);
+  loadUserAccessFacts(
+    workspaceId: string,
+    accountId: string,
+    options: { groupGrants?: GroupGrantsMemo } = {},
+  ): Promise<AccessFacts> {
+    return this.accessFacts.forUser(workspaceId, accountId, options.groupGrants);
   }
 
   loadResourceAccessFacts(

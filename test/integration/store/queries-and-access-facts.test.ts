@@ -274,6 +274,21 @@ describe('access facts loaded from the store', () => {
     expect((await cold.loadUserAccessFacts(WS, 'eve')).itemsRead).toBe(1 + NOISE);
   });
 
+  it("read a group's grants once for the users of one export", async () => {
+    const store = new GovernanceStore({ documentClient: table.documentClient, tableName: table.tableName });
+    await store.loadUserAccessFacts(WS, 'dan'); // fills the workspace facts cache
+    const bobAlone = await store.loadUserAccessFacts(WS, 'bob');
+    const groupGrants = new Map();
+    const ada = await store.loadUserAccessFacts(WS, 'ada', { groupGrants });
+    const bob = await store.loadUserAccessFacts(WS, 'bob', { groupGrants });
+    // ada read devs' grants; bob (in devs and ops) reads only ops' and his own.
+    const devsGrants = (await store.listGrantsOfPrincipal(WS, 'group', 'devs')).length;
+    expect(devsGrants).toBeGreaterThan(0);
+    expect(bob.itemsRead).toBe(bobAlone.itemsRead - devsGrants);
+    expect(effectiveUserAccess(bob, 'bob')).toEqual(effectiveUserAccess(bobAlone, 'bob'));
+    expect(effectiveUserAccess(ada, 'ada')).toEqual(effectiveUserAccess(fullFacts(), 'ada'));
+  });
+
   it('refresh the cached workspace facts after the TTL, and at once after this store changes them', async () => {
     let now = new Date('2026-11-28T12:00:00.000Z');
     const cached = new GovernanceStore({
