@@ -329,10 +329,17 @@ async function runBudgetedStep(
     budgetStopped = true;
     return null;
   };
-  // Listings first, one at a time: the grant scopes to refresh depend on what they find.
+  // Listings first, one at a time: the grant scopes to refresh depend on what they find. A due listing
+  // the hour cannot pay for yet keeps the budget for itself: stale grant scopes wait, so the hour fills
+  // up again (10,000 members are 101 requests; paced steps leave about one share in the hour), and only
+  // scopes marked dirty by webhooks or provisioning go ahead.
+  let listingWaiting = false;
   for (const due of dueScopes(LISTING_SCOPES, states, now().getTime(), intervals)) {
     const expected = stop || timeLeft() <= 0 ? null : startCost(due, 1);
-    if (expected === null) break;
+    if (expected === null) {
+      listingWaiting = !stop;
+      break;
+    }
     await refreshOne(due, expected);
   }
 
@@ -346,7 +353,9 @@ async function runBudgetedStep(
   );
   if (!stop) {
     const queue = dueScopes(scopes, states, now().getTime(), intervals).filter(
-      (due) => due.scope.kind === 'project-grants' || due.scope.kind === 'repository-grants',
+      (due) =>
+        (due.scope.kind === 'project-grants' || due.scope.kind === 'repository-grants') &&
+        (!listingWaiting || due.reason === 'dirty'),
     );
     const worker = async () => {
       for (let due = queue.shift(); due; due = queue.shift()) {

@@ -61,41 +61,59 @@ describe('paced sync steps', () => {
   });
 
   it('completes a listing longer than one step share, and never spends more than the hour allows', async () => {
-    // 250 members are 3 pages; 24/h every 5 minutes is a share of 2 requests a step.
+    // 450 members are 5 pages; 48/h every 5 minutes is a share of 4 requests a step. One clock for the
+    // sync and the simulator, so the test can let the hour pass.
+    let clock = Date.now();
     harness = await startHarness({
-      seed: 'generated:users=250,groups=3,projects=2,repos=30,seed=7',
-      settings: { hourlyRequestBudget: 24, hourlyRequestLimit: 1000, stepIntervalMs: 5 * 60_000 },
+      seed: 'generated:users=450,groups=3,projects=2,repos=30,seed=7',
+      settings: { hourlyRequestBudget: 48, hourlyRequestLimit: 1000, stepIntervalMs: 5 * 60_000 },
+      now: () => new Date(clock),
+      simulatorNow: () => clock,
     });
+    const step = () => runSyncStep(harness!.dependencies, workspace, clock + 60_000);
     const seed = await harness.groundTruth();
     const workspace: WorkspaceRef = {
       id: seed.workspaces[0]!.uuid.replace(/[{}]/g, '').toLowerCase(),
       slug: 'generated',
     };
-    const first = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
-    expect(first.requests).toBe(3);
+    const first = await step();
+    expect(first.requests).toBe(5);
     const members = async () =>
       (await harness!.syncState.listScopeStates(workspace.id)).find((entry) => entry.scope === 'members');
     expect((await members())?.refreshedAt).toBeDefined();
-    expect((await members())?.requests).toBe(3);
+    expect((await members())?.requests).toBe(5);
+    const membersRefreshedAt = (await members())?.refreshedAt;
 
     const spent: number[] = [first.requests];
-    for (let step = 0; step < 20; step++) {
-      const report = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
+    for (let count = 0; count < 20; count++) {
+      const report = await step();
       spent.push(report.requests);
       if (report.outcome === 'no-budget-left') break;
-      // Grant scopes of 1–2 requests fit a share of 2: steps after the first stay within it.
-      expect(report.requests).toBeLessThanOrEqual(2);
+      // Scopes of 1–2 requests fit a share of 4: steps after the first stay within it.
+      expect(report.requests).toBeLessThanOrEqual(4);
     }
-    expect(spent.reduce((sum, requests) => sum + requests, 0)).toBe(24);
+    expect(spent.reduce((sum, requests) => sum + requests, 0)).toBe(48);
 
-    // With 2 requests left in the hour, a members listing that cost 3 is not started at all.
-    const hour = await harness.ledger.spentInLastHour(new Date());
-    await harness.ledger.record('sync', 22 - (hour.byPurpose.sync ?? 0), new Date());
-    await harness.syncState.markDirty(workspace.id, ['members'], 'test: member left');
+    // An hour later, with 4 requests left in it, the members listing (5 last time) is not started; the
+    // stale grant scopes wait with it so the hour fills up again, and only a scope a webhook marked dirty
+    // goes ahead.
+    clock += 61 * 60_000;
+    await harness.ledger.record('sync', 44, new Date(clock));
+    const repositories = await harness.store.listResources(workspace.id, 'repository');
+    const hinted = `repository-grants/${repositories[0]!.item.id}`;
+    await harness.syncState.markDirty(workspace.id, [hinted], 'webhook repo:updated');
     const before = await harness.requestTotal();
-    const held = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
-    expect(held.requests).toBe(0);
-    expect(await harness.requestTotal()).toBe(before);
-    expect((await members())?.dirty).toBe(true);
+    const held = await step();
+    expect(held.requests).toBe(2);
+    expect(await harness.requestTotal()).toBe(before + 2);
+    const states = await harness.syncState.listScopeStates(workspace.id);
+    expect(states.find((entry) => entry.scope === hinted)?.dirty).toBeUndefined();
+    expect((await members())?.refreshedAt).toBe(membersRefreshedAt);
+
+    // Once the hour has room for it, the members listing is read first.
+    clock += 61 * 60_000;
+    const refilled = await step();
+    expect(refilled.requests).toBeGreaterThanOrEqual(5);
+    expect((await members())?.refreshedAt).toBe(new Date(clock).toISOString());
   });
 });
