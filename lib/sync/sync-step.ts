@@ -329,12 +329,28 @@ async function runBudgetedStep(
     budgetStopped = true;
     return null;
   };
+  const recordUnaffordable = async (due: DueScope, lastCost: number) => {
+    const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
+    state.lastError = {
+      at: now().toISOString(),
+      message: `${due.id} needs at least ${lastCost} requests, more than the sync's hourly budget of ${settings.hourlyRequestBudget} (SYNC_HOURLY_REQUEST_BUDGET); it is not read`,
+    };
+    states.set(due.id, state);
+    await syncState.putScopeState(workspace.id, state);
+    report.scopesFailed += 1;
+  };
   // Listings first, one at a time: the grant scopes to refresh depend on what they find. A due listing
   // the hour cannot pay for yet keeps the budget for itself: stale grant scopes wait, so the hour fills
   // up again (10,000 members are 101 requests; paced steps leave about one share in the hour), and only
   // scopes marked dirty by webhooks or provisioning go ahead.
   let listingWaiting = false;
   for (const due of dueScopes(LISTING_SCOPES, states, now().getTime(), intervals)) {
+    const lastCost = states.get(due.id)?.requests ?? 0;
+    if (lastCost > settings.hourlyRequestBudget) {
+      // It can never be read within one hour's budget: waiting for it would stall every other scope.
+      await recordUnaffordable(due, lastCost);
+      continue;
+    }
     const expected = stop || timeLeft() <= 0 ? null : startCost(due, 1);
     if (expected === null) {
       listingWaiting = !stop;

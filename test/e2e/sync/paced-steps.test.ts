@@ -116,4 +116,37 @@ describe('paced sync steps', () => {
     expect(refilled.requests).toBeGreaterThanOrEqual(5);
     expect((await members())?.refreshedAt).toBe(new Date(clock).toISOString());
   });
+
+  it('reports a listing larger than the whole hourly budget and keeps reading the other scopes', async () => {
+    // 450 members are 5 pages; an hourly budget of 4 can never pay for them.
+    let clock = Date.now();
+    harness = await startHarness({
+      seed: 'generated:users=450,groups=3,projects=2,repos=10,seed=7',
+      settings: { hourlyRequestBudget: 4, hourlyRequestLimit: 1000 },
+      now: () => new Date(clock),
+      simulatorNow: () => clock,
+    });
+    const seed = await harness.groundTruth();
+    const workspace: WorkspaceRef = {
+      id: seed.workspaces[0]!.uuid.replace(/[{}]/g, '').toLowerCase(),
+      slug: 'generated',
+    };
+    const step = () => runSyncStep(harness!.dependencies, workspace, clock + 60_000);
+    const stateOf = async (scope: string) =>
+      (await harness!.syncState.listScopeStates(workspace.id)).find((entry) => entry.scope === scope);
+
+    // The first try learns the cost the hard way: the budget runs out on page 5.
+    const first = await step();
+    expect(first.outcome).toBe('budget-exhausted');
+    expect((await stateOf('members'))?.requests).toBe(5);
+
+    clock += 61 * 60_000;
+    const second = await step();
+    // groups, projects and repositories (1 each); the 1 request left cannot pay for a grant scope (2).
+    expect(second.requests).toBe(3);
+    expect((await stateOf('members'))?.lastError?.message).toBe(
+      "members needs at least 5 requests, more than the sync's hourly budget of 4 (SYNC_HOURLY_REQUEST_BUDGET); it is not read",
+    );
+    expect((await stateOf('groups'))?.refreshedAt).toBe(new Date(clock).toISOString());
+  });
 });
