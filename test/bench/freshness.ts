@@ -91,11 +91,11 @@ export async function measureFreshness(size: WorkspaceSize, dynamoDbEndpoint: st
     const workspace = { id: ws.uuid.replace(/[{}]/g, '').toLowerCase(), slug: ws.slug };
     const next = random(11);
     const dayStart = clock;
-    // 24 h, or longer when one pass cannot fit in a day at the sync budget (L: lower bound 25.8 h), so
-    // the run shows a first pass and a later one.
+    // 24 h, or long enough for two passes at the rate grant scopes get (membership and listings take up
+    // to half of the budget on a large workspace): L, whose lower bound is 25.8 h at 800/h, runs 96 h.
     const passLowerBoundHours = lowerBoundRequests(seed) / SYNC_BUDGET_PER_HOUR;
-    const simulatedHours =
-      passLowerBoundHours * 2 < 24 ? 24 : Math.ceil((passLowerBoundHours * 2.3) / 12) * 12;
+    const twoPassesHours = (2 * passLowerBoundHours) / 0.55;
+    const simulatedHours = twoPassesHours <= 24 ? 24 : Math.ceil(twoPassesHours / 12) * 12;
     const simulatedMs = simulatedHours * HOUR_MS;
     const passMinutes: number[] = [];
     const hintMinutes: number[] = [];

@@ -149,4 +149,30 @@ describe('paced sync steps', () => {
     );
     expect((await stateOf('groups'))?.refreshedAt).toBe(new Date(clock).toISOString());
   });
+
+  it('completes passes when re-reading every project each hour would take all that grant scopes get', async () => {
+    // 20 projects are 40 requests an hour at the 60-minute grant interval: the whole budget of 40/h.
+    // Stale project grants must not keep the never-read repository grants waiting forever.
+    let clock = Date.now();
+    harness = await startHarness({
+      seed: 'generated:users=40,groups=3,projects=20,repos=20,seed=3',
+      settings: { hourlyRequestBudget: 40, hourlyRequestLimit: 1000, stepIntervalMs: 5 * 60_000 },
+      now: () => new Date(clock),
+      simulatorNow: () => clock,
+    });
+    const seed = await harness.groundTruth();
+    const workspace: WorkspaceRef = {
+      id: seed.workspaces[0]!.uuid.replace(/[{}]/g, '').toLowerCase(),
+      slug: 'generated',
+    };
+    const completedAt: number[] = [];
+    const started = clock;
+    for (let step = 0; step < 12 * 12; step++, clock += 5 * 60_000) {
+      const report = await runSyncStep(harness.dependencies, workspace, clock + 60_000);
+      if (report.passCompleted) completedAt.push((clock - started) / 3_600_000);
+    }
+    // 84 requests a pass at 40/h: the first pass ends after about 2–3 hours, and passes keep ending.
+    expect(completedAt.length).toBeGreaterThanOrEqual(3);
+    expect(completedAt[0]).toBeLessThan(4);
+  });
 });

@@ -49,7 +49,7 @@ describe('stretchedIntervals', () => {
 describe('dueScopes', () => {
   const scopes = allScopes(['p1'], ['r1', 'r2', 'r3']);
 
-  it('orders dirty scopes first, then membership, listings, and the stalest grant scopes', () => {
+  it('orders dirty scopes first, then membership, listings, and grant scopes never read or stalest first', () => {
     const due = dueScopes(
       scopes,
       states([
@@ -68,9 +68,9 @@ describe('dueScopes', () => {
       'repository-grants/r2:dirty',
       'members:stale',
       'projects:stale',
-      'project-grants/p1:stale',
       'repository-grants/r3:never-refreshed',
       'repository-grants/r1:stale',
+      'project-grants/p1:stale',
     ]);
   });
 
