@@ -9,9 +9,9 @@ import {
   NotFound,
   RateLimited,
   RequestBudget,
-  SharedBudget,
   Unauthorized,
   type BitbucketClient,
+  type SharedBudget,
 } from '../bitbucket/index.js';
 import { scopeId, type ScopeRef } from '../model/index.js';
 import type { GovernanceStore } from '../store/index.js';
@@ -32,6 +32,7 @@ import {
 } from './scope-plan.js';
 import { refreshScope, type WorkspaceRef } from './scope-refresh.js';
 import { stepAllowance, type SyncSettings } from './settings.js';
+import { StepPace } from './step-pace.js';
 
 export interface SyncDependencies {
   client: BitbucketClient;
@@ -201,18 +202,9 @@ async function runBudgetedStep(
   let stop: StopStep | undefined;
 
   const intervals = stretchedIntervals(settings, states, settings.hourlyRequestBudget);
-  // Scopes being refreshed, with what each is expected to cost, so parallel starts share the pace.
-  const inFlight = new Set<{ expected: number; scopeBudget: SharedBudget }>();
-  const refreshOne = async (due: DueScope, expected: number): Promise<void> => {
-    const scopeBudget = new SharedBudget(budget);
-    const running = { expected, scopeBudget };
-    inFlight.add(running);
-    try {
-      await refreshScopeOnce(due, scopeBudget);
-    } finally {
-      inFlight.delete(running);
-    }
-  };
+  const pace = new StepPace(budget, share);
+  const refreshOne = (due: DueScope, expected: number) =>
+    pace.run(expected, (scopeBudget) => refreshScopeOnce(due, scopeBudget));
   const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
     const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
     const at = now().toISOString();
@@ -318,16 +310,10 @@ async function runBudgetedStep(
   const timeLeft = () => deadlineAt - now().getTime();
   // Set when due scopes were left for lack of budget, so callers know the step did not finish its work.
   let budgetStopped = false;
-  // A scope starts when what it cost last time fits in the step's paced share next to what is spent and
-  // still expected from scopes in flight, and the hour has that much left. A scope larger than a whole
-  // share starts alone in a step that has spent nothing, and finishes on the hour's remainder.
   const startCost = (due: DueScope, leastCost: number): number | null => {
-    const expected = Math.max(leastCost, states.get(due.id)?.requests ?? leastCost);
-    let committed = budget.spent;
-    for (const running of inFlight) committed += Math.max(0, running.expected - running.scopeBudget.spent);
-    if ((committed + expected <= share || committed === 0) && budget.remaining >= expected) return expected;
-    budgetStopped = true;
-    return null;
+    const expected = pace.startCost(states.get(due.id)?.requests, leastCost);
+    if (expected === null) budgetStopped = true;
+    return expected;
   };
   const recordUnaffordable = async (due: DueScope, lastCost: number) => {
     const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
@@ -397,7 +383,7 @@ async function runBudgetedStep(
   const endedAt = now();
   const outcome: StepOutcome =
     stop?.outcome ??
-    (budget.remaining === 0 || budget.spent >= share || budgetStopped
+    (pace.spentOut || budgetStopped
       ? 'budget-exhausted'
       : timeLeft() <= 0
         ? 'deadline'
