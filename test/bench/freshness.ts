@@ -3,7 +3,13 @@
 // 1,000/h identity, random admin changes land between steps, and webhook hints mark a repository dirty.
 import type { SeedDocument } from '../../lib/simulator/index.js';
 import { runSyncStep } from '../../lib/sync/index.js';
-import { lowerBoundRequests, startHarness, type Harness } from '../support/governance-harness.js';
+import { normalizeUuid } from '../../lib/model/index.js';
+import {
+  lowerBoundRequests,
+  startHarness,
+  workspaceRefOf,
+  type Harness,
+} from '../support/governance-harness.js';
 import { median, round, type Figure } from './figures.js';
 import { seedOf, type WorkspaceSize } from './sizes.js';
 
@@ -88,7 +94,7 @@ export async function measureFreshness(size: WorkspaceSize, dynamoDbEndpoint: st
   try {
     const seed = await harness.groundTruth();
     const ws = seed.workspaces[0]!;
-    const workspace = { id: ws.uuid.replace(/[{}]/g, '').toLowerCase(), slug: ws.slug };
+    const workspace = workspaceRefOf(seed);
     const next = random(11);
     const dayStart = clock;
     // 24 h, or long enough for two passes at the rate grant scopes get (membership and listings take up
@@ -124,7 +130,7 @@ export async function measureFreshness(size: WorkspaceSize, dynamoDbEndpoint: st
         nextHintStep = step + HINT_GAP_STEPS.least + Math.floor(next() * HINT_GAP_STEPS.spread);
         const repository = ws.repositories[Math.floor(next() * ws.repositories.length)]!;
         const accountId = ws.members[Math.floor(next() * ws.members.length)]!.accountId;
-        const repositoryId = repository.uuid.replace(/[{}]/g, '').toLowerCase();
+        const repositoryId = normalizeUuid(repository.uuid);
         // What the webhook applier does for a repository event: mark the grant scope dirty.
         await harness.mutate([
           {

@@ -5,7 +5,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Credential } from '../../lib/config/index.js';
 import type { SeedDocument } from '../../lib/simulator/index.js';
-import { lowerBoundRequests, startHarness, type Harness } from '../support/governance-harness.js';
+import {
+  lowerBoundRequests,
+  startHarness,
+  workspaceRefOf,
+  type Harness,
+} from '../support/governance-harness.js';
 import { round, type Figure } from './figures.js';
 import type { FullPassInput, FullPassOutput } from './full-pass-child.js';
 import { peerRequests, permissionGrantCount, seedOf, type WorkspaceSize } from './sizes.js';
@@ -89,7 +94,7 @@ export async function measureFullPasses(
   try {
     const seed = await harness.groundTruth();
     const ws = seed.workspaces[0]!;
-    const workspace = { id: ws.uuid.replace(/[{}]/g, '').toLowerCase(), slug: ws.slug };
+    const workspace = workspaceRefOf(seed);
     const input: FullPassInput = {
       simulatorUrl: harness.simulator.url,
       dynamoDbEndpoint: options.dynamoDbEndpoint,

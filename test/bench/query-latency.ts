@@ -1,6 +1,7 @@
 // Figure 4: a user's effective access and a repository's "who can reach it", loaded from DynamoDB Local
 // and computed as the API does, on a workspace a full pass has filled.
 import { effectiveResourceAccess, effectiveUserAccess } from '../../lib/access/index.js';
+import { normalizeUuid } from '../../lib/model/index.js';
 import { GovernanceStore } from '../../lib/store/index.js';
 import { percentile, round, type Figure } from './figures.js';
 import type { FilledWorkspace } from './full-pass.js';
@@ -23,9 +24,8 @@ export async function measureQueryLatency(filled: FilledWorkspace, size: string)
   const { harness, seed, workspace } = filled;
   const store = new GovernanceStore({ documentClient: harness.documentClient, tableName: harness.tableName });
   const ws = seed.workspaces[0]!;
-  const bare = (uuid: string) => uuid.replace(/[{}]/g, '').toLowerCase();
   const users = spread(ws.members, SAMPLES).map((member) => member.accountId);
-  const repositories = spread(ws.repositories, SAMPLES).map((repository) => bare(repository.uuid));
+  const repositories = spread(ws.repositories, SAMPLES).map((repository) => normalizeUuid(repository.uuid));
 
   const userQuery = (accountId: string) =>
     timed(async () => {

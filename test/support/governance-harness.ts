@@ -3,12 +3,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Credential } from '../../lib/config/index.js';
 import { createBitbucketClient, type BitbucketClient } from '../../lib/bitbucket/index.js';
+import { normalizeUuid } from '../../lib/model/index.js';
 import { startSimulator, type RunningSimulator, type SeedDocument } from '../../lib/simulator/index.js';
 import { GovernanceStore } from '../../lib/store/index.js';
 import { queryPrefix } from '../../lib/store/dynamodb-reads.js';
 import { fromStoredRecord } from '../../lib/store/stored-items.js';
 import { RequestLedger, SyncStateStore } from '../../lib/store/sync-state.js';
-import { DEFAULT_SYNC_SETTINGS, type SyncDependencies, type SyncSettings } from '../../lib/sync/index.js';
+import {
+  DEFAULT_SYNC_SETTINGS,
+  type SyncDependencies,
+  type SyncSettings,
+  type WorkspaceRef,
+} from '../../lib/sync/index.js';
 import { freshTable, freshTableAt } from './dynamodb.js';
 
 export interface HarnessOptions {
@@ -45,12 +51,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The sync's reference to a seed's workspace (its first, or the one with `slug`). */
+export function workspaceRefOf(seed: SeedDocument, slug?: string): WorkspaceRef {
+  const workspace = slug ? seed.workspaces.find((entry) => entry.slug === slug) : seed.workspaces[0];
+  if (!workspace) throw new Error(`no workspace ${slug ?? ''} in the seed`);
+  return { id: normalizeUuid(workspace.uuid), slug: workspace.slug };
+}
+
 /** Sorted strings naming every grant and resource of the seed's workspace, as the store would hold them. */
 export function expectedPicture(seed: SeedDocument, slug: string): string[] {
   const workspace = seed.workspaces.find((entry) => entry.slug === slug);
   if (!workspace) throw new Error(`no workspace ${slug} in the seed`);
-  const bare = (uuid: string) => uuid.replace(/[{}]/g, '').toLowerCase();
-  const wsId = bare(workspace.uuid);
+  const wsId = normalizeUuid(workspace.uuid);
   const lines: string[] = [];
   for (const member of workspace.members) {
     lines.push(
@@ -62,9 +74,11 @@ export function expectedPicture(seed: SeedDocument, slug: string): string[] {
     lines.push(`resource/group/${group.slug}`);
     for (const accountId of group.members) lines.push(`grant/group/${group.slug}/user/${accountId}=member`);
   }
-  const projectUuid = new Map(workspace.projects.map((project) => [project.key, bare(project.uuid)]));
+  const projectUuid = new Map(
+    workspace.projects.map((project) => [project.key, normalizeUuid(project.uuid)]),
+  );
   for (const project of workspace.projects) {
-    const id = bare(project.uuid);
+    const id = normalizeUuid(project.uuid);
     lines.push(`resource/project/${id}`);
     for (const grant of project.userGrants)
       lines.push(`grant/project/${id}/user/${grant.accountId}=${grant.permission}`);
@@ -72,7 +86,7 @@ export function expectedPicture(seed: SeedDocument, slug: string): string[] {
       lines.push(`grant/project/${id}/group/${grant.group}=${grant.permission}`);
   }
   for (const repository of workspace.repositories) {
-    const id = bare(repository.uuid);
+    const id = normalizeUuid(repository.uuid);
     lines.push(`resource/repository/${id}@${projectUuid.get(repository.project)}:${repository.slug}`);
     for (const grant of repository.userGrants) {
       lines.push(`grant/repository/${id}/user/${grant.accountId}=${grant.permission}`);

@@ -2,6 +2,7 @@
 // simulator's ground truth (GET /_simulator/state), on a workspace of 220 users, 20 groups, 20 projects
 // and 300 repositories. The reference below walks the seed document directly: no store, no lib/access.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeUuid } from '../../../lib/model/index.js';
 import type { SeedDocument } from '../../../lib/simulator/index.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
 
@@ -27,7 +28,6 @@ function best(paths: Path[], ladder: string[]): string {
   return paths.map((p) => p.permission).reduce((a, b) => (ladder.indexOf(b) > ladder.indexOf(a) ? b : a));
 }
 
-const bare = (uuid: string) => uuid.replace(/[{}]/g, '').toLowerCase();
 const asRepoPermission = (permission: string) => (permission === 'create-repo' ? 'write' : permission);
 
 class Reference {
@@ -97,7 +97,7 @@ class Reference {
       .filter(({ paths }) => paths.length > 0)
       .map(({ project, paths }) => ({
         key: project.key,
-        uuid: bare(project.uuid),
+        uuid: normalizeUuid(project.uuid),
         permission: best(paths, PROJECT_LADDER),
         paths,
       }))
@@ -110,7 +110,7 @@ class Reference {
       .filter(({ paths }) => paths.length > 0)
       .map(({ repository, paths }) => ({
         slug: repository.slug,
-        uuid: bare(repository.uuid),
+        uuid: normalizeUuid(repository.uuid),
         permission: best(paths, REPO_LADDER),
         lastActivity: null,
         paths,

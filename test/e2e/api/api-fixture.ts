@@ -8,6 +8,7 @@ import type { ApiDependencies } from '../../../lib/api/index.js';
 import { createBitbucketClient } from '../../../lib/bitbucket/index.js';
 import type { Credential } from '../../../lib/config/index.js';
 import { startLocalHttpServer, type HttpLambdaHandler } from '../../../lib/local/api-gateway-adapter.js';
+import { normalizeUuid } from '../../../lib/model/index.js';
 import type { SeedDocument } from '../../../lib/simulator/index.js';
 import { LocalExportWriter } from '../../../lib/store/export-files.js';
 import { ProvisioningRequestStore } from '../../../lib/store/provisioning-requests.js';
@@ -44,8 +45,6 @@ export interface ApiFixture {
   clearRequestLog(): Promise<void>;
   close(): Promise<void>;
 }
-
-const bare = (uuid: string) => uuid.replace(/[{}]/g, '').toLowerCase();
 
 /** A client for another credential of the same simulator. */
 export function clientFor(harness: Harness, credential: Credential) {
@@ -90,7 +89,7 @@ export async function startApiFixture(seed: SeedDocument | string): Promise<ApiF
   const harness = await startHarness({ seed });
   const truth = await harness.groundTruth();
   const first = truth.workspaces[0]!;
-  const workspace: WorkspaceRef = { id: bare(first.uuid), slug: first.slug };
+  const workspace: WorkspaceRef = { id: normalizeUuid(first.uuid), slug: first.slug };
   await harness.store.putWorkspace(
     { uuid: workspace.id, slug: workspace.slug, name: first.name },
     new Date().toISOString(),

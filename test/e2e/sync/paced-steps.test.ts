@@ -9,9 +9,8 @@ import {
   stepAllowance,
   DEFAULT_SYNC_SETTINGS,
   type SyncSettings,
-  type WorkspaceRef,
 } from '../../../lib/sync/index.js';
-import { startHarness, type Harness } from '../../support/governance-harness.js';
+import { startHarness, workspaceRefOf, type Harness } from '../../support/governance-harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -29,8 +28,7 @@ async function startClockedHarness(seed: string, settings: Partial<SyncSettings>
     simulatorNow: () => clock.now,
   });
   harness = started;
-  const ground = (await started.groundTruth()).workspaces[0]!;
-  const workspace: WorkspaceRef = { id: ground.uuid.replace(/[{}]/g, '').toLowerCase(), slug: ground.slug };
+  const workspace = workspaceRefOf(await started.groundTruth());
   const step = () => runSyncStep(started.dependencies, workspace, clock.now + 60_000);
   return { harness: started, workspace, clock, step };
 }
@@ -57,11 +55,7 @@ describe('paced sync steps', () => {
       seed: 'generated:users=60,groups=4,projects=3,repos=120,seed=5',
       settings: { hourlyRequestBudget: 240, stepIntervalMs: 5 * 60_000 },
     });
-    const seed = await harness.groundTruth();
-    const workspace: WorkspaceRef = {
-      id: seed.workspaces[0]!.uuid.replace(/[{}]/g, '').toLowerCase(),
-      slug: 'generated',
-    };
+    const workspace = workspaceRefOf(await harness.groundTruth());
     // 240/h every 5 minutes: 20 requests a step.
     for (let step = 0; step < 3; step++) {
       const report = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);

@@ -6,7 +6,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSyncHandler } from '../../../functions/sync.js';
 import { createBitbucketClient } from '../../../lib/bitbucket/index.js';
 import { runSyncStep, runUntilPassComplete, type WorkspaceRef } from '../../../lib/sync/index.js';
-import { expectedPicture, startHarness, type Harness } from '../../support/governance-harness.js';
+import {
+  expectedPicture,
+  startHarness,
+  workspaceRefOf,
+  type Harness,
+} from '../../support/governance-harness.js';
 
 const SEED = 'generated:users=120,groups=6,projects=4,repos=30,seed=11';
 let harness: Harness | undefined;
@@ -26,8 +31,7 @@ function lambdaContext(remainingMs: number): Context {
 }
 
 async function workspaceOf(current: Harness): Promise<WorkspaceRef> {
-  const workspace = (await current.groundTruth()).workspaces[0]!;
-  return { id: workspace.uuid.replace(/[{}]/g, '').toLowerCase(), slug: workspace.slug };
+  return workspaceRefOf(await current.groundTruth());
 }
 
 describe('sync function', () => {
