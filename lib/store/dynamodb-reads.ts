@@ -8,7 +8,7 @@ import {
 import { forEachBounded } from './bounded-parallel.js';
 import { withThrottlingRetry } from './throttling-retry.js';
 import { PREFIX_END, type TableKey } from './keys.js';
-import { GSI1 } from './table-definition.js';
+import { GSI1, TABLE_KEYS } from './table-definition.js';
 
 export type StoredRecord = Record<string, unknown>;
 
@@ -35,7 +35,39 @@ export async function queryAll(
   return items;
 }
 
-/** Every item of a partition whose sort key starts with `prefix`. */
+/**
+ * Every item of a partition, or those whose sort key starts with `prefix`, read as the key range
+ * `prefix … prefix + PREFIX_END` (see PREFIX_END).
+ */
+function queryUnderPrefix(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  /** The table's key names, or the index's (with its name). */
+  keys: { indexName: string | undefined; partitionKey: string; sortKey: string },
+  pk: string,
+  prefix: string | undefined,
+  tally?: ReadTally,
+): Promise<StoredRecord[]> {
+  const { indexName, partitionKey, sortKey } = keys;
+  return queryAll(
+    documentClient,
+    {
+      TableName: tableName,
+      ...(indexName ? { IndexName: indexName } : {}),
+      KeyConditionExpression:
+        prefix === undefined
+          ? `${partitionKey} = :pk`
+          : `${partitionKey} = :pk AND ${sortKey} BETWEEN :from AND :to`,
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ...(prefix === undefined ? {} : { ':from': prefix, ':to': `${prefix}${PREFIX_END}` }),
+      },
+    },
+    tally,
+  );
+}
+
+/** Every item of a table partition whose sort key starts with `prefix`. */
 export function queryPrefix(
   documentClient: DynamoDBDocumentClient,
   tableName: string,
@@ -43,13 +75,12 @@ export function queryPrefix(
   prefix: string,
   tally?: ReadTally,
 ): Promise<StoredRecord[]> {
-  return queryAll(
+  return queryUnderPrefix(
     documentClient,
-    {
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': pk, ':from': prefix, ':to': `${prefix}${PREFIX_END}` },
-    },
+    tableName,
+    { indexName: undefined, ...TABLE_KEYS },
+    pk,
+    prefix,
     tally,
   );
 }
@@ -62,23 +93,7 @@ export function queryIndexPrefix(
   prefix: string | undefined,
   tally?: ReadTally,
 ): Promise<StoredRecord[]> {
-  const { indexName, partitionKey, sortKey } = GSI1;
-  return queryAll(
-    documentClient,
-    {
-      TableName: tableName,
-      IndexName: indexName,
-      KeyConditionExpression:
-        prefix === undefined
-          ? `${partitionKey} = :pk`
-          : `${partitionKey} = :pk AND ${sortKey} BETWEEN :from AND :to`,
-      ExpressionAttributeValues: {
-        ':pk': pk,
-        ...(prefix === undefined ? {} : { ':from': prefix, ':to': `${prefix}${PREFIX_END}` }),
-      },
-    },
-    tally,
-  );
+  return queryUnderPrefix(documentClient, tableName, GSI1, pk, prefix, tally);
 }
 
 const BATCH_GET_LIMIT = 100;

@@ -121,6 +121,8 @@ export function changeRecordKey(ws: string, isoTime: string, ulid: string): Tabl
 
 // Activity ----------------------------------------------------------------------------------------
 
+export const ACTIVITY_PREFIX = 'ACT#';
+
 /**
  * Repository first in the sort key, so "who was active on this repository" is one Query; the GSI gives
  * one account's activity next to its grants.
@@ -134,8 +136,6 @@ export function activityKey(ws: string, accountId: string, repositoryId: string)
     GSI1SK: onRepository,
   };
 }
-
-export const ACTIVITY_PREFIX = 'ACT#';
 
 /** Sort-key prefix of the activity records of one repository. */
 export function activityOnRepositoryPrefix(repositoryId: string): string {
