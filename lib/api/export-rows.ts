@@ -32,10 +32,7 @@ export async function buildExportRows(
   const groupGrants: GroupGrantsMemo = new Map();
   await forEachBounded(users, parallelism, async (user) => {
     const accountId = user.item.id;
-    const [facts, ownGrants] = await Promise.all([
-      store.loadUserAccessFacts(workspaceId, accountId, { groupGrants }),
-      store.listGrantsOfPrincipal(workspaceId, 'user', accountId),
-    ]);
+    const { facts, ownGrants } = await store.loadUserReviewFacts(workspaceId, accountId, { groupGrants });
     const access = effectiveUserAccess(facts, accountId);
     if (!access) return;
     const explicit = new Map<string, Observed<Grant>>(

@@ -16,7 +16,7 @@ import {
   principalPartition,
   workspacePartition,
 } from './keys.js';
-import { fromStoredRecord } from './stored-items.js';
+import { fromStoredRecord, type Observed } from './stored-items.js';
 import type { WorkspaceFacts, WorkspaceFactsCache } from './workspace-facts-cache.js';
 
 export type AccessTarget = { type: 'project' | 'repository' | 'group'; id: string };
@@ -83,8 +83,15 @@ export class AccessFactsLoader {
     };
   }
 
-  /** Facts for one user's answer. Without the user's record the facts hold no user (answer: unknown). */
-  async forUser(ws: string, accountId: string, groupGrants?: GroupGrantsMemo): Promise<AccessFacts> {
+  /**
+   * Facts for one user's answer. Without the user's record the facts hold no user (answer: unknown).
+   * Also the user's own grants as stored (with `observedAt`), which an export reports, from the same read.
+   */
+  async forUser(
+    ws: string,
+    accountId: string,
+    groupGrants?: GroupGrantsMemo,
+  ): Promise<{ facts: AccessFacts; ownGrants: Observed<Grant>[] }> {
     const tally: ReadTally = { itemsRead: 0 };
     // One GSI1 query returns the user's grants (GSI1SK `GRANT#…`) and activity (`ACT#…`) together.
     const [shared, ownRecords] = await Promise.all([
@@ -92,9 +99,10 @@ export class AccessFactsLoader {
       this.itemsOfPrincipal(ws, 'user', accountId, undefined, tally),
     ]);
     const indexSortKey = (record: Record<string, unknown>) => String(record[GSI1.sortKey]);
-    const ownGrants = ownRecords
+    const ownObserved = ownRecords
       .filter((record) => indexSortKey(record).startsWith(GRANT_PREFIX))
-      .map((record) => fromStoredRecord(record).item as Grant);
+      .map((record) => fromStoredRecord(record) as Observed<Grant>);
+    const ownGrants = ownObserved.map((entry) => entry.item);
     const activity = ownRecords
       .filter((record) => indexSortKey(record).startsWith(ACTIVITY_PREFIX))
       .map(fromActivityRecord)
@@ -110,7 +118,14 @@ export class AccessFactsLoader {
     };
     const viaGroups = await Promise.all(groups.map(grantsOf));
     const user = shared.users.get(accountId);
-    return this.facts(shared, user ? [user] : [], [...ownGrants, ...viaGroups.flat()], activity, tally);
+    const facts = this.facts(
+      shared,
+      user ? [user] : [],
+      [...ownGrants, ...viaGroups.flat()],
+      activity,
+      tally,
+    );
+    return { facts, ownGrants: ownObserved };
   }
 
   /** Facts for who can reach a resource; null when the resource is not stored. */

@@ -317,11 +317,19 @@ export class GovernanceStore {
 
   // Access facts ---------------------------------------------------------------------------------
 
-  loadUserAccessFacts(
+  async loadUserAccessFacts(workspaceId: string, accountId: string): Promise<AccessFacts> {
+    return (await this.accessFacts.forUser(workspaceId, accountId)).facts;
+  }
+
+  /**
+   * A user's access facts and own stored grants (with when each was first seen), for an access review.
+   * Pass one `groupGrants` memo for all the users of one review, so each group's grants are read once.
+   */
+  loadUserReviewFacts(
     workspaceId: string,
     accountId: string,
     options: { groupGrants?: GroupGrantsMemo } = {},
-  ): Promise<AccessFacts> {
+  ): Promise<{ facts: AccessFacts; ownGrants: Observed<Grant>[] }> {
     return this.accessFacts.forUser(workspaceId, accountId, options.groupGrants);
   }
 

@@ -279,8 +279,13 @@ describe('access facts loaded from the store', () => {
     await store.loadUserAccessFacts(WS, 'dan'); // fills the workspace facts cache
     const bobAlone = await store.loadUserAccessFacts(WS, 'bob');
     const groupGrants = new Map();
-    const ada = await store.loadUserAccessFacts(WS, 'ada', { groupGrants });
-    const bob = await store.loadUserAccessFacts(WS, 'bob', { groupGrants });
+    const ada = (await store.loadUserReviewFacts(WS, 'ada', { groupGrants })).facts;
+    const review = await store.loadUserReviewFacts(WS, 'bob', { groupGrants });
+    const bob = review.facts;
+    // The review also gets bob's own grants as stored, from the same read.
+    expect(review.ownGrants.map((entry) => entry.item)).toEqual(
+      (await store.listGrantsOfPrincipal(WS, 'user', 'bob')).map((entry) => entry.item),
+    );
     // ada read devs' grants; bob (in devs and ops) reads only ops' and his own.
     const devsGrants = (await store.listGrantsOfPrincipal(WS, 'group', 'devs')).length;
     expect(devsGrants).toBeGreaterThan(0);
