@@ -94,7 +94,7 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
     progress.done();
     if (!result.completed) {
       say(
-        `${workspace.slug}: pass not complete (${result.stoppedBecause}); the API serves what is stored so far.`,
+        `${workspace.slug}: pass not complete: ${result.stoppedBecause}${result.resumeAfter ? `; resume after ${result.resumeAfter}` : ''}. The API serves what is stored so far, and the timer's steps go on.`,
       );
     }
     say(

@@ -239,8 +239,13 @@ export class RequestLedger {
     return { PK: `LEDGER#${this.options.identity ?? 'bitbucket'}`, SK: `HOUR#${hour}` };
   }
 
-  /** Requests recorded in the 60 minutes up to `now`, in total and per purpose. */
-  async spentInLastHour(now: Date): Promise<{ total: number; byPurpose: Record<string, number> }> {
+  /**
+   * Requests recorded in the 60 minutes up to `now`, in total and per purpose, and when the oldest of
+   * them leaves the rolling hour (`frees` as ms since the epoch; absent when nothing was spent).
+   */
+  async spentInLastHour(
+    now: Date,
+  ): Promise<{ total: number; byPurpose: Record<string, number>; frees?: number }> {
     const minute = Math.floor(now.getTime() / 60_000);
     const hour = Math.floor(minute / 60);
     const items = await Promise.all(
@@ -252,6 +257,7 @@ export class RequestLedger {
     );
     const byPurpose: Record<string, number> = {};
     let total = 0;
+    let oldestMinute: number | undefined;
     for (const { Item } of items) {
       for (const [name, value] of Object.entries(Item ?? {})) {
         const match = /^m(\d+)_(\w+)$/.exec(name);
@@ -259,9 +265,15 @@ export class RequestLedger {
         const purpose = match[2] ?? 'unknown';
         total += value;
         byPurpose[purpose] = (byPurpose[purpose] ?? 0) + value;
+        if (value > 0) oldestMinute = Math.min(oldestMinute ?? Infinity, Number(match[1]));
       }
     }
-    return { total, byPurpose };
+    // A minute's requests count while they are within the last 60 minutes.
+    return {
+      total,
+      byPurpose,
+      ...(oldestMinute === undefined ? {} : { frees: (oldestMinute + 60) * 60_000 }),
+    };
   }
 
   async record(purpose: string, requests: number, now: Date): Promise<void> {

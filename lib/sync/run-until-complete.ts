@@ -1,82 +1,135 @@
 // "Run steps until the pass completes", for the CLI and `npm start`: the same steps the scheduler runs,
-// back to back, with a progress callback. It stops, never waits an hour, when the rolling-hour budget is
-// spent or Bitbucket asks us to back off, and says when to resume.
+// back to back, with a progress callback. Back-to-back steps are not paced to a schedule: they may spend
+// everything the rolling hour's sync budget has left. It stops, never waits an hour, when that budget is
+// spent, Bitbucket asks us to back off, or nothing more can be done, and says which and when to resume.
 import { runSyncStep, type StepReport, type SyncDependencies } from './sync-step.js';
 import type { WorkspaceRef } from './scope-refresh.js';
+import type { SyncSettings } from './settings.js';
 
 export interface PassProgress {
   workspace: string;
   step: number;
   refreshed: number;
   total: number;
+  /** Requests spent by these steps. */
   requests: number;
+  /** Requests the rolling hour's sync budget has left after them (at least 0). */
   budgetLeft: number;
   elapsedMs: number;
 }
+
+/** Why back-to-back steps stopped before the pass completed. */
+export type PassStopReason =
+  | 'budget-spent'
+  | 'rate-limited'
+  | 'credential-rejected'
+  | 'not-administrable'
+  | 'lease-held'
+  | 'scopes-failing'
+  | 'step-limit';
 
 export interface PassRunResult {
   completed: boolean;
   steps: StepReport[];
   requests: number;
-  /** Why it stopped before completing, when it did. */
+  /** Set when it stopped before completing. */
+  stopReason?: PassStopReason;
+  /** One sentence for the operator: why it stopped (or that nothing was due). */
   stoppedBecause?: string;
+  /** ISO time from which running again can make progress, when known. */
   resumeAfter?: string;
 }
 
 export interface RunUntilCompleteOptions {
-  /** Time given to each step. */
+  /** Time given to each step, ms (default 60,000). */
   stepTimeMs?: number;
+  /** At most this many steps (default 1,000). */
   maxSteps?: number;
   onProgress?: (progress: PassProgress) => void;
 }
 
+/** The settings of back-to-back steps: the schedule's pacing removed, everything else kept. */
+function unpaced(settings: SyncSettings): SyncSettings {
+  const { stepIntervalMs: _scheduled, ...rest } = settings;
+  return rest;
+}
+
+/**
+ * Runs sync steps for one workspace until its pass completes or one of `PassStopReason` happens.
+ * Spends at most what the rolling hour's sync budget (`settings.hourlyRequestBudget`, requests) has left;
+ * errors of the store propagate, Bitbucket's answers end up in the result.
+ */
 export async function runUntilPassComplete(
   dependencies: SyncDependencies,
   workspace: WorkspaceRef,
   options: RunUntilCompleteOptions = {},
 ): Promise<PassRunResult> {
   const now = dependencies.now ?? (() => new Date());
+  const stepDependencies: SyncDependencies = { ...dependencies, settings: unpaced(dependencies.settings) };
+  const budget = dependencies.settings.hourlyRequestBudget;
   const started = now().getTime();
   const steps: StepReport[] = [];
   let requests = 0;
+  const stopped = (
+    stopReason: PassStopReason,
+    stoppedBecause: string,
+    resumeAfter?: string,
+  ): PassRunResult => ({
+    completed: false,
+    steps,
+    requests,
+    stopReason,
+    stoppedBecause,
+    ...(resumeAfter ? { resumeAfter } : {}),
+  });
   for (let step = 1; step <= (options.maxSteps ?? 1000); step++) {
     const report = await runSyncStep(
-      dependencies,
+      stepDependencies,
       workspace,
       now().getTime() + (options.stepTimeMs ?? 60_000),
     );
     steps.push(report);
     requests += report.requests;
+    const spent = await dependencies.ledger.spentInLastHour(now());
     options.onProgress?.({
       workspace: workspace.slug,
       step,
       refreshed: report.pass.refreshed,
       total: report.pass.total,
       requests,
-      budgetLeft: Math.max(0, dependencies.settings.hourlyRequestBudget - requests),
+      budgetLeft: Math.max(0, budget - (spent.byPurpose.sync ?? 0)),
       elapsedMs: now().getTime() - started,
     });
     if (report.passCompleted) return { completed: true, steps, requests };
-    if (report.outcome !== 'completed-due-scopes' && report.outcome !== 'deadline') {
-      return {
-        completed: false,
-        steps,
-        requests,
-        stoppedBecause: report.error ? `${report.outcome}: ${report.error.message}` : report.outcome,
-        ...(report.resumeAfter ? { resumeAfter: report.resumeAfter } : {}),
-      };
-    }
-    if (report.outcome === 'completed-due-scopes' && report.scopesRefreshed === 0) {
-      // Nothing was due, or only failing scopes were: more steps now would change nothing.
-      return report.scopesFailed === 0
-        ? { completed: true, steps, requests, stoppedBecause: 'every scope is fresher than its interval' }
-        : {
-            completed: false,
-            steps,
-            requests,
-            stoppedBecause: 'every due scope failed; see the sync status',
-          };
+    const detail = report.error ? `: ${report.error.message}` : '';
+    switch (report.outcome) {
+      case 'completed-due-scopes':
+        if (report.scopesRefreshed > 0) continue;
+        // Nothing was due, or only failing scopes were: more steps now would change nothing.
+        return report.scopesFailed === 0
+          ? { completed: true, steps, requests, stoppedBecause: 'every scope is fresher than its interval' }
+          : stopped('scopes-failing', 'every due scope failed; see the sync status');
+      case 'deadline':
+        continue;
+      case 'budget-exhausted':
+      case 'no-budget-left': {
+        const frees = spent.frees === undefined ? undefined : new Date(spent.frees).toISOString();
+        return stopped(
+          'budget-spent',
+          `the rolling hour's sync budget of ${budget} requests (SYNC_HOURLY_REQUEST_BUDGET) is spent`,
+          frees,
+        );
+      }
+      case 'rate-limited':
+      case 'waiting-for-rate-limit':
+        return stopped('rate-limited', `Bitbucket asked us to back off (429)${detail}`, report.resumeAfter);
+      case 'credential-rejected':
+        return stopped('credential-rejected', `Bitbucket refused the credential${detail}`);
+      case 'not-administrable':
+        return stopped('not-administrable', `the credential cannot administer ${workspace.slug}${detail}`);
+      case 'lease-held':
+        return stopped('lease-held', `another sync of ${workspace.slug} is running; run again when it ends`);
     }
   }
-  return { completed: false, steps, requests, stoppedBecause: 'step limit reached' };
+  return stopped('step-limit', `stopped after ${options.maxSteps ?? 1000} steps`);
 }
