@@ -1,7 +1,7 @@
 // `npx bbgov <command>`: the connector on one machine, without AWS. Returns the process exit code:
 // 0 success, 1 failure, 2 usage error.
 import { effectiveUserAccess, type UserAccess } from '../access/index.js';
-import { ConfigError } from '../config/index.js';
+import { ConfigError, type Credential } from '../config/index.js';
 import { runSimulatorCli } from '../simulator/index.js';
 import { resolveGovernedWorkspaces, runSyncStep, runUntilPassComplete } from '../sync/index.js';
 import { RequestBudget } from '../bitbucket/index.js';
@@ -116,6 +116,21 @@ async function accessCommand(connector: LocalConnector, command: ParsedCommand):
   return 0;
 }
 
+/**
+ * What is true of a credential kind's expiry, for `doctor` (Bitbucket reports none of them on the wire).
+ * Source: API-NOTES "Credentials" (API tokens at most one year; OAuth access tokens live one hour).
+ */
+export function credentialExpiryNote(kind: Credential['auth']): string {
+  switch (kind) {
+    case 'api-token':
+      return 'not reported by Bitbucket; Atlassian API tokens expire at most one year after creation (see the token in your Atlassian account)';
+    case 'oauth-client-credentials':
+      return 'access tokens live one hour and are fetched again as needed; the OAuth consumer itself does not expire';
+    case 'access-token':
+      return 'not reported by Bitbucket; see the expiry chosen when the token was created in the workspace, project or repository settings';
+  }
+}
+
 async function doctorCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
   const config = connector.config;
   const credential = await connector.credentials.current();
@@ -152,7 +167,7 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
     report.workspaces = `unavailable: ${(error as Error).message}`;
     healthy = false;
   }
-  report.tokenExpiry = 'not reported by Bitbucket (API tokens expire within a year of creation)';
+  report.tokenExpiry = credentialExpiryNote(credential.auth);
   if (command.values.json) out(JSON.stringify(report, null, 2));
   else
     for (const [key, value] of Object.entries(report))
