@@ -1,11 +1,11 @@
 // The rows of an access-review export: one per user × project or repository the user can reach, with
 // the effective permission, every path, the user's own explicit grant there, last activity and when
 // that access was first seen (see firstSeenOf).
+import pLimit from 'p-limit';
 import type { z } from 'zod';
 import { effectiveUserAccess, type AccessPath } from '../access/index.js';
 import type { Grant } from '../model/index.js';
 import type { GovernanceStore, GroupGrantsMemo, Observed } from '../store/index.js';
-import { forEachBounded } from '../store/bounded-parallel.js';
 import type { ExportRow } from './read-schemas.js';
 
 export type ExportRowValue = z.infer<typeof ExportRow>;
@@ -30,7 +30,8 @@ export async function buildExportRows(
   const users = await store.listResources(workspaceId, 'user');
   const rows: ExportRowValue[] = [];
   const groupGrants: GroupGrantsMemo = new Map();
-  await forEachBounded(users, parallelism, async (user) => {
+  // At most `parallelism` users' reads in flight: enough to keep DynamoDB busy without thousands of sockets.
+  await pLimit(parallelism).map(users, async (user) => {
     const accountId = user.item.id;
     const { facts, ownGrants } = await store.loadUserReviewFacts(workspaceId, accountId, { groupGrants });
     const access = effectiveUserAccess(facts, accountId);

@@ -4,6 +4,7 @@
 // axios-retry sleeps on its own timer (no injectable clock or sleep, so a deadline cannot be enforced
 // or tested) and would hold a concurrency slot while it waits.
 import axios, { type AxiosInstance, type RawAxiosRequestHeaders } from 'axios';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Credential } from '../config/schemas.js';
 import type { SecretProvider } from '../config/secrets.js';
 import { logger } from '../observability/index.js';
@@ -14,7 +15,6 @@ import {
   type OAuthClientCredential,
 } from './authorizer.js';
 import { parseRetryAfter, retryDelayMs, type RetryPolicy } from './backoff.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
 import {
   BitbucketError,
   BudgetExhausted,
@@ -80,7 +80,8 @@ export class Transport {
   readonly #apiUrl: string;
   readonly #tokenUrl: string;
   readonly #http: AxiosInstance;
-  readonly #limit: ConcurrencyLimit;
+  /** At most maxConcurrency requests in flight; waiters are served first come, first served. */
+  readonly #limit: LimitFunction;
   readonly #authorizer: Authorizer;
   readonly #options: TransportOptions;
 
@@ -89,7 +90,7 @@ export class Transport {
     this.#apiUrl = options.apiUrl.replace(/\/+$/, '');
     this.apiOrigin = new URL(this.#apiUrl).origin;
     this.#tokenUrl = `${options.oauthUrl.replace(/\/+$/, '')}${TOKEN_PATH}`;
-    this.#limit = new ConcurrencyLimit(options.maxConcurrency);
+    this.#limit = pLimit(options.maxConcurrency);
     this.#authorizer = new Authorizer(options.credentials, options.now);
     this.#http = axios.create({
       // Status mapping, JSON parsing and redirects are decided here, not by axios.
@@ -231,7 +232,7 @@ export class Transport {
     call: CallOptions,
     details: BitbucketErrorDetails,
   ): Promise<RawAnswer> {
-    return this.#limit.run(async () => {
+    return this.#limit(async () => {
       const timeout = this.#attemptTimeout(call, details);
       call.budget?.take(details);
       try {

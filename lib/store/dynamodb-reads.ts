@@ -5,7 +5,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { forEachBounded } from './bounded-parallel.js';
+import pLimit from 'p-limit';
 import { withThrottlingRetry } from './throttling-retry.js';
 import { PREFIX_END, type TableKey } from './keys.js';
 import { GSI1, TABLE_KEYS } from './table-definition.js';
@@ -112,7 +112,7 @@ export async function batchGetAll(
   const batches: Record<string, unknown>[][] = [];
   for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT)
     batches.push(keys.slice(start, start + BATCH_GET_LIMIT).map((key) => ({ ...key })));
-  await forEachBounded(batches, BATCH_GET_PARALLELISM, async (batch) => {
+  await pLimit(BATCH_GET_PARALLELISM).map(batches, async (batch) => {
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));

@@ -3,8 +3,8 @@
 // so a change is logged exactly when it lands. Up to 50 changes (100 items) share a transaction;
 // when guards fail, the cancellation reasons name them: those count as stale and the rest is resent.
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { itemIdentity, scopeId, scopeOfItem } from '../model/index.js';
-import { forEachBounded } from './bounded-parallel.js';
 import { toChangeRecordItem, type ChangeOrigin, type ChangeRecord } from './change-records.js';
 import { itemKey } from './keys.js';
 import type { ItemChange } from './scope-diff.js';
@@ -135,7 +135,7 @@ export async function applyGuardedChanges(
   for (let start = 0; start < prepared.length; start += CHANGES_PER_TRANSACTION) {
     batches.push(prepared.slice(start, start + CHANGES_PER_TRANSACTION));
   }
-  await forEachBounded(batches, context.parallelism, (batch) => writeBatch(context, batch, result));
+  await pLimit(context.parallelism).map(batches, (batch) => writeBatch(context, batch, result));
   result.changes.sort((a, b) => (a.at + a.id < b.at + b.id ? -1 : 1));
   return result;
 }
