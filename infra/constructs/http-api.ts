@@ -14,7 +14,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type RouteTarget } from '../routes.js';
+import { ROUTES, type RouteTarget } from '../../lib/api/routes.js';
 import { FUNCTION_LOG_RETENTION } from './governance-function.js';
 
 /** Steady and burst request rates for the whole API: far above real use, low enough to cap a runaway caller. */

@@ -21,7 +21,7 @@ import {
   METRICS_NAMESPACE,
   SERVICE_NAME,
   type MetricName,
-} from '../metric-names.js';
+} from '../../lib/observability/metric-names.js';
 import type { GovernanceFunction } from './governance-function.js';
 
 export interface MonitoringProps {
@@ -160,6 +160,16 @@ export class Monitoring extends Construct {
         width: 8,
       }),
       new GraphWidget({
+        title: 'Webhook events applied',
+        left: [
+          count(METRIC_NAMES.WebhookEventsApplied),
+          count(METRIC_NAMES.WebhookEventsDeferred),
+          count(METRIC_NAMES.WebhookEventsDropped),
+        ],
+        right: [count(METRIC_NAMES.WebhookRefreshes), count(METRIC_NAMES.WebhookRequests)],
+        width: 8,
+      }),
+      new GraphWidget({
         title: 'Event queue',
         left: [
           props.queue.metricApproximateNumberOfMessagesVisible({ label: 'queued' }),
@@ -176,6 +186,15 @@ export class Monitoring extends Construct {
           props.httpApi.metricServerError({ statistic: 'Sum', label: '5xx' }),
         ],
         right: [props.httpApi.metricLatency({ statistic: 'p90', label: 'latency p90' })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'API answers',
+        left: [
+          count(METRIC_NAMES.ApiSuccess),
+          count(METRIC_NAMES.ApiError),
+          count(METRIC_NAMES.ApiRateLimited),
+        ],
         width: 8,
       }),
     );

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { localLambdaContext } from './lambda-context.js';
-import { matchRoute, pathIsKnown, routeKey, type RouteTarget } from '../../infra/routes.js';
+import { matchRoute, pathIsKnown, routeKey, type RouteTarget } from '../api/routes.js';
 
 export type HttpLambdaHandler = (
   event: APIGatewayProxyEventV2,

@@ -3,13 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { routeApiRequest } from '../api/index.js';
 import { SecretsManagerWebhookSecretStore } from '../config/webhook-secret-writer.js';
-import { LocalExportWriter } from '../store/export-files.js';
-import { ProvisioningRequestStore } from '../store/provisioning-requests.js';
 import { installWebhook } from '../webhooks/install.js';
 import { FileWebhookSecretStore, localWebhookSecretsPath } from '../webhooks/secret-file.js';
 import { COMMANDS, portFlag, UsageError, type CommandName, type ParsedCommand } from './cli-commands.js';
 import { chooseWorkspace } from './workspace-choice.js';
-import type { LocalConnector } from './connector.js';
+import { localApiDependencies, type LocalConnector } from './connector.js';
 import { startLocalServices } from './local-services.js';
 
 type CommandHandler = (connector: LocalConnector, command: ParsedCommand) => Promise<number>;
@@ -41,10 +39,6 @@ async function exportCommand(connector: LocalConnector, command: ParsedCommand):
     throw new UsageError(`--format: expected csv or json, got "${format}"`, COMMANDS.export.usage);
   }
   const workspace = await chooseWorkspace(connector, command.values.workspace as string | undefined);
-  const tables = {
-    documentClient: connector.localStore.documentClient,
-    tableName: connector.localStore.tableName,
-  };
   // The same handler as GET /v1/workspaces/{ws}/export, told to answer inline whatever the size.
   const { answer } = await routeApiRequest(
     {
@@ -55,13 +49,7 @@ async function exportCommand(connector: LocalConnector, command: ParsedCommand):
       body: undefined,
       actor: 'local',
     },
-    {
-      ...connector.sync,
-      requests: new ProvisioningRequestStore(tables),
-      exportWriter: new LocalExportWriter(connector.config.local.dataDir),
-      hourlyRequestLimit: connector.config.bitbucket.hourlyRequestLimit,
-      exportInlineLimitBytes: Number.POSITIVE_INFINITY,
-    },
+    { ...localApiDependencies(connector), exportInlineLimitBytes: Number.POSITIVE_INFINITY },
   );
   const body = JSON.parse(answer.body) as {
     manifest?: unknown;

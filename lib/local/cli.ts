@@ -223,7 +223,11 @@ export async function runCli(argv: string[]): Promise<number> {
       err(`bbgov: ${error.message}\nusage: ${error.usage}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof JavaMissingError) {
+    if (error instanceof ConfigError) {
+      err(error.message);
+      return 2;
+    }
+    if (error instanceof JavaMissingError) {
       err(error.message);
       return 1;
     }

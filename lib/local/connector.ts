@@ -1,6 +1,7 @@
 // The composition root for local use (`npm start` and the CLI): configuration, the store (embedded or
 // DYNAMODB_ENDPOINT), and a Bitbucket client for real credentials or, without any, for the bundled
 // simulator with its demo workspace.
+import type { ApiDependencies } from '../api/index.js';
 import { bitbucketClientFromConfig, type BitbucketClient } from '../bitbucket/index.js';
 import {
   credentialProvider,
@@ -10,8 +11,8 @@ import {
   type SecretProvider,
 } from '../config/index.js';
 import { loadSeed, startSimulator, type RunningSimulator } from '../simulator/index.js';
-import { GovernanceStore } from '../store/index.js';
-import { RequestLedger, SyncStateStore } from '../store/sync-state.js';
+import { LocalExportWriter } from '../store/export-files.js';
+import { governanceStores, type GovernanceStore, type GovernanceStores } from '../store/index.js';
 import { syncSettingsFromConfig, type SyncDependencies } from '../sync/index.js';
 import { openLocalStore, type LocalStore } from './local-store.js';
 
@@ -22,9 +23,25 @@ export interface LocalConnector {
   credentials: SecretProvider<Credential>;
   client: BitbucketClient;
   store: GovernanceStore;
+  /** Every store of the table (store above is stores.store). */
+  stores: GovernanceStores;
   localStore: LocalStore;
   sync: SyncDependencies;
   close(): Promise<void>;
+}
+
+/** The API's collaborators on this machine: exports go under DATA_DIR/exports. */
+export function localApiDependencies(connector: LocalConnector): ApiDependencies {
+  const { store, syncState, ledger, requests } = connector.stores;
+  return {
+    client: connector.client,
+    store,
+    syncState,
+    ledger,
+    requests,
+    exportWriter: new LocalExportWriter(connector.config.local.dataDir),
+    hourlyRequestLimit: connector.config.bitbucket.hourlyRequestLimit,
+  };
 }
 
 export interface OpenConnectorOptions {
@@ -65,14 +82,17 @@ export async function openConnector(options: OpenConnectorOptions = {}): Promise
     await simulator?.stop();
     throw error;
   }
-  const tables = { documentClient: localStore.documentClient, tableName: localStore.tableName };
+  const stores = governanceStores({
+    documentClient: localStore.documentClient,
+    tableName: localStore.tableName,
+  });
   const client = bitbucketClientFromConfig(config, credentials);
-  const store = new GovernanceStore(tables);
+  const { store, syncState, ledger } = stores;
   const sync: SyncDependencies = {
     client,
     store,
-    syncState: new SyncStateStore(tables),
-    ledger: new RequestLedger(tables),
+    syncState,
+    ledger,
     settings: syncSettingsFromConfig(config),
     runnerId: `local-${process.pid}`,
   };
@@ -82,6 +102,7 @@ export async function openConnector(options: OpenConnectorOptions = {}): Promise
     credentials,
     client,
     store,
+    stores,
     localStore,
     sync,
     close: async () => {

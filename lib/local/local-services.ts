@@ -1,19 +1,15 @@
 // The local stand-in for the AWS deployment: the same four handlers, wired to DynamoDB Local and the
 // configured Bitbucket. The HTTP API becomes the loopback adapter, SQS the in-process queue, and
 // EventBridge Scheduler a timer that runs a sync step for every governed workspace.
-import { createApiHandler } from '../../functions/api.js';
-import { createSyncHandler } from '../../functions/sync.js';
-import { createApplyEventsHandler } from '../../functions/apply-events.js';
-import { createWebhookHandler } from '../../functions/webhook.js';
 import type { SecretProvider, WebhookSecrets } from '../config/index.js';
+import { createApiHandler } from '../handlers/api-handler.js';
+import { createApplyEventsHandler } from '../handlers/apply-events-handler.js';
+import { createSyncHandler } from '../handlers/sync-handler.js';
+import { createWebhookHandler } from '../handlers/webhook-handler.js';
 import { logger } from '../observability/index.js';
-import { ActivityLog } from '../store/activity-log.js';
-import { DeliveryLog } from '../store/delivery-log.js';
-import { LocalExportWriter } from '../store/export-files.js';
-import { ProvisioningRequestStore } from '../store/provisioning-requests.js';
 import { localWebhookSecretsPath, readWebhookSecretsFile } from '../webhooks/secret-file.js';
 import { startLocalHttpServer } from './api-gateway-adapter.js';
-import type { LocalConnector } from './connector.js';
+import { localApiDependencies, type LocalConnector } from './connector.js';
 import { LocalEventQueue } from './event-queue.js';
 import { localLambdaContext } from './lambda-context.js';
 
@@ -45,11 +41,8 @@ export async function startLocalServices(
   connector: LocalConnector,
   options: LocalServicesOptions,
 ): Promise<LocalServices> {
-  const tables = {
-    documentClient: connector.localStore.documentClient,
-    tableName: connector.localStore.tableName,
-  };
-  const { client, store, syncState, ledger } = connector.sync;
+  const { client } = connector;
+  const { store, syncState, ledger, activity, deliveryLog } = connector.stores;
   const hourlyRequestLimit = connector.config.bitbucket.hourlyRequestLimit;
 
   const applyEvents = createApplyEventsHandler({
@@ -57,11 +50,10 @@ export async function startLocalServices(
     store,
     syncState,
     ledger,
-    activity: new ActivityLog(tables),
+    activity,
     hourlyRequestLimit,
   });
   const queue = new LocalEventQueue({ handler: applyEvents });
-  const deliveryLog = new DeliveryLog(tables);
   const webhook = createWebhookHandler({
     secrets: localWebhookSecrets(connector),
     allowUnsigned: connector.config.webhooks.allowUnsigned,
@@ -71,15 +63,7 @@ export async function startLocalServices(
       queue.enqueue(message);
     },
   });
-  const api = createApiHandler({
-    client,
-    store,
-    syncState,
-    ledger,
-    requests: new ProvisioningRequestStore(tables),
-    exportWriter: new LocalExportWriter(connector.config.local.dataDir),
-    hourlyRequestLimit,
-  });
+  const api = createApiHandler(localApiDependencies(connector));
   const server = await startLocalHttpServer({
     handlers: { api, webhook },
     apiToken: options.apiToken,
@@ -87,7 +71,10 @@ export async function startLocalServices(
   });
 
   // EventBridge Scheduler becomes a timer invoking the same sync function with the same `{}` event.
-  const sync = createSyncHandler(connector.sync, connector.config.bitbucket.workspaces);
+  const sync = createSyncHandler({
+    ...connector.sync,
+    configuredWorkspaces: connector.config.bitbucket.workspaces,
+  });
   let running: Promise<void> | undefined;
   const syncAll = async () => {
     await sync({}, localLambdaContext('sync', 4 * 60_000));

@@ -121,8 +121,12 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof JavaMissingError)
+    // Configuration problems are the user's to fix: the problem lines alone, exit code 2.
+    if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    if (error instanceof JavaMissingError) process.stderr.write(`${error.message}\n`);
     else
       process.stderr.write(
         `npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

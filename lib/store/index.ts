@@ -8,3 +8,4 @@ export { toActivityRecord, fromActivityRecord } from './activity-records.js';
 export { attachRequestCounter, type RequestCounter, type RequestCounts } from './request-counter.js';
 export { DEFAULT_WORKSPACE_FACTS_TTL_MS } from './workspace-facts-cache.js';
 export type { AccessTarget, GroupGrantsMemo } from './access-facts-loader.js';
+export * from './governance-stores.js';

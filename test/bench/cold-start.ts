@@ -23,11 +23,14 @@ async function declaredEntries(): Promise<string[]> {
 }
 
 function trackedEntries(): string[] {
-  return execFileSync('git', ['ls-files', 'functions/*.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map((path) => basename(path))
-    .sort();
+  return (
+    execFileSync('git', ['ls-files', 'functions/*.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
+      .split('\n')
+      // functions/commons/ is the composition root the entries share, not an entry of its own.
+      .filter((path) => path !== '' && !path.startsWith('functions/commons/'))
+      .map((path) => basename(path))
+      .sort()
+  );
 }
 
 function importMs(bundle: string, env: NodeJS.ProcessEnv): { importMs: number; processMs: number } {

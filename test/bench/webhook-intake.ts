@@ -3,7 +3,7 @@
 // round trip adds the loopback HTTP client.
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createWebhookHandler } from '../../functions/webhook.js';
+import { createWebhookHandler } from '../../lib/handlers/webhook-handler.js';
 import { startLocalHttpServer } from '../../lib/local/api-gateway-adapter.js';
 import { DeliveryLog } from '../../lib/store/delivery-log.js';
 import { signBody } from '../../lib/webhooks/signature.js';

@@ -1,8 +1,8 @@
 // The template, resource by resource: the properties a reviewer signs off on.
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../infra/routes.js';
-import { METRIC_NAMES, METRICS_NAMESPACE, SERVICE_NAME } from '../../infra/metric-names.js';
+import { ROUTES } from '../../lib/api/routes.js';
+import { METRIC_NAMES, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/observability/metric-names.js';
 import { GSI1, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/store/table-definition.js';
 import {
   arnOf,

@@ -3,7 +3,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApiHandler } from '../../../functions/api.js';
+import { createApiHandler } from '../../../lib/handlers/api-handler.js';
 import type { ApiDependencies } from '../../../lib/api/index.js';
 import { createBitbucketClient } from '../../../lib/bitbucket/index.js';
 import type { Credential } from '../../../lib/config/index.js';

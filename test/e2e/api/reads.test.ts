@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../../infra/routes.js';
+import { ROUTES } from '../../../lib/api/routes.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
 import { openApiValidator } from './openapi-validator.js';
 

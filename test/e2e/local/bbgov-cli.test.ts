@@ -99,6 +99,17 @@ describe('bbgov', () => {
     expect(bbgov('export', '--format', 'xml').code).toBe(2);
   });
 
+  it('reports a bad setting as plain lines and exit code 2, without a stack', () => {
+    const result = spawnSync(process.execPath, ['lib/local/bbgov.js', 'doctor'], {
+      env: { ...process.env, DATA_DIR: dataDir, SYNC_HOURLY_REQUEST_BUDGET: 'lots' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^Invalid configuration:\n {2}- SYNC_HOURLY_REQUEST_BUDGET/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('reports the credential and its capabilities', () => {
     const doctor = bbgov('doctor', '--json');
     expect(doctor.code, doctor.stderr).toBe(0);

@@ -83,4 +83,16 @@ describe('npm start', () => {
     // The embedded DynamoDB Local (a java child) is gone too.
     expect(spawnSync('pgrep', ['-f', dataDir]).status).toBe(1);
   });
+
+  it('reports a bad setting as plain lines and exit code 2, without a stack', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOCAL_API_TOKEN: 'short' };
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'lib/local/start.ts'], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^Invalid configuration:\n {2}- LOCAL_API_TOKEN/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
 });

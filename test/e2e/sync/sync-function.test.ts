@@ -3,7 +3,7 @@
 // step with a clear status and deletes nothing.
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createSyncHandler } from '../../../functions/sync.js';
+import { createSyncHandler } from '../../../lib/handlers/sync-handler.js';
 import { createBitbucketClient } from '../../../lib/bitbucket/index.js';
 import { runSyncStep, runUntilPassComplete, type WorkspaceRef } from '../../../lib/sync/index.js';
 import {
@@ -37,7 +37,7 @@ async function workspaceOf(current: Harness): Promise<WorkspaceRef> {
 describe('sync function', () => {
   it('runs one step per governed workspace for {} and for {"workspace": slug}, and rejects a bad event', async () => {
     harness = await startHarness({ seed: SEED });
-    const handler = createSyncHandler(harness.dependencies, []);
+    const handler = createSyncHandler({ ...harness.dependencies, configuredWorkspaces: [] });
     const written: string[] = [];
     const capture = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
       written.push(String(chunk));

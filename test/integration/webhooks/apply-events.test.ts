@@ -3,7 +3,7 @@
 // marks, dropped unknown keys, partial batch failures and activity in the access answers.
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApplyEventsHandler } from '../../../functions/apply-events.js';
+import { createApplyEventsHandler } from '../../../lib/handlers/apply-events-handler.js';
 import { effectiveUserAccess } from '../../../lib/access/index.js';
 import { runSyncStep } from '../../../lib/sync/index.js';
 import { applyEvents, type QueuedEvent } from '../../../lib/webhooks/apply.js';

@@ -1,7 +1,7 @@
 // The Lambda adapter of the API: API Gateway event in, plain request out; no caller means 401.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { apiRequestOf } from '../../../functions/api.js';
+import { apiRequestOf } from '../../../lib/handlers/api-handler.js';
 import { Unauthenticated, ValidationError } from '../../../lib/errors/index.js';
 
 function event(overrides: Partial<APIGatewayProxyEventV2> & { userArn?: string }): APIGatewayProxyEventV2 {

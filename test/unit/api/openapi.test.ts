@@ -1,7 +1,7 @@
 // The generated OpenAPI document: one operation per API route, every schema valid JSON Schema 2020-12.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../../infra/routes.js';
+import { ROUTES } from '../../../lib/api/routes.js';
 import { buildOpenApiDocument, ROUTE_DOCS } from '../../../lib/api/index.js';
 
 type Operation = {

@@ -2,8 +2,8 @@
 // recording deliveries in a DynamoDB Local table, and (for the whole flow) the in-process queue that the
 // real apply-events handler drains.
 import type { SQSEvent } from 'aws-lambda';
-import { createApplyEventsHandler } from '../../../../functions/apply-events.js';
-import { createWebhookHandler } from '../../../../functions/webhook.js';
+import { createApplyEventsHandler } from '../../../../lib/handlers/apply-events-handler.js';
+import { createWebhookHandler } from '../../../../lib/handlers/webhook-handler.js';
 import type { SecretProvider, WebhookSecrets } from '../../../../lib/config/index.js';
 import { startLocalHttpServer, type LocalHttpServer } from '../../../../lib/local/api-gateway-adapter.js';
 import { LocalEventQueue } from '../../../../lib/local/event-queue.js';

@@ -1,5 +1,5 @@
-// The custom metrics the functions publish (Powertools EMF) and the alarms and dashboard watch. Shared so
-// a renamed metric breaks the build instead of silently blinding an alarm.
+// Every custom metric the functions publish (Powertools EMF), the one table the alarms and the dashboard
+// (infra/) read too, so a renamed metric breaks the build instead of silently blinding an alarm.
 
 /** CloudWatch namespace of every custom metric (POWERTOOLS_METRICS_NAMESPACE). */
 export const METRICS_NAMESPACE = 'BitbucketGovernance';
@@ -39,6 +39,22 @@ export const METRIC_NAMES = {
   WebhookRejected: 'WebhookRejected',
   /** Count: repeated deliveries (same X-Request-UUID) answered without queueing again. */
   WebhookDuplicate: 'WebhookDuplicate',
+  /** Count: queued webhook events the applier applied. */
+  WebhookEventsApplied: 'WebhookEventsApplied',
+  /** Count: queued webhook events left as dirty scopes for the sync (no budget or time left). */
+  WebhookEventsDeferred: 'WebhookEventsDeferred',
+  /** Count: queued webhook events the applier dropped (nothing to do, or not governed). */
+  WebhookEventsDropped: 'WebhookEventsDropped',
+  /** Count: scope refreshes the applier made. */
+  WebhookRefreshes: 'WebhookRefreshes',
+  /** Count: Bitbucket requests the applier spent. */
+  WebhookRequests: 'WebhookRequests',
+  /** Count: /v1 answers below 400. */
+  ApiSuccess: 'ApiSuccess',
+  /** Count: /v1 answers of 400 or more. */
+  ApiError: 'ApiError',
+  /** Count: /v1 answers of 429 (Bitbucket or our own budget said back off). */
+  ApiRateLimited: 'ApiRateLimited',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

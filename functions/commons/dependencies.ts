@@ -1,0 +1,79 @@
+// What each function's handler factory (lib/handlers) is given in AWS: the shared objects of clients.ts,
+// put together per function. Each is a builder the handler runs on its first invocation.
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { ApiDependencies } from '../../lib/api/index.js';
+import type { ApplyEventsHandlerDependencies } from '../../lib/handlers/apply-events-handler.js';
+import type { SyncHandlerDependencies } from '../../lib/handlers/sync-handler.js';
+import { webhookSecretProvider } from '../../lib/config/index.js';
+import { logger } from '../../lib/observability/index.js';
+import { LocalExportWriter, S3ExportWriter } from '../../lib/store/export-files.js';
+import { syncSettingsFromConfig } from '../../lib/sync/index.js';
+import type { WebhookEventMessage } from '../../lib/webhooks/event-message.js';
+import type { WebhookIntakeDependencies } from '../../lib/webhooks/intake.js';
+import { bitbucketClient, config, sqsClient, stores } from './clients.js';
+
+export function apiDependencies(): ApiDependencies {
+  const { store, syncState, ledger, requests } = stores();
+  const { exports, local, bitbucket } = config();
+  return {
+    client: bitbucketClient(),
+    store,
+    syncState,
+    ledger,
+    requests,
+    exportWriter: exports.bucket
+      ? new S3ExportWriter({ bucket: exports.bucket })
+      : new LocalExportWriter(local.dataDir),
+    hourlyRequestLimit: bitbucket.hourlyRequestLimit,
+  };
+}
+
+export function syncDependencies(): SyncHandlerDependencies {
+  const { store, syncState, ledger } = stores();
+  return {
+    client: bitbucketClient(),
+    store,
+    syncState,
+    ledger,
+    settings: syncSettingsFromConfig(config()),
+    runnerId: `sync-${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? process.pid}`,
+    configuredWorkspaces: config().bitbucket.workspaces,
+  };
+}
+
+export function applyEventsDependencies(): ApplyEventsHandlerDependencies {
+  const { store, syncState, ledger, activity } = stores();
+  return {
+    client: bitbucketClient(),
+    store,
+    syncState,
+    ledger,
+    activity,
+    hourlyRequestLimit: config().bitbucket.hourlyRequestLimit,
+  };
+}
+
+export function webhookDependencies(): WebhookIntakeDependencies {
+  const { webhooks } = config();
+  const { deliveryLog } = stores();
+  if (webhooks.allowUnsigned) {
+    logger.warn('WEBHOOK_ALLOW_UNSIGNED is on: deliveries without X-Hub-Signature are accepted');
+  }
+  return {
+    secrets: webhookSecretProvider(webhooks.secrets),
+    allowUnsigned: webhooks.allowUnsigned,
+    recordDelivery: (workspace, id) => deliveryLog.record(workspace, id),
+    forgetDelivery: (workspace, id) => deliveryLog.forget(workspace, id),
+    enqueue: async (message: WebhookEventMessage) => {
+      if (!webhooks.queueUrl)
+        throw new Error('EVENTS_QUEUE_URL is not set: the receiver has nowhere to queue events');
+      await sqsClient().send(
+        new SendMessageCommand({
+          QueueUrl: webhooks.queueUrl,
+          MessageBody: JSON.stringify(message),
+          MessageAttributes: { eventKey: { DataType: 'String', StringValue: message.eventKey } },
+        }),
+      );
+    },
+  };
+}

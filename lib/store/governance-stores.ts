@@ -1,0 +1,41 @@
+// Every store of the one governance table, built together from one document client: what a composition
+// root (functions/commons for AWS, lib/local for one machine) hands to the use cases.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ActivityLog } from './activity-log.js';
+import { DeliveryLog } from './delivery-log.js';
+import { GovernanceStore } from './governance-store.js';
+import { ProvisioningRequestStore } from './provisioning-requests.js';
+import { RequestLedger, SyncStateStore } from './sync-state.js';
+
+/** The table every store reads and writes: a document client and the table's name. */
+export interface GovernanceTable {
+  documentClient: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export interface GovernanceStores {
+  /** Resources, grants, change records, exports' reads. */
+  store: GovernanceStore;
+  /** Scope states, pass status, leases. */
+  syncState: SyncStateStore;
+  /** Requests spent per rolling hour, by purpose. */
+  ledger: RequestLedger;
+  /** Provisioning requests (idempotency and audit). */
+  requests: ProvisioningRequestStore;
+  /** Who was last active where (webhook activity). */
+  activity: ActivityLog;
+  /** Webhook delivery ids already received. */
+  deliveryLog: DeliveryLog;
+}
+
+/** Builds every store over `table`. Builds clients only; sends nothing. */
+export function governanceStores(table: GovernanceTable): GovernanceStores {
+  return {
+    store: new GovernanceStore(table),
+    syncState: new SyncStateStore(table),
+    ledger: new RequestLedger(table),
+    requests: new ProvisioningRequestStore(table),
+    activity: new ActivityLog(table),
+    deliveryLog: new DeliveryLog(table),
+  };
+}
