@@ -26,7 +26,7 @@ export async function handleExport(request: ApiRequest, dependencies: ApiDepende
     dependencies.store.listResources(workspace.uuid, 'project'),
     dependencies.store.listResources(workspace.uuid, 'repository'),
   ]);
-  const content = format === 'csv' ? toCsv(rows) : JSON.stringify(rows);
+  const content = format === 'csv' ? await toCsv(rows) : JSON.stringify(rows);
   const bytes = Buffer.byteLength(content, 'utf8');
   const scopes = allScopes(
     projects.map((entry) => entry.item.id),

@@ -1,6 +1,7 @@
 // CSV of the export: stable columns, quoting, and no cell a spreadsheet would evaluate.
+import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { describePaths, toCsv, type ExportRowValue } from '../../../lib/api/export-rows.js';
+import { csvStream, describePaths, toCsv, type ExportRowValue } from '../../../lib/api/export-rows.js';
 
 const row: ExportRowValue = {
   accountId: '557058:ada',
@@ -24,13 +25,64 @@ describe('export CSV', () => {
     expect(describePaths(row.paths)).toBe('group:devs=write; project-group:CORE/devs=write');
   });
 
-  it('quotes commas and quotes, neutralises formulas, leaves nulls empty', () => {
-    const [header, line] = toCsv([row]).split('\r\n');
+  it('quotes commas and quotes, neutralises formulas, leaves nulls empty', async () => {
+    const [header, line] = (await toCsv([row])).split('\r\n');
     expect(header).toBe(
       'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen',
     );
     expect(line).toBe(
       `557058:ada,"'=HYPERLINK(""x""), ""Ada""",member,repository,b1,api,write,group:devs=write; project-group:CORE/devs=write,,,2026-11-01T00:00:00.000Z`,
     );
+  });
+});
+
+describe('export CSV edge cases', () => {
+  const cells = (values: Partial<ExportRowValue>): ExportRowValue => ({ ...row, ...values, paths: [] });
+
+  it('quotes a cell holding CR or LF alone, not only CRLF', async () => {
+    const csv = await toCsv([cells({ displayName: 'two\nlines', resourceName: 'cr\ronly', role: 'x\r' })]);
+    expect(csv.split('\r\n')[1]).toBe(
+      `557058:ada,"two\nlines","x\r",repository,b1,"cr\ronly",write,,,,2026-11-01T00:00:00.000Z`,
+    );
+  });
+
+  it('neutralises a leading =, +, - or @ (and only those), in every column', async () => {
+    const csv = await toCsv([
+      cells({
+        accountId: '-1',
+        displayName: '+cmd',
+        role: '@SUM(A1)',
+        resourceName: '\t=x',
+        explicitGrant: 'a=b',
+      }),
+    ]);
+    expect(csv.split('\r\n')[1]).toBe(
+      `'-1,'+cmd,'@SUM(A1),repository,b1,\t=x,write,,a=b,,2026-11-01T00:00:00.000Z`,
+    );
+  });
+
+  it('is the header line alone for no rows, and ends every line with CRLF', async () => {
+    expect(await toCsv([])).toBe(
+      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen\r\n',
+    );
+    expect(await toCsv([row, row])).toMatch(/^(?:[^\r]*\r\n){3}$/);
+  });
+
+  it('streams the same bytes from an async source, and passes on its failure', async () => {
+    async function* twoRows() {
+      yield row;
+      yield cells({ displayName: 'ümlaut ✓' });
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of csvStream(twoRows())) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(
+      await toCsv([row, cells({ displayName: 'ümlaut ✓' })]),
+    );
+
+    async function* failing(): AsyncGenerator<ExportRowValue> {
+      yield row;
+      throw new Error('store read failed');
+    }
+    await expect(text(csvStream(failing()))).rejects.toThrow('store read failed');
   });
 });
