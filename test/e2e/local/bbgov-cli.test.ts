@@ -24,47 +24,52 @@ function bbgov(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('bbgov sync --until-complete on a workspace larger than one paced share', () => {
-  it('completes the pass in one command, spending no more than the lower bound and discovery', async () => {
-    // 278 scopes, about 560 requests: eight 5-minute shares of the default 800/h.
-    const seed = loadSeed('generated:users=238,groups=12,projects=14,repos=260');
-    const credential = seed.credentials.find((entry) => entry.kind === 'api-token')!;
-    const simulator = await startSimulator({ seed });
-    const ownDataDir = mkdtempSync(join(tmpdir(), 'bbgov-until-complete-'));
-    try {
-      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: ownDataDir };
-      for (const name of Object.keys(env))
-        if (name.startsWith('BITBUCKET_') || name.startsWith('SYNC_') || name === 'DYNAMODB_ENDPOINT')
-          delete env[name];
-      Object.assign(env, {
-        BITBUCKET_API_URL: simulator.url,
-        BITBUCKET_EMAIL: credential.kind === 'api-token' ? credential.email : '',
-        BITBUCKET_API_TOKEN: credential.kind === 'api-token' ? credential.token : '',
-      });
-      // Asynchronous: the simulator answers from this process.
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        ['lib/local/bbgov.js', 'sync', '--until-complete', '--json'],
-        { env, encoding: 'utf8', timeout: 110_000 },
-      );
-      const [report] = JSON.parse(stdout) as { completed: boolean; requests: number; steps: number }[];
-      const lowerBound = lowerBoundRequests(seed);
-      expect(lowerBound).toBeGreaterThan(8 * 67);
-      expect(report).toMatchObject({ completed: true });
-      expect(report!.requests).toBe(lowerBound);
-      const served = (await (await fetch(`${simulator.url}/_simulator/requests`)).json()) as {
-        total: number;
-      };
-      const discovery = served.total - report!.requests;
-      expect(discovery).toBeLessThanOrEqual(5);
-    } finally {
-      await simulator.stop();
-      rmSync(ownDataDir, { recursive: true, force: true });
-    }
-  });
-});
+// Each command starts DynamoDB Local and transpiles the CLI: on a loaded 2-core machine a few minutes.
+describe(
+  'bbgov sync --until-complete on a workspace larger than one paced share',
+  { timeout: 240_000 },
+  () => {
+    it('completes the pass in one command, spending no more than the lower bound and discovery', async () => {
+      // 278 scopes, about 560 requests: eight 5-minute shares of the default 800/h.
+      const seed = loadSeed('generated:users=238,groups=12,projects=14,repos=260');
+      const credential = seed.credentials.find((entry) => entry.kind === 'api-token')!;
+      const simulator = await startSimulator({ seed });
+      const ownDataDir = mkdtempSync(join(tmpdir(), 'bbgov-until-complete-'));
+      try {
+        const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: ownDataDir };
+        for (const name of Object.keys(env))
+          if (name.startsWith('BITBUCKET_') || name.startsWith('SYNC_') || name === 'DYNAMODB_ENDPOINT')
+            delete env[name];
+        Object.assign(env, {
+          BITBUCKET_API_URL: simulator.url,
+          BITBUCKET_EMAIL: credential.kind === 'api-token' ? credential.email : '',
+          BITBUCKET_API_TOKEN: credential.kind === 'api-token' ? credential.token : '',
+        });
+        // Asynchronous: the simulator answers from this process.
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          ['lib/local/bbgov.js', 'sync', '--until-complete', '--json'],
+          { env, encoding: 'utf8', timeout: 230_000 },
+        );
+        const [report] = JSON.parse(stdout) as { completed: boolean; requests: number; steps: number }[];
+        const lowerBound = lowerBoundRequests(seed);
+        expect(lowerBound).toBeGreaterThan(8 * 67);
+        expect(report).toMatchObject({ completed: true });
+        expect(report!.requests).toBe(lowerBound);
+        const served = (await (await fetch(`${simulator.url}/_simulator/requests`)).json()) as {
+          total: number;
+        };
+        const discovery = served.total - report!.requests;
+        expect(discovery).toBeLessThanOrEqual(5);
+      } finally {
+        await simulator.stop();
+        rmSync(ownDataDir, { recursive: true, force: true });
+      }
+    });
+  },
+);
 
-describe('bbgov', () => {
+describe('bbgov', { timeout: 240_000 }, () => {
   it('answers usage errors with exit code 2 and the usage line', () => {
     const result = bbgov('sync', '--until-done');
     expect(result.code).toBe(2);
