@@ -1,4 +1,5 @@
-// Provisioning: safe grants and revocations of group membership and project/repository permissions.
+// Provisioning: safe grants and revocations of group membership and project/repository permissions,
+// each an audited request (idempotency, the record of the calls made and the answer given).
 export * from './provisioning-target.js';
 export * from './provisioning-decision.js';
 export * from './provisioning-errors.js';
@@ -8,4 +9,17 @@ export {
   type CapabilityNeed,
   type GrantChannel,
 } from './grant-channels.js';
-export { provision, type ProvisioningDependencies, type ProvisioningResult } from './provision.js';
+export {
+  provision,
+  type BitbucketCallRecord,
+  type ProvisioningDependencies,
+  type ProvisioningResult,
+} from './provision.js';
+export {
+  provisioningRequestRecord,
+  runProvisioningRequest,
+  type ProvisionedAnswer,
+  type ProvisioningRequestDependencies,
+  type ProvisioningRequestInput,
+  type ProvisioningRequestOutcome,
+} from './provisioning-request.js';

@@ -11,7 +11,6 @@ import {
 } from '../bitbucket/index.js';
 import { Conflict, NotGrantable, UpstreamRateLimited } from '../errors/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
-import type { BitbucketCallRecord } from '../store/provisioning-requests.js';
 import type { RequestLedger } from '../store/sync-state.js';
 import {
   grantChannel,
@@ -26,6 +25,20 @@ import {
   type ProvisioningCommand,
   type ProvisioningTarget,
 } from './provisioning-target.js';
+
+/** One Bitbucket call a provisioning request made (or, for a dry run, would make); its record lists them. */
+export interface BitbucketCallRecord {
+  method: string;
+  /** Route template, e.g. `PUT /2.0/repositories/{workspace}/{repo_slug}/permissions-config/users/{selected_user_id}`. */
+  endpoint: string;
+  /** Concrete path. */
+  path: string;
+  sent: boolean;
+  /** `ok`: 2xx; `absent`: the read found nothing (404); `failed`: see status. Absent when not sent. */
+  outcome?: 'ok' | 'absent' | 'failed';
+  /** Bitbucket's status on failure, when it answered. */
+  status?: number;
+}
 
 export interface ProvisioningDependencies {
   client: BitbucketClient;
@@ -129,7 +142,11 @@ async function send<T>(
 
 /**
  * Runs one command against a resolved target. `calls` is filled as calls are made, so the request
- * record lists them even when this throws.
+ * record (runProvisioningRequest, its one caller) lists them even when this throws.
+ *
+ * Throws Conflict (409: would downgrade, or names another permission; the observed state is stored
+ * first), NotGrantable (422: the credential cannot write), UpstreamRateLimited (429: the hourly limit is
+ * spent) and ProvisioningCallFailed (a Bitbucket call failed; lib/api maps it to an answer).
  */
 export async function provision(
   dependencies: ProvisioningDependencies,

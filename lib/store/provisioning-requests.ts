@@ -4,23 +4,11 @@
 // duplicate in flight — the same way on DynamoDB Local as in AWS.
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// Type only: provisioning owns the call record and uses this store, so no runtime import goes back.
+import type { BitbucketCallRecord } from '../provisioning/provision.js';
 import { provisioningRequestKey } from './keys.js';
 
 export type ProvisioningRequestState = 'in-flight' | 'completed' | 'failed';
-
-/** One Bitbucket call a provisioning request made (or, for a dry run, would make). */
-export interface BitbucketCallRecord {
-  method: string;
-  /** Route template, e.g. `PUT /2.0/repositories/{workspace}/{repo_slug}/permissions-config/users/{selected_user_id}`. */
-  endpoint: string;
-  /** Concrete path. */
-  path: string;
-  sent: boolean;
-  /** `ok`: 2xx; `absent`: the read found nothing (404); `failed`: see status. Absent when not sent. */
-  outcome?: 'ok' | 'absent' | 'failed';
-  /** Bitbucket's status on failure, when it answered. */
-  status?: number;
-}
 
 /** The answer given, kept as text so a replay returns it byte for byte (a DynamoDB map keeps no key order). */
 export interface StoredAnswer {
