@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { jsonAnswer, type HttpAnswer } from '../errors/index.js';
-import { allScopes, freshnessByKind } from '../sync/index.js';
+import { freshnessByKind, storedScopes } from '../sync/index.js';
 import {
   clockOf,
   DEFAULT_EXPORT_INLINE_LIMIT_BYTES,
@@ -19,19 +19,14 @@ export async function handleExport(request: ApiRequest, dependencies: ApiDepende
   const workspace = await requireWorkspace(dependencies, request);
   const format = parseQuery(request, ExportQuery).format ?? 'json';
   const snapshotAt = clockOf(dependencies)();
-  const [{ rows, users }, states, status, projects, repositories] = await Promise.all([
+  const [{ rows, users }, states, status, scopes] = await Promise.all([
     buildExportRows(dependencies.store, workspace.uuid),
     dependencies.syncState.listScopeStates(workspace.uuid),
     dependencies.syncState.getStatus(workspace.uuid),
-    dependencies.store.listResources(workspace.uuid, 'project'),
-    dependencies.store.listResources(workspace.uuid, 'repository'),
+    storedScopes(dependencies.store, workspace.uuid),
   ]);
   const content = format === 'csv' ? await toCsv(rows) : JSON.stringify(rows);
   const bytes = Buffer.byteLength(content, 'utf8');
-  const scopes = allScopes(
-    projects.map((entry) => entry.item.id),
-    repositories.map((entry) => entry.item.id),
-  );
   const manifest: z.infer<typeof ExportManifest> = {
     workspace: workspace.slug,
     format,

@@ -4,20 +4,13 @@ import { jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../error
 import { scopeId } from '../model/index.js';
 import type { WorkspaceEntry } from '../store/index.js';
 import type { ScopeState } from '../store/sync-state.js';
-import { allScopes, freshnessByKind } from '../sync/index.js';
+import { freshnessByKind, storedScopes } from '../sync/index.js';
 import { clockOf, requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseJsonBody, parseQuery, type ApiRequest } from './api-request.js';
 import { NoQuery, SyncActionBody } from './read-schemas.js';
 
 async function knownScopeIds(dependencies: ApiDependencies, workspace: WorkspaceEntry) {
-  const [projects, repositories] = await Promise.all([
-    dependencies.store.listResources(workspace.uuid, 'project'),
-    dependencies.store.listResources(workspace.uuid, 'repository'),
-  ]);
-  return allScopes(
-    projects.map((entry) => entry.item.id),
-    repositories.map((entry) => entry.item.id),
-  );
+  return storedScopes(dependencies.store, workspace.uuid);
 }
 
 export async function handleSyncStatus(

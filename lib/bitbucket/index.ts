@@ -13,3 +13,4 @@ export type { Capability, CapabilityAnswer, CapabilityReport } from './capabilit
 export { endpoints } from './endpoints.js';
 export * from './errors.js';
 export * from './schemas.js';
+export { BitbucketCloudSource } from './cloud-source.js';

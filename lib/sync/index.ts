@@ -3,11 +3,13 @@ export * from './run-until-complete.js';
 export * from './governed-workspaces.js';
 export { refreshScope, type WorkspaceRef, type DeletionGuard } from './scope-refresh.js';
 export {
-  allScopes,
   dueScopes,
   freshnessByKind,
   LISTING_SCOPES,
   PERIODIC_LISTING_BUDGET_SHARE,
+  scopesOf,
   stretchedIntervals,
 } from './scope-plan.js';
+export { SCOPE_KINDS, scopeKind, type ScopeKindRow, type PerResourceKind } from './scope-kinds.js';
+export { storedScopes } from './stored-scopes.js';
 export * from './settings.js';

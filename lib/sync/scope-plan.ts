@@ -1,8 +1,10 @@
 // Which scopes a step should refresh, in which order (DESIGN §4): scopes marked dirty; membership
 // listings older than their interval; project and repository listings older than theirs; then grant
-// scopes, stalest first. Pure, so the order is tested without Bitbucket or DynamoDB.
-import { scopeId, type ScopeRef } from '../model/index.js';
+// scopes, stalest first. Pure, so the order is tested without Bitbucket or DynamoDB. Every kind's
+// cadence and rank come from its row in scope-kinds.ts.
+import { scopeId, type ResourceType, type ScopeRef } from '../model/index.js';
 import type { ScopeState } from '../store/sync-state.js';
+import { LISTING_KINDS, PER_RESOURCE_KINDS, scopeKind, SCOPE_KINDS, type Cadence } from './scope-kinds.js';
 
 export interface SyncIntervals {
   membershipIntervalMs: number;
@@ -21,19 +23,18 @@ export interface DueScope {
   refreshedAt?: string;
 }
 
-export const LISTING_SCOPES: ScopeRef[] = [
-  { kind: 'members' },
-  { kind: 'groups' },
-  { kind: 'projects' },
-  { kind: 'repositories' },
-];
+/** The workspace-wide listing scopes, in rank order. */
+export const LISTING_SCOPES: readonly ScopeRef[] = LISTING_KINDS.map(
+  (row) => ({ kind: row.kind }) as ScopeRef,
+);
 
-/** Every scope of a workspace, given the projects and repositories currently stored. */
-export function allScopes(projectIds: readonly string[], repositoryIds: readonly string[]): ScopeRef[] {
+/** Every scope of a workspace, given the ids of the resources stored, by type. */
+export function scopesOf(resourceIds: Partial<Record<ResourceType, readonly string[]>>): ScopeRef[] {
   return [
     ...LISTING_SCOPES,
-    ...projectIds.map((projectId): ScopeRef => ({ kind: 'project-grants', projectId })),
-    ...repositoryIds.map((repositoryId): ScopeRef => ({ kind: 'repository-grants', repositoryId })),
+    ...PER_RESOURCE_KINDS.flatMap((row) =>
+      (resourceIds[row.perResource.resourceType] ?? []).map((id) => row.perResource.scopeOf(id)),
+    ),
   ];
 }
 
@@ -54,8 +55,12 @@ export function stretchedIntervals(
   states: ReadonlyMap<string, ScopeState>,
   hourlyRequestBudget: number,
 ): SyncIntervals {
-  const cost = (...kinds: string[]) =>
-    kinds.reduce((sum, kind) => sum + (states.get(kind)?.requests ?? 0), 0);
+  // Only workspace-wide listings are stretched: their scope id is their kind.
+  const cost = (cadence: Cadence) =>
+    LISTING_KINDS.filter((row) => row.cadence === cadence).reduce(
+      (sum, row) => sum + (states.get(row.kind)?.requests ?? 0),
+      0,
+    );
   const affordable = (configured: number, requests: number) =>
     Math.max(
       configured,
@@ -63,22 +68,19 @@ export function stretchedIntervals(
     );
   return {
     ...intervals,
-    membershipIntervalMs: affordable(intervals.membershipIntervalMs, cost('members', 'groups')),
-    listingIntervalMs: affordable(intervals.listingIntervalMs, cost('projects', 'repositories')),
+    membershipIntervalMs: affordable(intervals.membershipIntervalMs, cost('membership')),
+    listingIntervalMs: affordable(intervals.listingIntervalMs, cost('listing')),
   };
 }
 
+const INTERVAL_OF: Record<Cadence, keyof SyncIntervals> = {
+  membership: 'membershipIntervalMs',
+  listing: 'listingIntervalMs',
+  grants: 'grantIntervalMs',
+};
+
 function intervalOf(scope: ScopeRef, intervals: SyncIntervals): number {
-  switch (scope.kind) {
-    case 'members':
-    case 'groups':
-      return intervals.membershipIntervalMs;
-    case 'projects':
-    case 'repositories':
-      return intervals.listingIntervalMs;
-    default:
-      return intervals.grantIntervalMs;
-  }
+  return intervals[INTERVAL_OF[scopeKind(scope.kind).cadence]];
 }
 
 function dueReason(state: ScopeState | undefined, scope: ScopeRef, now: number, intervals: SyncIntervals) {
@@ -87,17 +89,7 @@ function dueReason(state: ScopeState | undefined, scope: ScopeRef, now: number, 
   return now - Date.parse(state.refreshedAt) >= intervalOf(scope, intervals) ? 'stale' : undefined;
 }
 
-// Grant scopes share one rank: among them only age counts. Ranking project grants first would let
-// their re-reads (200 projects: 400 requests an hour at a 60-minute interval) take all that grant scopes
-// get of an 800/h budget on a large workspace, and its repositories would never be read.
-const KIND_ORDER: Record<ScopeRef['kind'], number> = {
-  members: 0,
-  groups: 1,
-  projects: 2,
-  repositories: 3,
-  'project-grants': 4,
-  'repository-grants': 4,
-};
+const RANK = new Map(SCOPE_KINDS.map((row) => [row.kind, row.rank]));
 
 /**
  * The scopes due now, in refresh order: dirty first, then by kind (membership, listings, grants), and
@@ -122,7 +114,7 @@ export function dueScopes(
   return due.sort(
     (a, b) =>
       Number(b.reason === 'dirty') - Number(a.reason === 'dirty') ||
-      KIND_ORDER[a.scope.kind] - KIND_ORDER[b.scope.kind] ||
+      (RANK.get(a.scope.kind) ?? 0) - (RANK.get(b.scope.kind) ?? 0) ||
       age(a) - age(b) ||
       a.id.localeCompare(b.id),
   );

@@ -1,18 +1,13 @@
-// Refreshing one scope: read its complete listing, translate it, hold a mass removal, apply the diff,
-// and clean up the grant scopes of resources that disappeared. A listing that fails midway throws before
-// anything is written, so a failed read never deletes good data.
-import type { BitbucketClient, CallOptions } from '../bitbucket/index.js';
+// Refreshing one scope: read its complete listing from the source, hold a mass removal, apply the diff,
+// and clean up the per-resource scopes of resources that disappeared. A listing that fails midway throws
+// before anything is written, so a failed read never deletes good data. What differs by kind comes from
+// its row in scope-kinds.ts.
+import type { CallOptions } from '../bitbucket/index.js';
 import type { GovernanceItem, ScopeRef } from '../model/index.js';
+import type { GovernanceSource, ScopeTarget } from '../source/index.js';
 import type { ApplyResult, GovernanceStore, Observed } from '../store/index.js';
 import type { DeletionHold } from '../store/sync-state.js';
-import {
-  observeGroups,
-  observeMembers,
-  observeProjectGrants,
-  observeProjects,
-  observeRepositories,
-  observeRepositoryGrants,
-} from './observations.js';
+import { perResourceKindListedBy, scopeKind } from './scope-kinds.js';
 
 export interface WorkspaceRef {
   /** Bare lower-case uuid: the store's partition. */
@@ -29,12 +24,13 @@ export interface DeletionGuard {
 }
 
 export type RefreshOutcome =
-  | { status: 'applied'; result: ApplyResult; removedResources: string[] }
+  /** `orphanedScopes`: per-resource scopes emptied because their resource left the listing. */
+  | { status: 'applied'; result: ApplyResult; orphanedScopes: ScopeRef[] }
   | { status: 'held'; hold: DeletionHold }
   | { status: 'vanished' };
 
 export interface RefreshContext {
-  client: BitbucketClient;
+  source: GovernanceSource;
   store: GovernanceStore;
   workspace: WorkspaceRef;
   call: CallOptions;
@@ -44,49 +40,14 @@ export interface RefreshContext {
   now: () => Date;
 }
 
-/** Reads the scope's listing from Bitbucket and returns the items it observed. */
-async function observeScope(
-  context: RefreshContext,
-  scope: ScopeRef,
-): Promise<GovernanceItem[] | 'vanished'> {
-  const { client, store, workspace, call } = context;
-  switch (scope.kind) {
-    case 'members':
-      return observeMembers(workspace.id, await client.listWorkspaceMembers(workspace.slug, call));
-    case 'groups':
-      return observeGroups(await client.listGroups(workspace.slug, call));
-    case 'projects':
-      return observeProjects(await client.listProjects(workspace.slug, call));
-    case 'repositories':
-      return observeRepositories(await client.listRepositories(workspace.slug, {}, call));
-    case 'project-grants': {
-      const project = await store.getResource(workspace.id, 'project', scope.projectId);
-      if (!project) return 'vanished';
-      const key = project.item.attributes.key;
-      const [users, groups] = await Promise.all([
-        client.listProjectUserGrants(workspace.slug, key, call),
-        client.listProjectGroupGrants(workspace.slug, key, call),
-      ]);
-      return observeProjectGrants(scope.projectId, users, groups);
-    }
-    case 'repository-grants': {
-      const repository = await store.getResource(workspace.id, 'repository', scope.repositoryId);
-      if (!repository) return 'vanished';
-      const slug = repository.item.attributes.slug;
-      const [users, groups] = await Promise.all([
-        client.listRepositoryUserGrants(workspace.slug, slug, call),
-        client.listRepositoryGroupGrants(workspace.slug, slug, call),
-      ]);
-      return observeRepositoryGrants(scope.repositoryId, users, groups);
-    }
-  }
-}
-
-/** The resource type whose mass disappearance the guard watches in this scope, if any. */
-function guardedType(scope: ScopeRef): 'user' | 'repository' | undefined {
-  if (scope.kind === 'members') return 'user';
-  if (scope.kind === 'repositories') return 'repository';
-  return undefined;
+/** What to list for a scope: per-resource scopes are addressed by their stored resource's key or slug. */
+async function targetOf(context: RefreshContext, scope: ScopeRef): Promise<ScopeTarget | 'vanished'> {
+  const perResource = scopeKind(scope.kind).perResource;
+  if (!perResource) return scope as ScopeTarget;
+  const id = perResource.resourceIdOf(scope);
+  const stored = await context.store.getResource(context.workspace.id, perResource.resourceType, id);
+  if (!stored) return 'vanished';
+  return perResource.targetOf(id, stored.item.attributes);
 }
 
 function deletionHold(
@@ -96,7 +57,7 @@ function deletionHold(
   observed: GovernanceItem[],
   since: string,
 ): DeletionHold | undefined {
-  const type = guardedType(scope);
+  const type = scopeKind(scope.kind).guardedType;
   if (!type || context.holdReleased) return undefined;
   const storedIds = stored
     .filter(({ item }) => item.kind === 'resource' && item.type === type)
@@ -112,23 +73,20 @@ function deletionHold(
   return { since, removals, storedCount: storedIds.length, observedCount: observedIds.size };
 }
 
-/** Removes the grants of projects or repositories the listing no longer has (their scopes are gone). */
-async function removeOrphanedGrants(
+/** Empties the per-resource scopes of resources the listing no longer has (their scopes are gone). */
+async function removeOrphanedScopes(
   context: RefreshContext,
   scope: ScopeRef,
   result: ApplyResult,
   observedAt: string,
-): Promise<string[]> {
-  if (scope.kind !== 'projects' && scope.kind !== 'repositories') return [];
+): Promise<ScopeRef[]> {
+  const child = perResourceKindListedBy(scope.kind)?.perResource;
+  if (!child) return [];
   const removed = result.changes
     .filter((change) => change.before?.kind === 'resource' && change.after === null)
-    .map((change) => (change.before as { id: string }).id);
-  for (const id of removed) {
-    const grants: ScopeRef =
-      scope.kind === 'projects'
-        ? { kind: 'project-grants', projectId: id }
-        : { kind: 'repository-grants', repositoryId: id };
-    await context.store.applyScopeDiff(context.workspace.id, grants, [], observedAt, {
+    .map((change) => child.scopeOf((change.before as { id: string }).id));
+  for (const orphan of removed) {
+    await context.store.applyScopeDiff(context.workspace.id, orphan, [], observedAt, {
       cause: 'sync',
       actor: 'sync',
     });
@@ -139,8 +97,9 @@ async function removeOrphanedGrants(
 export async function refreshScope(context: RefreshContext, scope: ScopeRef): Promise<RefreshOutcome> {
   // The observation time is when the read began: anything written after that by a faster writer wins.
   const observedAt = context.now().toISOString();
-  const observed = await observeScope(context, scope);
-  if (observed === 'vanished') return { status: 'vanished' };
+  const target = await targetOf(context, scope);
+  if (target === 'vanished') return { status: 'vanished' };
+  const observed = await context.source.listScope(context.workspace, target, context.call);
   // Read what is stored once: the guard and the diff both compare against it.
   const stored = await context.store.readScope(context.workspace.id, scope);
   const hold = deletionHold(context, scope, stored, observed, observedAt);
@@ -153,6 +112,6 @@ export async function refreshScope(context: RefreshContext, scope: ScopeRef): Pr
     { cause: 'sync', actor: 'sync' },
     { stored },
   );
-  const removedResources = await removeOrphanedGrants(context, scope, result, observedAt);
-  return { status: 'applied', result, removedResources };
+  const orphanedScopes = await removeOrphanedScopes(context, scope, result, observedAt);
+  return { status: 'applied', result, orphanedScopes };
 }

@@ -2,6 +2,7 @@
 // budget left in the rolling hour, refresh due scopes in priority order until the budget or the time
 // runs out, and record pass progress. A step never deletes on a failed read and never overlaps another.
 import {
+  BitbucketCloudSource,
   BitbucketError,
   BudgetExhausted,
   DeadlineExceeded,
@@ -14,6 +15,7 @@ import {
   type SharedBudget,
 } from '../bitbucket/index.js';
 import { scopeId, type ScopeRef } from '../model/index.js';
+import type { GovernanceSource } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import type {
   RequestLedger,
@@ -22,8 +24,8 @@ import type {
   SyncStateStore,
   WorkspaceSyncStatus,
 } from '../store/sync-state.js';
+import { scopeKind } from './scope-kinds.js';
 import {
-  allScopes,
   dueScopes,
   freshnessByKind,
   LISTING_SCOPES,
@@ -33,9 +35,12 @@ import {
 import { refreshScope, type WorkspaceRef } from './scope-refresh.js';
 import { stepAllowance, type SyncSettings } from './settings.js';
 import { StepPace } from './step-pace.js';
+import { storedScopes } from './stored-scopes.js';
 
 export interface SyncDependencies {
   client: BitbucketClient;
+  /** Where scopes are listed from; default Bitbucket Cloud through `client`. */
+  source?: GovernanceSource;
   store: GovernanceStore;
   syncState: SyncStateStore;
   ledger: RequestLedger;
@@ -112,7 +117,7 @@ function stepStopper(error: unknown, scope: ScopeRef): StopStep | undefined {
   if (error instanceof Unauthorized) return new StopStep('credential-rejected', error);
   // Without the membership listings nothing else is trustworthy: the credential cannot administer this
   // workspace. Reported as such, never silently thinned.
-  if (error instanceof Forbidden && (scope.kind === 'members' || scope.kind === 'groups')) {
+  if (error instanceof Forbidden && scopeKind(scope.kind).cadence === 'membership') {
     return new StopStep('not-administrable', error);
   }
   return undefined;
@@ -203,6 +208,7 @@ async function runBudgetedStep(
 
   const intervals = stretchedIntervals(settings, states, settings.hourlyRequestBudget);
   const pace = new StepPace(budget, share);
+  const source = dependencies.source ?? new BitbucketCloudSource(dependencies.client);
   const refreshOne = (due: DueScope, expected: number) =>
     pace.run(expected, (scopeBudget) => refreshScopeOnce(due, scopeBudget));
   const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
@@ -211,7 +217,7 @@ async function runBudgetedStep(
     try {
       const outcome = await refreshScope(
         {
-          client: dependencies.client,
+          source,
           store,
           workspace,
           call: { budget: scopeBudget, deadlineAt },
@@ -248,14 +254,9 @@ async function runBudgetedStep(
         delete state.lastError;
         delete state.hold;
         delete state.holdReleased;
-        for (const removed of outcome.removedResources) {
-          const grantScope = scopeId(
-            due.scope.kind === 'projects'
-              ? { kind: 'project-grants', projectId: removed }
-              : { kind: 'repository-grants', repositoryId: removed },
-          );
-          states.delete(grantScope);
-          await syncState.deleteScopeState(workspace.id, grantScope);
+        for (const orphan of outcome.orphanedScopes) {
+          states.delete(scopeId(orphan));
+          await syncState.deleteScopeState(workspace.id, scopeId(orphan));
         }
       }
       states.set(due.id, state);
@@ -283,15 +284,13 @@ async function runBudgetedStep(
       report.scopesFailed += 1;
       state.lastError = scopeError(error, at);
       state.requests = scopeBudget.spent;
-      // A grant listing answering 404 means the resource went away since the listing: re-read listings.
-      if (
-        error instanceof NotFound &&
-        (due.scope.kind === 'project-grants' || due.scope.kind === 'repository-grants')
-      ) {
+      // A per-resource listing answering 404 means the resource went away since its listing: re-read that.
+      const perResource = scopeKind(due.scope.kind).perResource;
+      if (error instanceof NotFound && perResource) {
         await syncState.markDirty(
           workspace.id,
-          [due.scope.kind === 'project-grants' ? 'projects' : 'repositories'],
-          'grant listing answered 404',
+          [perResource.parentListing],
+          `${due.scope.kind} listing answered 404`,
         );
       }
       states.set(due.id, state);
@@ -337,7 +336,7 @@ async function runBudgetedStep(
       await recordUnaffordable(due, lastCost);
       continue;
     }
-    const expected = stop || timeLeft() <= 0 ? null : startCost(due, 1);
+    const expected = stop || timeLeft() <= 0 ? null : startCost(due, scopeKind(due.scope.kind).leastCost);
     if (expected === null) {
       listingWaiting = !stop;
       break;
@@ -345,23 +344,15 @@ async function runBudgetedStep(
     await refreshOne(due, expected);
   }
 
-  const [projects, repositories] = await Promise.all([
-    store.listResources(workspace.id, 'project'),
-    store.listResources(workspace.id, 'repository'),
-  ]);
-  const scopes = allScopes(
-    projects.map((entry) => entry.item.id),
-    repositories.map((entry) => entry.item.id),
-  );
+  const scopes = await storedScopes(store, workspace.id);
   if (!stop) {
     const queue = dueScopes(scopes, states, now().getTime(), intervals).filter(
       (due) =>
-        (due.scope.kind === 'project-grants' || due.scope.kind === 'repository-grants') &&
-        (!listingWaiting || due.reason === 'dirty'),
+        scopeKind(due.scope.kind).perResource !== undefined && (!listingWaiting || due.reason === 'dirty'),
     );
     const worker = async () => {
       for (let due = queue.shift(); due; due = queue.shift()) {
-        const expected = stop || timeLeft() <= 0 ? null : startCost(due, 2);
+        const expected = stop || timeLeft() <= 0 ? null : startCost(due, scopeKind(due.scope.kind).leastCost);
         if (expected === null) return;
         await refreshOne(due, expected);
       }

@@ -13,8 +13,10 @@ import {
   RequestBudget,
   SharedBudget,
   Unauthorized,
+  BitbucketCloudSource,
   type BitbucketClient,
 } from '../bitbucket/index.js';
+import type { GovernanceSource } from '../source/index.js';
 import { normalizeUuid, resource, scopeId, type GovernanceItem } from '../model/index.js';
 import type { ActivityLog } from '../store/activity-log.js';
 import type { ApplyResult, ChangeOrigin, GovernanceStore, ItemRef } from '../store/index.js';
@@ -29,12 +31,20 @@ import {
   type RepositoryWork,
   type WorkspacePlan,
 } from './event-plan.js';
-import { GRANT_REFRESH_MIN_REQUESTS, grantScope, refreshGrants, type GrantTarget } from './grant-refresh.js';
+import {
+  grantScope,
+  leastCostOf,
+  parentListingOf,
+  refreshGrants,
+  type GrantTarget,
+} from './grant-refresh.js';
 
 export type { QueuedEvent } from './event-plan.js';
 
 export interface ApplyEventsDependencies {
   client: BitbucketClient;
+  /** Where grant scopes are re-read from; default Bitbucket Cloud through `client`. */
+  source?: GovernanceSource;
   store: GovernanceStore;
   syncState: Pick<SyncStateStore, 'markDirty' | 'deleteScopeState' | 'recordRefresh'>;
   ledger: Pick<RequestLedger, 'spentInLastHour' | 'record'>;
@@ -123,7 +133,7 @@ async function refreshOrDefer(
   const scope = scopeId(grantScope(target));
   const { deadlineAt } = context.dependencies;
   const outOfTime = deadlineAt !== undefined && context.now().getTime() >= deadlineAt;
-  if (context.budget.remaining < GRANT_REFRESH_MIN_REQUESTS || outOfTime) {
+  if (context.budget.remaining < leastCostOf(target) || outOfTime) {
     await markDirty(context, [scope], `${reason}; no webhook request budget left`);
     return { status: 'deferred', detail: 'request budget exhausted' };
   }
@@ -132,7 +142,7 @@ async function refreshOrDefer(
   try {
     const result = await refreshGrants(
       {
-        client: context.dependencies.client,
+        source: context.dependencies.source ?? new BitbucketCloudSource(context.dependencies.client),
         store: context.dependencies.store,
         workspace: context.workspace,
         call: { budget: refreshBudget, ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
@@ -152,8 +162,7 @@ async function refreshOrDefer(
   } catch (error) {
     if (error instanceof NotFound) {
       // Renamed or deleted again since the event: the listings will tell.
-      const listing = target.kind === 'repository-grants' ? 'repositories' : 'projects';
-      await markDirty(context, [listing, scope], `${reason}; grant listing answered 404`);
+      await markDirty(context, [parentListingOf(target), scope], `${reason}; grant listing answered 404`);
       return { status: 'deferred', detail: 'grant listing answered 404' };
     }
     if (defersRefresh(error)) {

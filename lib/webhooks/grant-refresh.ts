@@ -1,53 +1,51 @@
-// Re-reads one repository's or project's explicit grants (two listings: users and groups) and applies
-// the diff, recorded as caused by a webhook. The same translation as the sync (lib/sync/observations),
-// but addressed by the slug or key the event names, so a just-renamed repository is read under its
-// new name.
-import type { BitbucketClient, CallOptions } from '../bitbucket/index.js';
+// Re-reads one per-resource scope (a repository's or project's explicit grants) from the source and
+// applies the diff, recorded as caused by a webhook. The same listing as the sync's, but addressed by the
+// slug or key the event names, so a just-renamed repository is read under its new name.
+import type { CallOptions } from '../bitbucket/index.js';
 import type { ScopeRef } from '../model/index.js';
+import type { GovernanceSource, ScopeTarget } from '../source/index.js';
 import type { ApplyResult, GovernanceStore } from '../store/index.js';
-import { observeProjectGrants, observeRepositoryGrants } from '../sync/observations.js';
+import { scopeKind, type PerResourceKind } from '../sync/scope-kinds.js';
 
-export type GrantTarget =
-  | { kind: 'repository-grants'; repositoryId: string; slug: string }
-  | { kind: 'project-grants'; projectId: string; key: string };
-
-/** Requests one refresh costs at least: the user listing and the group listing (one page each). */
-export const GRANT_REFRESH_MIN_REQUESTS = 2;
+/** A per-resource scope to re-read, with the address the event gives it. */
+export type GrantTarget = Extract<ScopeTarget, { kind: 'repository-grants' | 'project-grants' }>;
 
 export interface GrantRefreshContext {
-  client: BitbucketClient;
+  source: GovernanceSource;
   store: GovernanceStore;
   workspace: { id: string; slug: string };
   call: CallOptions;
   now: () => Date;
 }
 
-export function grantScope(target: GrantTarget): ScopeRef {
-  return target.kind === 'repository-grants'
-    ? { kind: 'repository-grants', repositoryId: target.repositoryId }
-    : { kind: 'project-grants', projectId: target.projectId };
+function perResourceOf(target: GrantTarget): PerResourceKind {
+  const perResource = scopeKind(target.kind).perResource;
+  if (!perResource) throw new Error(`${target.kind} is not a per-resource scope kind`);
+  return perResource;
 }
 
+/** The stored scope a target refreshes (the target without its address). */
+export function grantScope(target: GrantTarget): ScopeRef {
+  const perResource = perResourceOf(target);
+  return perResource.scopeOf(perResource.resourceIdOf(target));
+}
+
+/** The listing whose items are the target's resources: re-read when the target's listing answers 404. */
+export function parentListingOf(target: GrantTarget): string {
+  return perResourceOf(target).parentListing;
+}
+
+/** Requests one refresh of the target costs at least. */
+export function leastCostOf(target: GrantTarget): number {
+  return scopeKind(target.kind).leastCost;
+}
+
+/** Lists the target from the source and applies the diff. Throws the source's errors; writes nothing then. */
 export async function refreshGrants(context: GrantRefreshContext, target: GrantTarget): Promise<ApplyResult> {
-  const { client, workspace, call } = context;
+  const { source, workspace, call } = context;
   // Observed when the read began: a write that lands meanwhile from a later read wins.
   const observedAt = context.now().toISOString();
-  const items =
-    target.kind === 'repository-grants'
-      ? observeRepositoryGrants(
-          target.repositoryId,
-          ...(await Promise.all([
-            client.listRepositoryUserGrants(workspace.slug, target.slug, call),
-            client.listRepositoryGroupGrants(workspace.slug, target.slug, call),
-          ])),
-        )
-      : observeProjectGrants(
-          target.projectId,
-          ...(await Promise.all([
-            client.listProjectUserGrants(workspace.slug, target.key, call),
-            client.listProjectGroupGrants(workspace.slug, target.key, call),
-          ])),
-        );
+  const items = await source.listScope(workspace, target, call);
   return context.store.applyScopeDiff(workspace.id, grantScope(target), items, observedAt, {
     cause: 'webhook',
     actor: 'webhook',

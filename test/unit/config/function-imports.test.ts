@@ -10,7 +10,8 @@ afterEach(() => {
   vi.resetModules();
 });
 
-describe('functions/* entry modules', () => {
+// Importing a function's module graph fresh takes seconds on a loaded 2-core machine.
+describe('functions/* entry modules', { timeout: 60_000 }, () => {
   it.each(ENTRIES)(
     '%s imports without reading the configuration, and reports it on first invocation',
     async (entry) => {

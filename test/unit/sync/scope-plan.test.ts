@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScopeState } from '../../../lib/store/sync-state.js';
 import type { SyncIntervals } from '../../../lib/sync/scope-plan.js';
 import {
-  allScopes,
+  scopesOf,
   DEFAULT_SYNC_SETTINGS,
   dueScopes,
   PERIODIC_LISTING_BUDGET_SHARE,
@@ -47,7 +47,7 @@ describe('stretchedIntervals', () => {
 });
 
 describe('dueScopes', () => {
-  const scopes = allScopes(['p1'], ['r1', 'r2', 'r3']);
+  const scopes = scopesOf({ project: ['p1'], repository: ['r1', 'r2', 'r3'] });
 
   it('orders dirty scopes first, then membership, listings, and grant scopes never read or stalest first', () => {
     const due = dueScopes(

@@ -1,4 +1,4 @@
-// Turns Bitbucket listings (wire shapes from lib/bitbucket) into the model items a scope owns. Pure:
+// Turns Bitbucket listings (the wire shapes of schemas.ts) into the model items a scope owns. Pure:
 // the sync step fetches, these functions translate, the store diffs.
 import type {
   Group,
@@ -9,7 +9,7 @@ import type {
   RepositoryGroupGrant,
   RepositoryUserGrant,
   WorkspaceMember,
-} from '../bitbucket/schemas.js';
+} from './schemas.js';
 import {
   groupMembershipGrant,
   normalizeUuid,

@@ -1,0 +1,60 @@
+// Bitbucket Cloud as a GovernanceSource: one row per scope kind naming the listing calls (endpoints.ts)
+// and the translation (observations.ts) that make its items.
+import type { GovernanceItem, ScopeKind } from '../model/index.js';
+import type { GovernanceSource, ScopeTarget, SourceCall, SourceWorkspace } from '../source/index.js';
+import type { BitbucketClient } from './client.js';
+import {
+  observeGroups,
+  observeMembers,
+  observeProjectGrants,
+  observeProjects,
+  observeRepositories,
+  observeRepositoryGrants,
+} from './observations.js';
+
+type Lister<K extends ScopeKind> = (
+  client: BitbucketClient,
+  workspace: SourceWorkspace,
+  target: Extract<ScopeTarget, { kind: K }>,
+  call: SourceCall,
+) => Promise<GovernanceItem[]>;
+
+/** How Bitbucket Cloud lists each scope kind. */
+const LISTINGS: { [K in ScopeKind]: Lister<K> } = {
+  members: async (client, workspace, _target, call) =>
+    observeMembers(workspace.id, await client.listWorkspaceMembers(workspace.slug, call)),
+  groups: async (client, workspace, _target, call) =>
+    observeGroups(await client.listGroups(workspace.slug, call)),
+  projects: async (client, workspace, _target, call) =>
+    observeProjects(await client.listProjects(workspace.slug, call)),
+  repositories: async (client, workspace, _target, call) =>
+    observeRepositories(await client.listRepositories(workspace.slug, {}, call)),
+  'project-grants': async (client, workspace, target, call) =>
+    observeProjectGrants(
+      target.projectId,
+      ...(await Promise.all([
+        client.listProjectUserGrants(workspace.slug, target.key, call),
+        client.listProjectGroupGrants(workspace.slug, target.key, call),
+      ])),
+    ),
+  'repository-grants': async (client, workspace, target, call) =>
+    observeRepositoryGrants(
+      target.repositoryId,
+      ...(await Promise.all([
+        client.listRepositoryUserGrants(workspace.slug, target.slug, call),
+        client.listRepositoryGroupGrants(workspace.slug, target.slug, call),
+      ])),
+    ),
+};
+
+/** Bitbucket Cloud behind the GovernanceSource seam, through `client` (its budget and retries apply). */
+export class BitbucketCloudSource implements GovernanceSource {
+  readonly kinds = Object.keys(LISTINGS) as ScopeKind[];
+
+  constructor(private readonly client: BitbucketClient) {}
+
+  listScope(workspace: SourceWorkspace, target: ScopeTarget, call: SourceCall): Promise<GovernanceItem[]> {
+    const list = LISTINGS[target.kind] as Lister<typeof target.kind>;
+    return list(this.client, workspace, target as never, call);
+  }
+}

@@ -1,0 +1,1 @@
+export type { GovernanceSource, ScopeTarget, SourceCall, SourceWorkspace } from './governance-source.js';
