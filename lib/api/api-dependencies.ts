@@ -4,14 +4,15 @@ import { NotFound } from '../errors/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import type { ExportFileWriter } from '../store/export-files.js';
 import type { ProvisioningRequestStore } from '../store/provisioning-requests.js';
-import type { RequestLedger, SyncStateStore } from '../store/sync-state.js';
+import type { HourLedger } from '../budget/index.js';
+import type { SyncStateStore } from '../store/sync-state.js';
 import { pathParameter, type ApiRequest } from './api-request.js';
 
 export interface ApiDependencies {
   client: BitbucketClient;
   store: GovernanceStore;
   syncState: SyncStateStore;
-  ledger: Pick<RequestLedger, 'spentInLastHour' | 'record'>;
+  ledger: HourLedger;
   requests: ProvisioningRequestStore;
   exportWriter: ExportFileWriter;
   /** Bitbucket's rolling-hour limit for the credential (config bitbucket.hourlyRequestLimit). */

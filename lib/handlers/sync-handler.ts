@@ -6,7 +6,6 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { RequestBudget } from '../bitbucket/index.js';
 import { WorkspaceSlug } from '../config/index.js';
 import { logger, METRIC_NAMES, metrics } from '../observability/index.js';
 import {
@@ -57,14 +56,11 @@ export function createSyncHandler(source: DependencySource<SyncHandlerDependenci
       );
     }
     const deadlineAt = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-    const lookup = new RequestBudget(5);
     const governed = await resolveGovernedWorkspaces(
-      dependencies.client,
-      dependencies.store,
+      dependencies,
       parsed.data.workspace ? [parsed.data.workspace] : configuredWorkspaces,
-      { budget: lookup, deadlineAt },
+      { deadlineAt },
     );
-    await dependencies.ledger.record('sync', lookup.spent, new Date());
     for (const skipped of governed.skipped) logger.warn('workspace not governed', skipped);
     const reports: StepReport[] = [];
     for (const workspace of governed.workspaces) {

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { routeApiRequest } from '../api/index.js';
+import { withHourlyBudget } from '../budget/index.js';
 import { SecretsManagerWebhookSecretStore } from '../config/webhook-secret-writer.js';
 import { installWebhook } from '../webhooks/install.js';
 import { FileWebhookSecretStore, localWebhookSecretsPath } from '../webhooks/secret-file.js';
@@ -89,12 +90,19 @@ async function webhooksCommand(connector: LocalConnector, command: ParsedCommand
     secrets.from === 'secrets-manager'
       ? new SecretsManagerWebhookSecretStore(secrets.secretArn)
       : new FileWebhookSecretStore(localWebhookSecretsPath(connector.config.local.dataDir));
-  const installed = await installWebhook({
-    client: connector.client,
-    workspaceSlug: workspace.slug,
-    url,
-    secretStore,
-  });
+  const installed = await withHourlyBudget(
+    connector.stores.ledger,
+    'hook-install',
+    { hourlyLimit: connector.config.bitbucket.hourlyRequestLimit, cap: 10 },
+    ({ budget }) =>
+      installWebhook({
+        client: connector.client,
+        workspaceSlug: workspace.slug,
+        url,
+        secretStore,
+        call: { budget },
+      }),
+  );
   out(`${installed.action} webhook ${installed.hookUuid} on ${workspace.slug} → ${installed.url}`);
   out(`events: ${installed.events.join(', ')}`);
   out(

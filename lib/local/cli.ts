@@ -1,10 +1,10 @@
 // `npx bbgov <command>`: the connector on one machine, without AWS. Returns the process exit code:
 // 0 success, 1 failure, 2 usage error.
 import { effectiveUserAccess, type UserAccess } from '../access/index.js';
+import { openHourlyBudget } from '../budget/index.js';
 import { ConfigError, type Credential } from '../config/index.js';
 import { runSimulatorCli } from '../simulator/index.js';
 import { resolveGovernedWorkspaces, runSyncStep, runUntilPassComplete } from '../sync/index.js';
-import { RequestBudget } from '../bitbucket/index.js';
 import {
   COMMANDS,
   generalUsage,
@@ -27,10 +27,8 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 async function syncCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
   const slug = command.values.workspace as string | undefined;
   const governed = await resolveGovernedWorkspaces(
-    connector.client,
-    connector.store,
+    connector.sync,
     slug ? [slug] : connector.config.bitbucket.workspaces,
-    { budget: new RequestBudget(5) },
   );
   for (const skipped of governed.skipped) err(`skipped ${skipped.slug}: ${skipped.reason}`);
   const results = [];
@@ -146,15 +144,21 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
     syncHourlyBudget: config.sync.hourlyRequestBudget,
   };
   let healthy = true;
+  // Doctor's requests are paid from the rolling hour like every other call (about 10).
+  const hour = await openHourlyBudget(connector.stores.ledger, 'diagnostics', {
+    hourlyLimit: config.bitbucket.hourlyRequestLimit,
+    cap: 30,
+  });
+  const call = { budget: hour.budget };
   try {
-    const user = await connector.client.getCurrentUser();
+    const user = await connector.client.getCurrentUser(call);
     report.identity = `${user.display_name} (${user.account_id})`;
   } catch (error) {
     report.identity = `unavailable: ${(error as Error).message}`;
     if (credential.auth !== 'access-token') healthy = false;
   }
   try {
-    const workspaces = await connector.client.listUserWorkspaces();
+    const workspaces = await connector.client.listUserWorkspaces(call);
     report.workspaces = workspaces.map((entry) => ({
       slug: entry.workspace.slug,
       administrator: entry.administrator,
@@ -162,11 +166,15 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
     const target =
       config.bitbucket.workspaces[0] ?? workspaces.find((entry) => entry.administrator)?.workspace.slug;
     if (target)
-      report.capabilities = { workspace: target, ...(await connector.client.probeCapabilities(target)) };
+      report.capabilities = {
+        workspace: target,
+        ...(await connector.client.probeCapabilities(target, call)),
+      };
   } catch (error) {
     report.workspaces = `unavailable: ${(error as Error).message}`;
     healthy = false;
   }
+  await hour.close();
   report.tokenExpiry = credentialExpiryNote(credential.auth);
   if (command.values.json) out(JSON.stringify(report, null, 2));
   else

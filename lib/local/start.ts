@@ -5,7 +5,6 @@ import './local-process-defaults.js';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { runUntilPassComplete, resolveGovernedWorkspaces } from '../sync/index.js';
-import { RequestBudget } from '../bitbucket/index.js';
 import { openConnector, type LocalConnector } from './connector.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
 import { loadEnvFile } from './env-file.js';
@@ -76,14 +75,7 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
     `store: ${connector.localStore.embedded ? `embedded DynamoDB Local, data in ${config.local.dataDir}/dynamodb` : connector.localStore.endpoint}`,
   );
 
-  const governed = await resolveGovernedWorkspaces(
-    connector.client,
-    connector.store,
-    config.bitbucket.workspaces,
-    {
-      budget: new RequestBudget(5),
-    },
-  );
+  const governed = await resolveGovernedWorkspaces(connector.sync, config.bitbucket.workspaces);
   for (const skipped of governed.skipped) say(`skipped ${skipped.slug}: ${skipped.reason}`);
   if (governed.workspaces.length === 0) throw new Error('no workspace can be governed with this credential');
 

@@ -1,5 +1,4 @@
 // Which workspace a CLI command acts on: the one named with --workspace, or the only one governed.
-import { RequestBudget } from '../bitbucket/index.js';
 import { resolveGovernedWorkspaces, type WorkspaceRef } from '../sync/index.js';
 import { UsageError } from './cli-commands.js';
 import type { LocalConnector } from './connector.js';
@@ -10,10 +9,8 @@ export async function chooseWorkspace(
   slug: string | undefined,
 ): Promise<WorkspaceRef> {
   const governed = await resolveGovernedWorkspaces(
-    connector.client,
-    connector.store,
+    connector.sync,
     slug ? [slug] : connector.config.bitbucket.workspaces,
-    { budget: new RequestBudget(5) },
   );
   if (slug) {
     const found = governed.workspaces.find((entry) => entry.slug === slug);

@@ -2,22 +2,17 @@
 // only when needed, then put what Bitbucket now states into the store at once with a change record
 // naming the caller. A dry run decides from the stored picture and sends nothing.
 import {
+  BitbucketCloudSource,
   BitbucketError,
   BudgetExhausted,
   DeadlineExceeded,
-  RequestBudget,
   type BitbucketClient,
   type CallOptions,
 } from '../bitbucket/index.js';
 import { Conflict, NotGrantable, UpstreamRateLimited } from '../errors/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
-import type { RequestLedger } from '../store/sync-state.js';
-import {
-  grantChannel,
-  type CallDescription,
-  type CapabilityNeed,
-  type GrantChannel,
-} from './grant-channels.js';
+import { openHourlyBudget, type HourLedger } from '../budget/index.js';
+import type { CallDescription, CapabilityNeed, GovernanceSource, GrantChannel } from '../source/index.js';
 import { decide, type ProvisioningDecision } from './provisioning-decision.js';
 import { ProvisioningCallFailed } from './provisioning-errors.js';
 import {
@@ -42,8 +37,10 @@ export interface BitbucketCallRecord {
 
 export interface ProvisioningDependencies {
   client: BitbucketClient;
+  /** Where grants are read and written; default Bitbucket Cloud through `client`. */
+  source?: GovernanceSource;
   store: GovernanceStore;
-  ledger: Pick<RequestLedger, 'spentInLastHour' | 'record'>;
+  ledger: HourLedger;
   /** Bitbucket's rolling-hour limit for the credential (BITBUCKET_HOURLY_REQUEST_LIMIT). */
   hourlyRequestLimit: number;
   now: () => Date;
@@ -157,7 +154,10 @@ export async function provision(
   calls: BitbucketCallRecord[],
 ): Promise<ProvisioningResult> {
   const { client, store, ledger, now } = dependencies;
-  const channel = grantChannel(client, workspace.slug, target);
+  const channel = (dependencies.source ?? new BitbucketCloudSource(client)).grantChannel(
+    workspace.slug,
+    target,
+  );
   const base = {
     action: command.action,
     dryRun: command.dryRun,
@@ -180,16 +180,19 @@ export async function provision(
     return { ...base, basis: 'store', changed, previous, current, calls };
   }
 
-  const spent = (await ledger.spentInLastHour(now())).total;
-  const left = dependencies.hourlyRequestLimit - spent;
-  if (left < 2) {
+  const hour = await openHourlyBudget(ledger, 'provisioning', {
+    hourlyLimit: dependencies.hourlyRequestLimit,
+    cap: MAX_REQUESTS_PER_CALL,
+    now: now(),
+  });
+  if (hour.hourLeft < 2) {
     throw new UpstreamRateLimited(
       `the hourly Bitbucket request limit (${dependencies.hourlyRequestLimit}) is spent`,
       LEDGER_RETRY_AFTER_SECONDS,
-      { limit: dependencies.hourlyRequestLimit, spent },
+      { limit: dependencies.hourlyRequestLimit, spent: hour.spentBefore.total },
     );
   }
-  const budget = new RequestBudget(Math.min(left, MAX_REQUESTS_PER_CALL));
+  const { budget } = hour;
   const call: CallOptions = {
     budget,
     ...(dependencies.deadlineAt === undefined ? {} : { deadlineAt: dependencies.deadlineAt }),
@@ -223,6 +226,6 @@ export async function provision(
     const changed = decision.kind === 'write' || decision.kind === 'delete';
     return { ...base, basis: 'bitbucket', changed, previous, current, calls };
   } finally {
-    await ledger.record('provisioning', budget.spent, now());
+    await hour.close(now());
   }
 }

@@ -1,5 +1,6 @@
 // The sync's settings, their defaults (DESIGN §4), how much one step may spend, and how the validated
 // configuration (lib/config) maps onto them.
+import { hourLeftFor, type HourLimits } from '../budget/index.js';
 import type { AppConfig } from '../config/index.js';
 import type { DeletionGuard } from './scope-refresh.js';
 import type { SyncIntervals } from './scope-plan.js';
@@ -51,17 +52,16 @@ export function stepAllowance(
   settings: SyncSettings,
   spent: { total: number; byPurpose: Record<string, number> },
 ): StepAllowance {
-  const hourLeft = Math.max(
-    0,
-    Math.min(
-      settings.hourlyRequestBudget - (spent.byPurpose.sync ?? 0),
-      settings.hourlyRequestLimit - spent.total,
-    ),
-  );
+  const hourLeft = hourLeftFor('sync', spent, syncHourLimits(settings));
   const share = settings.stepIntervalMs
     ? Math.ceil((settings.hourlyRequestBudget * settings.stepIntervalMs) / 3_600_000)
     : Number.POSITIVE_INFINITY;
   return { hourLeft, share: Math.min(hourLeft, share) };
+}
+
+/** The sync's limits in the rolling hour: its own share and the identity's limit. */
+export function syncHourLimits(settings: SyncSettings): HourLimits {
+  return { hourlyLimit: settings.hourlyRequestLimit, purposeLimit: settings.hourlyRequestBudget };
 }
 
 export function syncSettingsFromConfig(config: AppConfig): SyncSettings {

@@ -9,11 +9,11 @@ import {
   Forbidden,
   NotFound,
   RateLimited,
-  RequestBudget,
   Unauthorized,
   type BitbucketClient,
   type SharedBudget,
 } from '../bitbucket/index.js';
+import { openHourlyBudget, type OpenedBudget } from '../budget/index.js';
 import { scopeId, type ScopeRef } from '../model/index.js';
 import type { GovernanceSource } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
@@ -33,7 +33,7 @@ import {
   type DueScope,
 } from './scope-plan.js';
 import { refreshScope, type WorkspaceRef } from './scope-refresh.js';
-import { stepAllowance, type SyncSettings } from './settings.js';
+import { stepAllowance, syncHourLimits, type SyncSettings } from './settings.js';
 import { StepPace } from './step-pace.js';
 import { storedScopes } from './stored-scopes.js';
 
@@ -166,18 +166,25 @@ export async function runSyncStep(
     if (status.resumeAfter && Date.parse(status.resumeAfter) > startedAt.getTime()) {
       return emptyReport('waiting-for-rate-limit', status);
     }
-    const spent = await dependencies.ledger.spentInLastHour(startedAt);
-    const allowance = stepAllowance(settings, spent);
+    const hour = await openHourlyBudget(dependencies.ledger, 'sync', {
+      ...syncHourLimits(settings),
+      now: startedAt,
+    });
+    const allowance = stepAllowance(settings, hour.spentBefore);
     if (allowance.share <= 0) return emptyReport('no-budget-left', status);
-    const budget = new RequestBudget(allowance.hourLeft);
-    return await runBudgetedStep(
-      dependencies,
-      workspace,
-      status,
-      { budget, share: allowance.share },
-      deadlineAt,
-      now,
-    );
+    try {
+      return await runBudgetedStep(
+        dependencies,
+        workspace,
+        status,
+        { hour, share: allowance.share },
+        deadlineAt,
+        now,
+      );
+    } finally {
+      // Requests spent are counted even when the step fails on the store (a no-op after the step's own close).
+      await hour.close(now());
+    }
   } finally {
     await syncState.releaseLease(leaseName, dependencies.runnerId);
   }
@@ -187,11 +194,12 @@ async function runBudgetedStep(
   dependencies: SyncDependencies,
   workspace: WorkspaceRef,
   status: WorkspaceSyncStatus,
-  { budget, share }: { budget: RequestBudget; share: number },
+  { hour, share }: { hour: OpenedBudget; share: number },
   deadlineAt: number,
   now: () => Date,
 ): Promise<StepReport> {
   const { syncState, store, settings } = dependencies;
+  const { budget } = hour;
   const stepStart = now();
   status.passStartedAt ??= stepStart.toISOString();
   delete status.lastError;
@@ -410,7 +418,7 @@ async function runBudgetedStep(
     scopesRefreshed: report.scopesRefreshed,
     changes: report.changes,
   };
-  await dependencies.ledger.record('sync', budget.spent, endedAt);
+  await hour.close(endedAt);
   await syncState.putStatus(status);
 
   return {

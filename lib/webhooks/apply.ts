@@ -4,23 +4,25 @@
 // budget the sync leaves, or marked dirty for the next sync step when none is left; a deleted repository
 // is removed with its grants without a call; activity keeps the latest time. Every message gets an
 // outcome, so the caller can report partial batch failures.
+import pLimit from 'p-limit';
 import {
   BudgetExhausted,
   DeadlineExceeded,
   Forbidden,
   NotFound,
   RateLimited,
-  RequestBudget,
   SharedBudget,
   Unauthorized,
   BitbucketCloudSource,
   type BitbucketClient,
+  type RequestBudget,
 } from '../bitbucket/index.js';
+import { openHourlyBudget, type HourLedger } from '../budget/index.js';
 import type { GovernanceSource } from '../source/index.js';
 import { normalizeUuid, resource, scopeId, type GovernanceItem } from '../model/index.js';
 import type { ActivityLog } from '../store/activity-log.js';
 import type { ApplyResult, ChangeOrigin, GovernanceStore, ItemRef } from '../store/index.js';
-import type { RequestLedger, SyncStateStore } from '../store/sync-state.js';
+import type { SyncStateStore } from '../store/sync-state.js';
 import type { WebhookEventMessage } from './event-message.js';
 import {
   eventTime,
@@ -47,7 +49,7 @@ export interface ApplyEventsDependencies {
   source?: GovernanceSource;
   store: GovernanceStore;
   syncState: Pick<SyncStateStore, 'markDirty' | 'deleteScopeState' | 'recordRefresh'>;
-  ledger: Pick<RequestLedger, 'spentInLastHour' | 'record'>;
+  ledger: HourLedger;
   activity: ActivityLog;
   /** Bitbucket's requests per rolling hour for the credential; refreshes spend what others left of it. */
   hourlyRequestLimit: number;
@@ -298,26 +300,21 @@ function unitsOf(context: WorkspaceContext, plan: WorkspacePlan): Unit[] {
   ];
 }
 
+/** Runs the units, `parallelism` at a time; each unit's outcome (or its error as `failed`) is settled. */
 async function runUnits(
   units: Unit[],
   parallelism: number,
   settle: (unit: Unit, result: UnitResult) => void,
 ) {
-  let next = 0;
-  const worker = async () => {
-    while (next < units.length) {
-      const unit = units[next] as Unit;
-      next += 1;
-      let result: UnitResult;
-      try {
-        result = await unit.run();
-      } catch (error) {
-        result = { status: 'failed', error };
-      }
-      settle(unit, result);
+  await pLimit(parallelism).map(units, async (unit) => {
+    let result: UnitResult;
+    try {
+      result = await unit.run();
+    } catch (error) {
+      result = { status: 'failed', error };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallelism, units.length) }, worker));
+    settle(unit, result);
+  });
 }
 
 export async function applyEvents(
@@ -357,8 +354,11 @@ export async function applyEvents(
   if (plan.workspaces.size === 0) return report;
 
   // The share left by everyone else in the rolling hour (the sync keeps its own under its budget).
-  const spent = await dependencies.ledger.spentInLastHour(now());
-  const budget = new RequestBudget(Math.max(0, dependencies.hourlyRequestLimit - spent.total));
+  const hour = await openHourlyBudget(dependencies.ledger, 'webhook', {
+    hourlyLimit: dependencies.hourlyRequestLimit,
+    now: now(),
+  });
+  const { budget } = hour;
   try {
     for (const workspacePlan of plan.workspaces.values()) {
       const entry = await dependencies.store.resolveWorkspace(workspacePlan.slug);
@@ -396,7 +396,7 @@ export async function applyEvents(
     }
   } finally {
     report.requests = budget.spent;
-    await dependencies.ledger.record('webhook', budget.spent, now());
+    await hour.close(now());
   }
   return report;
 }

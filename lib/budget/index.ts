@@ -1,0 +1,1 @@
+export * from './hourly-budget.js';

@@ -1,0 +1,58 @@
+// The rolling hour's one home: a budget opens at what the hour has left for its purpose (within the
+// purpose's share and the identity's limit, then the cap), and what it spent reaches the ledger once,
+// also when the work fails.
+import { describe, expect, it } from 'vitest';
+import {
+  hourLeftFor,
+  openHourlyBudget,
+  withHourlyBudget,
+  type HourLedger,
+} from '../../../lib/budget/index.js';
+
+function memoryLedger(spent: { total: number; byPurpose: Record<string, number> }) {
+  const records: { purpose: string; requests: number }[] = [];
+  const ledger: HourLedger = {
+    spentInLastHour: async () => spent,
+    record: async (purpose, requests) => {
+      records.push({ purpose, requests });
+    },
+  };
+  return { ledger, records };
+}
+
+describe('hourLeftFor', () => {
+  it('is the smaller of the purpose share left and the identity limit left, never below 0', () => {
+    const spent = { total: 950, byPurpose: { sync: 700, webhook: 250 } };
+    expect(hourLeftFor('sync', spent, { hourlyLimit: 1000, purposeLimit: 800 })).toBe(50);
+    expect(
+      hourLeftFor('sync', { total: 750, byPurpose: { sync: 750 } }, { hourlyLimit: 1000, purposeLimit: 800 }),
+    ).toBe(50);
+    expect(hourLeftFor('webhook', spent, { hourlyLimit: 1000 })).toBe(50);
+    expect(hourLeftFor('provisioning', { total: 1200, byPurpose: {} }, { hourlyLimit: 1000 })).toBe(0);
+  });
+});
+
+describe('openHourlyBudget', () => {
+  it('opens at what the hour has left, capped, and records what was spent once', async () => {
+    const { ledger, records } = memoryLedger({ total: 990, byPurpose: {} });
+    const opened = await openHourlyBudget(ledger, 'provisioning', { hourlyLimit: 1000, cap: 5 });
+    expect(opened.hourLeft).toBe(10);
+    expect(opened.budget.limit).toBe(5);
+    opened.budget.take();
+    opened.budget.take();
+    await opened.close();
+    await opened.close();
+    expect(records).toEqual([{ purpose: 'provisioning', requests: 2 }]);
+  });
+
+  it('records what failed work spent', async () => {
+    const { ledger, records } = memoryLedger({ total: 0, byPurpose: {} });
+    await expect(
+      withHourlyBudget(ledger, 'discovery', { hourlyLimit: 1000, cap: 5 }, async ({ budget }) => {
+        budget.take();
+        throw new Error('Bitbucket said no');
+      }),
+    ).rejects.toThrow('Bitbucket said no');
+    expect(records).toEqual([{ purpose: 'discovery', requests: 1 }]);
+  });
+});
