@@ -1,8 +1,16 @@
 // Bitbucket Cloud as a GovernanceSource: one row per scope kind naming the listing calls (endpoints.ts)
-// and the translation (observations.ts) that make its items.
+// and the translation (observations.ts) that make its items, and the grant channels of provisioning.
 import type { GovernanceItem, ScopeKind } from '../model/index.js';
-import type { GovernanceSource, ScopeTarget, SourceCall, SourceWorkspace } from '../source/index.js';
+import type {
+  GovernanceSource,
+  GrantChannel,
+  ProvisioningTarget,
+  ScopeTarget,
+  SourceCall,
+  SourceWorkspace,
+} from '../source/index.js';
 import type { BitbucketClient } from './client.js';
+import { bitbucketGrantChannel } from './grant-channels.js';
 import {
   observeGroups,
   observeMembers,
@@ -56,5 +64,9 @@ export class BitbucketCloudSource implements GovernanceSource {
   listScope(workspace: SourceWorkspace, target: ScopeTarget, call: SourceCall): Promise<GovernanceItem[]> {
     const list = LISTINGS[target.kind] as Lister<typeof target.kind>;
     return list(this.client, workspace, target as never, call);
+  }
+
+  grantChannel(workspaceSlug: string, target: ProvisioningTarget): GrantChannel {
+    return bitbucketGrantChannel(this.client, workspaceSlug, target);
   }
 }

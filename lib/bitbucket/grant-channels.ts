@@ -1,52 +1,19 @@
-// How each kind of target is read and changed in Bitbucket: group membership through the 1.0 group API,
-// project and repository permissions through `permissions-config`. Each call comes with a description
-// (method, route template, concrete path) for dry runs and request records, and the capability a
-// refusal means the credential lacks.
-import {
-  endpoints,
-  type BitbucketClient,
-  type CallOptions,
-  type ProjectPermissionValue,
-  type RepositoryPermissionValue,
-} from '../bitbucket/index.js';
+// Bitbucket Cloud's grant channels (the provisioning half of BitbucketCloudSource): group membership
+// through the 1.0 group API, project and repository permissions through `permissions-config`. Each call
+// comes with a description (method, route template, concrete path) for dry runs and request records, and
+// the capability a refusal means the credential lacks.
+import type { Grant } from '../model/index.js';
 import {
   groupMembershipGrant,
   PROJECT_PERMISSIONS,
   projectGrant,
   REPOSITORY_PERMISSIONS,
   repositoryGrant,
-  type Grant,
 } from '../model/index.js';
-import type { ProvisioningTarget } from './provisioning-target.js';
-
-export interface CallDescription {
-  method: 'GET' | 'PUT' | 'DELETE';
-  /** `METHOD /route/{template}`. */
-  endpoint: string;
-  path: string;
-}
-
-/** What a refusal of a write means the credential lacks. */
-export interface CapabilityNeed {
-  capability: 'writeGroupMembership' | 'writePermissions';
-  scopes: string[];
-}
-
-export interface GrantChannel {
-  /** Permissions in rank order, lowest first. */
-  ladder: readonly string[];
-  readCall: CallDescription;
-  writeCall: CallDescription;
-  deleteCall: CallDescription;
-  writeNeed: CapabilityNeed;
-  deleteNeed: CapabilityNeed;
-  /** The principal's explicit permission in Bitbucket now, or null. */
-  readCurrent(call: CallOptions): Promise<string | null>;
-  write(permission: string, call: CallOptions): Promise<void>;
-  remove(call: CallOptions): Promise<void>;
-  /** The stored item stating `permission`. */
-  grantItem(permission: string): Grant;
-}
+import type { CallDescription, CapabilityNeed, GrantChannel, ProvisioningTarget } from '../source/index.js';
+import type { BitbucketClient, ProjectPermissionValue, RepositoryPermissionValue } from './client.js';
+import { endpoints } from './endpoints.js';
+import type { CallOptions } from './transport.js';
 
 function describe(method: CallDescription['method'], route: string, params: Record<string, string>) {
   const path = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
@@ -97,7 +64,8 @@ function permissionsConfigChannel<P extends string>(resource: PermissionsConfigR
   };
 }
 
-export function grantChannel(
+/** How one principal's access to one target is read and changed in Bitbucket Cloud. */
+export function bitbucketGrantChannel(
   client: BitbucketClient,
   workspaceSlug: string,
   target: ProvisioningTarget,

@@ -14,3 +14,4 @@ export { endpoints } from './endpoints.js';
 export * from './errors.js';
 export * from './schemas.js';
 export { BitbucketCloudSource } from './cloud-source.js';
+export { bitbucketGrantChannel } from './grant-channels.js';

@@ -3,12 +3,7 @@
 export * from './provisioning-target.js';
 export * from './provisioning-decision.js';
 export * from './provisioning-errors.js';
-export {
-  grantChannel,
-  type CallDescription,
-  type CapabilityNeed,
-  type GrantChannel,
-} from './grant-channels.js';
+export type { CallDescription, CapabilityNeed, GrantChannel } from '../source/index.js';
 export {
   provision,
   type BitbucketCallRecord,

@@ -2,7 +2,7 @@
 // and what a refusal means), and an Idempotency-Key reused with a different body.
 import type { BitbucketError } from '../bitbucket/index.js';
 import { GovernanceError } from '../errors/index.js';
-import type { CallDescription, CapabilityNeed } from './grant-channels.js';
+import type { CallDescription, CapabilityNeed } from '../source/index.js';
 
 export class ProvisioningCallFailed extends Error {
   constructor(

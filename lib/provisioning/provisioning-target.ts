@@ -3,7 +3,10 @@
 // asked anything.
 import { NotFound, ValidationError } from '../errors/index.js';
 import { isUuid, normalizeUuid } from '../model/index.js';
+import type { ProvisioningTarget, TargetPrincipal } from '../source/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
+
+export type { ProvisioningTarget, TargetPrincipal } from '../source/index.js';
 
 export type ProvisioningAction = 'grant' | 'revoke';
 
@@ -28,26 +31,6 @@ export interface ProvisioningCommand {
   replace: boolean;
   dryRun: boolean;
 }
-
-export interface TargetPrincipal {
-  type: 'user' | 'group';
-  /** account_id or group slug. */
-  id: string;
-  name: string;
-}
-
-export type ProvisioningTarget =
-  | { kind: 'group-membership'; group: { slug: string; name: string }; principal: TargetPrincipal }
-  | {
-      kind: 'project-permission';
-      project: { id: string; key: string; name: string };
-      principal: TargetPrincipal;
-    }
-  | {
-      kind: 'repository-permission';
-      repository: { id: string; slug: string; name: string };
-      principal: TargetPrincipal;
-    };
 
 /** The resource of a target as answers describe it. */
 export function describeTargetResource(target: ProvisioningTarget) {

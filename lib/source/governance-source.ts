@@ -1,8 +1,9 @@
 // The seam between the connector and a system of record for access (Bitbucket Cloud today; the Atlassian
-// Admin API and Bitbucket Data Center next): what the sync and the webhook refresh need from it. Each
+// Admin API and Bitbucket Data Center next): what the sync, the webhook refresh and provisioning need
+// from it. Each
 // source implements it behind its own client; nothing above this seam knows which source answers.
 import type { CallOptions } from '../bitbucket/index.js';
-import type { GovernanceItem, ScopeKind } from '../model/index.js';
+import type { GovernanceItem, Grant, ScopeKind } from '../model/index.js';
 
 /**
  * A scope to list, with the address a per-resource listing is called by: a project's key, a
@@ -25,6 +26,59 @@ export interface SourceWorkspace {
  */
 export type SourceCall = CallOptions;
 
+/** A principal provisioning acts for: a user (account_id) or a group (slug). */
+export interface TargetPrincipal {
+  type: 'user' | 'group';
+  /** account_id or group slug. */
+  id: string;
+  name: string;
+}
+
+/** What one grant or revocation acts on, resolved against the stored picture. */
+export type ProvisioningTarget =
+  | { kind: 'group-membership'; group: { slug: string; name: string }; principal: TargetPrincipal }
+  | {
+      kind: 'project-permission';
+      project: { id: string; key: string; name: string };
+      principal: TargetPrincipal;
+    }
+  | {
+      kind: 'repository-permission';
+      repository: { id: string; slug: string; name: string };
+      principal: TargetPrincipal;
+    };
+
+/** One call a channel makes, described for dry runs and request records. */
+export interface CallDescription {
+  method: 'GET' | 'PUT' | 'DELETE';
+  /** `METHOD /route/{template}`. */
+  endpoint: string;
+  path: string;
+}
+
+/** What a refusal of a write means the credential lacks. */
+export interface CapabilityNeed {
+  capability: 'writeGroupMembership' | 'writePermissions';
+  scopes: string[];
+}
+
+/** How one principal's access to one target is read and changed in the source. */
+export interface GrantChannel {
+  /** Permissions in rank order, lowest first. */
+  ladder: readonly string[];
+  readCall: CallDescription;
+  writeCall: CallDescription;
+  deleteCall: CallDescription;
+  writeNeed: CapabilityNeed;
+  deleteNeed: CapabilityNeed;
+  /** The principal's explicit permission in the source now, or null. */
+  readCurrent(call: SourceCall): Promise<string | null>;
+  write(permission: string, call: SourceCall): Promise<void>;
+  remove(call: SourceCall): Promise<void>;
+  /** The stored item stating `permission`. */
+  grantItem(permission: string): Grant;
+}
+
 export interface GovernanceSource {
   /** The scope kinds this source can list. */
   readonly kinds: readonly ScopeKind[];
@@ -34,4 +88,6 @@ export interface GovernanceSource {
    * fails; a partial listing is never returned.
    */
   listScope(workspace: SourceWorkspace, target: ScopeTarget, call: SourceCall): Promise<GovernanceItem[]>;
+  /** The channel that reads, grants and revokes one principal's access to `target` (no call is made yet). */
+  grantChannel(workspaceSlug: string, target: ProvisioningTarget): GrantChannel;
 }

@@ -1,1 +1,11 @@
-export type { GovernanceSource, ScopeTarget, SourceCall, SourceWorkspace } from './governance-source.js';
+export type {
+  CallDescription,
+  CapabilityNeed,
+  GovernanceSource,
+  GrantChannel,
+  ProvisioningTarget,
+  ScopeTarget,
+  SourceCall,
+  SourceWorkspace,
+  TargetPrincipal,
+} from './governance-source.js';
