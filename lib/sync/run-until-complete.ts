@@ -41,12 +41,17 @@ export interface PassRunResult {
 }
 
 export interface RunUntilCompleteOptions {
-  /** Time given to each step, ms (default 60,000). */
+  /**
+   * Time given to each step, ms (default 240,000, a scheduled step's). A scope still reading at the
+   * deadline is abandoned and read again by the next step, so a short step on a slow machine pays twice.
+   */
   stepTimeMs?: number;
   /** At most this many steps (default 1,000). */
   maxSteps?: number;
   onProgress?: (progress: PassProgress) => void;
 }
+
+const DEFAULT_STEP_TIME_MS = 4 * 60_000;
 
 /** The settings of back-to-back steps: the schedule's pacing removed, everything else kept. */
 function unpaced(settings: SyncSettings): SyncSettings {
@@ -86,7 +91,7 @@ export async function runUntilPassComplete(
     const report = await runSyncStep(
       stepDependencies,
       workspace,
-      now().getTime() + (options.stepTimeMs ?? 60_000),
+      now().getTime() + (options.stepTimeMs ?? DEFAULT_STEP_TIME_MS),
     );
     steps.push(report);
     requests += report.requests;
