@@ -86,7 +86,10 @@ function credentialSource(env: ParsedEnvironment, problems: string[]): Credentia
       'BITBUCKET_OAUTH_CLIENT_SECRET',
     ],
   ];
+  // A variable that is set but invalid is already reported; saying it is missing would be wrong.
+  const reported = (name: string) => problems.some((problem) => problem.startsWith(`${name}:`));
   for (const [first, second, firstName, secondName] of pairs) {
+    if (reported(firstName) || reported(secondName)) continue;
     if ((first === undefined) !== (second === undefined)) {
       problems.push(
         `${first === undefined ? firstName : secondName}: expected it to be set together with ${first === undefined ? secondName : firstName}`,
@@ -140,6 +143,12 @@ export function loadConfig(env: Environment = process.env): AppConfig {
   const parsed = parseEnvironment(env, problems);
   const credentials = credentialSource(parsed, problems);
   const webhookSecrets = webhookSecretSource(parsed, problems);
+  // The sync's share cannot exceed what Bitbucket allows; the rest is kept for webhooks and provisioning.
+  if (parsed.SYNC_HOURLY_REQUEST_BUDGET > parsed.BITBUCKET_HOURLY_REQUEST_LIMIT) {
+    problems.push(
+      `SYNC_HOURLY_REQUEST_BUDGET: expected at most BITBUCKET_HOURLY_REQUEST_LIMIT (${parsed.BITBUCKET_HOURLY_REQUEST_LIMIT}), got ${parsed.SYNC_HOURLY_REQUEST_BUDGET}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const minutes = 60_000;
   return {

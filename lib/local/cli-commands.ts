@@ -132,7 +132,7 @@ export function portFlag(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(
       `--port: expected a port number 0..65535, got "${String(value)}"`,
-      `usage: ${COMMANDS[command].usage}`,
+      COMMANDS[command].usage,
     );
   }
   return port;

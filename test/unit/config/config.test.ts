@@ -17,6 +17,21 @@ function problemsOf(run: () => unknown): string[] {
 }
 
 describe('loadConfig', () => {
+  it('refuses a sync budget above what Bitbucket allows per hour', () => {
+    expect(problemsOf(() => loadConfig({ SYNC_HOURLY_REQUEST_BUDGET: '5000' }))).toEqual([
+      'SYNC_HOURLY_REQUEST_BUDGET: expected at most BITBUCKET_HOURLY_REQUEST_LIMIT (1000), got 5000',
+    ]);
+    expect(
+      loadConfig({ SYNC_HOURLY_REQUEST_BUDGET: '5000', BITBUCKET_HOURLY_REQUEST_LIMIT: '5000' }).sync,
+    ).toMatchObject({ hourlyRequestBudget: 5000 });
+  });
+
+  it('reports an invalid half of a credential pair once, not also as missing', () => {
+    const problems = problemsOf(() => loadConfig({ BITBUCKET_EMAIL: 'a@b', BITBUCKET_API_TOKEN: 'x' }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^BITBUCKET_EMAIL: /);
+  });
+
   it('applies the documented defaults to an empty environment', () => {
     const config = loadConfig({});
     expect(config.bitbucket.apiUrl).toBe('https://api.bitbucket.org');
