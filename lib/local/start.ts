@@ -3,6 +3,7 @@
 // a progress bar, a summary, then the API and webhook route on 127.0.0.1. Ctrl-C stops everything.
 import './local-process-defaults.js';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { runUntilPassComplete, resolveGovernedWorkspaces } from '../sync/index.js';
 import { openConnector, type LocalConnector } from './connector.js';
@@ -28,6 +29,22 @@ function exampleCalls(
   ];
 }
 
+/** Fails now, before a pass spends Bitbucket requests, when the API's port is taken. */
+async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConfigError([`PORT: 127.0.0.1:${port} is already in use (set PORT to a free port)`])
+          : error,
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((arg) => arg !== '--fresh');
   if (unknown.length > 0) {
@@ -36,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
   loadEnvFile('.env');
   const config = loadConfig();
+  await assertPortFree(config.local.port);
   const usingSimulator = config.bitbucket.credentials.from === 'none';
   say(
     usingSimulator
@@ -77,7 +95,8 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
 
   const governed = await resolveGovernedWorkspaces(connector.sync, config.bitbucket.workspaces);
   for (const skipped of governed.skipped) say(`skipped ${skipped.slug}: ${skipped.reason}`);
-  if (governed.workspaces.length === 0) throw new Error('no workspace can be governed with this credential');
+  if (governed.workspaces.length === 0)
+    throw new Error('no workspace can be governed with this credential (see `npx bbgov doctor`)');
 
   let firstUser: string | undefined;
   for (const workspace of governed.workspaces) {
@@ -110,6 +129,16 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
   return services;
 }
 
+/** What went wrong, in a line; the stack only for a programming error, where it is what a bug report needs. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const programming =
+    error instanceof TypeError || error instanceof ReferenceError || error instanceof RangeError;
+  return programming
+    ? (error.stack ?? error.message)
+    : `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`;
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
@@ -119,10 +148,7 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     if (error instanceof JavaMissingError) process.stderr.write(`${error.message}\n`);
-    else
-      process.stderr.write(
-        `npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
+    else process.stderr.write(`npm start failed: ${describeFailure(error)}\n`);
     process.exit(1);
   },
 );

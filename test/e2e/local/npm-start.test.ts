@@ -84,6 +84,31 @@ describe('npm start', () => {
     expect(spawnSync('pgrep', ['-f', dataDir]).status).toBe(1);
   });
 
+  it('refuses a taken port before syncing anything: one line, exit code 2', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    const port = await new Promise<number>((resolve) =>
+      taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)),
+    );
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port) };
+      for (const name of Object.keys(env)) if (name.startsWith('BITBUCKET_')) delete env[name];
+      const result = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+        const started = spawn(process.execPath, ['--import', 'tsx', 'lib/local/start.ts'], { env });
+        let stderr = '';
+        let stdout = '';
+        started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        started.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        started.once('exit', (code) => resolve({ code, stderr, stdout }));
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`PORT: 127.0.0.1:${port} is already in use`);
+      expect(result.stdout).not.toContain('scopes');
+    } finally {
+      taken.close();
+    }
+  });
+
   it('reports a bad setting as plain lines and exit code 2, without a stack', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOCAL_API_TOKEN: 'short' };
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'lib/local/start.ts'], {
