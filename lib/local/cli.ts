@@ -33,6 +33,10 @@ async function syncCommand(connector: LocalConnector, command: ParsedCommand): P
   for (const skipped of governed.skipped) err(`skipped ${skipped.slug}: ${skipped.reason}`);
   const results = [];
   let failed = governed.skipped.length > 0 && slug !== undefined;
+  if (governed.workspaces.length === 0) {
+    err('no workspace can be governed with this credential (see `bbgov doctor`)');
+    failed = true;
+  }
   for (const workspace of governed.workspaces) {
     if (command.values['until-complete']) {
       const progress = progressPrinter();
@@ -44,11 +48,19 @@ async function syncCommand(connector: LocalConnector, command: ParsedCommand): P
         err(
           `${workspace.slug}: pass not complete: ${result.stoppedBecause}${result.resumeAfter ? `; resume after ${result.resumeAfter}` : ''}`,
         );
+      } else if (!command.values.json) {
+        out(
+          `${workspace.slug}: ${result.stoppedBecause ?? `pass complete in ${result.steps.length} step(s), ${result.requests} requests`}`,
+        );
       }
     } else {
       const report = await runSyncStep(connector.sync, workspace, Date.now() + 5 * 60_000);
       results.push(report);
       if (report.error) err(`${workspace.slug}: ${report.outcome}: ${report.error.message}`);
+      else if (report.outcome !== 'completed-due-scopes')
+        err(
+          `${workspace.slug}: step ended: ${report.outcome}${report.resumeAfter ? `; resume after ${report.resumeAfter}` : ''} (${report.pass.refreshed}/${report.pass.total} scopes of the pass refreshed)`,
+        );
       if (['rate-limited', 'credential-rejected', 'not-administrable'].includes(report.outcome))
         failed = true;
     }

@@ -4,7 +4,10 @@
 // spent, Bitbucket asks us to back off, or nothing more can be done, and says which and when to resume.
 import { runSyncStep, type StepReport, type SyncDependencies } from './sync-step.js';
 import type { WorkspaceRef } from './scope-refresh.js';
+import { parseScopeId } from '../model/index.js';
+import { scopeKind } from './scope-kinds.js';
 import type { SyncSettings } from './settings.js';
+import { storedScopes } from './stored-scopes.js';
 
 export interface PassProgress {
   workspace: string;
@@ -70,11 +73,46 @@ export async function runUntilPassComplete(
   options: RunUntilCompleteOptions = {},
 ): Promise<PassRunResult> {
   const now = dependencies.now ?? (() => new Date());
-  const stepDependencies: SyncDependencies = { ...dependencies, settings: unpaced(dependencies.settings) };
   const budget = dependencies.settings.hourlyRequestBudget;
   const started = now().getTime();
   const steps: StepReport[] = [];
   let requests = 0;
+  // Progress is reported after every scope, not only after each (up to 4-minute) step.
+  const live = {
+    refreshed: 0,
+    total: (await storedScopes(dependencies.store, workspace.id)).length,
+    requests: 0,
+    syncSpent: 0,
+    step: 1,
+  };
+  const emit = () =>
+    options.onProgress?.({
+      workspace: workspace.slug,
+      step: live.step,
+      refreshed: live.refreshed,
+      total: Math.max(live.total, live.refreshed),
+      requests: live.requests,
+      budgetLeft: Math.max(0, budget - live.syncSpent),
+      elapsedMs: now().getTime() - started,
+    });
+  const stepDependencies: SyncDependencies = {
+    ...dependencies,
+    settings: unpaced(dependencies.settings),
+    onScope: (event) => {
+      dependencies.onScope?.(event);
+      live.requests += event.requests;
+      live.syncSpent += event.requests;
+      if (event.outcome === 'applied' || event.outcome === 'held') live.refreshed += 1;
+      emit();
+      // A listing just changed how many scopes the pass has: count them again (two store queries).
+      if (event.outcome === 'applied' && !scopeKind(parseScopeId(event.scope).kind).perResource) {
+        void storedScopes(dependencies.store, workspace.id).then(
+          (scopes) => (live.total = scopes.length),
+          () => undefined,
+        );
+      }
+    },
+  };
   const stopped = (
     stopReason: PassStopReason,
     stoppedBecause: string,
@@ -88,6 +126,8 @@ export async function runUntilPassComplete(
     ...(resumeAfter ? { resumeAfter } : {}),
   });
   for (let step = 1; step <= (options.maxSteps ?? 1000); step++) {
+    live.step = step;
+    live.syncSpent = (await dependencies.ledger.spentInLastHour(now())).byPurpose.sync ?? 0;
     const report = await runSyncStep(
       stepDependencies,
       workspace,
@@ -96,15 +136,13 @@ export async function runUntilPassComplete(
     steps.push(report);
     requests += report.requests;
     const spent = await dependencies.ledger.spentInLastHour(now());
-    options.onProgress?.({
-      workspace: workspace.slug,
-      step,
+    Object.assign(live, {
       refreshed: report.pass.refreshed,
       total: report.pass.total,
       requests,
-      budgetLeft: Math.max(0, budget - (spent.byPurpose.sync ?? 0)),
-      elapsedMs: now().getTime() - started,
+      syncSpent: spent.byPurpose.sync ?? 0,
     });
+    emit();
     if (report.passCompleted) return { completed: true, steps, requests };
     const detail = report.error ? `: ${report.error.message}` : '';
     switch (report.outcome) {

@@ -45,8 +45,15 @@ describe('rolling sync', () => {
     harness = await startHarness({ seed: SEED });
     const seed = await harness.groundTruth();
     const workspace = workspaceOf(seed);
-    const result = await runUntilPassComplete(harness.dependencies, workspace);
+    const progress: { refreshed: number; total: number }[] = [];
+    const result = await runUntilPassComplete(harness.dependencies, workspace, {
+      onProgress: (update) => progress.push(update),
+    });
     expect(result.completed).toBe(true);
+    // Progress after every scope, not once per step: the bar moves while one long step runs.
+    expect(result.steps).toHaveLength(1);
+    expect(progress.length).toBeGreaterThan(4 + 12 + 150);
+    expect(progress.at(-1)).toMatchObject({ refreshed: 4 + 12 + 150, total: 4 + 12 + 150 });
     expect(await harness.requestTotal()).toBe(lowerBound(seed));
     expect(result.requests).toBe(lowerBound(seed));
     expect(await harness.storedPicture(workspace.id)).toEqual(expectedPicture(seed, workspace.slug));
