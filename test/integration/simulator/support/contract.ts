@@ -73,11 +73,26 @@ interface Loaded {
 
 let loaded: Loaded | undefined;
 
+/** Reads an OpenAPI document, or throws naming the file and what is wrong with it. */
+function readSpec(path: string): Spec {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`Bitbucket's OpenAPI document at ${path} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (typeof (spec as Partial<Spec> | null)?.paths !== 'object' || (spec as Spec).paths === null)
+    throw new Error(`Bitbucket's OpenAPI document at ${path} has no "paths": is it cloud-openapi.json?`);
+  return spec as Spec;
+}
+
 /** Parses the document and prepares the validator on first use; undefined when the document is absent. */
 function load(): Loaded | undefined {
   if (!openApiDocument.available) return undefined;
   if (loaded) return loaded;
-  const spec = JSON.parse(readFileSync(openApiDocument.path, 'utf8')) as Spec;
+  const spec = readSpec(openApiDocument.path);
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   const addFormats = addFormatsModule as unknown as (a: Ajv) => void;
   addFormats(ajv);
