@@ -70,3 +70,11 @@ export class BitbucketCloudSource implements GovernanceSource {
     return bitbucketGrantChannel(this.client, workspaceSlug, target);
   }
 }
+
+/** The source `dependencies` name, or Bitbucket Cloud through their client when they name none. */
+export function sourceOf(dependencies: {
+  client: BitbucketClient;
+  source?: GovernanceSource;
+}): GovernanceSource {
+  return dependencies.source ?? new BitbucketCloudSource(dependencies.client);
+}

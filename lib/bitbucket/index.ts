@@ -13,5 +13,5 @@ export type { Capability, CapabilityAnswer, CapabilityReport } from './capabilit
 export { endpoints } from './endpoints.js';
 export * from './errors.js';
 export * from './schemas.js';
-export { BitbucketCloudSource } from './cloud-source.js';
+export { BitbucketCloudSource, sourceOf } from './cloud-source.js';
 export { bitbucketGrantChannel } from './grant-channels.js';

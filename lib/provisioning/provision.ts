@@ -2,10 +2,10 @@
 // only when needed, then put what Bitbucket now states into the store at once with a change record
 // naming the caller. A dry run decides from the stored picture and sends nothing.
 import {
-  BitbucketCloudSource,
   BitbucketError,
   BudgetExhausted,
   DeadlineExceeded,
+  sourceOf,
   type BitbucketClient,
   type CallOptions,
 } from '../bitbucket/index.js';
@@ -154,10 +154,7 @@ export async function provision(
   calls: BitbucketCallRecord[],
 ): Promise<ProvisioningResult> {
   const { client, store, ledger, now } = dependencies;
-  const channel = (dependencies.source ?? new BitbucketCloudSource(client)).grantChannel(
-    workspace.slug,
-    target,
-  );
+  const channel = sourceOf(dependencies).grantChannel(workspace.slug, target);
   const base = {
     action: command.action,
     dryRun: command.dryRun,

@@ -2,18 +2,19 @@
 // budget left in the rolling hour, refresh due scopes in priority order until the budget or the time
 // runs out, and record pass progress. A step never deletes on a failed read and never overlaps another.
 import {
-  BitbucketCloudSource,
   BitbucketError,
   BudgetExhausted,
   DeadlineExceeded,
   Forbidden,
   NotFound,
   RateLimited,
+  sourceOf,
   Unauthorized,
   type BitbucketClient,
+  type RequestBudget,
   type SharedBudget,
 } from '../bitbucket/index.js';
-import { openHourlyBudget, type OpenedBudget } from '../budget/index.js';
+import { openHourlyBudget } from '../budget/index.js';
 import { scopeId, type ScopeRef } from '../model/index.js';
 import type { GovernanceSource } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
@@ -177,12 +178,12 @@ export async function runSyncStep(
         dependencies,
         workspace,
         status,
-        { hour, share: allowance.share },
+        { budget: hour.budget, share: allowance.share },
         deadlineAt,
         now,
       );
     } finally {
-      // Requests spent are counted even when the step fails on the store (a no-op after the step's own close).
+      // What the step spent is counted, also when it fails on the store.
       await hour.close(now());
     }
   } finally {
@@ -194,12 +195,11 @@ async function runBudgetedStep(
   dependencies: SyncDependencies,
   workspace: WorkspaceRef,
   status: WorkspaceSyncStatus,
-  { hour, share }: { hour: OpenedBudget; share: number },
+  { budget, share }: { budget: RequestBudget; share: number },
   deadlineAt: number,
   now: () => Date,
 ): Promise<StepReport> {
   const { syncState, store, settings } = dependencies;
-  const { budget } = hour;
   const stepStart = now();
   status.passStartedAt ??= stepStart.toISOString();
   delete status.lastError;
@@ -216,7 +216,7 @@ async function runBudgetedStep(
 
   const intervals = stretchedIntervals(settings, states, settings.hourlyRequestBudget);
   const pace = new StepPace(budget, share);
-  const source = dependencies.source ?? new BitbucketCloudSource(dependencies.client);
+  const source = sourceOf(dependencies);
   const refreshOne = (due: DueScope, expected: number) =>
     pace.run(expected, (scopeBudget) => refreshScopeOnce(due, scopeBudget));
   const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
@@ -418,7 +418,6 @@ async function runBudgetedStep(
     scopesRefreshed: report.scopesRefreshed,
     changes: report.changes,
   };
-  await hour.close(endedAt);
   await syncState.putStatus(status);
 
   return {

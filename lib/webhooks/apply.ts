@@ -13,7 +13,7 @@ import {
   RateLimited,
   SharedBudget,
   Unauthorized,
-  BitbucketCloudSource,
+  sourceOf,
   type BitbucketClient,
   type RequestBudget,
 } from '../bitbucket/index.js';
@@ -95,6 +95,7 @@ type UnitResult = { status: 'applied' | 'deferred'; detail?: string } | { status
 
 interface WorkspaceContext {
   dependencies: ApplyEventsDependencies;
+  source: GovernanceSource;
   workspace: { id: string; slug: string };
   budget: RequestBudget;
   now: () => Date;
@@ -144,7 +145,7 @@ async function refreshOrDefer(
   try {
     const result = await refreshGrants(
       {
-        source: context.dependencies.source ?? new BitbucketCloudSource(context.dependencies.client),
+        source: context.source,
         store: context.dependencies.store,
         workspace: context.workspace,
         call: { budget: refreshBudget, ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
@@ -359,6 +360,7 @@ export async function applyEvents(
     now: now(),
   });
   const { budget } = hour;
+  const source = sourceOf(dependencies);
   try {
     for (const workspacePlan of plan.workspaces.values()) {
       const entry = await dependencies.store.resolveWorkspace(workspacePlan.slug);
@@ -375,6 +377,7 @@ export async function applyEvents(
       }
       const context: WorkspaceContext = {
         dependencies,
+        source,
         workspace: { id: entry.uuid, slug: entry.slug },
         budget,
         now,
