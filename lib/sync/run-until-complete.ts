@@ -76,7 +76,6 @@ export async function runUntilPassComplete(
   const budget = dependencies.settings.hourlyRequestBudget;
   const started = now().getTime();
   const steps: StepReport[] = [];
-  let requests = 0;
   // Progress is reported after every scope, not only after each (up to 4-minute) step.
   const live = {
     refreshed: 0,
@@ -120,29 +119,31 @@ export async function runUntilPassComplete(
   ): PassRunResult => ({
     completed: false,
     steps,
-    requests,
+    requests: live.requests,
     stopReason,
     stoppedBecause,
     ...(resumeAfter ? { resumeAfter } : {}),
   });
   for (let step = 1; step <= (options.maxSteps ?? 1000); step++) {
     live.step = step;
-    live.syncSpent = (await dependencies.ledger.spentInLastHour(now())).byPurpose.sync ?? 0;
+    const syncSpentBefore = (await dependencies.ledger.spentInLastHour(now())).byPurpose.sync ?? 0;
+    const requestsBefore = live.requests;
+    live.syncSpent = syncSpentBefore;
     const report = await runSyncStep(
       stepDependencies,
       workspace,
       now().getTime() + (options.stepTimeMs ?? DEFAULT_STEP_TIME_MS),
     );
     steps.push(report);
-    requests += report.requests;
-    const spent = await dependencies.ledger.spentInLastHour(now());
+    // The step recorded exactly its requests as 'sync' in the ledger.
     Object.assign(live, {
       refreshed: report.pass.refreshed,
       total: report.pass.total,
-      requests,
-      syncSpent: spent.byPurpose.sync ?? 0,
+      requests: requestsBefore + report.requests,
+      syncSpent: syncSpentBefore + report.requests,
     });
     emit();
+    const requests = live.requests;
     if (report.passCompleted) return { completed: true, steps, requests };
     const detail = report.error ? `: ${report.error.message}` : '';
     switch (report.outcome) {
@@ -156,7 +157,8 @@ export async function runUntilPassComplete(
         continue;
       case 'budget-exhausted':
       case 'no-budget-left': {
-        const frees = spent.frees === undefined ? undefined : new Date(spent.frees).toISOString();
+        const { frees: freesAt } = await dependencies.ledger.spentInLastHour(now());
+        const frees = freesAt === undefined ? undefined : new Date(freesAt).toISOString();
         return stopped(
           'budget-spent',
           `the rolling hour's sync budget of ${budget} requests (SYNC_HOURLY_REQUEST_BUDGET) is spent`,
