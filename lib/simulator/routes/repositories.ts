@@ -1,18 +1,21 @@
-// GET /2.0/repositories/{workspace} with the BBQL filters the connector sends.
-import { isOwner, requireScope, workspaceParam } from '../access.js';
+// GET /2.0/repositories/{workspace} with the BBQL filters the connector sends, and one repository.
+import { isOwner, requireScopes, workspaceParam } from '../access.js';
 import { compileBbql } from '../bbql.js';
-import { pageOf, readPageRequest } from '../paging.js';
+import { HttpError } from '../http.js';
+import { pageOf } from '../paging.js';
 import { effectiveRepositoryPermission } from '../permissions.js';
 import type { Route } from '../router.js';
 import { serializeRepository } from '../serialize.js';
 import type { RepositoryState } from '../state.js';
+
+const bare = (uuid: string) => uuid.replace(/[{}]/g, '').toLowerCase();
 
 export const repositoryRoutes: Route[] = [
   {
     method: 'GET',
     template: '/2.0/repositories/{workspace}',
     handle(ctx) {
-      requireScope(ctx, 'read:repository:bitbucket');
+      requireScopes(ctx, 'read:repository:bitbucket');
       const ws = workspaceParam(ctx);
       const p = ctx.principal;
       // Owners and the workspace's access token see everything; members see what they can reach and public ones.
@@ -34,10 +37,33 @@ export const repositoryRoutes: Route[] = [
         });
         repos = repos.filter(keep);
       }
-      const page = pageOf(repos, readPageRequest(ctx.query, ctx.pageLenDefault), ctx.url, (r) =>
+      const page = pageOf(ctx, repos, (r) =>
         serializeRepository(ctx.origin, ws, r),
       );
       return { status: 200, body: page };
+    },
+  },
+  {
+    // One repository by slug or `{uuid}` (Bitbucket accepts both); 404 when absent or not visible to the
+    // caller, as the listing would not show it either.
+    method: 'GET',
+    template: '/2.0/repositories/{workspace}/{repo_slug}',
+    handle(ctx) {
+      requireScopes(ctx, 'read:repository:bitbucket');
+      const ws = workspaceParam(ctx);
+      const ref = ctx.params.repo_slug ?? '';
+      const repo = ref.startsWith('{')
+        ? [...ws.repositories.values()].find((r) => bare(r.uuid) === bare(ref))
+        : ws.repositories.get(ref);
+      const p = ctx.principal;
+      const visible =
+        repo !== undefined &&
+        (p.kind === 'access-token' ||
+          isOwner(ctx, ws) ||
+          !repo.isPrivate ||
+          effectiveRepositoryPermission(ws, repo, p.accountId) !== undefined);
+      if (!repo || !visible) throw new HttpError(404, `Repository ${ws.slug}/${ref} not found`);
+      return { status: 200, body: serializeRepository(ctx.origin, ws, repo) };
     },
   },
 ];
