@@ -1,5 +1,5 @@
 // One workspace, its members and roles, the effective repository matrix, and projects.
-import { requirePermissionRead, requireScopes, workspaceParam } from '../access.js';
+import { requirePermissionRead, requireScope, workspaceParam } from '../access.js';
 import { compileBbql } from '../bbql.js';
 import { badRequest, HttpError } from '../http.js';
 import type { PageRequest } from '../paging.js';
@@ -76,7 +76,7 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}',
     handle(ctx) {
-      requireScopes(ctx, 'read:workspace:bitbucket');
+      requireScope(ctx, 'read:workspace:bitbucket');
       return { status: 200, body: serializeWorkspace(ctx.origin, workspaceParam(ctx)) };
     },
   },
@@ -84,12 +84,13 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/members',
     handle(ctx) {
-      requireScopes(ctx, 'read:workspace:bitbucket');
+      requireScope(ctx, 'read:workspace:bitbucket');
       refuseQuery(ctx.query);
       const ws = workspaceParam(ctx);
       const page = pageOf(
-        ctx,
         memberRows(ctx.state, ws),
+        readPageRequest(ctx.query, ctx.pageLenDefault),
+        ctx.url,
         (row) => serializeMembership(ctx.origin, ws, row.member, row.user, false),
       );
       return { status: 200, body: page };
@@ -99,7 +100,7 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/permissions',
     handle(ctx) {
-      requireScopes(ctx, 'read:workspace:bitbucket');
+      requireScope(ctx, 'read:workspace:bitbucket');
       const ws = workspaceParam(ctx, true);
       requirePermissionRead(ctx, ws);
       let rows = memberRows(ctx.state, ws);
@@ -114,7 +115,7 @@ export const workspaceRoutes: Route[] = [
         });
         rows = rows.filter(keep);
       }
-      const page = pageOf(ctx, rows, (row) =>
+      const page = pageOf(rows, readPageRequest(ctx.query, ctx.pageLenDefault), ctx.url, (row) =>
         serializeMembership(ctx.origin, ws, row.member, row.user, true),
       );
       return { status: 200, body: page };
@@ -124,11 +125,11 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/permissions/repositories',
     handle(ctx) {
-      requireScopes(ctx, 'read:repository:bitbucket');
+      requireScope(ctx, 'read:repository:bitbucket');
       refuseQuery(ctx.query);
       const ws = workspaceParam(ctx);
       requirePermissionRead(ctx, ws);
-      const request = readPageRequest(ctx);
+      const request = readPageRequest(ctx.query, ctx.pageLenDefault);
       return { status: 200, body: repositoryMatrixPage(ws, request, ctx.url, ctx.origin, ctx.state) };
     },
   },
@@ -136,11 +137,11 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/projects',
     handle(ctx) {
-      requireScopes(ctx, 'read:project:bitbucket');
+      requireScope(ctx, 'read:project:bitbucket');
       refuseQuery(ctx.query);
       const ws = workspaceParam(ctx);
       const projects = [...ws.projects.values()];
-      const page = pageOf(ctx, projects, (p) =>
+      const page = pageOf(projects, readPageRequest(ctx.query, ctx.pageLenDefault), ctx.url, (p) =>
         serializeProject(ctx.origin, ws, p),
       );
       return { status: 200, body: page };
@@ -151,7 +152,7 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/projects/{project_key}',
     handle(ctx) {
-      requireScopes(ctx, 'read:project:bitbucket');
+      requireScope(ctx, 'read:project:bitbucket');
       const ws = workspaceParam(ctx);
       const key = ctx.params.project_key ?? '';
       const project = ws.projects.get(key);
