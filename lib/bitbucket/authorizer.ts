@@ -38,7 +38,7 @@ export class Authorizer {
   #credential: Promise<Credential> | undefined;
   #lastUsed: Credential | undefined;
   #generation = 0;
-  #reloading: Promise<void> | undefined;
+  #reloading: Promise<boolean> | undefined;
   #token: CachedToken | undefined;
   #fetching: { generation: number; token: Promise<string> } | undefined;
 
@@ -87,16 +87,22 @@ export class Authorizer {
   }
 
   /**
-   * Called after a 401 on a request authorised with `generation`: re-reads the credential and drops the
-   * OAuth token, once per generation however many requests saw the 401.
+   * Called after a 401 on a request authorised with `generation` (or a refused OAuth token request):
+   * re-reads the credential and drops the OAuth token, once per generation however many requests saw the
+   * refusal. Resolves true when the credential now in use differs from the one that was refused (a
+   * rotated secret: worth one more try), false when the re-read gave the same credential back. Rejects
+   * when the credential cannot be re-read.
    */
-  async recover(generation: number): Promise<void> {
-    if (generation !== this.#generation) return;
+  async recover(generation: number): Promise<boolean> {
+    // Someone already re-read it since this request was authorised: the newer reading deserves a try.
+    if (generation !== this.#generation) return true;
     this.#reloading ??= (async () => {
+      const refused = this.#credential;
       try {
         const reloaded = this.#credentials.reload();
         this.#credential = reloaded;
-        await reloaded;
+        const [before, after] = await Promise.all([refused?.catch(() => undefined), reloaded]);
+        return before === undefined || !sameCredential(before, after);
       } catch (error) {
         this.#credential = undefined;
         throw error;
@@ -106,7 +112,7 @@ export class Authorizer {
         this.#reloading = undefined;
       }
     })();
-    await this.#reloading;
+    return this.#reloading;
   }
 
   #current(): Promise<Credential> {
@@ -157,4 +163,11 @@ export class Authorizer {
     }
     return accessToken;
   }
+}
+
+/** Same kind and same values: a re-read that changed nothing. */
+function sameCredential(a: Credential, b: Credential): boolean {
+  const values = (credential: Credential) =>
+    JSON.stringify(Object.entries(credential).sort(([x], [y]) => x.localeCompare(y)));
+  return values(a) === values(b);
 }

@@ -53,16 +53,37 @@ export class RateLimited extends BitbucketError {
   }
 }
 
-/** 410: the endpoint was removed. `change` is the CHANGE-… announcement id when Bitbucket names it. */
+/** An endpoint Atlassian announced as removed (see removed-endpoints.ts): the announcement and its date. */
+export interface RemovalAnnouncement {
+  /** Atlassian changelog id, e.g. `CHANGE-2770`. */
+  change: string;
+  /** Date the removal took effect, `YYYY-MM-DD`. */
+  removedOn: string;
+}
+
+/**
+ * The endpoint was removed: a 410, or a 404 on an endpoint Atlassian announced as removed (since about
+ * 2026-08 some removed endpoints answer 404, API-NOTES "Rate limits and errors"). `status` stays what
+ * Bitbucket answered; `change` is the CHANGE-… id, from the body or from the announcement. Never retried.
+ */
 export class Gone extends BitbucketError {
   override readonly name = 'Gone';
   readonly change: string | undefined;
-  constructor(details: BitbucketErrorDetails, what: string) {
-    super({ ...details, status: 410 }, what);
-    this.change = /CHANGE-\d+/.exec(what)?.[0];
+  /** `YYYY-MM-DD`, when the removal is one of ours on record (removed-endpoints.ts). */
+  readonly removedOn: string | undefined;
+  constructor(details: BitbucketErrorDetails, what: string, announcement?: RemovalAnnouncement) {
+    const announced = announcement
+      ? `removed by Atlassian on ${announcement.removedOn} (${announcement.change})`
+      : undefined;
+    super(
+      { ...details, status: details.status ?? 410 },
+      announced === undefined ? what : `${announced}; Bitbucket said: ${what}`,
+    );
+    this.change = /CHANGE-\d+/.exec(what)?.[0] ?? announcement?.change;
+    this.removedOn = announcement?.removedOn;
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), change: this.change };
+    return { ...super.toJSON(), change: this.change, removedOn: this.removedOn };
   }
 }
 
@@ -80,7 +101,57 @@ export class PlanLimit extends BitbucketError {
 }
 /** 401, still after the credential was re-read once. */
 export class Unauthorized extends BitbucketError {
-  override readonly name = 'Unauthorized';
+  override readonly name: string = 'Unauthorized';
+}
+
+/**
+ * The OAuth token endpoint (`POST /site/oauth2/access_token`) refused the client credentials (400 or
+ * 401). A subclass of Unauthorized, so callers that treat Unauthorized as "the credential is refused" still
+ * do; unlike a 401 from the API it is not retried with the same credential (the answer would not change).
+ * `oauthError` is the RFC 6749 `error` code (e.g. `invalid_grant`, `invalid_client`) and `description`
+ * Bitbucket's `error_description`, the actionable part (e.g. "Cannot use client_credentials with a consumer
+ * marked as \"public\""), both with any credential cut out.
+ */
+export class OAuthTokenRefused extends Unauthorized {
+  override readonly name = 'OAuthTokenRefused';
+  readonly oauthError: string | undefined;
+  readonly description: string | undefined;
+  constructor(details: BitbucketErrorDetails, refusal: OAuthRefusal) {
+    const said = [refusal.error, refusal.description].filter((part) => part !== undefined).join(': ');
+    super(details, `the OAuth token request was refused${said === '' ? '' : `: ${said}`}`);
+    this.oauthError = refusal.error === undefined ? undefined : redactString(refusal.error);
+    this.description = refusal.description === undefined ? undefined : redactString(refusal.description);
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), oauthError: this.oauthError, description: this.description };
+  }
+}
+
+/** What a refused OAuth token request said: `{"error": "...", "error_description": "..."}` (RFC 6749 §5.2). */
+export interface OAuthRefusal {
+  error?: string | undefined;
+  description?: string | undefined;
+}
+
+/**
+ * The `error` and `error_description` of a token endpoint's refusal, each cut to 300 characters; a body
+ * that is not that JSON gives its text (short) as the description, an empty body gives neither.
+ */
+export function describeOAuthRefusal(body: string): OAuthRefusal {
+  const short = (text: string) => (text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text);
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; error_description?: unknown } | null;
+    if (parsed && typeof parsed === 'object') {
+      const error = typeof parsed.error === 'string' ? short(parsed.error) : undefined;
+      const description =
+        typeof parsed.error_description === 'string' ? short(parsed.error_description) : undefined;
+      if (error !== undefined || description !== undefined) return { error, description };
+    }
+  } catch {
+    // Not JSON: a proxy's page or plain text; its words are the best description there is.
+  }
+  const text = body.trim();
+  return text === '' ? {} : { description: describeErrorBody(text) };
 }
 /** 5xx, a network failure, an unexpected redirect or a body that is not the JSON it should be. */
 export class UpstreamError extends BitbucketError {

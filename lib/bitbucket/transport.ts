@@ -19,13 +19,19 @@ import {
   BitbucketError,
   BudgetExhausted,
   DeadlineExceeded,
+  Gone,
+  NotFound,
+  OAuthTokenRefused,
   RateLimited,
   Unauthorized,
   UpstreamError,
+  describeErrorBody,
+  describeOAuthRefusal,
   errorForStatus,
   type BitbucketErrorDetails,
 } from './errors.js';
 import type { HttpMethod } from './endpoints.js';
+import { announcedRemoval } from './removed-endpoints.js';
 import type { RequestBudget } from './request-budget.js';
 import { OAuthToken } from './schemas.js';
 import { parseWith } from './response-parsing.js';
@@ -78,6 +84,8 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE']);
 export class Transport {
   readonly apiOrigin: string;
   readonly #apiUrl: string;
+  /** The API base's own path (empty for `https://api.bitbucket.org`), cut before matching removed routes. */
+  readonly #apiBasePath: string;
   readonly #tokenUrl: string;
   readonly #http: AxiosInstance;
   /** At most maxConcurrency requests in flight; waiters are served first come, first served. */
@@ -89,6 +97,7 @@ export class Transport {
     this.#options = options;
     this.#apiUrl = options.apiUrl.replace(/\/+$/, '');
     this.apiOrigin = new URL(this.#apiUrl).origin;
+    this.#apiBasePath = new URL(this.#apiUrl).pathname.replace(/\/+$/, '');
     this.#tokenUrl = `${options.oauthUrl.replace(/\/+$/, '')}${TOKEN_PATH}`;
     this.#limit = pLimit(options.maxConcurrency);
     this.#authorizer = new Authorizer(options.credentials, options.now);
@@ -130,6 +139,13 @@ export class Transport {
         return await this.#attempt(request, header, call, details);
       } catch (error) {
         if (!(error instanceof BitbucketError)) throw error;
+        if (error instanceof OAuthTokenRefused) {
+          // The token endpoint said no: asking again with the same client credentials cannot change its
+          // answer. Only a secret rotated since it was read is worth one more token request.
+          if (reauthorized || !(await this.#recover(generation, error))) throw error;
+          reauthorized = true;
+          continue;
+        }
         if (error instanceof Unauthorized && !reauthorized) {
           reauthorized = true;
           await this.#recover(generation, error);
@@ -155,9 +171,10 @@ export class Transport {
     }
   }
 
-  async #recover(generation: number, unauthorized: Unauthorized): Promise<void> {
+  /** Re-reads the credential after a refusal; true when what was re-read differs from what was refused. */
+  async #recover(generation: number, unauthorized: Unauthorized): Promise<boolean> {
     try {
-      await this.#authorizer.recover(generation);
+      return await this.#authorizer.recover(generation);
     } catch (error) {
       // The 401 is the caller's problem to report; why the secret could not be re-read goes to the log.
       logger.warn('could not re-read the Bitbucket credential after a 401', {
@@ -189,13 +206,26 @@ export class Transport {
     throw this.#errorFor(details, raw);
   }
 
-  /** The typed error for a non-2xx answer, with any secret Bitbucket might echo cut out of its text. */
+  /**
+   * The typed error for a non-2xx answer, with any secret Bitbucket might echo cut out of its text. A 404
+   * on an endpoint Atlassian announced as removed (removed-endpoints.ts) is Gone, with the announcement.
+   */
   #errorFor(details: BitbucketErrorDetails, raw: RawAnswer): BitbucketError {
-    let text = raw.text;
-    for (const secret of this.#authorizer.secretsInUse()) {
-      if (secret.length >= 4) text = text.split(secret).join('[redacted]');
+    const text = scrub(raw.text, this.#authorizer.secretsInUse());
+    const error = errorForStatus(
+      details,
+      raw.status,
+      text,
+      parseRetryAfter(raw.retryAfter, this.#options.now()),
+    );
+    if (error instanceof NotFound) {
+      const path = details.path.startsWith(`${this.#apiBasePath}/`)
+        ? details.path.slice(this.#apiBasePath.length)
+        : details.path;
+      const removal = announcedRemoval(details.method, path);
+      if (removal) return new Gone({ ...details, status: raw.status }, describeErrorBody(text), removal);
     }
-    return errorForStatus(details, raw.status, text, parseRetryAfter(raw.retryAfter, this.#options.now()));
+    return error;
   }
 
   async #fetchToken(credential: OAuthClientCredential, call: CallOptions): Promise<FetchedToken> {
@@ -214,7 +244,14 @@ export class Transport {
       details,
     );
     if (raw.status === 400 || raw.status === 401) {
-      throw new Unauthorized({ ...details, status: raw.status }, 'the OAuth client credentials were refused');
+      // RFC 6749 §5.2: `error_description` says why (e.g. a consumer marked public cannot use client
+      // credentials, API-NOTES "Authentication"). The credential itself is cut out of what is kept.
+      const said = scrub(raw.text, [
+        ...this.#authorizer.secretsInUse(),
+        credential.clientSecret,
+        basicAuthorization(credential.clientId, credential.clientSecret).slice(6),
+      ]);
+      throw new OAuthTokenRefused({ ...details, status: raw.status }, describeOAuthRefusal(said));
     }
     if (raw.status < 200 || raw.status >= 300) {
       throw this.#errorFor(details, raw);
@@ -259,6 +296,16 @@ export class Transport {
   }
 }
 
+/** `text` with every secret of at least 4 characters replaced by `[redacted]`. */
+function scrub(text: string, secrets: readonly string[]): string {
+  let scrubbed = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) scrubbed = scrubbed.split(secret).join('[redacted]');
+  }
+  return scrubbed;
+}
+
+/** Only 429s and retryable upstream failures are tried again; a Gone, a 4xx or a refusal never is. */
 function isRetryable(error: BitbucketError, method: string): boolean {
   if (error instanceof RateLimited) return true; // refused before any work was done, whatever the method
   return error instanceof UpstreamError && error.retryable && IDEMPOTENT.has(method);
