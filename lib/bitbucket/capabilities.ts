@@ -38,10 +38,11 @@ async function tryRead<T>(read: () => Promise<T>): Promise<{ value: T } | { fail
   } catch (error) {
     if (error instanceof BudgetExhausted) throw error;
     if (!(error instanceof BitbucketError)) throw error;
-    const where = `${error.method} ${error.path}${error.status === undefined ? '' : ` answered ${error.status}`}`;
+    // The message names the call and status and keeps Bitbucket's own words (error.message/detail, an
+    // OAuth error_description, a removal's CHANGE id): what the operator needs to act. Already redacted.
     if (error instanceof Forbidden || error instanceof Unauthorized)
-      return { failed: no(`refused: ${where}`) };
-    return { failed: unknown(`could not tell: ${where} (${error.name})`) };
+      return { failed: no(`refused: ${error.message}`) };
+    return { failed: unknown(`could not tell: ${error.message} (${error.name})`) };
   }
 }
 
