@@ -76,6 +76,18 @@ const ScopeError = z.object({
   endpoint: z.string().optional(),
 });
 
+const CapabilityGapSummary = z
+  .object({
+    kind: z.string().describe('scope kind, e.g. `projects` or `repository-grants`'),
+    scopes: z.number().int().describe('scopes of this kind the credential may not read'),
+    status: z.union([z.literal(401), z.literal(403)]),
+    endpoint: z.string().optional().describe('route template of the refused listing'),
+    likelyMissing: z.array(z.string()).describe('scopes the credential likely lacks (not certain)'),
+    since: z.string(),
+    message: z.string(),
+  })
+  .describe('a capability gap: a listing the credential is refused; every other scope keeps syncing');
+
 export const SyncStatusAnswer = z.object({
   workspace: z.string(),
   workspaceId: z.string(),
@@ -91,8 +103,12 @@ export const SyncStatusAnswer = z.object({
       completedAt: z.string(),
       requests: z.number(),
       scopes: z.number(),
+      capabilityGaps: z.array(CapabilityGapSummary).optional(),
     })
     .nullable(),
+  capabilityGaps: z
+    .array(CapabilityGapSummary)
+    .describe('what the credential cannot read now (empty: nothing); retried every 6 hours'),
   freshnessSeconds: z
     .record(z.string(), z.number().nullable())
     .describe('age of the stalest scope of each kind; null when one was never refreshed'),
@@ -166,6 +182,12 @@ export const ExportManifest = z.object({
   users: z.number().int(),
   freshnessSeconds: z.record(z.string(), z.number().nullable()),
   lastCompletedPass: z.string().nullable(),
+  coverage: z
+    .object({
+      complete: z.boolean().describe('false when some scope could not be read (see capabilityGaps)'),
+      capabilityGaps: z.array(CapabilityGapSummary),
+    })
+    .describe('what the snapshot could not see: listings the credential is refused'),
   sha256: z.string().describe('SHA-256 (hex) of the exported content: the CSV text or the JSON rows array'),
   bytes: z.number().int(),
 });

@@ -4,7 +4,7 @@ import { jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../error
 import { scopeId } from '../model/index.js';
 import type { WorkspaceEntry } from '../store/index.js';
 import type { ScopeState } from '../store/sync-state.js';
-import { freshnessByKind, storedScopes } from '../sync/index.js';
+import { freshnessByKind, storedScopes, summariseGaps } from '../sync/index.js';
 import { clockOf, requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseJsonBody, parseQuery, type ApiRequest } from './api-request.js';
 import { NoQuery, SyncActionBody } from './read-schemas.js';
@@ -40,6 +40,7 @@ export async function handleSyncStatus(
       requests: status?.passRequests ?? 0,
     },
     lastCompletedPass: status?.lastCompletedPass ?? null,
+    capabilityGaps: summariseGaps(states),
     freshnessSeconds: freshnessByKind(scopes, byScope, clockOf(dependencies)().getTime()),
     holds: states
       .filter((state) => state.hold !== undefined)

@@ -9,6 +9,8 @@ export interface BitbucketErrorDetails {
   status?: number | undefined;
   /** Route template, e.g. `GET /2.0/workspaces/{workspace}/projects`, when known. */
   endpoint?: string | undefined;
+  /** Bitbucket's `X-Accepted-OAuth-Scopes` on a refusal: the scopes the endpoint wants, when it says. */
+  acceptedScopes?: string[] | undefined;
 }
 
 export class BitbucketError extends Error {
@@ -16,6 +18,7 @@ export class BitbucketError extends Error {
   readonly path: string;
   readonly status: number | undefined;
   readonly endpoint: string | undefined;
+  readonly acceptedScopes: string[] | undefined;
 
   constructor(details: BitbucketErrorDetails, what: string) {
     const status = details.status === undefined ? '' : ` answered ${details.status}`;
@@ -26,6 +29,7 @@ export class BitbucketError extends Error {
     this.path = details.path;
     this.status = details.status;
     this.endpoint = details.endpoint;
+    this.acceptedScopes = details.acceptedScopes;
   }
 
   /** Plain data for JSON logs and API answers (an Error's own message is not enumerable). */

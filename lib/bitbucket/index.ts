@@ -15,3 +15,4 @@ export * from './errors.js';
 export * from './schemas.js';
 export { BitbucketCloudSource, sourceOf } from './cloud-source.js';
 export { bitbucketGrantChannel } from './grant-channels.js';
+export * from './capability-gaps.js';

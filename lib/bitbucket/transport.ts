@@ -76,6 +76,8 @@ interface RawAnswer {
   status: number;
   text: string;
   retryAfter: string | undefined;
+  /** `X-Accepted-OAuth-Scopes`, split on commas and spaces; undefined when absent. */
+  acceptedScopes: string[] | undefined;
 }
 
 const TOKEN_PATH = '/site/oauth2/access_token';
@@ -213,7 +215,7 @@ export class Transport {
   #errorFor(details: BitbucketErrorDetails, raw: RawAnswer): BitbucketError {
     const text = scrub(raw.text, this.#authorizer.secretsInUse());
     const error = errorForStatus(
-      details,
+      raw.acceptedScopes ? { ...details, acceptedScopes: raw.acceptedScopes } : details,
       raw.status,
       text,
       parseRetryAfter(raw.retryAfter, this.#options.now()),
@@ -275,10 +277,12 @@ export class Transport {
       try {
         const response = await this.#http.request<string>({ method, url, headers, data, timeout });
         const retryAfter = response.headers['retry-after'];
+        const accepted = response.headers['x-accepted-oauth-scopes'];
         return {
           status: response.status,
           text: typeof response.data === 'string' ? response.data : '',
           retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+          acceptedScopes: typeof accepted === 'string' ? scopeList(accepted) : undefined,
         };
       } catch (error) {
         // Only the error code is kept: axios errors carry the request config, headers included.
@@ -322,6 +326,12 @@ function parseJsonBody(text: string, details: BitbucketErrorDetails): unknown {
   } catch {
     throw new UpstreamError({ ...details, status: undefined }, 'the answer is not valid JSON');
   }
+}
+
+/** `X-Accepted-OAuth-Scopes: read:project:bitbucket, project` → its scopes (commas and/or spaces). */
+function scopeList(header: string): string[] | undefined {
+  const scopes = header.split(/[\s,]+/).filter((scope) => scope !== '');
+  return scopes.length > 0 ? scopes : undefined;
 }
 
 function networkFailure(error: unknown): string {

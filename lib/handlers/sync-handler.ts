@@ -31,7 +31,9 @@ const FAILED_OUTCOMES = new Set(['rate-limited', 'credential-rejected', 'not-adm
 
 function publishStepMetrics(reports: StepReport[]): void {
   let oldest = 0;
+  let gaps = 0;
   for (const report of reports) {
+    gaps += report.capabilityGaps.reduce((sum, gap) => sum + gap.scopes, 0);
     metrics.addMetric(METRIC_NAMES.RequestsSpent, MetricUnit.Count, report.requests);
     metrics.addMetric(METRIC_NAMES.ScopesRefreshed, MetricUnit.Count, report.scopesRefreshed);
     metrics.addMetric(METRIC_NAMES.ChangesApplied, MetricUnit.Count, report.changes);
@@ -42,6 +44,7 @@ function publishStepMetrics(reports: StepReport[]): void {
       if (age !== null) oldest = Math.max(oldest, age);
   }
   metrics.addMetric(METRIC_NAMES.OldestScopeAgeSeconds, MetricUnit.Seconds, oldest);
+  metrics.addMetric(METRIC_NAMES.SyncCapabilityGaps, MetricUnit.Count, gaps);
 }
 
 /** The sync function with its collaborators passed in (tests and the local timer use the same one). */

@@ -4,7 +4,13 @@ import { effectiveUserAccess, type UserAccess } from '../access/index.js';
 import { openHourlyBudget } from '../budget/index.js';
 import { ConfigError, type Credential } from '../config/index.js';
 import { runSimulatorCli } from '../simulator/index.js';
-import { resolveGovernedWorkspaces, runSyncStep, runUntilPassComplete } from '../sync/index.js';
+import { normalizeUuid } from '../model/index.js';
+import {
+  resolveGovernedWorkspaces,
+  runSyncStep,
+  runUntilPassComplete,
+  summariseGaps,
+} from '../sync/index.js';
 import {
   COMMANDS,
   generalUsage,
@@ -16,7 +22,7 @@ import {
 import { openConnector, type LocalConnector } from './connector.js';
 import { loadEnvFile } from './env-file.js';
 import { progressPrinter } from './progress.js';
-import { formatSummary, summarizeWorkspace } from './workspace-summary.js';
+import { formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
 import { localCommandHandlers } from './cli-server-commands.js';
 import { chooseWorkspace } from './workspace-choice.js';
@@ -43,6 +49,7 @@ async function syncCommand(connector: LocalConnector, command: ParsedCommand): P
       const result = await runUntilPassComplete(connector.sync, workspace, { onProgress: progress.update });
       progress.done();
       results.push({ workspace: workspace.slug, ...result, steps: result.steps.length });
+      for (const line of gapLines(workspace.slug, result.capabilityGaps)) err(line);
       if (!result.completed) {
         failed = true;
         err(
@@ -56,6 +63,7 @@ async function syncCommand(connector: LocalConnector, command: ParsedCommand): P
     } else {
       const report = await runSyncStep(connector.sync, workspace, Date.now() + 5 * 60_000);
       results.push(report);
+      for (const line of gapLines(workspace.slug, report.capabilityGaps)) err(line);
       if (report.error) err(`${workspace.slug}: ${report.outcome}: ${report.error.message}`);
       else if (report.outcome !== 'completed-due-scopes')
         err(
@@ -175,6 +183,13 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
       slug: entry.workspace.slug,
       administrator: entry.administrator,
     }));
+    // What the sync found it may not read (per scope, from the last steps): no request needed.
+    const gaps: string[] = [];
+    for (const entry of workspaces) {
+      const states = await connector.stores.syncState.listScopeStates(normalizeUuid(entry.workspace.uuid));
+      gaps.push(...gapLines(entry.workspace.slug, summariseGaps(states)));
+    }
+    report.capabilityGaps = gaps.length > 0 ? gaps : 'none found by the sync';
     const target =
       config.bitbucket.workspaces[0] ?? workspaces.find((entry) => entry.administrator)?.workspace.slug;
     if (target)

@@ -11,7 +11,7 @@ import { JavaMissingError } from './embedded-dynamodb.js';
 import { loadEnvFile } from './env-file.js';
 import { startLocalServices, type LocalServices } from './local-services.js';
 import { progressPrinter } from './progress.js';
-import { formatSummary, summarizeWorkspace } from './workspace-summary.js';
+import { formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -103,6 +103,7 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
     const progress = progressPrinter(process.stdout);
     const result = await runUntilPassComplete(connector.sync, workspace, { onProgress: progress.update });
     progress.done();
+    for (const line of gapLines(workspace.slug, result.capabilityGaps)) say(line);
     if (!result.completed) {
       say(
         `${workspace.slug}: pass not complete: ${result.stoppedBecause}${result.resumeAfter ? `; resume after ${result.resumeAfter}` : ''}. The API serves what is stored so far, and the timer's steps go on.`,

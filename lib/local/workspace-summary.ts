@@ -2,6 +2,7 @@
 import { queryPrefix } from '../store/dynamodb-reads.js';
 import { grantsOnPrefix, workspacePartition } from '../store/keys.js';
 import type { GovernanceStore } from '../store/index.js';
+import type { CapabilityGapSummary } from '../store/sync-state.js';
 import type { LocalStore } from './local-store.js';
 
 export interface WorkspaceSummary {
@@ -62,4 +63,12 @@ export function formatSummary(slug: string, summary: WorkspaceSummary): string {
       ? `  groups that give every new repository write or admin: ${summary.groupsWithDefaultWriteOrAdmin.join(', ')}`
       : '  no group gives new repositories write or admin by default',
   ].join('\n');
+}
+
+/** One warning line per kind the credential may not read (the pass went on without it). */
+export function gapLines(workspace: string, gaps: readonly CapabilityGapSummary[]): string[] {
+  return gaps.map(
+    (gap) =>
+      `${workspace}: capability gap: ${gap.message} (${gap.scopes} scope${gap.scopes === 1 ? '' : 's'} not read; retried every 6 hours)`,
+  );
 }

@@ -33,6 +33,11 @@ export const METRIC_NAMES = {
   ChangesApplied: 'ChangesApplied',
   /** Count: full passes over every scope completed. */
   PassCompleted: 'PassCompleted',
+  /**
+   * Count: scopes the credential may not read (401/403 on their listing) after a sync step, over all
+   * workspaces; non-zero means the picture has holes an operator can close by widening the credential.
+   */
+  SyncCapabilityGaps: 'SyncCapabilityGaps',
   /** Count: webhook deliveries verified and queued. */
   WebhookAccepted: 'WebhookAccepted',
   /** Count: webhook deliveries refused (bad signature, unknown workspace, malformed). */
@@ -45,6 +50,11 @@ export const METRIC_NAMES = {
   WebhookEventsDeferred: 'WebhookEventsDeferred',
   /** Count: queued webhook events the applier dropped (nothing to do, or not governed). */
   WebhookEventsDropped: 'WebhookEventsDropped',
+  /**
+   * Count: activity events (push, pull request, comment) recorded as nothing because their actor cannot
+   * be named: none, a type we do not record, or an older user object whose uuid is no known member's.
+   */
+  WebhookActivitySkipped: 'WebhookActivitySkipped',
   /** Count: scope refreshes the applier made. */
   WebhookRefreshes: 'WebhookRefreshes',
   /** Count: Bitbucket requests the applier spent. */

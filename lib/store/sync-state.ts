@@ -18,6 +18,30 @@ export interface ScopeError {
   endpoint?: string;
 }
 
+/**
+ * What a credential could not read, as stored on a scope's sync state and reported by the sync status,
+ * `doctor`, the export manifest's coverage and the `SyncCapabilityGaps` metric.
+ *
+ * `status` is Bitbucket's answer (401: a scoped token lacking a scope for this endpoint; 403: known but
+ * not allowed, e.g. not a workspace admin or the workspace is administered in admin.atlassian.com).
+ * `likelyMissing` are API-token scopes (or OAuth scopes when Bitbucket named them), never certain.
+ * `since` is when the gap was first seen, `checkedAt` when it was last confirmed (ISO times).
+ */
+export interface CapabilityGap {
+  since: string;
+  checkedAt: string;
+  status: 401 | 403;
+  /** Route template of the refused call, e.g. `GET /2.0/workspaces/{workspace}/projects`. */
+  endpoint?: string;
+  likelyMissing: string[];
+  /** True when the scopes come from Bitbucket's `X-Accepted-OAuth-Scopes`, not from our table. */
+  namedByBitbucket: boolean;
+  /** Bitbucket's own words, credential-free. */
+  message: string;
+  /** Set when the scope was not called: its kind was refused this often in the same step. */
+  inferredFrom?: string;
+}
+
 /** A deletion the guard would not apply on its own (DESIGN §4). */
 export interface DeletionHold {
   since: string;
@@ -38,6 +62,21 @@ export interface ScopeState {
   hold?: DeletionHold;
   /** Set by a release: the next refresh applies even a removal above the guard's share. */
   holdReleased?: boolean;
+  /** The credential may not read this scope; retried on the slow gap interval, not every step. */
+  capabilityGap?: CapabilityGap;
+}
+
+/** The gaps of one scope kind, for the sync status, the pass, doctor and the export manifest. */
+export interface CapabilityGapSummary {
+  kind: string;
+  /** Scopes of this kind with a gap. */
+  scopes: number;
+  status: 401 | 403;
+  endpoint?: string;
+  likelyMissing: string[];
+  since: string;
+  /** One sentence naming what was refused and what the credential likely lacks. */
+  message: string;
 }
 
 export interface CompletedPass {
@@ -45,6 +84,8 @@ export interface CompletedPass {
   completedAt: string;
   requests: number;
   scopes: number;
+  /** What the credential could not read in this pass (absent: nothing). */
+  capabilityGaps?: CapabilityGapSummary[];
 }
 
 export interface WorkspaceSyncStatus {
@@ -58,6 +99,8 @@ export interface WorkspaceSyncStatus {
   /** The reason a step could not run at all (credential rejected, workspace not administrable, …). */
   lastError?: ScopeError;
   lastStep?: { at: string; outcome: string; requests: number; scopesRefreshed: number; changes: number };
+  /** What the credential cannot read now, by scope kind (absent: nothing). */
+  capabilityGaps?: CapabilityGapSummary[];
 }
 
 const STATUS_SK = 'SYNC#STATUS';

@@ -8,6 +8,7 @@ import { parseScopeId } from '../model/index.js';
 import { scopeKind } from './scope-kinds.js';
 import type { SyncSettings } from './settings.js';
 import { storedScopes } from './stored-scopes.js';
+import type { CapabilityGapSummary } from '../store/sync-state.js';
 
 export interface PassProgress {
   workspace: string;
@@ -41,6 +42,8 @@ export interface PassRunResult {
   stoppedBecause?: string;
   /** ISO time from which running again can make progress, when known. */
   resumeAfter?: string;
+  /** What the credential may not read, after the last step (empty: nothing). */
+  capabilityGaps: CapabilityGapSummary[];
 }
 
 export interface RunUntilCompleteOptions {
@@ -101,7 +104,8 @@ export async function runUntilPassComplete(
       dependencies.onScope?.(event);
       live.requests += event.requests;
       live.syncSpent += event.requests;
-      if (event.outcome === 'applied' || event.outcome === 'held') live.refreshed += 1;
+      if (event.outcome === 'applied' || event.outcome === 'held' || event.outcome === 'refused')
+        live.refreshed += 1;
       emit();
       // A listing just changed how many scopes the pass has: count them again (two store queries).
       if (event.outcome === 'applied' && !scopeKind(parseScopeId(event.scope).kind).perResource) {
@@ -120,6 +124,7 @@ export async function runUntilPassComplete(
     completed: false,
     steps,
     requests: live.requests,
+    capabilityGaps: steps.at(-1)?.capabilityGaps ?? [],
     stopReason,
     stoppedBecause,
     ...(resumeAfter ? { resumeAfter } : {}),
@@ -144,14 +149,21 @@ export async function runUntilPassComplete(
     });
     emit();
     const requests = live.requests;
-    if (report.passCompleted) return { completed: true, steps, requests };
+    const { capabilityGaps } = report;
+    if (report.passCompleted) return { completed: true, steps, requests, capabilityGaps };
     const detail = report.error ? `: ${report.error.message}` : '';
     switch (report.outcome) {
       case 'completed-due-scopes':
         if (report.scopesRefreshed > 0) continue;
         // Nothing was due, or only failing scopes were: more steps now would change nothing.
         return report.scopesFailed === 0
-          ? { completed: true, steps, requests, stoppedBecause: 'every scope is fresher than its interval' }
+          ? {
+              completed: true,
+              steps,
+              requests,
+              capabilityGaps,
+              stoppedBecause: 'every scope is fresher than its interval',
+            }
           : stopped('scopes-failing', 'every due scope failed; see the sync status');
       case 'deadline':
         continue;

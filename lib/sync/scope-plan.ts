@@ -11,7 +11,15 @@ export interface SyncIntervals {
   listingIntervalMs: number;
   /** Grant scopes younger than this are not refreshed again (small workspaces would re-read constantly). */
   grantIntervalMs: number;
+  /**
+   * A scope the credential was refused (a capability gap) is tried again after this long, not every step:
+   * a missing scope does not come back by itself, and each try costs requests. Default 6 hours.
+   */
+  capabilityGapRetryMs?: number;
 }
+
+/** Retry interval of a capability gap when the settings name none (6 hours). */
+export const DEFAULT_CAPABILITY_GAP_RETRY_MS = 6 * 60 * 60_000;
 
 export type DueReason = 'dirty' | 'never-refreshed' | 'stale';
 
@@ -73,7 +81,7 @@ export function stretchedIntervals(
   };
 }
 
-const INTERVAL_OF: Record<Cadence, keyof SyncIntervals> = {
+const INTERVAL_OF: Record<Cadence, 'membershipIntervalMs' | 'listingIntervalMs' | 'grantIntervalMs'> = {
   membership: 'membershipIntervalMs',
   listing: 'listingIntervalMs',
   grants: 'grantIntervalMs',
@@ -84,6 +92,10 @@ function intervalOf(scope: ScopeRef, intervals: SyncIntervals): number {
 }
 
 function dueReason(state: ScopeState | undefined, scope: ScopeRef, now: number, intervals: SyncIntervals) {
+  // A refused scope waits for its retry even when marked dirty: the refusal would not change.
+  const gap = state?.capabilityGap;
+  const gapRetryMs = intervals.capabilityGapRetryMs ?? DEFAULT_CAPABILITY_GAP_RETRY_MS;
+  if (gap && now - Date.parse(gap.checkedAt) < gapRetryMs) return undefined;
   if (state?.dirty) return 'dirty';
   if (!state?.refreshedAt) return 'never-refreshed';
   return now - Date.parse(state.refreshedAt) >= intervalOf(scope, intervals) ? 'stale' : undefined;

@@ -4,9 +4,12 @@
 import {
   BitbucketError,
   BudgetExhausted,
+  capabilityGapOf,
   DeadlineExceeded,
-  Forbidden,
+  describeGap,
+  isRefusal,
   NotFound,
+  OAuthTokenRefused,
   RateLimited,
   sourceOf,
   Unauthorized,
@@ -15,17 +18,21 @@ import {
   type SharedBudget,
 } from '../bitbucket/index.js';
 import { openHourlyBudget } from '../budget/index.js';
-import { scopeId, type ScopeRef } from '../model/index.js';
+import { scopeId, type ScopeKind, type ScopeRef } from '../model/index.js';
+import { logger } from '../observability/index.js';
 import type { GovernanceSource } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import type {
+  CapabilityGap,
+  CapabilityGapSummary,
   RequestLedger,
   ScopeError,
   ScopeState,
   SyncStateStore,
   WorkspaceSyncStatus,
 } from '../store/sync-state.js';
-import { scopeKind } from './scope-kinds.js';
+import { summariseGaps } from './gap-summary.js';
+import { LISTING_KINDS, scopeKind } from './scope-kinds.js';
 import {
   dueScopes,
   freshnessByKind,
@@ -56,7 +63,8 @@ export interface SyncDependencies {
 export interface ScopeEvent {
   workspace: string;
   scope: string;
-  outcome: 'applied' | 'held' | 'failed' | 'vanished';
+  /** `refused`: the credential may not read this scope (a capability gap; the step goes on). */
+  outcome: 'applied' | 'held' | 'failed' | 'vanished' | 'refused';
   requests: number;
   changes: number;
   error?: string;
@@ -79,6 +87,8 @@ export interface StepReport {
   requests: number;
   scopesRefreshed: number;
   scopesFailed: number;
+  /** Scopes the credential was refused this step (capability gaps; not failures). */
+  scopesRefused: number;
   changes: number;
   holds: string[];
   passCompleted: boolean;
@@ -86,7 +96,16 @@ export interface StepReport {
   freshnessSeconds: Record<string, number | null>;
   resumeAfter?: string;
   error?: ScopeError;
+  /** What the credential cannot read, by kind, after this step (empty: nothing). */
+  capabilityGaps: CapabilityGapSummary[];
 }
+
+/**
+ * After this many refusals of one per-resource kind in a step with no success of that kind, the rest of
+ * its due scopes take the same gap without a call: a token lacking `read:repository:bitbucket` would
+ * otherwise spend two requests (the 401 and its retry after re-reading the credential) on every repository.
+ */
+export const REFUSALS_BEFORE_INFERRING_A_KIND_GAP = 3;
 
 /** Ends the step early; the outcome says why. */
 class StopStep extends Error {
@@ -110,17 +129,16 @@ function scopeError(error: unknown, at: string): ScopeError {
   return { at, message: error instanceof Error ? error.message : String(error) };
 }
 
-/** Errors that end the whole step rather than one scope. */
-function stepStopper(error: unknown, scope: ScopeRef): StopStep | undefined {
+/**
+ * Errors that end the whole step rather than one scope. A refusal (401/403) is not one of them: it is a
+ * capability gap of that scope (see `refreshScopeOnce`), unless the credential itself is refused.
+ */
+function stepStopper(error: unknown): StopStep | undefined {
   if (error instanceof BudgetExhausted) return new StopStep('budget-exhausted', error);
   if (error instanceof DeadlineExceeded) return new StopStep('deadline', error);
   if (error instanceof RateLimited) return new StopStep('rate-limited', error);
-  if (error instanceof Unauthorized) return new StopStep('credential-rejected', error);
-  // Without the membership listings nothing else is trustworthy: the credential cannot administer this
-  // workspace. Reported as such, never silently thinned.
-  if (error instanceof Forbidden && scopeKind(scope.kind).cadence === 'membership') {
-    return new StopStep('not-administrable', error);
-  }
+  // The token endpoint refusing the client credentials: nothing can be read with them.
+  if (error instanceof OAuthTokenRefused) return new StopStep('credential-rejected', error);
   return undefined;
 }
 
@@ -139,12 +157,14 @@ export async function runSyncStep(
     requests: 0,
     scopesRefreshed: 0,
     scopesFailed: 0,
+    scopesRefused: 0,
     changes: 0,
     holds: [],
     passCompleted: false,
     pass: { startedAt: status?.passStartedAt ?? startedAt.toISOString(), refreshed: 0, total: 0 },
     freshnessSeconds: {},
     ...(status?.resumeAfter ? { resumeAfter: status.resumeAfter } : {}),
+    capabilityGaps: status?.capabilityGaps ?? [],
   });
 
   if (
@@ -210,6 +230,7 @@ async function runBudgetedStep(
     requests: 0,
     scopesRefreshed: 0,
     scopesFailed: 0,
+    scopesRefused: 0,
     changes: 0,
   };
   let stop: StopStep | undefined;
@@ -217,11 +238,53 @@ async function runBudgetedStep(
   const intervals = stretchedIntervals(settings, states, settings.hourlyRequestBudget);
   const pace = new StepPace(budget, share);
   const source = sourceOf(dependencies);
+  const gaps = new KindGaps();
+  // Asked at most once per step, and only after a 401: is the credential itself refused, or only a listing?
+  let credentialCheck: Promise<boolean> | undefined;
+  const credentialRefused = (call: { budget: SharedBudget }) =>
+    (credentialCheck ??= credentialIsRefused(dependencies.client, { budget: call.budget, deadlineAt }));
+  const recordGap = async (due: DueScope, state: ScopeState, gap: CapabilityGap, requests: number) => {
+    const known = state.capabilityGap;
+    state.capabilityGap = gap;
+    state.requests = Math.max(requests, state.requests ?? 0);
+    delete state.dirty;
+    delete state.dirtyReason;
+    delete state.lastError;
+    states.set(due.id, state);
+    await syncState.putScopeState(workspace.id, state);
+    report.scopesRefused += 1;
+    if (!gap.inferredFrom && (known?.endpoint !== gap.endpoint || known?.status !== gap.status)) {
+      logger.warn(
+        'capability gap: the credential may not read a scope; the rest of the workspace keeps syncing',
+        {
+          workspace: workspace.slug,
+          scope: due.id,
+          status: gap.status,
+          endpoint: gap.endpoint,
+          likelyMissing: gap.likelyMissing,
+          detail: describeGap(due.id, gap),
+        },
+      );
+    }
+    dependencies.onScope?.({
+      workspace: workspace.slug,
+      scope: due.id,
+      outcome: 'refused',
+      requests,
+      changes: 0,
+      error: describeGap(due.id, gap),
+    });
+  };
   const refreshOne = (due: DueScope, expected: number) =>
     pace.run(expected, (scopeBudget) => refreshScopeOnce(due, scopeBudget));
   const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
     const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
     const at = now().toISOString();
+    const inferred = gaps.inferred(due.scope.kind, at);
+    if (inferred) {
+      await recordGap(due, state, inferred, 0);
+      return;
+    }
     try {
       const outcome = await refreshScope(
         {
@@ -262,6 +325,8 @@ async function runBudgetedStep(
         delete state.lastError;
         delete state.hold;
         delete state.holdReleased;
+        delete state.capabilityGap;
+        gaps.read(due.scope.kind);
         for (const orphan of outcome.orphanedScopes) {
           states.delete(scopeId(orphan));
           await syncState.deleteScopeState(workspace.id, scopeId(orphan));
@@ -277,7 +342,7 @@ async function runBudgetedStep(
         changes: outcome.status === 'applied' ? outcome.result.changes.length : 0,
       });
     } catch (error) {
-      const stopper = stepStopper(error, due.scope);
+      const stopper = stepStopper(error);
       if (error instanceof BudgetExhausted) {
         // Remember what the unfinished listing cost at least, so it is not started again until the
         // hour has that much left (nothing spent twice on a listing that cannot finish).
@@ -285,9 +350,23 @@ async function runBudgetedStep(
         states.set(due.id, state);
         await syncState.putScopeState(workspace.id, state);
       }
+      if (!stopper && isRefusal(error)) {
+        // Only `/2.0/user` answering 401 says the credential itself is refused (API-NOTES); a 401 on
+        // one listing is a scoped token lacking that listing's scope.
+        if (error instanceof Unauthorized && (await credentialRefused({ budget: scopeBudget }))) {
+          stop ??= new StopStep('credential-rejected', error);
+        } else {
+          const gap = capabilityGapOf(error, at, state.capabilityGap);
+          if (gap) {
+            gaps.refused(due.scope.kind, due.id, gap);
+            await recordGap(due, state, gap, scopeBudget.spent);
+            return;
+          }
+        }
+      }
       if (stopper) {
         stop ??= stopper;
-        if (stopper.outcome !== 'not-administrable' && stopper.outcome !== 'credential-rejected') return;
+        if (stopper.outcome !== 'credential-rejected') return;
       }
       report.scopesFailed += 1;
       state.lastError = scopeError(error, at);
@@ -368,14 +447,24 @@ async function runBudgetedStep(
     await Promise.all(Array.from({ length: settings.parallelScopes }, worker));
   }
 
-  // Pass bookkeeping: complete when every scope has been refreshed (or is held) since the pass began.
+  // Pass bookkeeping: complete when every scope the credential can read has been refreshed (or is held)
+  // since the pass began; a scope it may not read (a capability gap) is listed on the pass instead.
   const passStart = Date.parse(status.passStartedAt);
   const settled = (scope: ScopeRef) => {
     const state = states.get(scopeId(scope));
     return (
-      Boolean(state?.hold) || (state?.refreshedAt !== undefined && Date.parse(state.refreshedAt) >= passStart)
+      Boolean(state?.hold) ||
+      Boolean(state?.capabilityGap) ||
+      (state?.refreshedAt !== undefined && Date.parse(state.refreshedAt) >= passStart)
     );
   };
+  const capabilityGaps = summariseGaps(states.values());
+  // Nothing of the workspace can be read: every listing is refused. Said as such, not as a completed pass.
+  const unreadable = LISTING_KINDS.every((row) => states.get(row.kind)?.capabilityGap !== undefined);
+  if (unreadable && !stop) {
+    const refusals = capabilityGaps.map((gap) => gap.message).join('; ');
+    stop = new StopStep('not-administrable', new Error(`every listing is refused: ${refusals}`));
+  }
   const refreshed = scopes.filter(settled).length;
   const passRequests = status.passRequests + budget.spent;
   const passCompleted = refreshed === scopes.length && !stop;
@@ -394,6 +483,7 @@ async function runBudgetedStep(
       completedAt: endedAt.toISOString(),
       requests: passRequests,
       scopes: scopes.length,
+      ...(capabilityGaps.length > 0 ? { capabilityGaps } : {}),
     };
     delete status.passStartedAt;
     status.passRequests = 0;
@@ -411,6 +501,8 @@ async function runBudgetedStep(
   if (stop && stop.outcome !== 'budget-exhausted' && stop.outcome !== 'deadline') {
     status.lastError = scopeError(stop.reason, endedAt.toISOString());
   }
+  if (capabilityGaps.length > 0) status.capabilityGaps = capabilityGaps;
+  else delete status.capabilityGaps;
   status.lastStep = {
     at: stepStart.toISOString(),
     outcome,
@@ -431,5 +523,54 @@ async function runBudgetedStep(
     freshnessSeconds: freshnessByKind(scopes, states, endedAt.getTime()),
     ...(status.resumeAfter ? { resumeAfter: status.resumeAfter } : {}),
     ...(status.lastError ? { error: status.lastError } : {}),
+    capabilityGaps,
   };
+}
+
+/**
+ * True when `GET /2.0/user` answers 401: the credential itself is refused, not one listing (API-NOTES:
+ * only this endpoint's 401 says so). Any other answer, or a failure to ask, counts as "not refused": the
+ * listing's 401 is then reported as a capability gap, which is retried later either way.
+ */
+async function credentialIsRefused(
+  client: BitbucketClient,
+  call: { budget: SharedBudget; deadlineAt: number },
+): Promise<boolean> {
+  try {
+    await client.getCurrentUser(call);
+    return false;
+  } catch (error) {
+    return error instanceof Unauthorized;
+  }
+}
+
+/**
+ * The refusals of one step, by kind: after `REFUSALS_BEFORE_INFERRING_A_KIND_GAP` refusals of a kind and
+ * no success of it, the kind's remaining scopes take the last gap without a call.
+ */
+class KindGaps {
+  readonly #refusals = new Map<ScopeKind, { count: number; scope: string; gap: CapabilityGap }>();
+  readonly #read = new Set<ScopeKind>();
+
+  refused(kind: ScopeKind, scope: string, gap: CapabilityGap): void {
+    const known = this.#refusals.get(kind);
+    this.#refusals.set(kind, { count: (known?.count ?? 0) + 1, scope, gap });
+  }
+
+  read(kind: ScopeKind): void {
+    this.#read.add(kind);
+  }
+
+  /** The gap to record without a call, or undefined when the scope should be tried. */
+  inferred(kind: ScopeKind, at: string): CapabilityGap | undefined {
+    const refusals = this.#refusals.get(kind);
+    if (!refusals || this.#read.has(kind) || refusals.count < REFUSALS_BEFORE_INFERRING_A_KIND_GAP)
+      return undefined;
+    return {
+      ...refusals.gap,
+      since: at,
+      checkedAt: at,
+      inferredFrom: `${refusals.count} refusals of ${kind} scopes in the same step (last: ${refusals.scope})`,
+    };
+  }
 }
