@@ -84,6 +84,43 @@ export class BitbucketClient {
     return this.#calls.all(endpoints.projects, { workspace }, {}, call);
   }
 
+  /**
+   * One project by key (`GET /2.0/workspaces/{ws}/projects/{key}`), or null when Bitbucket answers 404
+   * (no such project, or its key changed). Throws the other typed errors (lib/bitbucket/errors).
+   */
+  getProject(workspace: string, projectKey: string, call?: CallOptions): Promise<Project | null> {
+    return this.#calls.oneOrNull(endpoints.project, { workspace, project_key: projectKey }, call);
+  }
+
+  /**
+   * One repository (`GET /2.0/repositories/{ws}/{repo_slug}`) by slug or by `{uuid}` (braces included;
+   * a uuid survives renames), or null when Bitbucket answers 404 (deleted, moved away or not visible).
+   */
+  getRepository(workspace: string, slugOrUuid: string, call?: CallOptions): Promise<Repository | null> {
+    return this.#calls.oneOrNull(endpoints.repository, { workspace, repo_slug: slugOrUuid }, call);
+  }
+
+  /**
+   * One member with their workspace role: the members listing filtered by BBQL
+   * (`GET /2.0/workspaces/{ws}/permissions?q=user.account_id="…"`), first page only. `member` is the row
+   * whose account_id matches, or null; `complete` is false when the answer cannot say the member is absent
+   * (other rows came back, or more pages follow: the filter was not applied as asked).
+   */
+  async findWorkspaceMember(
+    workspace: string,
+    accountId: string,
+    call?: CallOptions,
+  ): Promise<{ member: WorkspaceMember | null; complete: boolean }> {
+    const page = await this.#calls.firstPage(
+      endpoints.workspaceMembers,
+      { workspace },
+      { q: `user.account_id="${bbqlString(accountId)}"` },
+      call,
+    );
+    const member = page.values.find((row) => row.user.account_id === accountId) ?? null;
+    return { member, complete: member !== null || (page.values.length === 0 && !page.more) };
+  }
+
   listRepositories(
     workspace: string,
     filter: { projectKey?: string } = {},

@@ -1,7 +1,9 @@
 // Bitbucket Cloud as a GovernanceSource: one row per scope kind naming the listing calls (endpoints.ts)
-// and the translation (observations.ts) that make its items, and the grant channels of provisioning.
+// and the translation (observations.ts) that make its items, the direct reads that confirm an item a
+// listing walk missed (confirmations.ts), and the grant channels of provisioning.
 import type { GovernanceItem, ScopeKind } from '../model/index.js';
 import type {
+  AbsenceCheck,
   GovernanceSource,
   GrantChannel,
   ProvisioningTarget,
@@ -10,6 +12,7 @@ import type {
   SourceWorkspace,
 } from '../source/index.js';
 import type { BitbucketClient } from './client.js';
+import { confirmAbsentInBitbucket } from './confirmations.js';
 import { bitbucketGrantChannel } from './grant-channels.js';
 import {
   observeGroups,
@@ -64,6 +67,23 @@ export class BitbucketCloudSource implements GovernanceSource {
   listScope(workspace: SourceWorkspace, target: ScopeTarget, call: SourceCall): Promise<GovernanceItem[]> {
     const list = LISTINGS[target.kind] as Lister<typeof target.kind>;
     return list(this.client, workspace, target as never, call);
+  }
+
+  /**
+   * Only `groups` (`GET /1.0/groups/{ws}`: one unpaged array, read in one request) is a snapshot; every
+   * 2.0 listing is paged by page number over a list that can move between page reads (API-NOTES).
+   */
+  isSnapshot(kind: ScopeKind): boolean {
+    return kind === 'groups';
+  }
+
+  confirmAbsent(
+    workspace: SourceWorkspace,
+    target: ScopeTarget,
+    missing: readonly GovernanceItem[],
+    call: SourceCall,
+  ): Promise<AbsenceCheck> {
+    return confirmAbsentInBitbucket(this.client, workspace, target, missing, call);
   }
 
   grantChannel(workspaceSlug: string, target: ProvisioningTarget): GrantChannel {

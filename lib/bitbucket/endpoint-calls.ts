@@ -76,6 +76,29 @@ export class EndpointCalls {
     await this.#transport.send({ method: endpoint.method, url, endpoint: endpointName(endpoint) }, call);
   }
 
+  /**
+   * The first page of a listing only (`pagelen=100`, the endpoint's `fields=`, `query`), items checked
+   * against the endpoint's schema, and whether Bitbucket says more pages follow (`next`). For filtered
+   * reads that expect a handful of items (a member by account_id).
+   */
+  async firstPage<S extends z.ZodType>(
+    endpoint: Endpoint<S>,
+    params: Record<string, string>,
+    query: Query,
+    call?: CallOptions,
+  ): Promise<{ values: z.infer<S>[]; more: boolean }> {
+    const first: Query = { ...query, pagelen: PAGE_LENGTH };
+    if (endpoint.fields) first.fields = endpoint.fields;
+    const url = this.#firstUrl(endpoint, params, first);
+    const answer = await this.#transport.send({ method: 'GET', url, endpoint: endpointName(endpoint) }, call);
+    const page: { values: unknown[]; next?: string | null } = parseWith(
+      paged(endpoint.schema),
+      answer.data,
+      detailsOf(endpoint, url),
+    );
+    return { values: page.values as z.infer<S>[], more: typeof page.next === 'string' && page.next !== '' };
+  }
+
   /** Reads every page: `pagelen=100` on the first, then `next` exactly as Bitbucket gave it. */
   async all<S extends z.ZodType>(
     endpoint: Endpoint<S>,

@@ -30,6 +30,8 @@ export interface Endpoint<S extends z.ZodType = z.ZodType> {
 
 const USER = ['account_id', 'uuid', 'display_name', 'nickname', 'account_status'];
 const GROUP = ['slug', 'name'];
+const PROJECT = ['uuid', 'key', 'name', 'is_private'];
+const REPOSITORY = ['uuid', 'slug', 'name', 'full_name', 'is_private', 'project.key', 'project.uuid'];
 const under = (prefix: string, names: string[]) => names.map((name) => `${prefix}.${name}`);
 /** A listing's fields: each item field under `values.`, and `next` so paging still works. */
 const listFields = (names: string[]) => ['next', ...under('values', names)].join(',');
@@ -76,14 +78,30 @@ export const endpoints = {
     route: '/2.0/workspaces/{workspace}/projects',
     schema: Project,
     paged: true,
-    fields: listFields(['uuid', 'key', 'name', 'is_private']),
+    fields: listFields(PROJECT),
   }),
   repositories: endpoint({
     method: 'GET',
     route: '/2.0/repositories/{workspace}',
     schema: Repository,
     paged: true,
-    fields: listFields(['uuid', 'slug', 'name', 'full_name', 'is_private', 'project.key', 'project.uuid']),
+    fields: listFields(REPOSITORY),
+  }),
+  // Single-item reads: they confirm that an item one listing walk did not return is really gone
+  // (404), or give its current content (pages are not a snapshot, API-NOTES).
+  /** One project by key; 404 when the workspace has no project with that key. */
+  project: endpoint({
+    method: 'GET',
+    route: '/2.0/workspaces/{workspace}/projects/{project_key}',
+    schema: Project,
+    fields: PROJECT.join(','),
+  }),
+  /** One repository by slug or `{uuid}` (Bitbucket accepts both); 404 when absent or not visible. */
+  repository: endpoint({
+    method: 'GET',
+    route: '/2.0/repositories/{workspace}/{repo_slug}',
+    schema: Repository,
+    fields: REPOSITORY.join(','),
   }),
   repositoryPermissionMatrix: endpoint({
     method: 'GET',

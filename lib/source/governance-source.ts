@@ -79,9 +79,39 @@ export interface GrantChannel {
   grantItem(permission: string): Grant;
 }
 
+/**
+ * What a source found when it re-read items one listing walk did not return: each asked item is in
+ * exactly one of `gone` (the source answered that it does not exist: Bitbucket's 404, or an explicit
+ * permission of `none`), `present` (it exists; its current content, which may differ from what is stored),
+ * or neither (unconfirmed: the source could not tell; the caller keeps the stored item).
+ */
+export interface AbsenceCheck {
+  /** `itemIdentity` of each asked item the source says is gone. */
+  gone: string[];
+  /** Asked items that exist, with the content read now. */
+  present: GovernanceItem[];
+}
+
 export interface GovernanceSource {
   /** The scope kinds this source can list. */
   readonly kinds: readonly ScopeKind[];
+  /**
+   * True when one listing of `kind` is a single consistent answer (not pages read one after another), so
+   * what it omits is gone without confirmation. False for paged listings, where an item can be skipped
+   * when the list moves between two page reads.
+   */
+  isSnapshot(kind: ScopeKind): boolean;
+  /**
+   * Re-reads items of one scope that a listing walk did not return, with the fewest direct reads the
+   * source allows (about one request per principal or resource, each paid from `call.budget`). Throws the
+   * source's typed errors, e.g. BudgetExhausted when the budget runs out (nothing is then confirmed).
+   */
+  confirmAbsent(
+    workspace: SourceWorkspace,
+    target: ScopeTarget,
+    missing: readonly GovernanceItem[],
+    call: SourceCall,
+  ): Promise<AbsenceCheck>;
   /**
    * Reads one scope completely and returns the model items it states (resources and grants), in the
    * source's order. Throws the source's typed errors (lib/bitbucket/errors for Bitbucket) when a page

@@ -1,4 +1,5 @@
 export type {
+  AbsenceCheck,
   CallDescription,
   CapabilityNeed,
   GovernanceSource,

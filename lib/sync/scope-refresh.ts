@@ -1,13 +1,18 @@
-// Refreshing one scope: read its complete listing from the source, hold a mass removal, apply the diff,
-// and clean up the per-resource scopes of resources that disappeared. A listing that fails midway throws
-// before anything is written, so a failed read never deletes good data. What differs by kind comes from
-// its row in scope-kinds.ts.
+// Refreshing one scope: read its complete listing from the source, merge what the pages repeated and
+// confirm what they skipped (confirmed-listing.ts), hold a mass removal, apply the diff, and clean up the
+// per-resource scopes of resources that disappeared. A listing that fails midway throws before anything is
+// written, so a failed read never deletes good data, and one walk missing an item never deletes it either.
+// What differs by kind comes from its row in scope-kinds.ts.
 import type { CallOptions } from '../bitbucket/index.js';
-import type { GovernanceItem, ScopeRef } from '../model/index.js';
+import { scopeId, type GovernanceItem, type ScopeRef } from '../model/index.js';
+import { logger } from '../observability/index.js';
 import type { GovernanceSource, ScopeTarget } from '../source/index.js';
 import type { ApplyResult, GovernanceStore, Observed } from '../store/index.js';
 import type { DeletionHold } from '../store/sync-state.js';
+import { listConfirmed, type DriftCounts } from './confirmed-listing.js';
 import { perResourceKindListedBy, scopeKind } from './scope-kinds.js';
+
+export type { DriftCounts } from './confirmed-listing.js';
 
 export interface WorkspaceRef {
   /** Bare lower-case uuid: the store's partition. */
@@ -24,8 +29,18 @@ export interface DeletionGuard {
 }
 
 export type RefreshOutcome =
-  /** `orphanedScopes`: per-resource scopes emptied because their resource left the listing. */
-  | { status: 'applied'; result: ApplyResult; orphanedScopes: ScopeRef[] }
+  /**
+   * `orphanedScopes`: per-resource scopes emptied because their resource left the listing. `drift`: what
+   * the pages repeated or skipped and what confirming cost. `reread`: set when part of the listing could
+   * not be trusted (repeats that differed, removals left unconfirmed): read the scope again soon.
+   */
+  | {
+      status: 'applied';
+      result: ApplyResult;
+      orphanedScopes: ScopeRef[];
+      drift: DriftCounts;
+      reread?: { reason: string };
+    }
   | { status: 'held'; hold: DeletionHold }
   | { status: 'vanished' };
 
@@ -38,6 +53,8 @@ export interface RefreshContext {
   /** Apply a removal above the guard's share (the hold was released). */
   holdReleased: boolean;
   now: () => Date;
+  /** Direct reads a refresh may spend confirming removals before keeping the rest; default 10. */
+  confirmationLimit?: number;
 }
 
 /** What to list for a scope: per-resource scopes are addressed by their stored resource's key or slug. */
@@ -99,9 +116,29 @@ export async function refreshScope(context: RefreshContext, scope: ScopeRef): Pr
   const observedAt = context.now().toISOString();
   const target = await targetOf(context, scope);
   if (target === 'vanished') return { status: 'vanished' };
-  const observed = await context.source.listScope(context.workspace, target, context.call);
-  // Read what is stored once: the guard and the diff both compare against it.
+  // Read what is stored once: the confirmation, the guard and the diff all compare against it.
   const stored = await context.store.readScope(context.workspace.id, scope);
+  const listing = await listConfirmed(
+    {
+      source: context.source,
+      workspace: context.workspace,
+      call: context.call,
+      ...(context.confirmationLimit === undefined ? {} : { confirmationLimit: context.confirmationLimit }),
+    },
+    target,
+    stored,
+  );
+  const { items: observed, drift, reread } = listing;
+  // Confirmed removals alone are ordinary; repeats and kept removals are the pages moving.
+  if (drift.repeatsMerged > 0 || drift.removalsKept > 0) {
+    logger.info('listing drift', {
+      workspace: context.workspace.slug,
+      scope: scopeId(scope),
+      ...drift,
+      reread,
+    });
+  }
+  // The guard looks at confirmed removals only: a walk that skipped items is not a mass deletion.
   const hold = deletionHold(context, scope, stored, observed, observedAt);
   if (hold) return { status: 'held', hold };
   const result = await context.store.applyScopeDiff(
@@ -113,5 +150,5 @@ export async function refreshScope(context: RefreshContext, scope: ScopeRef): Pr
     { stored },
   );
   const orphanedScopes = await removeOrphanedScopes(context, scope, result, observedAt);
-  return { status: 'applied', result, orphanedScopes };
+  return { status: 'applied', result, orphanedScopes, drift, ...(reread ? { reread } : {}) };
 }
