@@ -19,12 +19,13 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation failed; `details.field` or `details.parameter` names what',
   401: 'Not authenticated (IAM SigV4 in AWS, the bearer token locally)',
+  402: "Bitbucket's plan user limit is reached (Bitbucket answered 402): the change would add a user to the workspace; code `plan_user_limit_reached`. The Idempotency-Key stays free for a retry once a seat is free",
   404: 'Unknown workspace, resource, principal or request',
   409: 'Would downgrade, names a different permission, or the same Idempotency-Key is in flight',
-  422: 'Not grantable (credential lacks the capability, plan user limit) or Idempotency-Key reused with another body',
+  422: 'Not grantable, nothing sent to Bitbucket unless said: `details.reason` is `not-workspace-member` (a user grant needs a workspace member: invite them or add them to a group; `details.membersRefreshedAt` says how fresh the stored picture is), `workspace-owner` (owners are admin everywhere and need nothing), or `refused-by-bitbucket` (Bitbucket answered 400; `details.upstreamMessage`); or `details.capability` names what the credential lacks; or (code `idempotency_key_reused`) the Idempotency-Key came with another body',
   429: 'Bitbucket rate limit or our hourly budget; see Retry-After',
   500: 'Internal error',
-  502: 'Bitbucket failed; `details.upstreamStatus` says how',
+  502: "Bitbucket failed; `details.upstreamStatus` and `details.upstreamMessage` (Bitbucket's own words) say how; `details.reason: endpoint-removed` with `details.change` (Atlassian's CHANGE id) for an endpoint Atlassian removed (410, or 404 on an announced removal)",
 };
 
 function parametersOf(path: string, doc: (typeof ROUTE_DOCS)[ApiRouteKey]): JsonSchema[] {

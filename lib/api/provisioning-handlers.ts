@@ -45,6 +45,7 @@ async function handleProvisioning(
       now: clockOf(dependencies),
       requests: dependencies.requests,
       provisioningTimeMs: dependencies.provisioningTimeMs,
+      syncState: dependencies.syncState,
       explainFailure: governanceErrorOf,
     },
     { workspace, action, actor: request.actor, idempotencyKey, body },

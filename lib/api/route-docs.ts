@@ -51,7 +51,7 @@ const provisioning = (operationId: string): RouteDoc => ({
   idempotent: true,
   status: 200,
   answer: ProvisioningAnswer,
-  errors: [400, 404, 409, 422, 429, 502],
+  errors: [400, 402, 404, 409, 422, 429, 502],
 });
 
 const resourceAccess = (operationId: string): RouteDoc => ({

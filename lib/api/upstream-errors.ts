@@ -1,6 +1,7 @@
 // The one mapping from Bitbucket client failures to the API's answers. Messages name the call and
 // Bitbucket's status; they never carry a credential (client errors are already scrubbed).
 import {
+  BadRequest,
   BitbucketError,
   BudgetExhausted,
   Forbidden,
@@ -14,6 +15,7 @@ import {
   GovernanceError,
   NotFound,
   NotGrantable,
+  PlanUserLimitReached,
   UpstreamFailure,
   UpstreamRateLimited,
 } from '../errors/index.js';
@@ -22,10 +24,21 @@ import { ProvisioningCallFailed } from '../provisioning/index.js';
 /** Wait suggested when Bitbucket sent no Retry-After (it usually does not) or our budget refused. */
 const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
+/**
+ * What Bitbucket said, as the client kept it: its `error.message` and `detail`, an OAuth
+ * `error_description`, a removal's announcement (lib/bitbucket/errors.ts), without the call and status
+ * that lead the message. Credentials are already cut out by the client.
+ */
+function bitbucketSaid(error: BitbucketError): string {
+  const colon = error.message.indexOf(': ');
+  return colon < 0 ? error.message : error.message.slice(colon + 2);
+}
+
 function upstreamDetails(error: BitbucketError): Record<string, unknown> {
   return {
     upstreamStatus: error.status ?? null,
     upstreamEndpoint: error.endpoint ?? `${error.method} ${error.path}`,
+    upstreamMessage: bitbucketSaid(error),
   };
 }
 
@@ -49,15 +62,23 @@ function fromBitbucket(error: BitbucketError, failed?: ProvisioningCallFailed): 
     return new UpstreamRateLimited('Bitbucket rate limit reached', seconds, details);
   }
   if (error instanceof PlanLimit) {
-    return new NotGrantable('plan user limit reached: Bitbucket refused to add another user (402)', {
-      ...details,
-      reason: 'plan-user-limit',
-    });
+    return new PlanUserLimitReached(
+      "plan user limit reached: Bitbucket refused to add another user to the workspace (402); a workspace admin must free a seat or raise the plan's user limit, then send the request again",
+      { ...details, reason: 'plan-user-limit' },
+    );
   }
   if (need && (error instanceof Forbidden || error instanceof Unauthorized)) {
     return new NotGrantable(
-      `Bitbucket refused the change (${error.status}): the credential lacks ${need.capability} (scopes ${need.scopes.join(', ')}, and workspace administration)`,
+      `Bitbucket refused the change (${error.status}): the credential lacks ${need.capability} (scopes ${need.scopes.join(', ')}, and workspace administration). Bitbucket said: ${bitbucketSaid(error)}`,
       { ...details, capability: need.capability, requiredScopes: need.scopes },
+    );
+  }
+  if (need && error instanceof BadRequest) {
+    // Bitbucket refuses a user grant for a non-member or an owner with 400 (API-NOTES "Endpoints"); the
+    // stored picture said otherwise, so it is behind Bitbucket. Sending it again would change nothing.
+    return new NotGrantable(
+      `Bitbucket refused the change (${error.status}): ${bitbucketSaid(error)}. A user grant needs a workspace member who is not an owner; the stored picture may be stale (a sync will catch up).`,
+      { ...details, reason: 'refused-by-bitbucket' },
     );
   }
   if (error instanceof BitbucketNotFound) {
@@ -67,16 +88,20 @@ function fromBitbucket(error: BitbucketError, failed?: ProvisioningCallFailed): 
     );
   }
   if (error instanceof Gone) {
+    // A 410, or a 404 on an endpoint Atlassian announced as removed: the same answer either way.
+    const announcement = [error.change, error.removedOn && `removed ${error.removedOn}`].filter(Boolean);
     return new UpstreamFailure(
-      `Bitbucket removed ${error.path} (410${error.change ? `, ${error.change}` : ''})`,
+      `Bitbucket removed ${error.method} ${error.path} (${error.status ?? 410}${announcement.length > 0 ? `, ${announcement.join(', ')}` : ''})`,
       {
         ...details,
+        reason: 'endpoint-removed',
         change: error.change ?? null,
+        removedOn: error.removedOn ?? null,
       },
     );
   }
   return new UpstreamFailure(
-    `Bitbucket failed: ${error.method} ${error.path}${error.status === undefined ? '' : ` answered ${error.status}`}`,
+    `Bitbucket failed: ${error.method} ${error.path}${error.status === undefined ? '' : ` answered ${error.status}`}: ${bitbucketSaid(error)}`,
     details,
   );
 }

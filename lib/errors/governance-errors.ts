@@ -57,6 +57,17 @@ export class NotGrantable extends GovernanceError {
   readonly code = 'not_grantable';
 }
 
+/**
+ * 402: Bitbucket answered 402 Payment Required: the workspace plan's user limit is reached, so a change
+ * that would add a user to the workspace (a group membership, which makes its user a member) was refused.
+ * Source: API-NOTES "Endpoints" (402 = plan's user limit reached). Nothing changed; a workspace admin must
+ * free a seat or raise the plan, after which the same request may be sent again.
+ */
+export class PlanUserLimitReached extends GovernanceError {
+  readonly status = 402;
+  readonly code = 'plan_user_limit_reached';
+}
+
 /** 429: Bitbucket's (or our budget's) rate limit; `retryAfterSeconds` goes into Retry-After. */
 export class UpstreamRateLimited extends GovernanceError {
   readonly status = 429;

@@ -3,6 +3,7 @@
 export * from './provisioning-target.js';
 export * from './provisioning-decision.js';
 export * from './provisioning-errors.js';
+export * from './grant-preconditions.js';
 export type { CallDescription, CapabilityNeed, GrantChannel } from '../source/index.js';
 export {
   provision,

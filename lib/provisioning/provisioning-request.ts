@@ -16,6 +16,7 @@ import {
   type ProvisioningDependencies,
   type ProvisioningResult,
 } from './provision.js';
+import { checkUserGrantPreconditions, type MembershipFreshness } from './grant-preconditions.js';
 import { IdempotencyKeyReused } from './provisioning-errors.js';
 import { resolveTarget, type ProvisioningAction, type ProvisioningCommand } from './provisioning-target.js';
 
@@ -26,6 +27,8 @@ export interface ProvisioningRequestDependencies extends Omit<ProvisioningDepend
   requests: Pick<ProvisioningRequestStore, 'begin' | 'finish'>;
   /** Time a provisioning call may spend on Bitbucket (default 20 s). */
   provisioningTimeMs?: number;
+  /** The sync's scope states, to say how fresh the stored membership is when a grant is refused for it. */
+  syncState?: MembershipFreshness;
   /**
    * Turns a failure into the GovernanceError it answers as, or returns it unchanged when unknown (the API's
    * `governanceErrorOf`: Bitbucket failures are mapped in lib/api, which imports provisioning, not back).
@@ -53,7 +56,8 @@ export type ProvisionedAnswer = { requestId: string; workspace: string } & Provi
  * text), the one a later replay with the same key returns.
  * - `replayed`: the same key and body finished before; nothing ran, Bitbucket was not called.
  * - `provisioned`: ran to its end (200); `result` is the answer body.
- * - `refused`: ended in a GovernanceError (4xx, 429, 502); a 429 or 5xx frees the key for a retry.
+ * - `refused`: ended in a GovernanceError (4xx, 429, 502); a 402, 429 or 5xx frees the key for a retry
+ *   (a plan limit, a rate limit or an upstream failure may pass; the rest would answer the same again).
  */
 export type ProvisioningRequestOutcome =
   | { kind: 'replayed'; requestId: string; answer: StoredAnswer }
@@ -110,6 +114,15 @@ export async function runProvisioningRequest(
   // Filled by `provision` as each call is made, so the record lists them even when it throws.
   const calls: BitbucketCallRecord[] = [];
   try {
+    // Whether Bitbucket would take a user grant at all is known from the store: refused before any call.
+    await checkUserGrantPreconditions(
+      dependencies.store,
+      workspace,
+      action,
+      body.resource,
+      body.principal,
+      dependencies.syncState,
+    );
     const target = await resolveTarget(dependencies.store, workspace, body.resource, body.principal);
     const provisioned = await provision(
       {
@@ -133,8 +146,9 @@ export async function runProvisioningRequest(
   } catch (error) {
     const mapped = dependencies.explainFailure(error);
     const { statusCode, body: text } = errorResponse(mapped);
-    // A rate limit or an upstream failure may pass: the key stays free for a retry with the same body.
-    const transient = statusCode === 429 || statusCode >= 500;
+    // A plan limit, a rate limit or an upstream failure may pass: the key stays free for a retry with
+    // the same body (a replayed 402 after the plan was raised would be wrong).
+    const transient = statusCode === 402 || statusCode === 429 || statusCode >= 500;
     const answer: StoredAnswer = { status: statusCode, body: text };
     await requests.finish(id, { state: transient ? 'failed' : 'completed', answer, calls }, now());
     // Unknown failures go on to the caller, which logs them and answers 500.

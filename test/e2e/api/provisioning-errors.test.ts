@@ -1,11 +1,19 @@
 // Every error status of the provisioning routes, through the adapter and the real handler: 400 naming
-// the field, 401, 404 (workspace, resource, principal, request), 409, 422 (capability gaps, plan limit),
-// 429 (Bitbucket and our hourly budget, with Retry-After), 502 (with Bitbucket's status).
+// the field, 401, 402 (plan user limit), 404 (workspace, resource, principal, request), 409, 422
+// (Bitbucket's preconditions for a user grant, capability gaps), 429 (Bitbucket and our hourly budget,
+// with Retry-After), 502 (with Bitbucket's status and words). Answers are checked against the OpenAPI
+// document the API serves.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../../../lib/api/openapi.js';
 import { generateSeed } from '../../../lib/simulator/index.js';
 import { clientFor, countRequests, startApiFixture, type ApiFixture } from './api-fixture.js';
+import { openApiValidator } from './openapi-validator.js';
 
 let fixture: ApiFixture;
+const matchesDocument = openApiValidator(buildOpenApiDocument() as never);
+const GRANTS_PATH = '/v1/workspaces/{workspace}/grants';
+/** A Bitbucket account that exists but was never a member of the workspace. */
+const OUTSIDER = '557058:outsider-0001';
 
 const READ_SCOPES = [
   'read:workspace:bitbucket',
@@ -27,6 +35,13 @@ beforeAll(async () => {
   });
   // One member fewer than the workspace has: re-adding a removed member hits the plan's user limit.
   workspace.planUserLimit = workspace.members.length - 1;
+  seed.users.push({
+    accountId: OUTSIDER,
+    uuid: '{0b7e3a52-5d1f-4c39-9a51-0f0000000001}',
+    displayName: 'Olive Outsider',
+    nickname: 'olive',
+    accountStatus: 'active',
+  });
   fixture = await startApiFixture(seed);
 });
 afterAll(async () => {
@@ -106,12 +121,92 @@ describe('401 and 404', () => {
     });
     expect(unknownRepository.status).toBe(404);
     expect(unknownRepository.body.error.details.field).toBe('resource');
-    const unknownUser = await fixture.call('POST', grants(), { body: repoGrant('557058:nobody') });
+    // A revocation names someone who holds something; a grant to an unknown user is a non-member (422).
+    const unknownUser = await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/revocations`, {
+      body: repoGrant('557058:nobody'),
+    });
     expect(unknownUser.status).toBe(404);
     expect(unknownUser.body.error.details.field).toBe('principal.accountId');
     const unknownRequest = await fixture.call('GET', '/v1/requests/req-00000000-0000-0000-0000-000000000000');
     expect(unknownRequest.status).toBe(404);
     expect((await fixture.harness.control<{ total: number }>('GET', '/_simulator/requests')).total).toBe(0);
+  });
+});
+
+describe("422: Bitbucket's preconditions for a user grant, checked before any call", () => {
+  const projectGrant = (accountId: string, permission = 'write') => ({
+    resource: { type: 'project', key: ws().projects[0]!.key },
+    principal: { type: 'user', accountId },
+    permission,
+  });
+
+  it('a user who is not a workspace member: invite them or add them to a group; nothing is sent', async () => {
+    for (const body of [repoGrant(OUTSIDER), projectGrant(OUTSIDER), repoGrant('557058:nobody')]) {
+      const answer = await fixture.call('POST', grants(), { body });
+      expect(answer.status).toBe(422);
+      expect(answer.body.error).toMatchObject({
+        code: 'not_grantable',
+        details: { reason: 'not-workspace-member', storedRole: null },
+      });
+      expect(answer.body.error.message).toMatch(/not a member of workspace/);
+      expect(answer.body.error.message).toMatch(
+        /Invite them to the workspace, or add them to one of its groups/,
+      );
+      // How fresh the picture is that says so: the members listing the sync applied.
+      const refreshedAt = answer.body.error.details.membersRefreshedAt as string;
+      expect(Date.parse(refreshedAt)).not.toBeNaN();
+      expect(answer.body.error.message).toContain(refreshedAt);
+      matchesDocument(GRANTS_PATH, 'POST', 422, answer.body);
+      const record = await fixture.call('GET', `/v1/requests/${answer.headers.get('x-request-id')}`);
+      expect(record.body).toMatchObject({ state: 'completed', calls: [], answer: { status: 422 } });
+    }
+    expect((await fixture.harness.control<{ total: number }>('GET', '/_simulator/requests')).total).toBe(0);
+  });
+
+  it('a workspace owner: already admin everywhere, needs nothing; dry runs say so too', async () => {
+    const owner = ws().members.find((m) => m.role === 'owner')!.accountId;
+    for (const body of [
+      repoGrant(owner, 'admin'),
+      projectGrant(owner, 'read'),
+      { ...repoGrant(owner), dryRun: true },
+    ]) {
+      const answer = await fixture.call('POST', grants(), { body });
+      expect(answer.status).toBe(422);
+      expect(answer.body.error).toMatchObject({
+        code: 'not_grantable',
+        details: { reason: 'workspace-owner', storedRole: 'owner' },
+      });
+      expect(answer.body.error.message).toMatch(/owners are admin on every project and repository already/);
+    }
+    expect((await fixture.harness.control<{ total: number }>('GET', '/_simulator/requests')).total).toBe(0);
+  });
+
+  it('a revocation is not held to it: it reads Bitbucket and answers as usual', async () => {
+    const owner = ws().members.find((m) => m.role === 'owner')!.accountId;
+    const repository = ws().repositories.find(
+      (r) => !r.userGrants.some((grant) => grant.accountId === owner),
+    )!;
+    const revoked = await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/revocations`, {
+      body: repoGrant(owner, 'write', repository.slug),
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ changed: false, previous: null });
+    expect(countRequests(await fixture.requestsByRoute(), 'GET', 'permissions-config')).toBe(1);
+  });
+
+  it('a member Bitbucket has since made an owner (stale picture): its 400 is a 422 with its words, one write sent', async () => {
+    const accountId = member(8);
+    // Not removed: the plan-limit test below counts the workspace's members.
+    await fixture.harness.mutate([{ op: 'setMemberRole', workspace: ws().slug, accountId, role: 'owner' }]);
+    const answer = await fixture.call('POST', grants(), { body: repoGrant(accountId) });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatchObject({
+      code: 'not_grantable',
+      details: { reason: 'refused-by-bitbucket', upstreamStatus: 400 },
+    });
+    expect(answer.body.error.details.upstreamMessage).toMatch(/owner/);
+    expect(answer.body.error.message).toMatch(/stored picture may be stale/);
+    expect(countRequests(await fixture.requestsByRoute(), 'PUT', 'permissions-config')).toBe(1);
   });
 });
 
@@ -133,7 +228,7 @@ describe('422: not grantable', () => {
     expect(countRequests(await fixture.requestsByRoute(), 'PUT', 'permissions-config')).toBe(0);
   });
 
-  it("Bitbucket's 403 on the write names the missing scopes", async () => {
+  it("Bitbucket's refusal of the write (401 for a scope the token lacks, or 403) names the missing scopes", async () => {
     const reader = await fixture.variant({
       client: clientFor(fixture.harness, {
         auth: 'api-token',
@@ -145,9 +240,11 @@ describe('422: not grantable', () => {
     expect(answer.status).toBe(422);
     expect(answer.body.error.details).toMatchObject({
       capability: 'writePermissions',
-      upstreamStatus: 403,
       requiredScopes: ['admin:repository:bitbucket', 'write:permission:bitbucket'],
     });
+    // Scoped API tokens get 401 for a missing scope (API-NOTES "Rate limits and errors"); 403 also occurs.
+    const refusedWith = answer.body.error.details.upstreamStatus as number;
+    expect([401, 403]).toContain(refusedWith);
     expect(answer.body.error.message).toContain('admin:repository:bitbucket');
     const record = await fixture.call('GET', `/v1/requests/${answer.headers.get('x-request-id')}`);
     expect(record.body).toMatchObject({ state: 'completed', answer: { status: 422 } });
@@ -155,11 +252,11 @@ describe('422: not grantable', () => {
       record.body.calls.map((c: { method: string; status?: number }) => [c.method, c.status ?? null]),
     ).toEqual([
       ['GET', 404],
-      ['PUT', 403],
+      ['PUT', refusedWith],
     ]);
   });
 
-  it('402 from Bitbucket becomes 422 "plan user limit reached"', async () => {
+  it('402 from Bitbucket is answered 402 "plan user limit reached", and the key stays free', async () => {
     const accountId = member(3);
     const group = ws().groups.find((g) => !g.members.includes(accountId))!;
     // Bitbucket loses the member; our store still knows the user, and re-adding needs a plan seat.
@@ -170,10 +267,17 @@ describe('422: not grantable', () => {
         principal: { type: 'user', accountId },
         permission: 'member',
       },
+      headers: { 'idempotency-key': `plan-${Date.now()}` },
     });
-    expect(answer.status).toBe(422);
+    expect(answer.status).toBe(402);
+    expect(answer.body.error.code).toBe('plan_user_limit_reached');
     expect(answer.body.error.message).toContain('plan user limit reached');
     expect(answer.body.error.details).toMatchObject({ upstreamStatus: 402, reason: 'plan-user-limit' });
+    expect(answer.body.error.details.upstreamMessage).toMatch(/user limit/);
+    matchesDocument(GRANTS_PATH, 'POST', 402, answer.body);
+    // A seat may be freed: the request is recorded as failed, so the same key can be sent again.
+    const record = await fixture.call('GET', `/v1/requests/${answer.headers.get('x-request-id')}`);
+    expect(record.body).toMatchObject({ state: 'failed', answer: { status: 402 } });
   });
 });
 
@@ -206,6 +310,7 @@ describe('429 and 502', () => {
     const failed = await fixture.call('POST', grants(), { body: repoGrant(member(6)), headers });
     expect(failed.status).toBe(502);
     expect(failed.body.error).toMatchObject({ code: 'upstream_failure', details: { upstreamStatus: 503 } });
+    matchesDocument(GRANTS_PATH, 'POST', 502, failed.body);
     const record = await fixture.call('GET', `/v1/requests/${failed.headers.get('x-request-id')}`);
     expect(record.body.state).toBe('failed');
 

@@ -59,7 +59,7 @@ describe('OpenAPI document', () => {
     const grant = body.paths['/v1/workspaces/{workspace}/grants'].post;
     expect(grant.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
     expect(Object.keys(grant.responses)).toEqual(
-      expect.arrayContaining(['200', '400', '404', '409', '422', '429', '502']),
+      expect.arrayContaining(['200', '400', '402', '404', '409', '422', '429', '502']),
     );
     expect(grant.responses['429'].headers['Retry-After']).toBeDefined();
   });
