@@ -108,7 +108,9 @@ export const SyncStatusAnswer = z.object({
     .nullable(),
   capabilityGaps: z
     .array(CapabilityGapSummary)
-    .describe('what the credential cannot read now (empty: nothing); retried every 6 hours'),
+    .describe(
+      'what the credential cannot read now (empty: nothing); retried after SYNC_CAPABILITY_GAP_RETRY_MINUTES (default 6 hours)',
+    ),
   freshnessSeconds: z
     .record(z.string(), z.number().nullable())
     .describe('age of the stalest scope of each kind; null when one was never refreshed'),

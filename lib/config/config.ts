@@ -37,6 +37,8 @@ export interface AppConfig {
     listingIntervalMs: number;
     stepIntervalMs: number;
     deletionGuardShare: number;
+    /** How long a refused listing waits before it is tried again, ms. */
+    capabilityGapRetryMs: number;
   };
   webhooks: { secrets: WebhookSecretSource; allowUnsigned: boolean; queueUrl?: string };
   exports: { bucket?: string };
@@ -169,6 +171,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       listingIntervalMs: parsed.SYNC_LISTING_INTERVAL_MINUTES * minutes,
       stepIntervalMs: parsed.SYNC_STEP_INTERVAL_MINUTES * minutes,
       deletionGuardShare: parsed.SYNC_DELETION_GUARD_SHARE,
+      capabilityGapRetryMs: parsed.SYNC_CAPABILITY_GAP_RETRY_MINUTES * minutes,
     },
     webhooks: {
       secrets: webhookSecrets,

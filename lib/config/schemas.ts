@@ -105,6 +105,8 @@ export const EnvironmentSchema = {
   SYNC_STEP_INTERVAL_MINUTES: positiveInteger.default(5),
   /** A diff removing more than this share of workspace members or repositories is held for release. */
   SYNC_DELETION_GUARD_SHARE: share.default(0.25),
+  /** A listing the credential is refused (a capability gap) is tried again after this long. */
+  SYNC_CAPABILITY_GAP_RETRY_MINUTES: positiveInteger.default(360),
   PORT: positiveInteger.max(65535, 'a port number up to 65535').default(3000),
   LOCAL_API_TOKEN: z.string().min(16, 'a token of at least 16 characters').optional(),
   DATA_DIR: z.string().min(1).default('.data'),

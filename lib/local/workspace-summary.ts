@@ -69,6 +69,6 @@ export function formatSummary(slug: string, summary: WorkspaceSummary): string {
 export function gapLines(workspace: string, gaps: readonly CapabilityGapSummary[]): string[] {
   return gaps.map(
     (gap) =>
-      `${workspace}: capability gap: ${gap.message} (${gap.scopes} scope${gap.scopes === 1 ? '' : 's'} not read; retried every 6 hours)`,
+      `${workspace}: capability gap: ${gap.message} (${gap.scopes} scope${gap.scopes === 1 ? '' : 's'} not read; tried again after SYNC_CAPABILITY_GAP_RETRY_MINUTES)`,
   );
 }

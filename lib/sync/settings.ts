@@ -78,5 +78,6 @@ export function syncSettingsFromConfig(config: AppConfig): SyncSettings {
       maxRemovalShare: config.sync.deletionGuardShare,
     },
     stepIntervalMs: config.sync.stepIntervalMs,
+    capabilityGapRetryMs: config.sync.capabilityGapRetryMs,
   };
 }

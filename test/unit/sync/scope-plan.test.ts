@@ -84,4 +84,25 @@ describe('dueScopes', () => {
     expect(dueIds(DEFAULT_SYNC_SETTINGS)).toEqual(['members', 'groups']);
     expect(dueIds(stretchedIntervals(DEFAULT_SYNC_SETTINGS, refreshed, 800))).toEqual([]);
   });
+
+  it('waits the gap retry interval before trying a refused scope again, even when it is marked dirty', () => {
+    const gap = (minutesAgo: number) => ({
+      since: at(600),
+      checkedAt: at(minutesAgo),
+      status: 401 as const,
+      likelyMissing: ['read:project:bitbucket'],
+      namedByBitbucket: false,
+      message: 'refused',
+    });
+    const refused = (minutesAgo: number) =>
+      states([{ scope: 'projects', dirty: true, refreshedAt: at(700), capabilityGap: gap(minutesAgo) }]);
+    const projects = [{ kind: 'projects' as const }];
+    const dueIds = (state: ReturnType<typeof refused>, intervals: SyncIntervals = DEFAULT_SYNC_SETTINGS) =>
+      dueScopes(projects, state, NOW, intervals).map((entry) => entry.id);
+    expect(dueIds(refused(10))).toEqual([]);
+    expect(dueIds(refused(6 * 60))).toEqual(['projects']);
+    expect(dueIds(refused(10), { ...DEFAULT_SYNC_SETTINGS, capabilityGapRetryMs: 5 * MINUTE })).toEqual([
+      'projects',
+    ]);
+  });
 });
