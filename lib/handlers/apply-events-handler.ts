@@ -45,6 +45,7 @@ function publishMetrics(report: ApplyReport, invalid: number): void {
   metrics.addMetric(METRIC_NAMES.WebhookEventsApplied, MetricUnit.Count, report.counts.applied);
   metrics.addMetric(METRIC_NAMES.WebhookEventsDeferred, MetricUnit.Count, report.counts.deferred);
   metrics.addMetric(METRIC_NAMES.WebhookEventsDropped, MetricUnit.Count, report.counts.dropped);
+  metrics.addMetric(METRIC_NAMES.WebhookActivitySkipped, MetricUnit.Count, report.activitySkipped);
   metrics.addMetric(METRIC_NAMES.WebhookRefreshes, MetricUnit.Count, report.refreshes);
   metrics.addMetric(METRIC_NAMES.WebhookRequests, MetricUnit.Count, report.requests);
   metrics.addMetric(METRIC_NAMES.ChangesApplied, MetricUnit.Count, report.changes);
@@ -77,6 +78,8 @@ export function createApplyEventsHandler(
       changes: report.changes,
       staleSkipped: report.staleSkipped,
       markedDirty: report.markedDirty.length,
+      activitySkipped: report.activitySkipped,
+      workspaceSlugChanges: report.workspaceSlugChanges,
     });
     for (const [id, reason] of failures) logger.warn('webhook event failed', { messageId: id, reason });
     // Powertools builds the partial-failure answer (and throws when every record failed).

@@ -1,12 +1,24 @@
-// Records who was last active on which repository (push, pull request, comment): one item per account
+// Records who was last active on which repository (push, pull request, comment): one item per actor
 // and repository, holding only the latest time. A conditional write keeps it monotonic, so an event
 // delivered late or twice can never move the recorded time back.
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toActivityRecord } from './activity-records.js';
 import { withThrottlingRetry } from './throttling-retry.js';
 
+/**
+ * The kind of Bitbucket account that acted, as the webhook payload's `actor.type` says: a person
+ * (`user`), an app or access-token account (`app_user`), or a team (the workspace itself, as older
+ * pull-request and push events report it).
+ */
+export type ActorType = 'user' | 'app_user' | 'team';
+
 export interface ActivityObservation {
+  /**
+   * Who acted: the Atlassian account_id of a `user` or `app_user`; a `team` has none, so its bare
+   * lower-case uuid (it never collides with an account_id, and no member's access answer picks it up).
+   */
   accountId: string;
+  actorType: ActorType;
   /** Bare lower-case repository uuid. */
   repositoryId: string;
   /** ISO 8601 (UTC, as Date#toISOString writes it, so times compare as strings). */
@@ -26,6 +38,7 @@ export class ActivityLog {
         repositoryId: observation.repositoryId,
         lastActivity: observation.at,
       }),
+      actorType: observation.actorType,
       lastEventKey: observation.eventKey,
     };
     try {

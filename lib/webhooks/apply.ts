@@ -2,8 +2,11 @@
 // coalesced (event-plan.ts), then per unit: a changed repository or project is upserted from the payload
 // (observedAt = the event's time, so an older event loses) and its grants re-read within the request
 // budget the sync leaves, or marked dirty for the next sync step when none is left; a deleted repository
-// is removed with its grants without a call; activity keeps the latest time. Every message gets an
-// outcome, so the caller can report partial batch failures.
+// is removed with its grants without a call; activity keeps the latest time. A repository event that
+// places its repository in another workspace removes nothing: it marks the repositories listing dirty, so
+// the sync confirms by reading Bitbucket (webhooks are hints). An event that cannot say which repository
+// or project changed marks the listing dirty too. Every message gets an outcome, so the caller can report
+// partial batch failures.
 import pLimit from 'p-limit';
 import {
   BudgetExhausted,
@@ -20,14 +23,17 @@ import {
 import { openHourlyBudget, type HourLedger } from '../budget/index.js';
 import type { GovernanceSource } from '../source/index.js';
 import { normalizeUuid, resource, scopeId, type GovernanceItem } from '../model/index.js';
-import type { ActivityLog } from '../store/activity-log.js';
+import { logger } from '../observability/index.js';
+import type { ActivityLog, ActivityObservation } from '../store/activity-log.js';
 import type { ApplyResult, ChangeOrigin, GovernanceStore, ItemRef } from '../store/index.js';
 import type { SyncStateStore } from '../store/sync-state.js';
 import type { WebhookEventMessage } from './event-message.js';
 import {
   eventTime,
+  placeRepository,
   planEvents,
   type ActivityWork,
+  type ListingWork,
   type ProjectWork,
   type QueuedEvent,
   type RepositoryWork,
@@ -62,8 +68,9 @@ export interface ApplyEventsDependencies {
 
 /**
  * `applied`: done. `deferred`: nothing to read it with now (budget, rate limit, deadline, incomplete
- * payload): its scopes are marked dirty for the next sync step. `dropped`: not ours (unknown event key,
- * unknown workspace). `failed`: retry the message.
+ * payload, a repository placed in another workspace): its scopes are marked dirty for the next sync step.
+ * `dropped`: not ours (unknown event key, unknown workspace) or activity whose actor cannot be named.
+ * `failed`: retry the message.
  */
 export type EventStatus = 'applied' | 'deferred' | 'dropped' | 'failed';
 
@@ -87,11 +94,22 @@ export interface ApplyReport {
   /** Writes refused because a newer observation is stored. */
   staleSkipped: number;
   activityRecorded: number;
+  /**
+   * Activity events recorded as nothing because their actor cannot be named (drop reasons `no-actor`
+   * and `unknown-actor`): published as WebhookActivitySkipped.
+   */
+  activitySkipped: number;
   /** Scope ids (`{workspaceUuid}:{scope}`) marked dirty for the next sync step. */
   markedDirty: string[];
+  /**
+   * Repository events of a governed workspace (same uuid) naming it by another slug: its admins may
+   * have renamed it. One entry per workspace and slug.
+   */
+  workspaceSlugChanges: { workspaceId: string; storedSlug: string; statedSlug: string }[];
 }
 
-type UnitResult = { status: 'applied' | 'deferred'; detail?: string } | { status: 'failed'; error: unknown };
+type UnitResult =
+  { status: 'applied' | 'deferred' | 'dropped'; detail?: string } | { status: 'failed'; error: unknown };
 
 interface WorkspaceContext {
   dependencies: ApplyEventsDependencies;
@@ -100,6 +118,8 @@ interface WorkspaceContext {
   budget: RequestBudget;
   now: () => Date;
   report: ApplyReport;
+  /** Bare member uuid → account_id, read once per batch when an actor has no account_id. */
+  memberAccounts?: Promise<Map<string, string>>;
 }
 
 /** Errors that mean "not now": the next sync step reads the scope instead; retrying would not help. */
@@ -114,7 +134,7 @@ function defersRefresh(error: unknown): boolean {
 }
 
 function originOf(message: WebhookEventMessage): ChangeOrigin {
-  return { cause: 'webhook', actor: message.actor?.accountId ?? 'webhook' };
+  return { cause: 'webhook', actor: message.actor?.accountId ?? message.actor?.uuid ?? 'webhook' };
 }
 
 function tally(report: ApplyReport, result: ApplyResult): void {
@@ -193,25 +213,80 @@ async function applyRepositoryRemoval(context: WorkspaceContext, work: Repositor
   return { status: 'applied' };
 }
 
+/** Notes (once per workspace and slug) that a workspace is named by another slug than the stored one. */
+function noteSlugChange(context: WorkspaceContext, message: WebhookEventMessage, statedSlug: string): void {
+  const { id, slug } = context.workspace;
+  const changes = context.report.workspaceSlugChanges;
+  if (changes.some((entry) => entry.workspaceId === id && entry.statedSlug === statedSlug)) return;
+  changes.push({ workspaceId: id, storedSlug: slug, statedSlug });
+  logger.warn('workspace slug may have changed', {
+    workspaceId: id,
+    storedSlug: slug,
+    statedSlug,
+    hookPath: message.workspace,
+    eventKey: message.eventKey,
+    deliveryId: message.deliveryId,
+  });
+}
+
+/**
+ * The stored project uuid the payload's `repository.project` stands for: its uuid, or (a payload with
+ * only the key) the stored repository's project when that project has the key; undefined when unknown.
+ */
+async function projectUuidOf(
+  context: WorkspaceContext,
+  project: NonNullable<WebhookEventMessage['repository']>['project'],
+  storedProjectUuid: string | null | undefined,
+): Promise<string | null | undefined> {
+  if (!project) return storedProjectUuid;
+  if (project.uuid !== undefined) return normalizeUuid(project.uuid);
+  if (storedProjectUuid === undefined || storedProjectUuid === null || project.key === undefined)
+    return undefined;
+  const stored = await context.dependencies.store.getResource(
+    context.workspace.id,
+    'project',
+    storedProjectUuid,
+  );
+  return stored?.item.attributes.key === project.key ? storedProjectUuid : undefined;
+}
+
 async function applyRepositoryChange(context: WorkspaceContext, work: RepositoryWork): Promise<UnitResult> {
-  if (work.removed) return applyRepositoryRemoval(context, work);
+  const placement = placeRepository(work.latest, context.workspace);
+  if (placement.kind === 'elsewhere') {
+    // A transfer away or a renamed workspace look alike from here; removing on this alone would drop a
+    // repository and its grants on an unconfirmed hint. The listing read settles it.
+    await markDirty(
+      context,
+      ['repositories'],
+      `${work.latest.eventKey} names ${placement.named}: confirm by reading the listing`,
+    );
+    return { status: 'deferred', detail: 'repository named in another workspace' };
+  }
+  if (placement.renamedSlug !== undefined) noteSlugChange(context, work.latest, placement.renamedSlug);
+  if (work.deleted) return applyRepositoryRemoval(context, work);
   const { store } = context.dependencies;
   const ws = context.workspace.id;
   const repository = work.latest.repository;
   if (!repository) return { status: 'applied' };
   const stored = (await store.getResource(ws, 'repository', work.repositoryId))?.item.attributes;
-  const projectUuid = repository.project ? normalizeUuid(repository.project.uuid) : stored?.projectUuid;
+  const projectUuid = await projectUuidOf(context, repository.project, stored?.projectUuid);
   const isPrivate = repository.isPrivate ?? stored?.isPrivate;
-  if (projectUuid === undefined || isPrivate === undefined) {
-    // Documented payloads carry both; without them the listing is the safe source.
+  const slug = repository.slug ?? stored?.slug;
+  if (projectUuid === undefined || isPrivate === undefined || slug === undefined) {
+    // Documented payloads carry all three; without them the listing is the safe source.
     const scopes = ['repositories', scopeId({ kind: 'repository-grants', repositoryId: work.repositoryId })];
-    await markDirty(context, scopes, `${work.latest.eventKey} payload without project or privacy`);
+    await markDirty(context, scopes, `${work.latest.eventKey} payload without project, privacy or slug`);
     return { status: 'deferred', detail: 'incomplete payload' };
   }
+  // Under another workspace slug the payload's full name is not the one the sync reads: keep ours.
+  const fullName =
+    placement.renamedSlug === undefined && repository.fullName !== undefined
+      ? repository.fullName
+      : (stored?.fullName ?? `${context.workspace.slug}/${slug}`);
   const item: GovernanceItem = resource('repository', work.repositoryId, {
-    slug: repository.slug,
-    name: repository.name ?? stored?.name ?? repository.slug,
-    fullName: repository.fullName ?? `${context.workspace.slug}/${repository.slug}`,
+    slug,
+    name: repository.name ?? stored?.name ?? slug,
+    fullName,
     projectUuid,
     isPrivate,
   });
@@ -226,14 +301,13 @@ async function applyRepositoryChange(context: WorkspaceContext, work: Repository
     await markDirty(context, ['projects'], `${work.latest.eventKey} names a project not stored yet`);
   }
   // A newer observation may have won over this event: read the grants under the name stored now.
-  const slug =
+  const currentSlug =
     result.skippedStale > 0
-      ? ((await store.getResource(ws, 'repository', work.repositoryId))?.item.attributes.slug ??
-        repository.slug)
-      : repository.slug;
+      ? ((await store.getResource(ws, 'repository', work.repositoryId))?.item.attributes.slug ?? slug)
+      : slug;
   return refreshOrDefer(
     context,
-    { kind: 'repository-grants', repositoryId: work.repositoryId, slug },
+    { kind: 'repository-grants', repositoryId: work.repositoryId, slug: currentSlug },
     work.latest.eventKey,
   );
 }
@@ -275,11 +349,51 @@ async function applyProjectChange(context: WorkspaceContext, work: ProjectWork):
   );
 }
 
+/** The workspace's members by bare uuid (their stored `uuid` attribute), read once per batch. */
+function memberAccounts(context: WorkspaceContext): Promise<Map<string, string>> {
+  context.memberAccounts ??= context.dependencies.store
+    .readScope(context.workspace.id, { kind: 'members' })
+    .then((items) => {
+      const accounts = new Map<string, string>();
+      for (const { item } of items) {
+        if (item.kind === 'resource' && item.type === 'user')
+          accounts.set(normalizeUuid(item.attributes.uuid), item.id);
+      }
+      return accounts;
+    });
+  return context.memberAccounts;
+}
+
 async function applyActivity(context: WorkspaceContext, work: ActivityWork): Promise<UnitResult> {
-  if (await context.dependencies.activity.record(context.workspace.id, work.observation)) {
+  const { actor } = work;
+  let named: Pick<ActivityObservation, 'accountId' | 'actorType'>;
+  if (actor.type === 'team') named = { accountId: actor.uuid, actorType: 'team' };
+  else if (actor.accountId !== undefined) named = { accountId: actor.accountId, actorType: actor.type };
+  else {
+    // An older user object (nickname and uuid, no account_id): a member we know by that uuid, or no one.
+    const accountId = (await memberAccounts(context)).get(actor.uuid);
+    if (accountId === undefined) {
+      context.report.activitySkipped += work.eventIds.length;
+      return { status: 'dropped', detail: 'unknown-actor' };
+    }
+    named = { accountId, actorType: 'user' };
+  }
+  const observation: ActivityObservation = {
+    ...named,
+    repositoryId: work.repositoryId,
+    at: work.at,
+    eventKey: work.eventKey,
+  };
+  if (await context.dependencies.activity.record(context.workspace.id, observation)) {
     context.report.activityRecorded += 1;
   }
   return { status: 'applied' };
+}
+
+/** Marks a listing dirty for events that could only say that something in it changed. */
+async function applyListing(context: WorkspaceContext, work: ListingWork): Promise<UnitResult> {
+  await markDirty(context, [work.scope], [...work.reasons].join('; '));
+  return { status: 'deferred', detail: `${work.scope} listing marked dirty` };
 }
 
 type Unit = { eventIds: string[]; run: () => Promise<UnitResult> };
@@ -297,6 +411,10 @@ function unitsOf(context: WorkspaceContext, plan: WorkspacePlan): Unit[] {
     ...[...plan.activity.values()].map((work) => ({
       eventIds: work.eventIds,
       run: () => applyActivity(context, work),
+    })),
+    ...[...plan.listings.values()].map((work) => ({
+      eventIds: work.eventIds,
+      run: () => applyListing(context, work),
     })),
   ];
 }
@@ -332,7 +450,9 @@ export async function applyEvents(
     changes: 0,
     staleSkipped: 0,
     activityRecorded: 0,
+    activitySkipped: 0,
     markedDirty: [],
+    workspaceSlugChanges: [],
   };
   const keyOf = new Map(events.map((event) => [event.id, event.message.eventKey]));
   const settleIds = (ids: string[], status: EventStatus, detail?: string) => {
@@ -351,7 +471,10 @@ export async function applyEvents(
   };
 
   const plan = planEvents(events);
-  for (const dropped of plan.dropped) settleIds([dropped.id], 'dropped', dropped.reason);
+  for (const dropped of plan.dropped) {
+    settleIds([dropped.id], 'dropped', dropped.reason);
+    if (dropped.reason === 'no-actor') report.activitySkipped += 1;
+  }
   if (plan.workspaces.size === 0) return report;
 
   // The share left by everyone else in the rolling hour (the sync keeps its own under its budget).
@@ -371,6 +494,7 @@ export async function applyEvents(
           ...[...workspacePlan.repositories.values()].flatMap((work) => work.eventIds),
           ...[...workspacePlan.projects.values()].flatMap((work) => work.eventIds),
           ...[...workspacePlan.activity.values()].flatMap((work) => work.eventIds),
+          ...[...workspacePlan.listings.values()].flatMap((work) => work.eventIds),
         ];
         settleIds(ids, 'dropped', 'unknown-workspace');
         continue;

@@ -1,9 +1,9 @@
 // Coalesces a batch of queued events into the least work: per workspace, one unit per repository, per
-// project and per (account, repository) activity pair. N events about one repository become one
-// refresh; of several activity events only the latest time matters. Pure: nothing here does I/O.
+// project, per (actor, repository) activity pair and per listing to mark dirty. N events about one
+// repository become one refresh; of several activity events only the latest time matters. Pure: nothing
+// here does I/O.
 import { isUuid, normalizeUuid } from '../model/index.js';
-import type { ActivityObservation } from '../store/activity-log.js';
-import type { WebhookEventMessage } from './event-message.js';
+import type { EventActor, WebhookEventMessage } from './event-message.js';
 import { eventKind } from './event-kinds.js';
 
 /** One queued message and the id its outcome is reported under (the SQS messageId). */
@@ -12,14 +12,19 @@ export interface QueuedEvent {
   message: WebhookEventMessage;
 }
 
+/**
+ * `unknown-event`: a key the applier does not use. `no-actor`: activity whose actor cannot be named (none,
+ * or a type we do not record, or an `app_user` without account_id). `no-subject`: activity naming no
+ * repository.
+ */
 export type DropReason = 'unknown-event' | 'no-actor' | 'no-subject';
 
 export interface RepositoryWork {
   repositoryId: string;
   /** The event the unit acts on: the latest one about this repository. */
   latest: WebhookEventMessage;
-  /** The latest event says the repository is gone from this workspace (deleted or transferred away). */
-  removed: boolean;
+  /** The latest event is a `repo:deleted`. Whether it is about this workspace is decided on applying. */
+  deleted: boolean;
   eventIds: string[];
 }
 
@@ -29,8 +34,32 @@ export interface ProjectWork {
   eventIds: string[];
 }
 
+/**
+ * An actor as activity is recorded under: `user` and `app_user` by account_id, `team` by its bare uuid.
+ * A user object without account_id (an older payload) has only its uuid: the applier looks it up among
+ * the workspace's members.
+ */
+export type ActivityActor =
+  | { type: 'user' | 'app_user'; accountId: string }
+  | { type: 'team'; uuid: string }
+  | { type: 'user'; uuid: string; accountId?: undefined };
+
 export interface ActivityWork {
-  observation: ActivityObservation;
+  actor: ActivityActor;
+  /** Bare lower-case repository uuid. */
+  repositoryId: string;
+  /** ISO 8601 UTC: the latest event time of the pair (see eventTime). */
+  at: string;
+  /** The key of the event that set `at`. */
+  eventKey: string;
+  eventIds: string[];
+}
+
+/** A listing to re-read at the next sync step, because events could not say more than that. */
+export interface ListingWork {
+  scope: 'repositories' | 'projects';
+  /** Why, one short phrase per distinct cause. */
+  reasons: Set<string>;
   eventIds: string[];
 }
 
@@ -40,6 +69,7 @@ export interface WorkspacePlan {
   repositories: Map<string, RepositoryWork>;
   projects: Map<string, ProjectWork>;
   activity: Map<string, ActivityWork>;
+  listings: Map<string, ListingWork>;
 }
 
 export interface EventPlan {
@@ -48,12 +78,16 @@ export interface EventPlan {
 }
 
 /**
- * When the event happened, as far as we know: Bitbucket's own time (push, pull request) when the
- * payload has one, else when the receiver took the delivery. It is the observation time of what the
- * event says, so an older event can never overwrite a newer observation.
+ * When the event happened, as far as we know: Bitbucket's own time (a pull request's `updated_on`, an
+ * approval's date) when the payload has one, else when the receiver took the delivery, and never later
+ * than that. It is the observation time of what the event says, so an older event can never overwrite a
+ * newer observation.
  */
 export function eventTime(message: WebhookEventMessage): string {
-  return message.occurredAt ?? message.receivedAt;
+  const received = new Date(message.receivedAt).toISOString();
+  if (message.occurredAt === undefined) return received;
+  const occurred = new Date(message.occurredAt).toISOString();
+  return occurred < received ? occurred : received;
 }
 
 /** True when `candidate` happened after `current` (ties go to the later delivery). */
@@ -63,24 +97,86 @@ function isLater(candidate: WebhookEventMessage, current: WebhookEventMessage): 
   return a !== b ? a > b : candidate.receivedAt >= current.receivedAt;
 }
 
-/** A repository whose full name is now under another workspace was transferred away from this one. */
-function leftWorkspace(message: WebhookEventMessage): boolean {
-  const fullName = message.repository?.fullName;
-  if (!fullName?.includes('/')) return false;
-  return fullName.slice(0, fullName.indexOf('/')).toLowerCase() !== message.workspace.toLowerCase();
-}
-
 function bareUuid(value: string | undefined): string | undefined {
   return value !== undefined && isUuid(value) ? normalizeUuid(value) : undefined;
+}
+
+/**
+ * Where a repository event places its repository, against the governed workspace.
+ * - `same`: the payload's `repository.workspace.uuid` is the workspace's, or it has none and its
+ *   `full_name` starts with the workspace's slug (or names no workspace). `renamedSlug` is set when the
+ *   uuid matches but `full_name` (or `repository.workspace.slug`) names another slug: the workspace's
+ *   admins may have renamed it.
+ * - `elsewhere`: the uuid names another workspace, or there is no uuid and `full_name` names another slug
+ *   (a transfer away, or a renamed workspace: only a read of Bitbucket can tell).
+ */
+export type RepositoryPlacement =
+  { kind: 'same'; renamedSlug?: string } | { kind: 'elsewhere'; named: string };
+
+/** Places the event's repository; `workspace` is the governed workspace (bare uuid, stored slug). */
+export function placeRepository(
+  message: WebhookEventMessage,
+  workspace: { id: string; slug: string },
+): RepositoryPlacement {
+  const fullName = message.repository?.fullName;
+  const slugOfName = fullName?.includes('/') ? fullName.slice(0, fullName.indexOf('/')) : undefined;
+  const known = [workspace.slug.toLowerCase(), message.workspace.toLowerCase()];
+  const otherSlug = [message.repository?.workspace?.slug, slugOfName].find(
+    (slug) => slug !== undefined && !known.includes(slug.toLowerCase()),
+  );
+  const statedUuid = bareUuid(message.repository?.workspace?.uuid);
+  if (statedUuid !== undefined) {
+    if (statedUuid !== normalizeUuid(workspace.id)) {
+      return {
+        kind: 'elsewhere',
+        named: `${fullName ?? message.repository?.uuid} in workspace {${statedUuid}}`,
+      };
+    }
+    return otherSlug === undefined ? { kind: 'same' } : { kind: 'same', renamedSlug: otherSlug };
+  }
+  return otherSlug === undefined
+    ? { kind: 'same' }
+    : { kind: 'elsewhere', named: `${fullName ?? otherSlug} (the payload names no workspace uuid)` };
+}
+
+/** The actor activity can be recorded under, or undefined when it cannot be named. */
+export function activityActor(actor: EventActor | undefined): ActivityActor | undefined {
+  if (!actor) return undefined;
+  // Messages queued before the type was kept came only from user objects with an account_id.
+  const type = actor.type ?? 'user';
+  if (type === 'team') {
+    const uuid = bareUuid(actor.uuid);
+    return uuid !== undefined ? { type, uuid } : undefined;
+  }
+  if (type === 'app_user')
+    return actor.accountId !== undefined ? { type, accountId: actor.accountId } : undefined;
+  if (type !== 'user') return undefined;
+  if (actor.accountId !== undefined) return { type, accountId: actor.accountId };
+  const uuid = bareUuid(actor.uuid);
+  return uuid !== undefined ? { type, uuid } : undefined;
+}
+
+function actorKey(actor: ActivityActor): string {
+  if (actor.type === 'team') return `team:${actor.uuid}`;
+  return actor.accountId !== undefined ? `${actor.type}:${actor.accountId}` : `user-uuid:${actor.uuid}`;
 }
 
 function workspacePlan(plan: EventPlan, slug: string): WorkspacePlan {
   let entry = plan.workspaces.get(slug);
   if (!entry) {
-    entry = { slug, repositories: new Map(), projects: new Map(), activity: new Map() };
+    entry = { slug, repositories: new Map(), projects: new Map(), activity: new Map(), listings: new Map() };
     plan.workspaces.set(slug, entry);
   }
   return entry;
+}
+
+function markListing(plan: WorkspacePlan, scope: ListingWork['scope'], reason: string, id: string): void {
+  const work = plan.listings.get(scope);
+  if (!work) plan.listings.set(scope, { scope, reasons: new Set([reason]), eventIds: [id] });
+  else {
+    work.reasons.add(reason);
+    work.eventIds.push(id);
+  }
 }
 
 export function planEvents(events: readonly QueuedEvent[]): EventPlan {
@@ -95,7 +191,13 @@ export function planEvents(events: readonly QueuedEvent[]): EventPlan {
     if (kind === 'project-changed') {
       const projectId = bareUuid(message.project?.uuid);
       if (!projectId) {
-        drop('no-subject');
+        // A project changed, we cannot tell which: the listing names them all.
+        markListing(
+          workspacePlan(plan, message.workspace),
+          'projects',
+          `${message.eventKey} without a project uuid`,
+          id,
+        );
         continue;
       }
       const projects = workspacePlan(plan, message.workspace).projects;
@@ -108,40 +210,46 @@ export function planEvents(events: readonly QueuedEvent[]): EventPlan {
       continue;
     }
     const repositoryId = bareUuid(message.repository?.uuid);
-    if (!repositoryId) {
-      drop('no-subject');
-      continue;
-    }
     if (kind === 'activity') {
-      if (!message.actor) {
+      if (!repositoryId) {
+        drop('no-subject');
+        continue;
+      }
+      const actor = activityActor(message.actor);
+      if (!actor) {
         drop('no-actor');
         continue;
       }
-      const observation: ActivityObservation = {
-        accountId: message.actor.accountId,
-        repositoryId,
-        at: new Date(eventTime(message)).toISOString(),
-        eventKey: message.eventKey,
-      };
+      const at = eventTime(message);
       const activity = workspacePlan(plan, message.workspace).activity;
-      const key = `${observation.accountId}/${repositoryId}`;
+      const key = `${actorKey(actor)}/${repositoryId}`;
       const work = activity.get(key);
-      if (!work) activity.set(key, { observation, eventIds: [id] });
+      if (!work) activity.set(key, { actor, repositoryId, at, eventKey: message.eventKey, eventIds: [id] });
       else {
         work.eventIds.push(id);
-        if (observation.at > work.observation.at) work.observation = observation;
+        if (at > work.at) Object.assign(work, { at, eventKey: message.eventKey });
       }
       continue;
     }
-    const removed = kind === 'repository-deleted' || leftWorkspace(message);
+    if (!repositoryId) {
+      // A repository changed, we cannot tell which: the listing names them all.
+      markListing(
+        workspacePlan(plan, message.workspace),
+        'repositories',
+        `${message.eventKey} without a repository uuid`,
+        id,
+      );
+      continue;
+    }
+    const deleted = kind === 'repository-deleted';
     const repositories = workspacePlan(plan, message.workspace).repositories;
     const work = repositories.get(repositoryId);
-    if (!work) repositories.set(repositoryId, { repositoryId, latest: message, removed, eventIds: [id] });
+    if (!work) repositories.set(repositoryId, { repositoryId, latest: message, deleted, eventIds: [id] });
     else {
       work.eventIds.push(id);
       if (isLater(message, work.latest)) {
         work.latest = message;
-        work.removed = removed;
+        work.deleted = deleted;
       }
     }
   }

@@ -1,49 +1,15 @@
 // Reads what we need from a Bitbucket webhook payload (documented shapes: actor, repository, project,
-// changes, push, pullrequest) into the compact queue message. Unknown fields are ignored; a payload
-// without the parts its event key implies is rejected with the missing field named.
+// changes, push, pullrequest, approval, comment) into the compact queue message. Each part is read on its
+// own and a part that is missing or malformed is left out, because Bitbucket does not retry a delivery
+// answered 4xx: refusing one for a field the event does not need loses the event for good. Only what the
+// event cannot do without is required (an activity event's repository); the applier degrades the rest.
 import { z } from 'zod';
-import type { WebhookEventMessage } from './event-message.js';
+import { isUuid } from '../model/index.js';
+import { eventKind } from './event-kinds.js';
+import type { EventActor, WebhookEventMessage } from './event-message.js';
 
-const Actor = z.looseObject({ account_id: z.string().min(1), display_name: z.string().optional() });
-
-const Repository = z.looseObject({
-  uuid: z.string().min(1),
-  full_name: z.string().min(1),
-  name: z.string().optional(),
-  slug: z.string().optional(),
-  is_private: z.boolean().optional(),
-  project: z.looseObject({ uuid: z.string().min(1), key: z.string().min(1) }).optional(),
-});
-
-const Project = z.looseObject({
-  uuid: z.string().min(1),
-  key: z.string().min(1),
-  name: z.string().optional(),
-});
-
-const Payload = z.looseObject({
-  actor: Actor.optional(),
-  repository: Repository.optional(),
-  project: Project.optional(),
-  changes: z.record(z.string(), z.looseObject({ old: z.unknown(), new: z.unknown() })).optional(),
-  pullrequest: z.looseObject({ updated_on: z.iso.datetime({ offset: true }).optional() }).optional(),
-  push: z
-    .looseObject({
-      changes: z
-        .array(
-          z.looseObject({
-            new: z
-              .looseObject({
-                target: z.looseObject({ date: z.iso.datetime({ offset: true }).optional() }).optional(),
-              })
-              .nullable()
-              .optional(),
-          }),
-        )
-        .optional(),
-    })
-    .optional(),
-});
+const Text = z.string().min(1);
+const DateTime = z.iso.datetime({ offset: true });
 
 export class PayloadError extends Error {
   constructor(message: string) {
@@ -52,15 +18,134 @@ export class PayloadError extends Error {
   }
 }
 
-/** Event keys whose payload must name a repository. */
-function needsRepository(eventKey: string): boolean {
-  return eventKey.startsWith('repo:') || eventKey.startsWith('pullrequest:');
+type Json = Record<string, unknown>;
+
+function objectAt(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
 }
 
-function toIso(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : new Date(value).toISOString();
+function textAt(value: unknown): string | undefined {
+  const parsed = Text.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
+/** A date-time with an offset, as UTC ISO 8601; anything else is left out. */
+function timeAt(value: unknown): string | undefined {
+  const parsed = DateTime.safeParse(value);
+  return parsed.success ? new Date(parsed.data).toISOString() : undefined;
+}
+
+function uuidAt(value: unknown): string | undefined {
+  const text = textAt(value);
+  return text !== undefined && isUuid(text) ? text : undefined;
+}
+
+/**
+ * The payload's `actor` (a `user`, `app_user` or `team` object). Left out when it names no one: neither
+ * an `account_id` nor a `uuid`.
+ */
+function readActor(value: unknown): EventActor | undefined {
+  const actor = objectAt(value);
+  if (!actor) return undefined;
+  const accountId = textAt(actor.account_id);
+  const uuid = uuidAt(actor.uuid);
+  if (accountId === undefined && uuid === undefined) return undefined;
+  const type = textAt(actor.type);
+  const displayName = textAt(actor.display_name);
+  return {
+    ...(type !== undefined ? { type } : {}),
+    ...(accountId !== undefined ? { accountId } : {}),
+    ...(uuid !== undefined ? { uuid } : {}),
+    ...(displayName !== undefined ? { displayName } : {}),
+  };
+}
+
+type RepositoryRef = NonNullable<WebhookEventMessage['repository']>;
+
+/** The payload's `repository`; left out without a uuid, since that is how every step names it. */
+function readRepository(value: unknown): RepositoryRef | undefined {
+  const repository = objectAt(value);
+  const uuid = uuidAt(repository?.uuid);
+  if (!repository || uuid === undefined) return undefined;
+  const fullName = textAt(repository.full_name);
+  // Webhook repositories carry full_name ("workspace/slug"); slug is not always present.
+  const slug = textAt(repository.slug) ?? (fullName?.includes('/') ? fullName.split('/').pop() : undefined);
+  const name = textAt(repository.name);
+  const project = objectAt(repository.project);
+  const projectUuid = uuidAt(project?.uuid);
+  const projectKey = textAt(project?.key);
+  const workspace = objectAt(repository.workspace);
+  const workspaceUuid = uuidAt(workspace?.uuid);
+  const workspaceSlug = textAt(workspace?.slug);
+  return {
+    uuid,
+    ...(slug ? { slug } : {}),
+    ...(fullName !== undefined ? { fullName } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(typeof repository.is_private === 'boolean' ? { isPrivate: repository.is_private } : {}),
+    ...(projectUuid !== undefined || projectKey !== undefined
+      ? {
+          project: {
+            ...(projectUuid !== undefined ? { uuid: projectUuid } : {}),
+            ...(projectKey !== undefined ? { key: projectKey } : {}),
+          },
+        }
+      : {}),
+    ...(workspaceUuid !== undefined || workspaceSlug !== undefined
+      ? {
+          workspace: {
+            ...(workspaceUuid !== undefined ? { uuid: workspaceUuid } : {}),
+            ...(workspaceSlug !== undefined ? { slug: workspaceSlug } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function readProject(value: unknown): WebhookEventMessage['project'] {
+  const project = objectAt(value);
+  const uuid = uuidAt(project?.uuid);
+  const key = textAt(project?.key);
+  if (!project || uuid === undefined || key === undefined) return undefined;
+  const name = textAt(project.name);
+  return { uuid, key, ...(name !== undefined ? { name } : {}) };
+}
+
+function readChanges(value: unknown): WebhookEventMessage['changes'] {
+  const changes = objectAt(value);
+  if (!changes) return undefined;
+  const entries = Object.entries(changes).flatMap(([field, change]) => {
+    const entry = objectAt(change);
+    return entry ? [[field, { old: entry.old, new: entry.new }] as const] : [];
+  });
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+/**
+ * When Bitbucket says the event happened: an approval's `date`, a change request's `date`, a comment's
+ * `updated_on` or `created_on`, else the pull request's `updated_on`. Undefined for pushes: a pushed
+ * commit's `date` is its author's (a rebased branch or a tag on an old commit is pushed years later),
+ * so the receive time is the best we know.
+ */
+function occurredAtOf(eventKey: string, payload: Json): string | undefined {
+  if (eventKey === 'repo:push') return undefined;
+  const comment = objectAt(payload.comment);
+  return (
+    timeAt(objectAt(payload.approval)?.date) ??
+    timeAt(objectAt(payload.changes_request)?.date) ??
+    timeAt(comment?.updated_on) ??
+    timeAt(comment?.created_on) ??
+    timeAt(objectAt(payload.pullrequest)?.updated_on)
+  );
+}
+
+/**
+ * The queue message for one verified delivery. `receivedAt` bounds `occurredAt`: a payload time later
+ * than the receive time (a clock ahead of ours) is not believed.
+ *
+ * @throws PayloadError when the body is not a JSON object, or when an activity event (push, pull
+ *   request, comment) names no repository by uuid: nothing useful can be done with it.
+ */
 export function describePayload(
   json: unknown,
   delivery: {
@@ -71,55 +156,24 @@ export function describePayload(
     receivedAt: string;
   },
 ): WebhookEventMessage {
-  const parsed = Payload.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PayloadError(`payload ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  const payload = objectAt(json);
+  if (!payload) throw new PayloadError('payload (root): expected a JSON object');
+  const repository = readRepository(payload.repository);
+  if (eventKind(delivery.eventKey) === 'activity' && !repository) {
+    throw new PayloadError(`payload repository.uuid: required for ${delivery.eventKey}`);
   }
-  const payload = parsed.data;
-  if (needsRepository(delivery.eventKey) && !payload.repository) {
-    throw new PayloadError(`payload repository: required for ${delivery.eventKey}`);
-  }
-  if (delivery.eventKey.startsWith('project:') && !payload.project) {
-    throw new PayloadError(`payload project: required for ${delivery.eventKey}`);
-  }
-  const repository = payload.repository;
-  const occurredAt = toIso(payload.pullrequest?.updated_on ?? payload.push?.changes?.[0]?.new?.target?.date);
+  const actor = readActor(payload.actor);
+  const project = readProject(payload.project);
+  const changes = readChanges(payload.changes);
+  const stated = occurredAtOf(delivery.eventKey, payload);
+  const occurredAt =
+    stated !== undefined && stated < new Date(delivery.receivedAt).toISOString() ? stated : undefined;
   return {
     ...delivery,
-    ...(occurredAt ? { occurredAt } : {}),
-    ...(payload.actor
-      ? {
-          actor: {
-            accountId: payload.actor.account_id,
-            ...(payload.actor.display_name ? { displayName: payload.actor.display_name } : {}),
-          },
-        }
-      : {}),
-    ...(repository
-      ? {
-          repository: {
-            uuid: repository.uuid,
-            // Webhook repositories always carry full_name ("workspace/slug"); slug is not always present.
-            slug: repository.slug ?? repository.full_name.split('/').pop() ?? repository.full_name,
-            fullName: repository.full_name,
-            ...(repository.name ? { name: repository.name } : {}),
-            ...(repository.is_private !== undefined ? { isPrivate: repository.is_private } : {}),
-            ...(repository.project
-              ? { project: { uuid: repository.project.uuid, key: repository.project.key } }
-              : {}),
-          },
-        }
-      : {}),
-    ...(payload.project
-      ? {
-          project: {
-            uuid: payload.project.uuid,
-            key: payload.project.key,
-            ...(payload.project.name ? { name: payload.project.name } : {}),
-          },
-        }
-      : {}),
-    ...(payload.changes ? { changes: payload.changes } : {}),
+    ...(occurredAt !== undefined ? { occurredAt } : {}),
+    ...(actor ? { actor } : {}),
+    ...(repository ? { repository } : {}),
+    ...(project ? { project } : {}),
+    ...(changes ? { changes } : {}),
   };
 }

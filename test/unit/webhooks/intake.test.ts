@@ -79,9 +79,14 @@ describe('receiveWebhook', () => {
         workspace: 'acme',
         deliveryId: 'd1a2b3c4-0000-4000-8000-000000000001',
         hookUuid: '{hook-1}',
+        // No occurredAt: a push's commit dates are its authors', so the receive time stands.
         receivedAt: '2026-11-28T12:00:00.000Z',
-        occurredAt: '2026-11-27T09:15:00.000Z',
-        actor: { accountId: '557058:ada', displayName: 'Ada Lovelace' },
+        actor: {
+          type: 'user',
+          accountId: '557058:ada',
+          uuid: '{6f1c2b6e-3a6d-4c1e-9f3a-0b9d5c1e2a11}',
+          displayName: 'Ada Lovelace',
+        },
         repository: {
           uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}',
           slug: 'api',
@@ -89,6 +94,7 @@ describe('receiveWebhook', () => {
           name: 'api',
           isPrivate: true,
           project: { uuid: '{7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d}', key: 'CORE' },
+          workspace: { uuid: '{0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d}', slug: 'acme' },
         },
       },
     ]);
@@ -134,8 +140,72 @@ describe('receiveWebhook', () => {
     });
     const noRepository = Buffer.from(JSON.stringify({ actor: { account_id: 'x' } }));
     await expect(receiveWebhook(delivery(noRepository), dependencies)).rejects.toThrow(
-      'payload repository: required for repo:push',
+      'payload repository.uuid: required for repo:push',
     );
+    const notAnObject = Buffer.from('[1, 2]');
+    await expect(receiveWebhook(delivery(notAnObject), dependencies)).rejects.toMatchObject({
+      name: 'ValidationError',
+      status: 400,
+    });
+  });
+
+  it('accepts what a delivery lacks when the event does not need it', async () => {
+    const { dependencies, queued } = intake();
+    const cases: { eventKey: string; payload: unknown }[] = [
+      // A team actor and an older user object: no account_id.
+      {
+        eventKey: 'repo:push',
+        payload: {
+          actor: { type: 'team', display_name: 'Acme', uuid: '{0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d}' },
+          repository: { uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}', full_name: 'acme/api' },
+        },
+      },
+      {
+        eventKey: 'pullrequest:approved',
+        payload: {
+          actor: { type: 'user', nickname: 'grace', uuid: '{1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e}' },
+          repository: { uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}', full_name: 'acme/api' },
+          pullrequest: { updated_on: 'yesterday' },
+        },
+      },
+      // No actor at all: the activity is skipped later, and counted.
+      { eventKey: 'repo:push', payload: { repository: { uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}' } } },
+      // A deleted repository whose project has a key and no uuid.
+      {
+        eventKey: 'repo:deleted',
+        payload: {
+          repository: {
+            uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}',
+            full_name: 'acme/api',
+            project: { type: 'project', key: 'CORE' },
+          },
+        },
+      },
+      // Repository and project events that cannot say which: the listing is re-read.
+      { eventKey: 'repo:updated', payload: { actor: { type: 'team' } } },
+      { eventKey: 'project:updated', payload: { project: { key: 'CORE', name: 'Core' } } },
+    ];
+    for (const [index, { eventKey, payload }] of cases.entries()) {
+      const body = Buffer.from(JSON.stringify(payload));
+      const outcome = await receiveWebhook(
+        delivery(body, { 'x-event-key': eventKey, 'x-request-uuid': `accepted-${index}` }),
+        dependencies,
+      );
+      expect(outcome.status).toBe('accepted');
+    }
+    expect(queued.map((message) => message.actor)).toEqual([
+      { type: 'team', uuid: '{0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d}', displayName: 'Acme' },
+      { type: 'user', uuid: '{1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e}' },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // An unreadable updated_on is left out: the receive time stands.
+    expect(queued[1]!.occurredAt).toBeUndefined();
+    expect(queued[3]!.repository?.project).toEqual({ key: 'CORE' });
+    expect(queued[4]!.repository).toBeUndefined();
+    expect(queued[5]!.project).toBeUndefined();
   });
 
   it('drops a repeat of the same X-Request-UUID', async () => {
