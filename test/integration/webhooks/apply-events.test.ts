@@ -239,8 +239,13 @@ describe('applying webhook events', () => {
   it('records activity, keeps the latest time, and shows it as lastActivity in the access answers', async () => {
     connector = await startSyncedConnector();
     const { harness, dependencies } = connector;
+    // The push's commit is dated 2026-11-27T09:15 (its author's time); the push is received later.
+    const pushReceivedAt = '2026-11-28T07:45:00.000Z';
     const first = await applyEvents(
-      queued(fixtureMessage('repo-push'), fixtureMessage('pullrequest-fulfilled')),
+      queued(
+        fixtureMessage('repo-push', { receivedAt: pushReceivedAt }),
+        fixtureMessage('pullrequest-fulfilled'),
+      ),
       dependencies,
     );
     expect(first.activityRecorded).toBe(2);
@@ -258,8 +263,57 @@ describe('applying webhook events', () => {
       '2026-11-27T16:30:00.000Z',
     );
     const ada = effectiveUserAccess(await harness.store.loadUserAccessFacts(WORKSPACE.id, IDS.ada), IDS.ada);
-    expect(ada?.repositories.find((entry) => entry.uuid === IDS.api)?.lastActivity).toBe(
-      '2026-11-27T09:15:00.000Z',
+    expect(ada?.repositories.find((entry) => entry.uuid === IDS.api)?.lastActivity).toBe(pushReceivedAt);
+  });
+
+  it('removes nothing for a repository event naming another workspace: the listing is marked for the sync', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    const before = await harness.requestTotal();
+    const away = fixtureMessage('repo-push', { eventKey: 'repo:transfer' });
+    away.repository = {
+      ...away.repository!,
+      fullName: 'globex/api',
+      workspace: { uuid: '{9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a}', slug: 'globex' },
+    };
+    const deletedElsewhere = fixtureMessage('repo-push', { eventKey: 'repo:deleted', receivedAt: later(1) });
+    deletedElsewhere.repository = { ...away.repository };
+    const report = await applyEvents(queued(away), dependencies);
+    expect(report.counts).toEqual({ applied: 0, deferred: 1, dropped: 0, failed: 0 });
+    const second = await applyEvents(queued(deletedElsewhere), dependencies);
+    expect(second.counts.deferred).toBe(1);
+    expect(await harness.requestTotal()).toBe(before);
+    expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.api)).not.toBeNull();
+    expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.api)).toHaveLength(1);
+    expect(report.markedDirty).toEqual([`${WORKSPACE.id}:repositories`]);
+    const states = await harness.syncState.listScopeStates(WORKSPACE.id);
+    expect(states.find((state) => state.scope === 'repositories')?.dirty).toBe(true);
+  });
+
+  it('records an older user object as the member with its uuid, and skips and counts one it cannot name', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    const receivedAt = later(1);
+    const legacy = (uuid: string) => {
+      const message = fixtureMessage('repo-push', { receivedAt });
+      message.actor = { type: 'user', uuid };
+      return message;
+    };
+    const report = await applyEvents(
+      queued(
+        legacy('{1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e}'),
+        legacy('{c0ffee00-1234-4abc-8def-0123456789ab}'),
+      ),
+      dependencies,
     );
+    expect(report.counts).toEqual({ applied: 1, deferred: 0, dropped: 1, failed: 0 });
+    expect(report.droppedByReason).toEqual({ 'unknown-actor': 1 });
+    expect(report.activitySkipped).toBe(1);
+    expect(report.activityRecorded).toBe(1);
+    const grace = effectiveUserAccess(
+      await harness.store.loadUserAccessFacts(WORKSPACE.id, IDS.grace),
+      IDS.grace,
+    );
+    expect(grace?.repositories.find((entry) => entry.uuid === IDS.api)?.lastActivity).toBe(receivedAt);
   });
 });

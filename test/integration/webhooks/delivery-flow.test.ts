@@ -1,6 +1,7 @@
 // 1,000 signed deliveries, 30 % of them repeats, through the real receiver (local API Gateway adapter),
 // the in-process queue and the real apply-events handler: every distinct delivery is applied exactly
-// once, repeats never reach the queue, and the stored activity is the latest time of each pair.
+// once, repeats never reach the queue, and the stored activity is the latest time of each pair: a pull
+// request's updated_on, or for a push the time it was received (its commits carry their authors' dates).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalHttpServer } from '../../../lib/local/api-gateway-adapter.js';
@@ -21,8 +22,8 @@ interface Delivery {
   requestUuid: string;
   eventKey: string;
   body: Buffer;
-  /** For activity: account, repository and the time the payload states. */
-  activity?: { accountId: string; repositoryId: string; at: string };
+  /** For activity: account, repository and the time the payload states (none for a push). */
+  activity?: { accountId: string; repositoryId: string; at?: string };
 }
 
 let connector: SyncedConnector;
@@ -56,13 +57,21 @@ function makeDelivery(index: number): Delivery {
     const body = Buffer.from(JSON.stringify({ ...payload, actor, repository, pullrequest }));
     return { requestUuid, eventKey: 'pullrequest:updated', body, activity: { accountId, repositoryId, at } };
   }
+  // Commits dated years before the push (a rebased branch): the push is timed by its receipt.
+  const commitDate = new Date(Date.UTC(2019, 0, 1) + index * 60_000).toISOString();
   const push = {
     changes: [
-      { new: { type: 'branch', name: 'main', target: { type: 'commit', hash: 'f'.repeat(40), date: at } } },
+      {
+        new: {
+          type: 'branch',
+          name: 'main',
+          target: { type: 'commit', hash: 'f'.repeat(40), date: commitDate },
+        },
+      },
     ],
   };
   const body = Buffer.from(JSON.stringify({ actor, repository, push }));
-  return { requestUuid, eventKey: 'repo:push', body, activity: { accountId, repositoryId, at } };
+  return { requestUuid, eventKey: 'repo:push', body, activity: { accountId, repositoryId } };
 }
 
 beforeAll(async () => {
@@ -113,6 +122,7 @@ describe('webhook delivery flow', () => {
     ].sort((a, b) => (a.delivery.requestUuid + a.attempt < b.delivery.requestUuid + b.attempt ? -1 : 1));
     expect(stream).toHaveLength(1000);
 
+    const sendingFrom = new Date().toISOString();
     const statuses: Record<string, number> = {};
     for (let start = 0; start < stream.length; start += 25) {
       const answers = await Promise.all(
@@ -120,6 +130,7 @@ describe('webhook delivery flow', () => {
       );
       for (const status of answers) statuses[status] = (statuses[status] ?? 0) + 1;
     }
+    const sendingUntil = new Date().toISOString();
     await queue.drain();
 
     expect(statuses).toEqual({ accepted: UNIQUE, duplicate: REPEATS });
@@ -129,12 +140,15 @@ describe('webhook delivery flow', () => {
     console.info(`delivery flow: ${batchSizes.length} batches, largest ${Math.max(...batchSizes)} records`);
     expect(new Set(dequeued)).toEqual(new Set(unique.map((delivery) => delivery.requestUuid)));
 
-    // Stored activity: the latest time of each (account, repository) pair, nothing else.
+    // Stored activity: the latest time of each (account, repository) pair, nothing else. Every pull
+    // request time lies before the test, so a pair with a push is timed by a receipt during the sends.
     const expected = new Map<string, string>();
+    const pushed = new Set<string>();
     for (const delivery of unique) {
       if (!delivery.activity) continue;
       const key = `${delivery.activity.accountId}/${delivery.activity.repositoryId}`;
-      if ((expected.get(key) ?? '') < delivery.activity.at) expected.set(key, delivery.activity.at);
+      if (delivery.activity.at === undefined) pushed.add(key);
+      else if ((expected.get(key) ?? '') < delivery.activity.at) expected.set(key, delivery.activity.at);
     }
     const stored = (
       await queryPrefix(
@@ -146,8 +160,14 @@ describe('webhook delivery flow', () => {
     )
       .map(fromActivityRecord)
       .filter((fact) => fact !== null);
-    expect(
-      new Map(stored.map((fact) => [`${fact.accountId}/${fact.repositoryId}`, fact.lastActivity])),
-    ).toEqual(expected);
+    const storedTimes = new Map(
+      stored.map((fact) => [`${fact.accountId}/${fact.repositoryId}`, fact.lastActivity]),
+    );
+    expect(new Set(storedTimes.keys())).toEqual(new Set([...expected.keys(), ...pushed]));
+    for (const [key, time] of storedTimes) {
+      if (pushed.has(key))
+        expect(time >= sendingFrom && time <= sendingUntil, `${key} at ${time}`).toBe(true);
+      else expect(time).toBe(expected.get(key));
+    }
   });
 });
