@@ -119,10 +119,14 @@ describe('webhooks from the simulator', () => {
       { op: 'pullRequest', workspace: 'acme', repository: 'api', accountId: IDS.grace, action: 'fulfilled' },
     ]);
     await settle();
+    const after = new Date().toISOString();
     const facts = await harness.store.loadUserAccessFacts(WORKSPACE.id, IDS.grace);
     const api = effectiveUserAccess(facts, IDS.grace)?.repositories.find((entry) => entry.uuid === IDS.api);
     expect(api?.permission).toBe('write');
     expect(api?.lastActivity).not.toBeNull();
+    // The push is timed by its receipt and the merge by its updated_on, whatever the pushed commits'
+    // dates: both lie within the test.
     expect(api!.lastActivity! >= before.slice(0, 19)).toBe(true);
+    expect(api!.lastActivity! <= after).toBe(true);
   });
 });
