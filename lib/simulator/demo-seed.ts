@@ -1,7 +1,7 @@
 // `--seed demo`: one small, realistic workspace to try the connector against.
 import { ALL_SCOPES } from './generate.js';
 
-const people: [nickname: string, displayName: string, role: 'owner' | 'member' | 'collaborator'][] = [
+const people: [nickname: string, displayName: string, role: 'owner' | 'member'][] = [
   ['ada', 'Ada Lovelace', 'owner'],
   ['grace', 'Grace Hopper', 'owner'],
   ['alan', 'Alan Turing', 'member'],
@@ -13,7 +13,8 @@ const people: [nickname: string, displayName: string, role: 'owner' | 'member' |
   ['frances', 'Frances Allen', 'member'],
   ['edsger', 'Edsger Dijkstra', 'member'],
   ['radia', 'Radia Perlman', 'member'],
-  ['vendor', 'Vendor Contractor', 'collaborator'],
+  // An outside contractor is a plain member now that Bitbucket has no collaborator role.
+  ['vendor', 'Vendor Contractor', 'member'],
 ];
 
 const uuidFor = (i: number, kind: number) =>

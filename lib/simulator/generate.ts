@@ -19,6 +19,7 @@ export const ALL_SCOPES = [
   'read:user:bitbucket',
   'read:project:bitbucket',
   'read:repository:bitbucket',
+  'read:pullrequest:bitbucket',
   'admin:workspace:bitbucket',
   'admin:project:bitbucket',
   'admin:repository:bitbucket',
@@ -148,7 +149,10 @@ export function generateSeed(params: GeneratorParams): SeedDocument {
       nickname,
       accountStatus: 'active',
     });
-    const role = i < ownerCount ? 'owner' : random() < 0.03 ? 'collaborator' : 'member';
+    const role = i < ownerCount ? 'owner' : 'member';
+    // The draw that once picked collaborators (a role Bitbucket removed in 2022) is kept, so that every
+    // generated workspace keeps the same users, groups and grants as before.
+    if (i >= ownerCount) random();
     const day = 1 + int(28);
     const lastAccessed = random() < 0.1 ? null : `2026-10-${pad(day, 2)}T${pad(int(24), 2)}:00:00Z`;
     members.push({ accountId, role, lastAccessed });

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { demoSeed } from './demo-seed.js';
 import { generateSeed, parseGeneratorSpec } from './generate.js';
 
-export const WorkspaceRole = z.enum(['owner', 'member', 'collaborator']);
+/** Bitbucket removed the `collaborator` role in 2022: a workspace permission is owner or member. */
+export const WorkspaceRole = z.enum(['owner', 'member']);
 export const ProjectPermission = z.enum(['read', 'write', 'create-repo', 'admin']);
 export const RepositoryPermission = z.enum(['read', 'write', 'admin']);
 export const DefaultPermission = RepositoryPermission.nullable();
