@@ -34,7 +34,7 @@ export async function handleControl(
       return sendJson(res, 204, undefined);
     case 'POST /_simulator/mutations': {
       const { mutations } = parse(MutationsBody, await body());
-      const events = applyMutations(sim.state, mutations, sim.origin);
+      const events = applyMutations(sim.state, mutations, sim.origin, sim.now);
       for (const event of events) {
         const ws = sim.state.findWorkspace(event.workspace);
         if (ws) sim.hooks.dispatch(ws, event);

@@ -32,28 +32,52 @@ export function projectUpdatedPayload(
 
 const commitHash = () => randomBytes(20).toString('hex');
 
+const DAY_MS = 86_400_000;
+/** How long before the push its commit was authored, unless the mutation says: pushes carry old commits. */
+export const DEFAULT_COMMIT_AGE_DAYS = 30;
+/** The branch's previous tip is older still. */
+const PREVIOUS_TIP_AGE_DAYS = 400;
+
+export interface PushDates {
+  /** When the push happens (ms). */
+  pushedAt: number;
+  /** The pushed commit's author date (ISO); default DEFAULT_COMMIT_AGE_DAYS before the push. */
+  commitDate?: string | undefined;
+}
+
+/**
+ * A `repo:push` payload. Commit dates are the author's, as in Bitbucket: older than the push (a rebased
+ * branch or a tag on an old commit can carry dates years back), never the time of the push itself.
+ */
 export function pushPayload(
   base: string,
   ws: WorkspaceState,
   repo: RepositoryState,
   actor: SeedUser,
   branch: string,
+  dates: PushDates,
 ) {
   const oldHash = commitHash();
   const newHash = commitHash();
-  const target = (hash: string) => ({
+  const newDate =
+    dates.commitDate ?? new Date(dates.pushedAt - DEFAULT_COMMIT_AGE_DAYS * DAY_MS).toISOString();
+  const oldDate = new Date(
+    Math.min(Date.parse(newDate), dates.pushedAt) - PREVIOUS_TIP_AGE_DAYS * DAY_MS,
+  ).toISOString();
+  const target = (hash: string, date: string) => ({
     type: 'commit',
     hash,
-    date: new Date().toISOString(),
+    date,
     message: 'Simulated push\n',
+    author: { type: 'author', raw: actor.displayName, user: serializeUser(base, actor) },
   });
   return {
     ...repositoryPayload(base, ws, repo, actor),
     push: {
       changes: [
         {
-          old: { type: 'branch', name: branch, target: target(oldHash) },
-          new: { type: 'branch', name: branch, target: target(newHash) },
+          old: { type: 'branch', name: branch, target: target(oldHash, oldDate) },
+          new: { type: 'branch', name: branch, target: target(newHash, newDate) },
           created: false,
           forced: false,
           closed: false,
@@ -62,8 +86,9 @@ export function pushPayload(
             {
               type: 'commit',
               hash: newHash,
+              date: newDate,
               message: 'Simulated push\n',
-              author: { raw: actor.displayName, user: serializeUser(base, actor) },
+              author: { type: 'author', raw: actor.displayName, user: serializeUser(base, actor) },
             },
           ],
         },

@@ -123,6 +123,8 @@ export const Mutation = z.discriminatedUnion('op', [
     repository: text,
     accountId: text,
     branch: text.default('main'),
+    /** The pushed commit's author date; default 30 days before the push (real pushes carry old commits). */
+    commitDate: z.iso.datetime({ offset: true }).optional(),
   }),
   z.object({
     op: z.literal('pullRequest'),

@@ -39,7 +39,12 @@ function principalOf(m: {
 }
 
 /** Applies one mutation; returns the events it causes (membership, group and grant changes cause none). */
-function applyOne(state: SimulatorState, m: MutationType, origin: string): SimulatorEvent[] {
+function applyOne(
+  state: SimulatorState,
+  m: MutationType,
+  origin: string,
+  now: () => number,
+): SimulatorEvent[] {
   const ws = state.findWorkspace(m.workspace);
   if (!ws) throw new HttpError(404, `unknown workspace "${m.workspace}"`);
   const actor = () => {
@@ -192,7 +197,16 @@ function applyOne(state: SimulatorState, m: MutationType, origin: string): Simul
       return [];
     case 'push': {
       const repo = requireRepository(ws, m.repository);
-      return event('repo:push', pushPayload(origin, ws, repo, requireUser(state, m.accountId), m.branch));
+      // The earlier of the simulator's clock and the real one, so the commit is older than the push for a
+      // receiver on either clock.
+      const pushedAt = Math.min(now(), Date.now());
+      return event(
+        'repo:push',
+        pushPayload(origin, ws, repo, requireUser(state, m.accountId), m.branch, {
+          pushedAt,
+          commitDate: m.commitDate,
+        }),
+      );
     }
     case 'pullRequest': {
       const repo = requireRepository(ws, m.repository);
@@ -236,7 +250,12 @@ function applyGrant(
  * Applies every mutation or none: on the first failure the state is restored from a snapshot and the
  * error names the index. Events are returned only when everything applied.
  */
-export function applyMutations(state: SimulatorState, raw: unknown[], origin: string): SimulatorEvent[] {
+export function applyMutations(
+  state: SimulatorState,
+  raw: unknown[],
+  origin: string,
+  now: () => number = Date.now,
+): SimulatorEvent[] {
   const snapshot = state.toSeed();
   const events: SimulatorEvent[] = [];
   try {
@@ -250,7 +269,7 @@ export function applyMutations(state: SimulatorState, raw: unknown[], origin: st
         );
       }
       try {
-        events.push(...applyOne(state, parsed.data, origin));
+        events.push(...applyOne(state, parsed.data, origin, now));
       } catch (error) {
         if (error instanceof HttpError)
           throw new HttpError(400, `mutations[${index}] (${parsed.data.op}): ${error.message}`);

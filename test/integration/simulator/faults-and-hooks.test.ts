@@ -246,6 +246,34 @@ describe('webhooks', () => {
     });
   });
 
+  it('push payloads carry the author’s commit dates, older than the push', async () => {
+    await registerHook(['repo:push']);
+    const pushedAfter = Date.now();
+    await control(sim.url, 'mutations', 'POST', {
+      mutations: [
+        { op: 'push', workspace: 'acme', repository: 'api', accountId: '557058:alan' },
+        {
+          op: 'push',
+          workspace: 'acme',
+          repository: 'api',
+          accountId: '557058:alan',
+          commitDate: '2016-11-09T10:15:00+00:00',
+        },
+      ],
+    });
+    await settle();
+    const [plain, tagged] = received.map((r) => JSON.parse(r.body.toString('utf8')).push.changes[0]);
+    const day = 86_400_000;
+    for (const change of [plain, tagged]) {
+      const dates = [change.new.target.date, change.old.target.date, change.commits[0].date].map(Date.parse);
+      for (const date of dates) expect(date).toBeLessThan(pushedAfter - day);
+      expect(change.old.target.date < change.new.target.date).toBe(true);
+    }
+    expect(plain.commits[0].date).toBe(plain.new.target.date);
+    expect(tagged.new.target.date).toBe('2016-11-09T10:15:00+00:00');
+    expect(tagged.commits[0].date).toBe('2016-11-09T10:15:00+00:00');
+  });
+
   it('retries on 5xx up to twice more with the same request uuid', async () => {
     await registerHook(['repo:push'], false);
     failuresToServe = 5;
