@@ -3,11 +3,26 @@ import { forbidden, HttpError } from './http.js';
 import type { RequestContext } from './router.js';
 import type { WorkspaceState } from './state.js';
 
-/** API tokens (and other credentials with declared scopes) need the scope the endpoint documents. */
-export function requireScope(ctx: RequestContext, scope: string): void {
-  const scopes = ctx.principal.scopes;
-  if (scopes && !scopes.has(scope))
-    throw forbidden(`Your credentials lack one or more required privilege scopes.`);
+/** What Bitbucket answers a scoped API token that lacks an endpoint's scope, or holds no scope at all. */
+export const TOKEN_REFUSED_MESSAGE = 'Token is invalid, expired, or not supported for this endpoint.';
+
+/** A 401 with Bitbucket's message for a scoped API token refused by one endpoint (or by all). */
+export function tokenRefused(): HttpError {
+  return new HttpError(401, TOKEN_REFUSED_MESSAGE);
+}
+
+/**
+ * Credentials with declared scopes need every scope the endpoint documents (`x-atlassian-oauth2-scopes`).
+ * A scoped API token that lacks one gets 401 for this endpoint alone (other endpoints still answer), as
+ * Bitbucket does; OAuth and access tokens get 403 naming the wanted scopes in `X-Accepted-OAuth-Scopes`.
+ */
+export function requireScopes(ctx: RequestContext, ...wanted: string[]): void {
+  const held = ctx.principal.scopes;
+  if (!held || wanted.every((scope) => held.has(scope))) return;
+  if (ctx.principal.kind === 'api-token') throw tokenRefused();
+  throw new HttpError(403, 'Your credentials lack one or more required privilege scopes.', undefined, {
+    'X-Accepted-OAuth-Scopes': wanted.join(', '),
+  });
 }
 
 export function isOwner(ctx: RequestContext, ws: WorkspaceState): boolean {

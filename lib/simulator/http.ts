@@ -1,13 +1,17 @@
 // Small HTTP helpers shared by the API and the control routes: typed errors and body reading.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** An answer other than success; the message lands in Bitbucket's `{type: "error", error: {message}}`. */
+/**
+ * An answer other than success; the message lands in Bitbucket's `{type: "error", error: {message}}`.
+ * `headers` go out with the answer (e.g. `X-Accepted-OAuth-Scopes` on a scope 403).
+ */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(
     readonly status: number,
     message: string,
     readonly detail?: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }

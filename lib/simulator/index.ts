@@ -23,6 +23,13 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Lifetime of issued OAuth access tokens; default 3600. */
   oauthTokenTtlSeconds?: number;
+  /**
+   * `pagelen` caps per route template (e.g. `{"/2.0/workspaces/{workspace}/projects": 50}`) replacing
+   * PAGELEN_CAPS' 100; a larger `pagelen` is answered 400 "Invalid pagelen".
+   */
+  pageLenCaps?: Record<string, number>;
+  /** Rate-limit 429s carry `Retry-After: N` when set; by default they carry none, as Bitbucket's usually do. */
+  rateLimitRetryAfterSeconds?: number;
 }
 
 export interface RunningSimulator {
@@ -32,6 +39,7 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
+/** Starts a simulator on 127.0.0.1 with the given seed; `stop()` closes it (deliveries in flight are ended). */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const seed = typeof options.seed === 'string' ? loadSeed(options.seed) : parseSeed(options.seed);
   const simulator = new Simulator({
@@ -40,6 +48,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     pageLenDefault: options.pageLenDefault ?? 10,
     oauthTokenTtlSeconds: options.oauthTokenTtlSeconds ?? 3600,
     now: options.now,
+    pageLenCaps: options.pageLenCaps,
+    rateLimitRetryAfterSeconds: options.rateLimitRetryAfterSeconds,
   });
   const port = await simulator.listen(options.port ?? 0);
   let stopped: Promise<void> | undefined;

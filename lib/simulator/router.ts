@@ -1,5 +1,6 @@
 // Path templates like `/2.0/repositories/{workspace}`: matching, parameters, and the handler contract.
 import type { Principal } from './auth.js';
+import type { FaultInjector } from './faults.js';
 import type { HookDispatcher } from './hooks.js';
 import type { SimulatorState } from './state.js';
 
@@ -13,6 +14,14 @@ export interface RequestContext {
   origin: string;
   body: unknown;
   pageLenDefault: number;
+  /** The largest `pagelen` this route accepts (PAGELEN_CAPS in paging.ts, or the simulator's override). */
+  pageLenCap: number;
+  /** The matched route template, e.g. `/2.0/repositories/{workspace}`. */
+  template: string;
+  /** Who is calling, as the request log and fault matching name them. */
+  identity: string;
+  /** Listing faults (page-drift, repeated-item) are applied by the pager, not before the route. */
+  faults: FaultInjector;
   now: () => number;
   hooks: HookDispatcher;
 }

@@ -10,6 +10,7 @@ import type { FaultSpec } from './faults.js';
 import { applyFields } from './fields.js';
 import { HookDispatcher } from './hooks.js';
 import { errorBody, HttpError, parseJsonBody, readBody, sendJson, sendText } from './http.js';
+import { pageLenCapFor } from './paging.js';
 import { RateLimiter } from './rate-limit.js';
 import { RequestLog } from './request-log.js';
 import { accountRoutes, CHANGE_2770_DETAIL } from './routes/account.js';
@@ -20,6 +21,7 @@ import { permissionsConfigRoutes } from './routes/permissions-config.js';
 import { repositoryRoutes } from './routes/repositories.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { Router } from './router.js';
+import { tokenRefused } from './access.js';
 import type { SeedDocument } from './seed.js';
 import { SimulatorState } from './state.js';
 
@@ -31,6 +33,10 @@ export interface SimulatorSettings {
   pageLenDefault: number;
   oauthTokenTtlSeconds: number;
   now?: (() => number) | undefined;
+  /** Per route template, a `pagelen` cap other than PAGELEN_CAPS (tests of a 50-cap endpoint). */
+  pageLenCaps?: Readonly<Record<string, number>> | undefined;
+  /** Sends `Retry-After` with this many seconds on rate-limit 429s; Bitbucket usually sends none. */
+  rateLimitRetryAfterSeconds?: number | undefined;
 }
 
 const router = new Router([
@@ -111,7 +117,9 @@ export class Simulator {
     } catch (error) {
       if (res.headersSent || res.destroyed) return;
       if (error instanceof HttpError)
-        sendJson(res, error.status, errorBody(error.status, error.message, error.detail));
+        sendJson(res, error.status, errorBody(error.status, error.message, error.detail), {
+          ...error.headers,
+        });
       else sendJson(res, 500, errorBody(500, 'Something went wrong'));
     }
   }
@@ -147,7 +155,17 @@ export class Simulator {
         'WWW-Authenticate': 'Basic realm="Bitbucket.org HTTP"',
       });
     }
-    if (!this.limiter.admit(identity)) return sendText(res, 429, RATE_LIMIT_MESSAGE);
+    // A scoped API token created with no scope at all is refused by every endpoint, /2.0/user included.
+    if (auth.principal.kind === 'api-token' && auth.principal.scopes?.size === 0) throw tokenRefused();
+    if (!this.limiter.admit(identity)) {
+      const retryAfter = this.settings.rateLimitRetryAfterSeconds;
+      return sendText(
+        res,
+        429,
+        RATE_LIMIT_MESSAGE,
+        retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
+      );
+    }
     if (!matched || !('route' in matched)) {
       if (matched?.allowed.length)
         throw new HttpError(405, `Method ${method} not allowed; use ${matched.allowed.join(', ')}`);
@@ -162,6 +180,10 @@ export class Simulator {
       origin: this.origin,
       body: parseJsonBody(raw),
       pageLenDefault: this.settings.pageLenDefault,
+      pageLenCap: pageLenCapFor(matched.route.template, this.settings.pageLenCaps),
+      template: matched.route.template,
+      identity,
+      faults: this.faults,
       now: this.now,
       hooks: this.hooks,
     });
@@ -197,6 +219,10 @@ export class Simulator {
         else sendJson(res, status, errorBody(status, `Simulated failure (${status})`), headers);
         return true;
       }
+      case 'page-drift':
+      case 'repeated-item':
+        // Listing faults are applied by the pager (FaultInjector.take never returns them).
+        return false;
     }
   }
 }

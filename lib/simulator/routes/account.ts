@@ -1,7 +1,7 @@
 // GET /2.0/user, /2.0/user/workspaces, and the removed GET /2.0/workspaces.
-import { requireScope } from '../access.js';
+import { requireScopes } from '../access.js';
 import { badRequest, HttpError } from '../http.js';
-import { pageOf, readPageRequest } from '../paging.js';
+import { pageOf } from '../paging.js';
 import type { Route } from '../router.js';
 import { serializeTokenUser, serializeUser, serializeWorkspaceBase } from '../serialize.js';
 
@@ -18,7 +18,7 @@ export const accountRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/user',
     handle(ctx) {
-      requireScope(ctx, 'read:user:bitbucket');
+      requireScopes(ctx, 'read:user:bitbucket');
       const p = ctx.principal;
       if (p.kind === 'access-token') {
         const ws = ctx.state.findWorkspace(p.workspace);
@@ -34,7 +34,7 @@ export const accountRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/user/workspaces',
     handle(ctx) {
-      requireScope(ctx, 'read:workspace:bitbucket');
+      requireScopes(ctx, 'read:workspace:bitbucket');
       refuseQuery(ctx.query);
       const p = ctx.principal;
       const entries = [...ctx.state.workspaces.values()].flatMap((ws) => {
@@ -42,17 +42,12 @@ export const accountRoutes: Route[] = [
         const member = ws.members.get(p.accountId);
         return member ? [{ ws, administrator: member.role === 'owner' }] : [];
       });
-      const page = pageOf(
-        entries,
-        readPageRequest(ctx.query, ctx.pageLenDefault),
-        ctx.url,
-        ({ ws, administrator }) => ({
-          type: 'workspace_access',
-          administrator,
-          workspace: serializeWorkspaceBase(ctx.origin, ws),
-          links: { self: { href: `${ctx.origin}/2.0/user/workspaces/${ws.slug}/permission` } },
-        }),
-      );
+      const page = pageOf(ctx, entries, ({ ws, administrator }) => ({
+        type: 'workspace_access',
+        administrator,
+        workspace: serializeWorkspaceBase(ctx.origin, ws),
+        links: { self: { href: `${ctx.origin}/2.0/user/workspaces/${ws.slug}/permission` } },
+      }));
       return { status: 200, body: page };
     },
   },

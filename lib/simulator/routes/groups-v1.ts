@@ -1,12 +1,12 @@
 // The 1.0 group API: one unpaged array of groups with members; member add (PUT) and remove (DELETE).
-import { isOwner, requirePermissionRead, requireScope, workspaceParam } from '../access.js';
+import { isOwner, requirePermissionRead, requireScopes, workspaceParam } from '../access.js';
 import { forbidden, HttpError } from '../http.js';
 import { addGroupMember, removeGroupMember, requireGroup } from '../operations.js';
 import type { RequestContext, Route } from '../router.js';
 import { serializeGroupV1, serializeUserV1 } from '../serialize.js';
 
 function groupWrite(ctx: RequestContext) {
-  requireScope(ctx, 'admin:workspace:bitbucket');
+  requireScopes(ctx, 'admin:workspace:bitbucket');
   const ws = workspaceParam(ctx, true);
   if (ctx.principal.kind === 'access-token') throw forbidden('Access tokens cannot change group membership.');
   if (!isOwner(ctx, ws)) throw forbidden('You must be an administrator of this workspace.');
@@ -21,7 +21,7 @@ export const groupV1Routes: Route[] = [
     method: 'GET',
     template: '/1.0/groups/{workspace}',
     handle(ctx) {
-      requireScope(ctx, 'read:workspace:bitbucket');
+      requireScopes(ctx, 'read:workspace:bitbucket');
       const ws = workspaceParam(ctx, true);
       requirePermissionRead(ctx, ws);
       const body = [...ws.groups.values()].map((g) => serializeGroupV1(ctx.origin, ws, g, ctx.state.users));

@@ -1,9 +1,9 @@
 // Workspace webhook subscriptions: list, create, get, update, delete. The secret is never echoed.
 import { z } from 'zod';
-import { requireHookAdmin, requireScope, workspaceParam } from '../access.js';
+import { requireHookAdmin, requireScopes, workspaceParam } from '../access.js';
 import { badRequest, HttpError } from '../http.js';
 import { newUuid } from '../operations.js';
-import { pageOf, readPageRequest } from '../paging.js';
+import { pageOf } from '../paging.js';
 import type { RequestContext, Route } from '../router.js';
 import { serializeHook } from '../serialize.js';
 import type { HookState, WorkspaceState } from '../state.js';
@@ -37,11 +37,32 @@ export const WEBHOOK_EVENTS = [
   'pullrequest:push',
 ] as const;
 
+/** Longest hook secret Bitbucket accepts. */
+export const MAX_SECRET_LENGTH = 128;
+
+/**
+ * The scopes a hook's events need besides the webhook scopes: a subscription may not receive what its
+ * credential could not read. Pull-request events need read:pullrequest, repository events read:repository.
+ */
+export function eventScopes(events: readonly string[]): string[] {
+  const scopes = new Set<string>();
+  for (const event of events) {
+    if (event.startsWith('pullrequest:')) scopes.add('read:pullrequest:bitbucket');
+    else if (event.startsWith('repo:')) scopes.add('read:repository:bitbucket');
+  }
+  return [...scopes].sort();
+}
+
 const HookUpdate = z.object({
   url: z.url({ protocol: /^https?$/ }).optional(),
   description: z.string().optional(),
   active: z.boolean().optional(),
-  secret: z.string().nullable().optional(),
+  // Bitbucket keeps at most 128 characters of secret and refuses longer ones.
+  secret: z
+    .string()
+    .max(MAX_SECRET_LENGTH, `must be at most ${MAX_SECRET_LENGTH} characters`)
+    .nullable()
+    .optional(),
   events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional(),
 });
 const HookCreate = HookUpdate.required({ url: true, events: true });
@@ -65,8 +86,8 @@ function findHook(ctx: RequestContext, ws: WorkspaceState): HookState {
   return hook;
 }
 
-function hookAdmin(ctx: RequestContext, scope: string) {
-  requireScope(ctx, scope);
+function hookAdmin(ctx: RequestContext, ...scopes: string[]) {
+  requireScopes(ctx, ...scopes);
   const ws = workspaceParam(ctx);
   requireHookAdmin(ctx, ws);
   return ws;
@@ -79,12 +100,7 @@ export const hookRoutes: Route[] = [
     handle(ctx) {
       refuseQuery(ctx.query);
       const ws = hookAdmin(ctx, 'read:webhook:bitbucket');
-      const page = pageOf(
-        [...ws.hooks.values()],
-        readPageRequest(ctx.query, ctx.pageLenDefault),
-        ctx.url,
-        (h) => serializeHook(ctx.origin, ws, h),
-      );
+      const page = pageOf(ctx, [...ws.hooks.values()], (h) => serializeHook(ctx.origin, ws, h));
       return { status: 200, body: page };
     },
   },
@@ -92,8 +108,9 @@ export const hookRoutes: Route[] = [
     method: 'POST',
     template: '/2.0/workspaces/{workspace}/hooks',
     handle(ctx) {
-      const ws = hookAdmin(ctx, 'write:webhook:bitbucket');
+      const ws = hookAdmin(ctx, 'read:webhook:bitbucket', 'write:webhook:bitbucket');
       const body = parseHookBody(HookCreate, ctx.body);
+      requireScopes(ctx, 'read:webhook:bitbucket', 'write:webhook:bitbucket', ...eventScopes(body.events));
       const hook: HookState = {
         uuid: newUuid(),
         url: body.url,
@@ -120,9 +137,11 @@ export const hookRoutes: Route[] = [
     method: 'PUT',
     template: '/2.0/workspaces/{workspace}/hooks/{uid}',
     handle(ctx) {
-      const ws = hookAdmin(ctx, 'write:webhook:bitbucket');
+      const ws = hookAdmin(ctx, 'read:webhook:bitbucket', 'write:webhook:bitbucket');
       const hook = findHook(ctx, ws);
       const body = parseHookBody(HookUpdate, ctx.body);
+      if (body.events !== undefined)
+        requireScopes(ctx, 'read:webhook:bitbucket', 'write:webhook:bitbucket', ...eventScopes(body.events));
       if (body.url !== undefined) hook.url = body.url;
       if (body.description !== undefined) hook.description = body.description;
       if (body.active !== undefined) hook.active = body.active;

@@ -1,9 +1,9 @@
 // Explicit project and repository grants: permissions-config/users|groups (list, get, put, delete).
 import { z } from 'zod';
-import { requirePermissionRead, requirePermissionWrite, requireScope, workspaceParam } from '../access.js';
+import { requirePermissionRead, requirePermissionWrite, requireScopes, workspaceParam } from '../access.js';
 import { badRequest, HttpError } from '../http.js';
-import { ensureMember, requireGroup, requireProject, requireRepository } from '../operations.js';
-import { pageOf, readPageRequest } from '../paging.js';
+import { requireGroup, requireProject, requireRepository } from '../operations.js';
+import { pageOf } from '../paging.js';
 import type { RequestContext, Route } from '../router.js';
 import { ProjectPermission, RepositoryPermission } from '../seed.js';
 import { serializeGroupRef, serializeProjectRef, serializeRepository, serializeUser } from '../serialize.js';
@@ -73,6 +73,27 @@ function groupGrantBody(ctx: RequestContext, t: Target, slug: string, permission
   };
 }
 
+/** Bitbucket's 400 for a user PUT it will not apply (its OpenAPI: "not a valid user to update"). */
+export const INVALID_GRANTEE_MESSAGE = 'The selected user is not a valid user to update.';
+
+/**
+ * A user grant needs a workspace member who is not an owner: Bitbucket answers 400 otherwise (it no longer
+ * adds outsiders as collaborators, and owners are admin everywhere already). Group PUTs have no such rule.
+ */
+function refuseUnfitGrantee(ws: WorkspaceState, accountId: string): void {
+  const member = ws.members.get(accountId);
+  if (!member)
+    throw badRequest(
+      INVALID_GRANTEE_MESSAGE,
+      `${accountId} is not a member of workspace ${ws.slug}: add them to the workspace (an invitation or a group) before granting a permission.`,
+    );
+  if (member.role === 'owner')
+    throw badRequest(
+      INVALID_GRANTEE_MESSAGE,
+      `${accountId} is an owner of workspace ${ws.slug} and has admin on every project and repository already.`,
+    );
+}
+
 function readPermission(t: Target, body: unknown): string {
   const parsed = z.object({ permission: permissionSchema[t.kind] }).safeParse(body);
   if (!parsed.success) {
@@ -84,14 +105,13 @@ function readPermission(t: Target, body: unknown): string {
 
 function routesFor(prefix: string, resolve: (ctx: RequestContext) => Target, kind: Target['kind']): Route[] {
   const readable = (ctx: RequestContext) => {
-    requireScope(ctx, readScope[kind]);
+    requireScopes(ctx, readScope[kind]);
     const t = resolve(ctx);
     requirePermissionRead(ctx, t.ws);
     return t;
   };
   const writable = (ctx: RequestContext, scope: 'write' | 'delete') => {
-    requireScope(ctx, adminScope[kind]);
-    requireScope(ctx, `${scope}:permission:bitbucket`);
+    requireScopes(ctx, adminScope[kind], `${scope}:permission:bitbucket`);
     const t = resolve(ctx);
     requirePermissionWrite(ctx, t.ws);
     return t;
@@ -108,12 +128,7 @@ function routesFor(prefix: string, resolve: (ctx: RequestContext) => Target, kin
       handle(ctx) {
         refuseQuery(ctx.query);
         const t = readable(ctx);
-        const page = pageOf(
-          [...t.userGrants],
-          readPageRequest(ctx.query, ctx.pageLenDefault),
-          ctx.url,
-          ([id, p]) => userGrantBody(ctx, t, id, p),
-        );
+        const page = pageOf(ctx, [...t.userGrants], ([id, p]) => userGrantBody(ctx, t, id, p));
         return { status: 200, body: page };
       },
     },
@@ -135,8 +150,7 @@ function routesFor(prefix: string, resolve: (ctx: RequestContext) => Target, kin
         const t = writable(ctx, 'write');
         const accountId = userId(ctx);
         const permission = readPermission(t, ctx.body);
-        // Granting to someone outside the workspace makes them a collaborator, within the plan's limit.
-        ensureMember(t.ws, accountId, 'collaborator');
+        refuseUnfitGrantee(t.ws, accountId);
         t.userGrants.set(accountId, permission);
         ctx.state.touch();
         return { status: 200, body: userGrantBody(ctx, t, accountId, permission) };
@@ -160,12 +174,7 @@ function routesFor(prefix: string, resolve: (ctx: RequestContext) => Target, kin
       handle(ctx) {
         refuseQuery(ctx.query);
         const t = readable(ctx);
-        const page = pageOf(
-          [...t.groupGrants],
-          readPageRequest(ctx.query, ctx.pageLenDefault),
-          ctx.url,
-          ([slug, p]) => groupGrantBody(ctx, t, slug, p),
-        );
+        const page = pageOf(ctx, [...t.groupGrants], ([slug, p]) => groupGrantBody(ctx, t, slug, p));
         return { status: 200, body: page };
       },
     },

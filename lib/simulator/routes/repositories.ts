@@ -1,8 +1,8 @@
 // GET /2.0/repositories/{workspace} with the BBQL filters the connector sends, and one repository.
-import { isOwner, requireScope, workspaceParam } from '../access.js';
+import { isOwner, requireScopes, workspaceParam } from '../access.js';
 import { compileBbql } from '../bbql.js';
 import { HttpError } from '../http.js';
-import { pageOf, readPageRequest } from '../paging.js';
+import { pageOf } from '../paging.js';
 import { effectiveRepositoryPermission } from '../permissions.js';
 import type { Route } from '../router.js';
 import { serializeRepository } from '../serialize.js';
@@ -15,7 +15,7 @@ export const repositoryRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/repositories/{workspace}',
     handle(ctx) {
-      requireScope(ctx, 'read:repository:bitbucket');
+      requireScopes(ctx, 'read:repository:bitbucket');
       const ws = workspaceParam(ctx);
       const p = ctx.principal;
       // Owners and the workspace's access token see everything; members see what they can reach and public ones.
@@ -37,9 +37,7 @@ export const repositoryRoutes: Route[] = [
         });
         repos = repos.filter(keep);
       }
-      const page = pageOf(repos, readPageRequest(ctx.query, ctx.pageLenDefault), ctx.url, (r) =>
-        serializeRepository(ctx.origin, ws, r),
-      );
+      const page = pageOf(ctx, repos, (r) => serializeRepository(ctx.origin, ws, r));
       return { status: 200, body: page };
     },
   },
@@ -49,7 +47,7 @@ export const repositoryRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/repositories/{workspace}/{repo_slug}',
     handle(ctx) {
-      requireScope(ctx, 'read:repository:bitbucket');
+      requireScopes(ctx, 'read:repository:bitbucket');
       const ws = workspaceParam(ctx);
       const ref = ctx.params.repo_slug ?? '';
       const repo = ref.startsWith('{')

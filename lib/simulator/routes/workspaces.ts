@@ -1,5 +1,5 @@
 // One workspace, its members and roles, the effective repository matrix, and projects.
-import { requirePermissionRead, requireScope, workspaceParam } from '../access.js';
+import { requirePermissionRead, requireScopes, workspaceParam } from '../access.js';
 import { compileBbql } from '../bbql.js';
 import { badRequest, HttpError } from '../http.js';
 import type { PageRequest } from '../paging.js';
@@ -76,7 +76,7 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}',
     handle(ctx) {
-      requireScope(ctx, 'read:workspace:bitbucket');
+      requireScopes(ctx, 'read:workspace:bitbucket');
       return { status: 200, body: serializeWorkspace(ctx.origin, workspaceParam(ctx)) };
     },
   },
@@ -84,14 +84,11 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/members',
     handle(ctx) {
-      requireScope(ctx, 'read:workspace:bitbucket');
+      requireScopes(ctx, 'read:workspace:bitbucket');
       refuseQuery(ctx.query);
       const ws = workspaceParam(ctx);
-      const page = pageOf(
-        memberRows(ctx.state, ws),
-        readPageRequest(ctx.query, ctx.pageLenDefault),
-        ctx.url,
-        (row) => serializeMembership(ctx.origin, ws, row.member, row.user, false),
+      const page = pageOf(ctx, memberRows(ctx.state, ws), (row) =>
+        serializeMembership(ctx.origin, ws, row.member, row.user, false),
       );
       return { status: 200, body: page };
     },
@@ -100,7 +97,7 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/permissions',
     handle(ctx) {
-      requireScope(ctx, 'read:workspace:bitbucket');
+      requireScopes(ctx, 'read:workspace:bitbucket');
       const ws = workspaceParam(ctx, true);
       requirePermissionRead(ctx, ws);
       let rows = memberRows(ctx.state, ws);
@@ -115,7 +112,7 @@ export const workspaceRoutes: Route[] = [
         });
         rows = rows.filter(keep);
       }
-      const page = pageOf(rows, readPageRequest(ctx.query, ctx.pageLenDefault), ctx.url, (row) =>
+      const page = pageOf(ctx, rows, (row) =>
         serializeMembership(ctx.origin, ws, row.member, row.user, true),
       );
       return { status: 200, body: page };
@@ -125,11 +122,11 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/permissions/repositories',
     handle(ctx) {
-      requireScope(ctx, 'read:repository:bitbucket');
+      requireScopes(ctx, 'read:repository:bitbucket');
       refuseQuery(ctx.query);
       const ws = workspaceParam(ctx);
       requirePermissionRead(ctx, ws);
-      const request = readPageRequest(ctx.query, ctx.pageLenDefault);
+      const request = readPageRequest(ctx);
       return { status: 200, body: repositoryMatrixPage(ws, request, ctx.url, ctx.origin, ctx.state) };
     },
   },
@@ -137,13 +134,11 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/projects',
     handle(ctx) {
-      requireScope(ctx, 'read:project:bitbucket');
+      requireScopes(ctx, 'read:project:bitbucket');
       refuseQuery(ctx.query);
       const ws = workspaceParam(ctx);
       const projects = [...ws.projects.values()];
-      const page = pageOf(projects, readPageRequest(ctx.query, ctx.pageLenDefault), ctx.url, (p) =>
-        serializeProject(ctx.origin, ws, p),
-      );
+      const page = pageOf(ctx, projects, (p) => serializeProject(ctx.origin, ws, p));
       return { status: 200, body: page };
     },
   },
@@ -152,7 +147,7 @@ export const workspaceRoutes: Route[] = [
     method: 'GET',
     template: '/2.0/workspaces/{workspace}/projects/{project_key}',
     handle(ctx) {
-      requireScope(ctx, 'read:project:bitbucket');
+      requireScopes(ctx, 'read:project:bitbucket');
       const ws = workspaceParam(ctx);
       const key = ctx.params.project_key ?? '';
       const project = ws.projects.get(key);

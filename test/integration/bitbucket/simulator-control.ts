@@ -27,13 +27,16 @@ export async function clearRequestCounts(simulatorUrl: string): Promise<void> {
   await fetch(`${simulatorUrl}/_simulator/requests`, { method: 'DELETE' });
 }
 
+/** A fault as lib/simulator/faults.ts's FaultSpec describes it (page-drift and repeated-item act on listings). */
 export interface Fault {
   match: { method?: string; pathPrefix?: string; identity?: string };
-  kind: 'latency' | 'status' | 'drop' | 'malformed-json' | 'gone';
+  kind: 'latency' | 'status' | 'drop' | 'malformed-json' | 'gone' | 'page-drift' | 'repeated-item';
   ms?: number;
   status?: number;
   times?: number;
   retryAfter?: number;
+  drift?: 'insert' | 'delete';
+  afterPage?: number;
 }
 
 export async function injectFaults(simulatorUrl: string, faults: Fault[]): Promise<void> {

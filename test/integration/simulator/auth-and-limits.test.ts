@@ -70,12 +70,16 @@ describe('authentication', () => {
 });
 
 describe('capabilities', () => {
-  it('an API token without read:repository gets 403 reading repositories', async () => {
+  it('an API token without read:repository gets 401 reading repositories, and 200 elsewhere', async () => {
     const alan = basic('alan@example.com', 'alan-read-token');
     expect((await call(sim.url, '/2.0/workspaces/acme', { auth: alan })).status).toBe(200);
     const refused = await call(sim.url, '/2.0/repositories/acme', { auth: alan });
-    expect(refused.status).toBe(403);
-    expect(refused.json.type).toBe('error');
+    expect(refused.status).toBe(401);
+    expect(refused.json).toEqual({
+      type: 'error',
+      error: { message: 'Token is invalid, expired, or not supported for this endpoint.' },
+    });
+    expect((await call(sim.url, '/2.0/user', { auth: alan })).status).toBe(200);
   });
 
   it('access tokens cannot read permissions, permissions-config or groups', async () => {

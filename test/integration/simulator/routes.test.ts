@@ -59,7 +59,7 @@ describe('account and workspace routes', () => {
     expect(members.values[0]).not.toHaveProperty('permission');
     const permissions = await collect(sim.url, '/2.0/workspaces/acme/permissions?pagelen=100');
     expect(permissions.values.map((v) => v.permission).sort()).toEqual(
-      [...Array(2).fill('owner'), 'collaborator', ...Array(9).fill('member')].sort(),
+      [...Array(2).fill('owner'), ...Array(10).fill('member')].sort(),
     );
     const owners = await call(
       sim.url,
@@ -120,8 +120,11 @@ describe('repositories, paging, fields and q', () => {
     expect(last.json).not.toHaveProperty('next');
   });
 
-  it('clamps pagelen above 100 and refuses nonsense', async () => {
-    expect((await call(sim.url, '/2.0/repositories/acme?pagelen=500')).json.pagelen).toBe(100);
+  it('accepts pagelen up to 100, refuses more (never clamps) and refuses nonsense', async () => {
+    expect((await call(sim.url, '/2.0/repositories/acme?pagelen=100')).json.pagelen).toBe(100);
+    const above = await call(sim.url, '/2.0/repositories/acme?pagelen=500');
+    expect(above.status).toBe(400);
+    expect(above.json.error.message).toBe('Invalid pagelen');
     expect((await call(sim.url, '/2.0/repositories/acme?pagelen=0')).status).toBe(400);
     expect((await call(sim.url, '/2.0/repositories/acme?pagelen=ten')).status).toBe(400);
   });

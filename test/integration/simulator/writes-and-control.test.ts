@@ -67,7 +67,7 @@ describe('permission writes', () => {
     ).toBe(404);
   });
 
-  it('granting a user outside the workspace over the plan limit answers 402', async () => {
+  it('a group add over the plan limit answers 402; a user grant to an outsider is 400, not a new member', async () => {
     const seed = loadSeed('demo');
     seed.users.push({
       accountId: '557058:newbie',
@@ -85,9 +85,11 @@ describe('permission writes', () => {
           body: { permission: 'read' },
         },
       );
-      expect(answer.status).toBe(402);
+      expect(answer.status).toBe(400);
       const group = await call(limited.url, '/1.0/groups/acme/qa/members/557058:newbie', { method: 'PUT' });
       expect(group.status).toBe(402);
+      const members = (await control(limited.url, 'state')).json.workspaces[0].members;
+      expect(members.map((m: { accountId: string }) => m.accountId)).not.toContain('557058:newbie');
     } finally {
       await limited.stop();
     }
