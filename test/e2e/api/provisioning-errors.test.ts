@@ -321,6 +321,30 @@ describe('429 and 502', () => {
     expect(retried.body.changed).toBe(true);
   });
 
+  it("a refused OAuth credential: the token endpoint's error_description reaches the answer, asked once", async () => {
+    const refused = await fixture.variant({
+      client: clientFor(fixture.harness, {
+        auth: 'oauth-client-credentials',
+        clientId: 'generated-client',
+        clientSecret: 'not-the-s3cret-value',
+      }),
+    });
+    const answer = await refused.call('POST', grants(), { body: repoGrant(member(9)) });
+    expect(answer.status).toBe(502);
+    expect(answer.body.error.details).toMatchObject({
+      upstreamEndpoint: 'POST /site/oauth2/access_token',
+    });
+    expect(answer.body.error.message).toContain('the OAuth token request was refused: invalid_client');
+    expect(answer.body.error.details.upstreamMessage).toContain('Invalid OAuth client credentials');
+    expect(answer.text).not.toContain('not-the-s3cret-value');
+    expect(answer.text).not.toContain(
+      Buffer.from('generated-client:not-the-s3cret-value').toString('base64'),
+    );
+    const counts = await fixture.requestsByRoute();
+    expect(countRequests(counts, 'POST', '/site/oauth2/access_token')).toBe(1);
+    expect(countRequests(counts, 'GET', 'permissions-config')).toBe(0);
+  });
+
   it('409 for a downgrade is recorded and replayed for its key', async () => {
     const accountId = member(7);
     await fixture.call('POST', grants(), { body: repoGrant(accountId, 'admin') });
