@@ -21,6 +21,12 @@ export type TokenFetcher = (credential: OAuthClientCredential) => Promise<Fetche
 
 /** Refresh this long before expiry, or at half-life for short-lived tokens. */
 const REFRESH_MARGIN_MS = 60_000;
+/**
+ * How long a token refusal for an unchanged credential is answered from memory: the calls of one step,
+ * one `doctor` run or one API request then cost one token request, not one each. Short, so a consumer
+ * fixed in Bitbucket (made private, re-enabled) is tried again soon without a restart.
+ */
+const REFUSAL_MEMORY_MS = 60_000;
 
 interface CachedToken {
   accessToken: string;
@@ -41,6 +47,7 @@ export class Authorizer {
   #reloading: Promise<boolean> | undefined;
   #token: CachedToken | undefined;
   #fetching: { generation: number; token: Promise<string> } | undefined;
+  #refused: { generation: number; error: Error; until: number } | undefined;
 
   constructor(credentials: SecretProvider<Credential>, now: () => number) {
     this.#credentials = credentials;
@@ -126,11 +133,27 @@ export class Authorizer {
     return this.#credential;
   }
 
+  /**
+   * Remembers, for a minute, that the token endpoint refused the credential now in use (re-read and found
+   * unchanged): until then, or until the credential is re-read, OAuth authorisations throw `error` without
+   * a request.
+   */
+  rememberRefusal(error: Error): void {
+    this.#refused = { generation: this.#generation, error, until: this.#now() + REFUSAL_MEMORY_MS };
+  }
+
+  /** True for a refusal answered from memory (no request was sent): not worth re-reading the secret for. */
+  remembers(error: unknown): boolean {
+    return this.#refused !== undefined && this.#refused.error === error;
+  }
+
   async #oauthToken(
     credential: OAuthClientCredential,
     fetchToken: TokenFetcher,
     generation: number,
   ): Promise<string> {
+    const refused = this.#refused;
+    if (refused && refused.generation === generation && this.#now() < refused.until) throw refused.error;
     const cached = this.#token;
     if (cached && cached.generation === generation && this.#now() < cached.refreshAt)
       return cached.accessToken;

@@ -144,7 +144,11 @@ export class Transport {
         if (error instanceof OAuthTokenRefused) {
           // The token endpoint said no: asking again with the same client credentials cannot change its
           // answer. Only a secret rotated since it was read is worth one more token request.
-          if (reauthorized || !(await this.#recover(generation, error))) throw error;
+          if (reauthorized || this.#authorizer.remembers(error)) throw error;
+          if (!(await this.#recover(generation, error))) {
+            this.#authorizer.rememberRefusal(error);
+            throw error;
+          }
           reauthorized = true;
           continue;
         }

@@ -35,8 +35,7 @@ async function tokenEndpointRefusing(status: number, body: (authorization: strin
   return server;
 }
 
-function client(credentials: SecretProvider<Credential>) {
-  const clock = fakeClock();
+function client(credentials: SecretProvider<Credential>, clock = fakeClock()) {
   return createBitbucketClient({
     apiUrl: server!.url,
     oauthUrl: server!.url,
@@ -73,6 +72,23 @@ describe('a refused OAuth token request', () => {
     expect(server!.requests.filter((request) => request.url.startsWith('/2.0/'))).toHaveLength(0);
     // The secret was re-read (it might have been rotated), found unchanged, and not tried again.
     expect(credentials.reloads).toBe(1);
+  });
+
+  it('answers the calls of the next minute from memory, then asks again', async () => {
+    await tokenEndpointRefusing(400, () => ({ error: 'invalid_grant', error_description: PUBLIC_CONSUMER }));
+    const clock = fakeClock();
+    const credentials = fixedCredential(OAUTH);
+    const bitbucket = client(credentials, clock);
+    const first = await bitbucket.getCurrentUser().catch((caught: unknown) => caught);
+    const second = await bitbucket.listUserWorkspaces().catch((caught: unknown) => caught);
+    expect(second).toBeInstanceOf(OAuthTokenRefused);
+    expect((second as Error).message).toBe((first as Error).message);
+    expect(tokenRequests()).toHaveLength(1);
+    // Nor is the secret re-read for a refusal answered from memory.
+    expect(credentials.reloads).toBe(1);
+    clock.time += 61_000;
+    await expect(bitbucket.getCurrentUser()).rejects.toBeInstanceOf(OAuthTokenRefused);
+    expect(tokenRequests()).toHaveLength(2);
   });
 
   it('cuts the client secret out of a description that echoes it', async () => {
