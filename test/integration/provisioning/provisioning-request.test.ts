@@ -102,6 +102,31 @@ describe('runProvisioningRequest', () => {
     expect(await harness.requestTotal()).toBe(sentBefore);
   });
 
+  it('refuses a user grant Bitbucket would refuse from the store alone, recording the refusal and no call', async () => {
+    const owner = seed.workspaces[0]!.members.find((m) => m.role === 'owner')!.accountId;
+    const sentBefore = await harness.requestTotal();
+    for (const [accountId, reason] of [
+      [owner, 'workspace-owner'],
+      ['557058:never-a-member', 'not-workspace-member'],
+    ] as const) {
+      const input = repositoryGrant(2);
+      const outcome = await runProvisioningRequest(dependencies, {
+        ...input,
+        body: { ...input.body, principal: { type: 'user', accountId } },
+      });
+      expect(outcome.kind).toBe('refused');
+      if (outcome.kind !== 'refused') return;
+      expect(outcome.answer.status).toBe(422);
+      expect(outcome.error.details).toMatchObject({ reason });
+      // Without the sync's scope states the message says it cannot tell how fresh the picture is.
+      if (reason === 'not-workspace-member')
+        expect(outcome.error.message).toContain('no recorded refresh time');
+      const record = await provisioningRequestRecord(requests, outcome.requestId);
+      expect(record).toMatchObject({ state: 'completed', calls: [], answer: { status: 422 } });
+    }
+    expect(await harness.requestTotal()).toBe(sentBefore);
+  });
+
   it('records an unknown failure as a 500 that leaves the key free, and rethrows it', async () => {
     const input = repositoryGrant(1, `unknown-${Date.now()}`);
     const broken = new Error('the ledger is unreachable');
