@@ -2,13 +2,10 @@
 // budget left in the rolling hour, refresh due scopes in priority order until the budget or the time
 // runs out, and record pass progress. A step never deletes on a failed read and never overlaps another.
 import {
-  BitbucketError,
   BudgetExhausted,
   capabilityGapOf,
   DeadlineExceeded,
-  describeGap,
   isRefusal,
-  NotFound,
   OAuthTokenRefused,
   RateLimited,
   sourceOf,
@@ -19,7 +16,6 @@ import {
 } from '../bitbucket/index.js';
 import { openHourlyBudget } from '../budget/index.js';
 import { scopeId, type ScopeKind, type ScopeRef } from '../model/index.js';
-import { logger } from '../observability/index.js';
 import type { GovernanceSource } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import type {
@@ -27,11 +23,11 @@ import type {
   CapabilityGapSummary,
   RequestLedger,
   ScopeError,
-  ScopeState,
   SyncStateStore,
   WorkspaceSyncStatus,
 } from '../store/sync-state.js';
 import { summariseGaps } from './gap-summary.js';
+import { ScopeBook, scopeError, type ScopeCounts, type ScopeEvent } from './scope-book.js';
 import { LISTING_KINDS, scopeKind } from './scope-kinds.js';
 import {
   dueScopes,
@@ -60,15 +56,7 @@ export interface SyncDependencies {
   onScope?: (event: ScopeEvent) => void;
 }
 
-export interface ScopeEvent {
-  workspace: string;
-  scope: string;
-  /** `refused`: the credential may not read this scope (a capability gap; the step goes on). */
-  outcome: 'applied' | 'held' | 'failed' | 'vanished' | 'refused';
-  requests: number;
-  changes: number;
-  error?: string;
-}
+export type { ScopeEvent };
 
 export type StepOutcome =
   | 'completed-due-scopes'
@@ -81,15 +69,10 @@ export type StepOutcome =
   | 'waiting-for-rate-limit'
   | 'no-budget-left';
 
-export interface StepReport {
+export interface StepReport extends ScopeCounts {
   workspace: string;
   outcome: StepOutcome;
   requests: number;
-  scopesRefreshed: number;
-  scopesFailed: number;
-  /** Scopes the credential was refused this step (capability gaps; not failures). */
-  scopesRefused: number;
-  changes: number;
   holds: string[];
   passCompleted: boolean;
   pass: { startedAt: string; refreshed: number; total: number };
@@ -115,18 +98,6 @@ class StopStep extends Error {
   ) {
     super(outcome);
   }
-}
-
-function scopeError(error: unknown, at: string): ScopeError {
-  if (error instanceof BitbucketError) {
-    return {
-      at,
-      message: error.message,
-      ...(error.status !== undefined ? { status: error.status } : {}),
-      ...(error.endpoint ? { endpoint: error.endpoint } : {}),
-    };
-  }
-  return { at, message: error instanceof Error ? error.message : String(error) };
 }
 
 /**
@@ -223,68 +194,27 @@ async function runBudgetedStep(
   const stepStart = now();
   status.passStartedAt ??= stepStart.toISOString();
   delete status.lastError;
-  const states = new Map(
-    (await syncState.listScopeStates(workspace.id)).map((state) => [state.scope, state]),
+  const book = new ScopeBook(
+    syncState,
+    workspace,
+    await syncState.listScopeStates(workspace.id),
+    dependencies.onScope,
   );
-  const report = {
-    requests: 0,
-    scopesRefreshed: 0,
-    scopesFailed: 0,
-    scopesRefused: 0,
-    changes: 0,
-  };
   let stop: StopStep | undefined;
 
-  const intervals = stretchedIntervals(settings, states, settings.hourlyRequestBudget);
+  const intervals = stretchedIntervals(settings, book.states, settings.hourlyRequestBudget);
   const pace = new StepPace(budget, share);
   const source = sourceOf(dependencies);
   const gaps = new KindGaps();
   // Asked at most once per step, and only after a 401: is the credential itself refused, or only a listing?
   let credentialCheck: Promise<boolean> | undefined;
-  const credentialRefused = (call: { budget: SharedBudget }) =>
-    (credentialCheck ??= credentialIsRefused(dependencies.client, { budget: call.budget, deadlineAt }));
-  const recordGap = async (due: DueScope, state: ScopeState, gap: CapabilityGap, requests: number) => {
-    const known = state.capabilityGap;
-    state.capabilityGap = gap;
-    state.requests = Math.max(requests, state.requests ?? 0);
-    delete state.dirty;
-    delete state.dirtyReason;
-    delete state.lastError;
-    states.set(due.id, state);
-    await syncState.putScopeState(workspace.id, state);
-    report.scopesRefused += 1;
-    if (!gap.inferredFrom && (known?.endpoint !== gap.endpoint || known?.status !== gap.status)) {
-      logger.warn(
-        'capability gap: the credential may not read a scope; the rest of the workspace keeps syncing',
-        {
-          workspace: workspace.slug,
-          scope: due.id,
-          status: gap.status,
-          endpoint: gap.endpoint,
-          likelyMissing: gap.likelyMissing,
-          detail: describeGap(due.id, gap),
-        },
-      );
-    }
-    dependencies.onScope?.({
-      workspace: workspace.slug,
-      scope: due.id,
-      outcome: 'refused',
-      requests,
-      changes: 0,
-      error: describeGap(due.id, gap),
-    });
-  };
-  const refreshOne = (due: DueScope, expected: number) =>
-    pace.run(expected, (scopeBudget) => refreshScopeOnce(due, scopeBudget));
+  const credentialRefused = (scopeBudget: SharedBudget) =>
+    (credentialCheck ??= credentialIsRefused(dependencies.client, { budget: scopeBudget, deadlineAt }));
+
   const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
-    const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
     const at = now().toISOString();
     const inferred = gaps.inferred(due.scope.kind, at);
-    if (inferred) {
-      await recordGap(due, state, inferred, 0);
-      return;
-    }
+    if (inferred) return book.refused(due, inferred, 0);
     try {
       const outcome = await refreshScope(
         {
@@ -293,74 +223,29 @@ async function runBudgetedStep(
           workspace,
           call: { budget: scopeBudget, deadlineAt },
           guard: settings.deletionGuard,
-          holdReleased: state.holdReleased === true,
+          holdReleased: book.states.get(due.id)?.holdReleased === true,
           now,
         },
         due.scope,
       );
-      if (outcome.status === 'vanished') {
-        states.delete(due.id);
-        await syncState.deleteScopeState(workspace.id, due.id);
-        dependencies.onScope?.({
-          workspace: workspace.slug,
-          scope: due.id,
-          outcome: 'vanished',
-          requests: 0,
-          changes: 0,
-        });
-        return;
-      }
-      if (outcome.status === 'held') {
-        state.hold = outcome.hold;
-        state.dirty = false;
-        state.requests = scopeBudget.spent;
-        delete state.lastError;
-      } else {
-        report.scopesRefreshed += 1;
-        report.changes += outcome.result.changes.length;
-        state.refreshedAt = at;
-        state.requests = scopeBudget.spent;
-        delete state.dirty;
-        delete state.dirtyReason;
-        delete state.lastError;
-        delete state.hold;
-        delete state.holdReleased;
-        delete state.capabilityGap;
-        gaps.read(due.scope.kind);
-        for (const orphan of outcome.orphanedScopes) {
-          states.delete(scopeId(orphan));
-          await syncState.deleteScopeState(workspace.id, scopeId(orphan));
-        }
-      }
-      states.set(due.id, state);
-      await syncState.putScopeState(workspace.id, state);
-      dependencies.onScope?.({
-        workspace: workspace.slug,
-        scope: due.id,
-        outcome: outcome.status,
-        requests: scopeBudget.spent,
-        changes: outcome.status === 'applied' ? outcome.result.changes.length : 0,
-      });
+      if (outcome.status === 'vanished') return book.vanished(due);
+      if (outcome.status === 'held') return book.held(due, outcome.hold, scopeBudget.spent);
+      gaps.read(due.scope.kind);
+      const { changes } = outcome.result;
+      await book.applied(due, at, scopeBudget.spent, changes.length, outcome.orphanedScopes);
     } catch (error) {
       const stopper = stepStopper(error);
-      if (error instanceof BudgetExhausted) {
-        // Remember what the unfinished listing cost at least, so it is not started again until the
-        // hour has that much left (nothing spent twice on a listing that cannot finish).
-        state.requests = Math.max(state.requests ?? 0, scopeBudget.spent + 1);
-        states.set(due.id, state);
-        await syncState.putScopeState(workspace.id, state);
-      }
+      if (error instanceof BudgetExhausted) await book.unfinished(due, scopeBudget.spent);
       if (!stopper && isRefusal(error)) {
         // Only `/2.0/user` answering 401 says the credential itself is refused (API-NOTES); a 401 on
         // one listing is a scoped token lacking that listing's scope.
-        if (error instanceof Unauthorized && (await credentialRefused({ budget: scopeBudget }))) {
+        if (error instanceof Unauthorized && (await credentialRefused(scopeBudget))) {
           stop ??= new StopStep('credential-rejected', error);
         } else {
-          const gap = capabilityGapOf(error, at, state.capabilityGap);
+          const gap = capabilityGapOf(error, at, book.states.get(due.id)?.capabilityGap);
           if (gap) {
             gaps.refused(due.scope.kind, due.id, gap);
-            await recordGap(due, state, gap, scopeBudget.spent);
-            return;
+            return book.refused(due, gap, scopeBudget.spent);
           }
         }
       }
@@ -368,62 +253,35 @@ async function runBudgetedStep(
         stop ??= stopper;
         if (stopper.outcome !== 'credential-rejected') return;
       }
-      report.scopesFailed += 1;
-      state.lastError = scopeError(error, at);
-      state.requests = scopeBudget.spent;
-      // A per-resource listing answering 404 means the resource went away since its listing: re-read that.
-      const perResource = scopeKind(due.scope.kind).perResource;
-      if (error instanceof NotFound && perResource) {
-        await syncState.markDirty(
-          workspace.id,
-          [perResource.parentListing],
-          `${due.scope.kind} listing answered 404`,
-        );
-      }
-      states.set(due.id, state);
-      await syncState.putScopeState(workspace.id, state);
-      dependencies.onScope?.({
-        workspace: workspace.slug,
-        scope: due.id,
-        outcome: 'failed',
-        requests: scopeBudget.spent,
-        changes: 0,
-        error: state.lastError.message,
-      });
+      await book.failed(due, error, at, scopeBudget.spent);
     }
   };
+  const refreshOne = (due: DueScope, expected: number) =>
+    pace.run(expected, (scopeBudget) => refreshScopeOnce(due, scopeBudget));
 
   const timeLeft = () => deadlineAt - now().getTime();
   // Set when due scopes were left for lack of budget, so callers know the step did not finish its work.
   let budgetStopped = false;
-  const startCost = (due: DueScope, leastCost: number): number | null => {
-    const expected = pace.startCost(states.get(due.id)?.requests, leastCost);
+  const startCost = (due: DueScope): number | null => {
+    if (stop || timeLeft() <= 0) return null;
+    const expected = pace.startCost(book.lastCost(due.id), scopeKind(due.scope.kind).leastCost);
     if (expected === null) budgetStopped = true;
     return expected;
-  };
-  const recordUnaffordable = async (due: DueScope, lastCost: number) => {
-    const state: ScopeState = { ...(states.get(due.id) ?? {}), scope: due.id };
-    state.lastError = {
-      at: now().toISOString(),
-      message: `${due.id} needs at least ${lastCost} requests, more than the sync's hourly budget of ${settings.hourlyRequestBudget} (SYNC_HOURLY_REQUEST_BUDGET); it is not read`,
-    };
-    states.set(due.id, state);
-    await syncState.putScopeState(workspace.id, state);
-    report.scopesFailed += 1;
   };
   // Listings first, one at a time: the grant scopes to refresh depend on what they find. A due listing
   // the hour cannot pay for yet keeps the budget for itself: stale grant scopes wait, so the hour fills
   // up again (10,000 members are 101 requests; paced steps leave about one share in the hour), and only
   // scopes marked dirty by webhooks or provisioning go ahead.
   let listingWaiting = false;
-  for (const due of dueScopes(LISTING_SCOPES, states, now().getTime(), intervals)) {
-    const lastCost = states.get(due.id)?.requests ?? 0;
+  for (const due of dueScopes(LISTING_SCOPES, book.states, now().getTime(), intervals)) {
+    const lastCost = book.lastCost(due.id) ?? 0;
     if (lastCost > settings.hourlyRequestBudget) {
       // It can never be read within one hour's budget: waiting for it would stall every other scope.
-      await recordUnaffordable(due, lastCost);
+      const message = `${due.id} needs at least ${lastCost} requests, more than the sync's hourly budget of ${settings.hourlyRequestBudget} (SYNC_HOURLY_REQUEST_BUDGET); it is not read`;
+      await book.unaffordable(due, message, now().toISOString());
       continue;
     }
-    const expected = stop || timeLeft() <= 0 ? null : startCost(due, scopeKind(due.scope.kind).leastCost);
+    const expected = startCost(due);
     if (expected === null) {
       listingWaiting = !stop;
       break;
@@ -433,13 +291,13 @@ async function runBudgetedStep(
 
   const scopes = await storedScopes(store, workspace.id);
   if (!stop) {
-    const queue = dueScopes(scopes, states, now().getTime(), intervals).filter(
+    const queue = dueScopes(scopes, book.states, now().getTime(), intervals).filter(
       (due) =>
         scopeKind(due.scope.kind).perResource !== undefined && (!listingWaiting || due.reason === 'dirty'),
     );
     const worker = async () => {
       for (let due = queue.shift(); due; due = queue.shift()) {
-        const expected = stop || timeLeft() <= 0 ? null : startCost(due, scopeKind(due.scope.kind).leastCost);
+        const expected = startCost(due);
         if (expected === null) return;
         await refreshOne(due, expected);
       }
@@ -447,28 +305,13 @@ async function runBudgetedStep(
     await Promise.all(Array.from({ length: settings.parallelScopes }, worker));
   }
 
-  // Pass bookkeeping: complete when every scope the credential can read has been refreshed (or is held)
-  // since the pass began; a scope it may not read (a capability gap) is listed on the pass instead.
-  const passStart = Date.parse(status.passStartedAt);
-  const settled = (scope: ScopeRef) => {
-    const state = states.get(scopeId(scope));
-    return (
-      Boolean(state?.hold) ||
-      Boolean(state?.capabilityGap) ||
-      (state?.refreshedAt !== undefined && Date.parse(state.refreshedAt) >= passStart)
-    );
-  };
-  const capabilityGaps = summariseGaps(states.values());
+  const capabilityGaps = summariseGaps(book.states.values());
   // Nothing of the workspace can be read: every listing is refused. Said as such, not as a completed pass.
-  const unreadable = LISTING_KINDS.every((row) => states.get(row.kind)?.capabilityGap !== undefined);
+  const unreadable = LISTING_KINDS.every((row) => book.states.get(row.kind)?.capabilityGap !== undefined);
   if (unreadable && !stop) {
     const refusals = capabilityGaps.map((gap) => gap.message).join('; ');
     stop = new StopStep('not-administrable', new Error(`every listing is refused: ${refusals}`));
   }
-  const refreshed = scopes.filter(settled).length;
-  const passRequests = status.passRequests + budget.spent;
-  const passCompleted = refreshed === scopes.length && !stop;
-  const endedAt = now();
   const outcome: StepOutcome =
     stop?.outcome ??
     (pace.spentOut || budgetStopped
@@ -476,10 +319,57 @@ async function runBudgetedStep(
       : timeLeft() <= 0
         ? 'deadline'
         : 'completed-due-scopes');
-  const pass = { startedAt: status.passStartedAt, refreshed, total: scopes.length };
+  return settleStep(dependencies, workspace, status, {
+    passStartedAt: status.passStartedAt,
+    book,
+    scopes,
+    capabilityGaps,
+    outcome,
+    stop,
+    stepStart,
+    requests: budget.spent,
+    endedAt: now(),
+  });
+}
+
+/**
+ * Pass bookkeeping after a step: the pass is complete when every scope the credential can read has been
+ * refreshed (or is held) since it began; a scope it may not read (a capability gap) is listed on the pass
+ * instead. Writes the workspace status and answers the step's report.
+ */
+async function settleStep(
+  dependencies: SyncDependencies,
+  workspace: WorkspaceRef,
+  status: WorkspaceSyncStatus,
+  step: {
+    passStartedAt: string;
+    book: ScopeBook;
+    scopes: ScopeRef[];
+    capabilityGaps: CapabilityGapSummary[];
+    outcome: StepOutcome;
+    stop: StopStep | undefined;
+    stepStart: Date;
+    requests: number;
+    endedAt: Date;
+  },
+): Promise<StepReport> {
+  const { book, scopes, capabilityGaps, outcome, stop, endedAt, passStartedAt } = step;
+  const passStart = Date.parse(passStartedAt);
+  const settled = (scope: ScopeRef) => {
+    const state = book.states.get(scopeId(scope));
+    return (
+      Boolean(state?.hold) ||
+      Boolean(state?.capabilityGap) ||
+      (state?.refreshedAt !== undefined && Date.parse(state.refreshedAt) >= passStart)
+    );
+  };
+  const refreshed = scopes.filter(settled).length;
+  const passRequests = status.passRequests + step.requests;
+  const passCompleted = refreshed === scopes.length && !stop;
+  const pass = { startedAt: passStartedAt, refreshed, total: scopes.length };
   if (passCompleted) {
     status.lastCompletedPass = {
-      startedAt: status.passStartedAt,
+      startedAt: passStartedAt,
       completedAt: endedAt.toISOString(),
       requests: passRequests,
       scopes: scopes.length,
@@ -493,7 +383,7 @@ async function runBudgetedStep(
   if (stop?.outcome === 'rate-limited') {
     const retryAfterMs = stop.reason instanceof RateLimited ? stop.reason.retryAfterMs : undefined;
     status.resumeAfter = new Date(
-      endedAt.getTime() + (retryAfterMs ?? settings.rateLimitPauseMs),
+      endedAt.getTime() + (retryAfterMs ?? dependencies.settings.rateLimitPauseMs),
     ).toISOString();
   } else {
     delete status.resumeAfter;
@@ -504,23 +394,23 @@ async function runBudgetedStep(
   if (capabilityGaps.length > 0) status.capabilityGaps = capabilityGaps;
   else delete status.capabilityGaps;
   status.lastStep = {
-    at: stepStart.toISOString(),
+    at: step.stepStart.toISOString(),
     outcome,
-    requests: budget.spent,
-    scopesRefreshed: report.scopesRefreshed,
-    changes: report.changes,
+    requests: step.requests,
+    scopesRefreshed: book.counts.scopesRefreshed,
+    changes: book.counts.changes,
   };
-  await syncState.putStatus(status);
+  await dependencies.syncState.putStatus(status);
 
   return {
     workspace: workspace.slug,
     outcome,
-    ...report,
-    requests: budget.spent,
-    holds: [...states.values()].filter((state) => state.hold).map((state) => state.scope),
+    ...book.counts,
+    requests: step.requests,
+    holds: [...book.states.values()].filter((state) => state.hold).map((state) => state.scope),
     passCompleted,
     pass,
-    freshnessSeconds: freshnessByKind(scopes, states, endedAt.getTime()),
+    freshnessSeconds: freshnessByKind(scopes, book.states, endedAt.getTime()),
     ...(status.resumeAfter ? { resumeAfter: status.resumeAfter } : {}),
     ...(status.lastError ? { error: status.lastError } : {}),
     capabilityGaps,
