@@ -169,5 +169,5 @@ describe('webhook delivery flow', () => {
         expect(time >= sendingFrom && time <= sendingUntil, `${key} at ${time}`).toBe(true);
       else expect(time).toBe(expected.get(key));
     }
-  });
+  }, 180_000); // 1,000 deliveries through the real receiver and applier: a minute alone, more on a loaded machine
 });
