@@ -1,8 +1,9 @@
 // One scope's listing as the diff may trust it. Pages are not a snapshot (API-NOTES): one walk can repeat
 // an item or skip one that exists. Repeats are merged (observed-items.ts); a stored item the walk did not
-// return is removed only once the source confirms it is gone: for many missing items a second walk first,
-// then one direct read per missing subject up to a limit. What stays unconfirmed is kept and the scope is
-// flagged for a re-read. Every request goes through the caller's `call`, so its budget and deadline count
+// return is removed only once it is confirmed gone: by a direct read answering 404, one per missing
+// subject up to a limit; for more than the limit a second walk comes first, and what two agreeing walks
+// both miss is gone when the direct reads of a sample of it find none present. What stays unconfirmed is
+// kept and the scope is flagged for a re-read. Every request goes through the caller's `call`, so its budget and deadline count
 // them. A source whose listing of a kind is one consistent answer (Bitbucket's 1.0 groups) is trusted
 // as it is.
 import {
@@ -26,7 +27,10 @@ export interface DriftCounts {
   repeatsMerged: number;
   /** Of those, identities whose repeats differed (the later read was kept). */
   repeatsConflicting: number;
-  /** Stored items the walk missed that the source confirmed gone: removed. */
+  /**
+   * Stored items the walk missed and confirmed gone (a direct read's 404, two agreeing walks, or a
+   * snapshot listing): removed unless the deletion guard holds the diff.
+   */
   removalsConfirmed: number;
   /** Stored items the walk missed that were not removed (found again, read back, or unconfirmed). */
   removalsKept: number;
@@ -126,12 +130,20 @@ export async function listConfirmed(
   };
 
   // Many missing items: one more walk costs less than their direct reads and finds what the first skipped.
+  // Two walks that agree (the same identities, nothing repeated) saw a list that did not move: what both
+  // miss is gone, once a sample of direct reads finds none of it present.
+  let walksAgree = false;
   if (groupBySubject(missing).size > limit) {
     drift.secondWalks = 1;
     try {
       const second = mergeRepeats(await source.listScope(workspace, target, confirmCall));
       drift.repeatsMerged += second.repeatsMerged;
       drift.repeatsConflicting += second.conflicting.length;
+      walksAgree =
+        first.repeatsMerged === 0 &&
+        second.repeatsMerged === 0 &&
+        second.items.length === first.items.length &&
+        second.items.every((item) => items.has(itemIdentity(item)));
       const found = new Map(second.items.map((item) => [itemIdentity(item), item]));
       // The second walk read later: its content wins for what both walks returned.
       for (const item of second.items) if (items.has(itemIdentity(item))) items.set(itemIdentity(item), item);
@@ -149,6 +161,7 @@ export async function listConfirmed(
   // One direct read per subject, up to the limit; a subject at a time, so what was read is kept if the
   // budget runs out halfway.
   const subjects = [...groupBySubject(missing).values()].slice(0, limit);
+  let sampleFoundPresent = false;
   for (const asked of subjects) {
     let check;
     try {
@@ -161,12 +174,18 @@ export async function listConfirmed(
     const present = new Map(check.present.map((item) => [itemIdentity(item), item]));
     const answered = asked.filter((item) => gone.has(itemIdentity(item)) || present.has(itemIdentity(item)));
     drift.removalsConfirmed += asked.filter((item) => gone.has(itemIdentity(item))).length;
+    if (present.size > 0) sampleFoundPresent = true;
     keep(
       asked.flatMap((item) => present.get(itemIdentity(item)) ?? []),
       false,
     );
     const answeredIds = new Set(answered.map(itemIdentity));
     missing = missing.filter((item) => !answeredIds.has(itemIdentity(item)));
+  }
+  if (walksAgree && !sampleFoundPresent) {
+    // Confirmed by the second, consistent walk (the deletion guard still holds a mass removal).
+    drift.removalsConfirmed += missing.length;
+    missing = [];
   }
   return finish(undefined);
 }

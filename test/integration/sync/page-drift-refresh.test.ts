@@ -229,6 +229,51 @@ describe('confirming many, running out, snapshots and the guard', () => {
     expect(call.budget.spent).toBe(3 + 3 + 10);
   });
 
+  it('a mass leave seen alike by two walks is confirmed by the second walk and a sample of reads', async () => {
+    const { ws, source, call, context, rows } = await seeded(KINDS[0]!, 150);
+    const remaining = rows.filter((_, n) => n < 10 || n >= 40);
+    source.set('members', remaining);
+
+    const outcome = await refreshScope(context({ confirmationLimit: 10 }), { kind: 'members' });
+
+    expect(outcome.status).toBe('applied');
+    if (outcome.status !== 'applied') return;
+    expect(await storedIdentities(ws, { kind: 'members' })).toEqual(identities(remaining));
+    expect(outcome.drift).toMatchObject({
+      secondWalks: 1,
+      removalsConfirmed: 60,
+      removalsKept: 0,
+      confirmationRequests: 2 + 10,
+    });
+    expect(outcome.reread).toBeUndefined();
+    expect(call.budget.spent).toBe(2 + 2 + 10);
+  });
+
+  it('two walks that skip the same member agree, but a sampled read finds it: nothing unchecked is removed', async () => {
+    const { ws, source, context, rows } = await seeded(KINDS[0]!, 150);
+    // Eleven members at the end leave; both walks also skip the member page 2 should start with.
+    source.set('members', rows.slice(0, 139));
+    source.drift('members', { drift: 'delete' }, { drift: 'delete' });
+
+    const outcome = await refreshScope(context({ confirmationLimit: 10 }), { kind: 'members' });
+
+    expect(outcome.status).toBe('applied');
+    if (outcome.status !== 'applied') return;
+    // Sampled (stored order): the skipped member 100 (present) and 9 leavers (gone); 2 leavers unchecked.
+    expect(outcome.drift).toMatchObject({
+      secondWalks: 1,
+      removalsConfirmed: 18,
+      removalsKept: 2 + 4,
+      removalsUnconfirmed: 4,
+    });
+    expect(outcome.reread?.reason).toMatch(/not confirmed gone/);
+    const stored = await storedIdentities(ws, { kind: 'members' });
+    expect(stored).toContain(`resource/user/${accountOf(100)}`);
+    expect(stored).toContain(`resource/user/${accountOf(149)}`);
+    expect(stored).not.toContain(`resource/user/${accountOf(139)}`);
+    expect(stored).toHaveLength(2 * (139 + 2));
+  });
+
   it('the budget running out while confirming keeps the unconfirmed items and still applies the listing', async () => {
     const { ws, source, context, rows } = await seeded(KINDS[0]!, 150);
     source.set(
