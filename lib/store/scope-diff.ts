@@ -14,6 +14,13 @@ export interface ScopeDiff {
   unchanged: number;
 }
 
+/**
+ * The changes that make `stored` match `observed` (one item per identity). Throws InvalidItemError when an
+ * identity is observed twice: Bitbucket's pages repeating an item are merged before the diff
+ * (lib/sync/observed-items.ts), so a repeat here is a translation stating one fact twice, a programming
+ * error. Everything stored that `observed` lacks is removed: callers confirm such removals first
+ * (lib/sync/confirmed-listing.ts).
+ */
 export function diffScope(stored: readonly Observed[], observed: readonly GovernanceItem[]): ScopeDiff {
   const storedByIdentity = new Map(stored.map((entry) => [itemIdentity(entry.item), entry.item]));
   const seen = new Set<string>();
