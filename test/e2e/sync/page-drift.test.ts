@@ -68,6 +68,37 @@ async function syncedHarness(): Promise<{
   return { seed, workspace };
 }
 
+describe('a repeated item', () => {
+  it('a first pass whose members page 2 repeats the last member of page 1 stores all 238 members', async () => {
+    harness = await startHarness({ seed: 'generated:users=238,groups=2,projects=2,repos=5,seed=3' });
+    const seed = await harness.groundTruth();
+    const workspace = workspaceRefOf(seed);
+    await harness.control('POST', '/_simulator/faults', {
+      faults: [
+        {
+          kind: 'repeated-item',
+          match: { pathPrefix: `/2.0/workspaces/${workspace.slug}/permissions` },
+          times: 1,
+        },
+      ],
+    });
+
+    const pass = await runUntilPassComplete(harness.dependencies, workspace);
+
+    expect(pass.completed).toBe(true);
+    // The fault was served (consumed), so page 2 did hold the repeat.
+    expect(await harness.control('GET', '/_simulator/faults')).toEqual({ faults: [] });
+    const picture = await harness.storedPicture(workspace.id);
+    expect(picture).toEqual(expectedPicture(seed, workspace.slug));
+    expect(picture.filter((line) => line.startsWith('resource/user/'))).toHaveLength(238);
+    const members = (await harness.syncState.listScopeStates(workspace.id)).find(
+      (state) => state.scope === 'members',
+    );
+    expect(members?.lastError).toBeUndefined();
+    expect(members?.refreshedAt).toBeDefined();
+  });
+});
+
 describe('page drift on every listing', () => {
   for (const drift of ['delete', 'insert'] as const) {
     it(`a pass over an unchanged workspace writes no removal (drift: ${drift})`, async () => {
