@@ -4,8 +4,15 @@ import { z } from 'zod';
 import { demoSeed } from './demo-seed.js';
 import { generateSeed, parseGeneratorSpec } from './generate.js';
 
-/** Bitbucket removed the `collaborator` role in 2022: a workspace permission is owner or member. */
-export const WorkspaceRole = z.enum(['owner', 'member']);
+/**
+ * Bitbucket removed the `collaborator` role in 2022: a workspace permission is owner or member. Seed files
+ * may still say `collaborator` (CONTRACTS.md lists it, and seeds written for earlier versions use it): it
+ * is read as `member`, so the simulator never answers a role Bitbucket no longer has.
+ */
+export const WorkspaceRole = z.preprocess(
+  (role) => (role === 'collaborator' ? 'member' : role),
+  z.enum(['owner', 'member']),
+);
 export const ProjectPermission = z.enum(['read', 'write', 'create-repo', 'admin']);
 export const RepositoryPermission = z.enum(['read', 'write', 'admin']);
 export const DefaultPermission = RepositoryPermission.nullable();

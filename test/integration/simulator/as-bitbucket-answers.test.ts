@@ -231,10 +231,19 @@ describe('workspace roles', () => {
     );
   });
 
-  it('refuses a seed with a collaborator', async () => {
+  it("reads a seed file's collaborator (CONTRACTS.md) as a member, and answers member", async () => {
     const seed = loadSeed('demo') as any;
     seed.workspaces[0].members[11].role = 'collaborator';
-    await expect(startSimulator({ seed })).rejects.toThrow(/members\[11\]\.role/);
+    const accountId = seed.workspaces[0].members[11].accountId as string;
+    const withCollaborator = await startSimulator({ seed });
+    try {
+      const answered = await collect(withCollaborator.url, '/2.0/workspaces/acme/permissions?pagelen=100');
+      expect(answered.values.find((v) => v.user.account_id === accountId)?.permission).toBe('member');
+      seed.workspaces[0].members[11].role = 'guest';
+      await expect(startSimulator({ seed })).rejects.toThrow(/members\[11\]\.role/);
+    } finally {
+      await withCollaborator.stop();
+    }
   });
 });
 
