@@ -78,26 +78,28 @@ export class ScopeBook {
     return this.#states.get(id)?.requests;
   }
 
-  /** A refresh applied at `at` (the read's start): fresh, no longer dirty, held, refused or failing. */
+  /**
+   * A refresh applied at `at` (the read's start): fresh, no longer held, refused or failing, and no
+   * longer dirty unless `reread` says part of the listing could not be trusted (pages that moved while
+   * they were read): then it stays marked, with that reason, for the next step.
+   */
   async applied(
     due: DueScope,
     at: string,
     requests: number,
     changes: number,
     orphanedScopes: readonly ScopeRef[],
+    reread?: { reason: string },
   ): Promise<void> {
     const state = this.stateOf(due.id);
     state.refreshedAt = at;
     state.requests = requests;
-    for (const settled of [
-      'dirty',
-      'dirtyReason',
-      'lastError',
-      'hold',
-      'holdReleased',
-      'capabilityGap',
-    ] as const)
-      delete state[settled];
+    const settled = ['dirty', 'dirtyReason', 'lastError', 'hold', 'holdReleased', 'capabilityGap'] as const;
+    for (const field of settled) delete state[field];
+    if (reread) {
+      state.dirty = true;
+      state.dirtyReason = reread.reason;
+    }
     this.counts.scopesRefreshed += 1;
     this.counts.changes += changes;
     for (const orphan of orphanedScopes) {

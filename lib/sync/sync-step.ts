@@ -232,7 +232,7 @@ async function runBudgetedStep(
       if (outcome.status === 'held') return book.held(due, outcome.hold, scopeBudget.spent);
       gaps.read(due.scope.kind);
       const { changes } = outcome.result;
-      await book.applied(due, at, scopeBudget.spent, changes.length, outcome.orphanedScopes);
+      await book.applied(due, at, scopeBudget.spent, changes.length, outcome.orphanedScopes, outcome.reread);
     } catch (error) {
       const stopper = stepStopper(error);
       if (error instanceof BudgetExhausted) await book.unfinished(due, scopeBudget.spent);

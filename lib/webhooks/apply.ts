@@ -163,7 +163,7 @@ async function refreshOrDefer(
   const refreshBudget = new SharedBudget(context.budget);
   const startedAt = context.now().toISOString();
   try {
-    const result = await refreshGrants(
+    const { result, reread } = await refreshGrants(
       {
         source: context.source,
         store: context.dependencies.store,
@@ -179,6 +179,7 @@ async function refreshOrDefer(
       startedAt,
       refreshBudget.spent,
     );
+    if (reread) await markDirty(context, [scope], `${reason}; ${reread.reason}`);
     context.report.refreshes += 1;
     tally(context.report, result);
     return { status: 'applied' };

@@ -5,6 +5,7 @@ import type { CallOptions } from '../bitbucket/index.js';
 import type { ScopeRef } from '../model/index.js';
 import type { GovernanceSource, ScopeTarget } from '../source/index.js';
 import type { ApplyResult, GovernanceStore } from '../store/index.js';
+import { listConfirmed } from '../sync/confirmed-listing.js';
 import { scopeKind, type PerResourceKind } from '../sync/scope-kinds.js';
 
 /** A per-resource scope to re-read, with the address the event gives it. */
@@ -40,14 +41,29 @@ export function leastCostOf(target: GrantTarget): number {
   return scopeKind(target.kind).leastCost;
 }
 
-/** Lists the target from the source and applies the diff. Throws the source's errors; writes nothing then. */
-export async function refreshGrants(context: GrantRefreshContext, target: GrantTarget): Promise<ApplyResult> {
+/**
+ * Lists the target from the source and applies the diff, the way the sync does: repeated items merged,
+ * a grant one walk skipped removed only once confirmed (lib/sync/confirmed-listing.ts). `reread` is set
+ * when part of the listing could not be trusted: the caller marks the scope for the sync. Throws the
+ * source's errors; writes nothing then.
+ */
+export async function refreshGrants(
+  context: GrantRefreshContext,
+  target: GrantTarget,
+): Promise<{ result: ApplyResult; reread?: { reason: string } }> {
   const { source, workspace, call } = context;
   // Observed when the read began: a write that lands meanwhile from a later read wins.
   const observedAt = context.now().toISOString();
-  const items = await source.listScope(workspace, target, call);
-  return context.store.applyScopeDiff(workspace.id, grantScope(target), items, observedAt, {
-    cause: 'webhook',
-    actor: 'webhook',
-  });
+  const scope = grantScope(target);
+  const stored = await context.store.readScope(workspace.id, scope);
+  const listing = await listConfirmed({ source, workspace, call }, target, stored);
+  const result = await context.store.applyScopeDiff(
+    workspace.id,
+    scope,
+    listing.items,
+    observedAt,
+    { cause: 'webhook', actor: 'webhook' },
+    { stored },
+  );
+  return { result, ...(listing.reread ? { reread: listing.reread } : {}) };
 }

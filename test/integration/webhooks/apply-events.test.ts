@@ -5,6 +5,8 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApplyEventsHandler } from '../../../lib/handlers/apply-events-handler.js';
 import { effectiveUserAccess } from '../../../lib/access/index.js';
+import { BitbucketCloudSource } from '../../../lib/bitbucket/index.js';
+import type { GovernanceSource } from '../../../lib/source/index.js';
 import { runSyncStep } from '../../../lib/sync/index.js';
 import { applyEvents, type QueuedEvent } from '../../../lib/webhooks/apply.js';
 import type { WebhookEventMessage } from '../../../lib/webhooks/event-message.js';
@@ -139,6 +141,41 @@ describe('applying webhook events', () => {
     expect(report).toMatchObject({ refreshes: 1, requests: 2, counts: { applied: 1 } });
     const project = await harness.store.getResource(WORKSPACE.id, 'project', IDS.core);
     expect(project?.item.attributes).toEqual({ key: 'CORE', name: 'Core Platform', isPrivate: true });
+    await expectStoreFollowsBitbucket(connector);
+  });
+
+  it('re-reads grants the way the sync does: a walk that skips one grant and repeats another removes nothing', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    await harness.mutate([
+      { op: 'grantProject', workspace: 'acme', project: 'CORE', user: IDS.ada, permission: 'admin' },
+    ]);
+    // Pages that moved while they were read (API-NOTES "Pages are not a snapshot"): the walk misses a
+    // grant that is stored (not ada's new one) and returns the last one twice.
+    const real = new BitbucketCloudSource(harness.client);
+    const drifting: GovernanceSource = Object.assign(Object.create(real) as GovernanceSource, {
+      listScope: async (...args: Parameters<GovernanceSource['listScope']>) => {
+        const items = await real.listScope(...args);
+        if (args[1].kind !== 'project-grants') return items;
+        const stored = items.findIndex((item) => item.kind === 'grant' && item.principal.id !== IDS.ada);
+        expect(stored).toBeGreaterThanOrEqual(0);
+        const rest = items.filter((_item, index) => index !== stored);
+        return [...rest, rest.at(-1)!];
+      },
+    });
+    const before = await harness.requestTotal();
+
+    const report = await applyEvents(queued(fixtureMessage('project-updated')), {
+      ...dependencies,
+      source: drifting,
+    });
+
+    // Before: "observed twice in one scope" failed the refresh, and without the repeat the skipped grant
+    // was removed. Now the repeat is merged, the skipped grant is confirmed present with one direct read,
+    // and ada's new grant is stored.
+    expect(report.outcomes.filter((outcome) => outcome.status === 'failed')).toEqual([]);
+    expect(report).toMatchObject({ refreshes: 1, counts: { applied: 1 } });
+    expect((await harness.requestTotal()) - before).toBe(2 + 1);
     await expectStoreFollowsBitbucket(connector);
   });
 
