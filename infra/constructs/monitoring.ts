@@ -134,7 +134,11 @@ export class Monitoring extends Construct {
           count(METRIC_NAMES.ChangesApplied),
           count(METRIC_NAMES.SyncErrors),
         ],
-        right: [count(METRIC_NAMES.PassCompleted)],
+        // Gaps are a level (scopes the credential may not read), not a flow: the maximum, not the sum.
+        right: [
+          count(METRIC_NAMES.PassCompleted),
+          governanceMetric(METRIC_NAMES.SyncCapabilityGaps, 'Maximum'),
+        ],
         width: 12,
       }),
       new GraphWidget({
@@ -156,6 +160,7 @@ export class Monitoring extends Construct {
           count(METRIC_NAMES.WebhookAccepted),
           count(METRIC_NAMES.WebhookRejected),
           count(METRIC_NAMES.WebhookDuplicate),
+          count(METRIC_NAMES.WebhookActivitySkipped),
         ],
         width: 8,
       }),
