@@ -5,6 +5,7 @@
 import { itemIdentity, type GovernanceItem, type PrincipalRef, type ScopeKind } from '../model/index.js';
 import type { AbsenceCheck, ScopeTarget, SourceCall, SourceWorkspace } from '../source/index.js';
 import type { BitbucketClient } from './client.js';
+import type { Repository } from './schemas.js';
 import {
   observeMembers,
   observeProjectGrants,
@@ -55,11 +56,13 @@ const REREADS: { [K in ScopeKind]: Reread<K> } = {
     const project = await client.getProject(workspace.slug, key, call);
     return project ? observeProjects([project]) : [];
   },
-  // GET /2.0/repositories/{ws}/{uuid}: by uuid, so a repository renamed meanwhile is still found.
+  // GET /2.0/repositories/{ws}/{uuid}: by uuid, so a repository renamed meanwhile is still found. A uuid
+  // resolves whatever the workspace segment, so one transferred to another workspace answers 200 too: it
+  // is gone from this workspace (the repo:transfer webhook path relies on this).
   repositories: async (client, workspace, _target, item, call) => {
     if (item.kind !== 'resource') return null;
     const repository = await client.getRepository(workspace.slug, `{${item.id}}`, call);
-    return repository ? observeRepositories([repository]) : [];
+    return repository && heldBy(workspace, repository) ? observeRepositories([repository]) : [];
   },
   // GET …/projects/{key}/permissions-config/users/{account_id} or /groups/{group_slug}.
   'project-grants': async (client, workspace, target, item, call) => {
@@ -84,6 +87,23 @@ const REREADS: { [K in ScopeKind]: Reread<K> } = {
     return observeRepositoryGrants(target.repositoryId, [], row ? [row] : []);
   },
 };
+
+/**
+ * True when `repository` (an answer of `GET /2.0/repositories/{ws}/{uuid}`) is in `workspace`: its
+ * `workspace.uuid` when Bitbucket gave one, else the workspace slug that starts its `full_name`
+ * (`{workspace slug}/{repo slug}`, OpenAPI `repository.full_name`). Bitbucket answers a repository by uuid
+ * under any workspace segment (OpenAPI `repository.uuid`: a uuid URL survives a transfer), so a 200 alone
+ * does not say the repository is still governed here.
+ */
+function heldBy(workspace: SourceWorkspace, repository: Repository): boolean {
+  const uuid = repository.workspace?.uuid;
+  if (uuid) return sameUuid(uuid, workspace.id);
+  const slug = repository.full_name.split('/')[0] ?? '';
+  return slug.toLowerCase() === workspace.slug.toLowerCase();
+}
+
+const sameUuid = (a: string, b: string) =>
+  a.replace(/[{}]/g, '').toLowerCase() === b.replace(/[{}]/g, '').toLowerCase();
 
 /** Items that one read answers together: a member's user and role; every other item alone. */
 function subjectKey(kind: ScopeKind, item: GovernanceItem): string {

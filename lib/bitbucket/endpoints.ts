@@ -96,12 +96,16 @@ export const endpoints = {
     schema: Project,
     fields: PROJECT.join(','),
   }),
-  /** One repository by slug or `{uuid}` (Bitbucket accepts both); 404 when absent or not visible. */
+  /**
+   * One repository by slug or `{uuid}` (Bitbucket accepts both); 404 when absent or not visible. A `{uuid}`
+   * resolves whatever the workspace segment (a repository transferred away is answered in its new
+   * workspace), so `workspace.uuid` is asked for to tell which workspace holds it.
+   */
   repository: endpoint({
     method: 'GET',
     route: '/2.0/repositories/{workspace}/{repo_slug}',
     schema: Repository,
-    fields: REPOSITORY.join(','),
+    fields: [...REPOSITORY, 'workspace.uuid'].join(','),
   }),
   repositoryPermissionMatrix: endpoint({
     method: 'GET',

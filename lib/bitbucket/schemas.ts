@@ -83,6 +83,12 @@ export const Repository = z.looseObject({
   full_name: z.string(),
   is_private: z.boolean(),
   project: z.looseObject({ key: z.string(), uuid: z.string() }),
+  /**
+   * The workspace holding the repository, when asked for (`fields=…,workspace.uuid`). Bitbucket answers it,
+   * but Atlassian's OpenAPI `repository` object does not declare it (only `owner` and `full_name`), so it
+   * may be absent: `full_name`'s first segment (the workspace slug) is the fallback.
+   */
+  workspace: z.looseObject({ uuid: z.string() }).nullish(),
 });
 export type Repository = z.infer<typeof Repository>;
 

@@ -43,24 +43,35 @@ export const repositoryRoutes: Route[] = [
   },
   {
     // One repository by slug or `{uuid}` (Bitbucket accepts both); 404 when absent or not visible to the
-    // caller, as the listing would not show it either.
+    // caller, as the listing would not show it either. A `{uuid}` is resolved whatever the workspace
+    // segment (the OpenAPI document, `repository.uuid`: a uuid URL "will survive [...] transfer of the
+    // repository to a different user"): a repository transferred away is answered as it is now, in the
+    // workspace that holds it. The segment itself must still name a workspace the caller can see.
     method: 'GET',
     template: '/2.0/repositories/{workspace}/{repo_slug}',
     handle(ctx) {
       requireScopes(ctx, 'read:repository:bitbucket');
-      const ws = workspaceParam(ctx);
+      const segment = workspaceParam(ctx);
       const ref = ctx.params.repo_slug ?? '';
-      const repo = ref.startsWith('{')
-        ? [...ws.repositories.values()].find((r) => bare(r.uuid) === bare(ref))
-        : ws.repositories.get(ref);
+      const found = ref.startsWith('{')
+        ? [segment, ...ctx.state.workspaces.values()]
+            .map((ws) => ({
+              ws,
+              repo: [...ws.repositories.values()].find((r) => bare(r.uuid) === bare(ref)),
+            }))
+            .find((hit) => hit.repo !== undefined)
+        : { ws: segment, repo: segment.repositories.get(ref) };
+      const ws = found?.ws ?? segment;
+      const repo = found?.repo;
       const p = ctx.principal;
       const visible =
         repo !== undefined &&
-        (p.kind === 'access-token' ||
-          isOwner(ctx, ws) ||
-          !repo.isPrivate ||
-          effectiveRepositoryPermission(ws, repo, p.accountId) !== undefined);
-      if (!repo || !visible) throw new HttpError(404, `Repository ${ws.slug}/${ref} not found`);
+        (p.kind === 'access-token'
+          ? p.workspace === ws.slug
+          : isOwner(ctx, ws) ||
+            !repo.isPrivate ||
+            effectiveRepositoryPermission(ws, repo, p.accountId) !== undefined);
+      if (!repo || !visible) throw new HttpError(404, `Repository ${segment.slug}/${ref} not found`);
       return { status: 200, body: serializeRepository(ctx.origin, ws, repo) };
     },
   },
