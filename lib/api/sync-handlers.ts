@@ -79,10 +79,12 @@ export async function handleSyncAction(
     }
   });
   const scopes = [...new Set(body.markDirty)];
+  // An operator asking for a re-read also means "try it again" for a scope the credential was refused.
   await dependencies.syncState.markDirty(
     workspace.uuid,
     scopes,
     `marked through the API by ${request.actor}`,
+    { retryRefused: true },
   );
   return jsonAnswer(202, { workspace: workspace.slug, markedDirty: scopes });
 }

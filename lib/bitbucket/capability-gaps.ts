@@ -73,13 +73,14 @@ export function capabilityGapOf(
 
 /** One sentence for logs, doctor and the CLI: what was refused and what the credential likely lacks. */
 export function describeGap(scope: string, gap: CapabilityGap): string {
-  const lacks =
-    gap.likelyMissing.length > 0
-      ? `; the credential likely lacks ${gap.likelyMissing.join(' or ')}${gap.namedByBitbucket ? ' (named by Bitbucket)' : ''}`
-      : '';
-  const what =
+  const scopes = gap.likelyMissing.join(' or ');
+  const named = gap.namedByBitbucket ? ' (named by Bitbucket)' : '';
+  // A 401 on one endpoint is a scope the token lacks; a 403 is usually who the credential is (not a
+  // workspace admin, or the workspace is administered in admin.atlassian.com), scopes only second.
+  const why =
     gap.status === 403
-      ? 'refused (403: not allowed for this credential, e.g. not a workspace admin)'
-      : 'refused (401 for this endpoint only: the credential works elsewhere)';
-  return `${scope}: ${gap.endpoint ?? 'listing'} ${what}${lacks}`;
+      ? `refused (403): the credential's account may not be a workspace admin, or the workspace is administered in admin.atlassian.com${scopes ? `; the endpoint wants ${scopes}${named}` : ''}`
+      : `refused (401 for this endpoint only: the credential works elsewhere)${scopes ? `; the credential likely lacks ${scopes}${named}` : ''}`;
+  const inferred = gap.inferredFrom ? ` [not called: ${gap.inferredFrom}]` : '';
+  return `${scope}: ${gap.endpoint ?? 'listing'} ${why}${inferred}`;
 }

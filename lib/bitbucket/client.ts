@@ -1,6 +1,7 @@
 // The Bitbucket Cloud client: one per credential, a typed method per call the connector makes
 // (API-NOTES "Endpoints a governance connector needs"). Methods return the wire shapes; the sync maps
 // them to the model. Listings read every page and return all values.
+import { createHash } from 'node:crypto';
 import type { AppConfig } from '../config/config.js';
 import type { Credential, CredentialKind } from '../config/schemas.js';
 import { credentialProvider, type SecretProvider } from '../config/secrets.js';
@@ -49,14 +50,28 @@ export type RepositoryPermissionValue = 'read' | 'write' | 'admin';
 export class BitbucketClient {
   readonly #transport: Transport;
   readonly #calls: EndpointCalls;
+  readonly #credentials: SecretProvider<Credential> | undefined;
 
-  constructor(transport: Transport) {
+  constructor(transport: Transport, credentials?: SecretProvider<Credential>) {
     this.#transport = transport;
     this.#calls = new EndpointCalls(transport);
+    this.#credentials = credentials;
   }
 
   credentialKind(): Promise<CredentialKind> {
     return this.#transport.credentialKind();
+  }
+
+  /**
+   * 16 hex characters that change when the configured credential changes (a new token, another OAuth
+   * consumer): the first 64 bits of a SHA-256 over it, which reveal nothing of the secret. Undefined when
+   * the client was built without its credential source. The sync retries capability gaps at once when it
+   * differs from the one a gap was recorded with.
+   */
+  async credentialFingerprint(): Promise<string | undefined> {
+    if (!this.#credentials) return undefined;
+    const credential = await this.#credentials.current();
+    return createHash('sha256').update(JSON.stringify(credential)).digest('hex').slice(0, 16);
   }
 
   getCurrentUser(call?: CallOptions): Promise<CurrentUser> {
@@ -369,6 +384,7 @@ export function createBitbucketClient(options: BitbucketClientOptions): Bitbucke
       now: options.now ?? Date.now,
       ...(options.random ? { random: options.random } : {}),
     }),
+    options.credentials,
   );
 }
 

@@ -69,6 +69,6 @@ export function formatSummary(slug: string, summary: WorkspaceSummary): string {
 export function gapLines(workspace: string, gaps: readonly CapabilityGapSummary[]): string[] {
   return gaps.map(
     (gap) =>
-      `${workspace}: capability gap: ${gap.message} (${gap.scopes} scope${gap.scopes === 1 ? '' : 's'} not read; tried again after SYNC_CAPABILITY_GAP_RETRY_MINUTES)`,
+      `${workspace}: capability gap: ${gap.message} (${gap.scopes} scope${gap.scopes === 1 ? '' : 's'} not read; Bitbucket said: ${gap.bitbucketSaid}). It is tried again at once when the credential changes, else after SYNC_CAPABILITY_GAP_RETRY_MINUTES (default 6 hours)`,
   );
 }

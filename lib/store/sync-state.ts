@@ -40,6 +40,11 @@ export interface CapabilityGap {
   message: string;
   /** Set when the scope was not called: its kind was refused this often in the same step. */
   inferredFrom?: string;
+  /**
+   * Fingerprint of the credential that was refused (BitbucketClient.credentialFingerprint): a gap
+   * recorded with another credential is tried again at once, not after the retry interval.
+   */
+  credential?: string;
 }
 
 /** A deletion the guard would not apply on its own (DESIGN §4). */
@@ -77,6 +82,8 @@ export interface CapabilityGapSummary {
   since: string;
   /** One sentence naming what was refused and what the credential likely lacks. */
   message: string;
+  /** Bitbucket's own words in the most recent refusal (credential-free). */
+  bitbucketSaid: string;
 }
 
 export interface CompletedPass {
@@ -168,14 +175,24 @@ export class SyncStateStore {
     }
   }
 
-  /** Marks scopes for the next step (webhooks, provisioning, the API). Creates states for unknown scopes. */
-  async markDirty(ws: string, scopes: string[], reason: string): Promise<void> {
+  /**
+   * Marks scopes for the next step (webhooks, provisioning, the API). Creates states for unknown scopes.
+   * With `retryRefused` (an operator asking), a capability gap on the scope is dropped too, so the next
+   * step tries it instead of waiting for the gap's retry interval.
+   */
+  async markDirty(
+    ws: string,
+    scopes: string[],
+    reason: string,
+    options: { retryRefused?: boolean } = {},
+  ): Promise<void> {
+    const dropGap = options.retryRefused ? ' REMOVE capabilityGap' : '';
     for (const scope of scopes) {
       await this.db.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: scopeStateKey(ws, scope),
-          UpdateExpression: 'SET #scope = :scope, dirty = :true, dirtyReason = :reason',
+          UpdateExpression: `SET #scope = :scope, dirty = :true, dirtyReason = :reason${dropGap}`,
           ExpressionAttributeNames: { '#scope': 'scope' },
           ExpressionAttributeValues: { ':scope': scope, ':true': true, ':reason': reason },
         }),

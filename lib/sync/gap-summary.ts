@@ -26,6 +26,7 @@ export function summariseGaps(states: Iterable<ScopeState>): CapabilityGapSummar
           likelyMissing: [...gap.likelyMissing],
           since: gap.since,
           message: describeGap(kind, gap),
+          bitbucketSaid: gap.message,
         },
       });
       continue;
@@ -38,6 +39,7 @@ export function summariseGaps(states: Iterable<ScopeState>): CapabilityGapSummar
         status: gap.status,
         likelyMissing: [...gap.likelyMissing],
         message: describeGap(kind, gap),
+        bitbucketSaid: gap.message,
         ...(gap.endpoint ? { endpoint: gap.endpoint } : {}),
       });
     }

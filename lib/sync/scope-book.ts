@@ -68,6 +68,19 @@ export class ScopeBook {
     return this.#states;
   }
 
+  /**
+   * Makes every gap recorded with another credential than `credential` due now (in this step's view
+   * only: the gap stays reported until the scope is read or refused again).
+   */
+  retryGapsNotOf(credential: string): void {
+    for (const [id, state] of this.#states) {
+      const gap = state.capabilityGap;
+      if (gap && gap.credential !== credential) {
+        this.#states.set(id, { ...state, capabilityGap: { ...gap, checkedAt: new Date(0).toISOString() } });
+      }
+    }
+  }
+
   /** A copy of a scope's state to change and record (a fresh one for a scope never seen). */
   stateOf(id: string): ScopeState {
     return { ...(this.#states.get(id) ?? {}), scope: id };
@@ -116,7 +129,9 @@ export class ScopeBook {
     state.hold = hold;
     state.dirty = false;
     state.requests = requests;
+    // Read fine, only held: no longer refused.
     delete state.lastError;
+    delete state.capabilityGap;
     await this.#put(state);
     this.#tell(due, 'held', requests, 0);
   }

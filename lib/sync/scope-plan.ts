@@ -94,7 +94,13 @@ function intervalOf(scope: ScopeRef, intervals: SyncIntervals): number {
 function dueReason(state: ScopeState | undefined, scope: ScopeRef, now: number, intervals: SyncIntervals) {
   // A refused scope waits for its retry even when marked dirty: the refusal would not change.
   const gap = state?.capabilityGap;
-  const gapRetryMs = intervals.capabilityGapRetryMs ?? DEFAULT_CAPABILITY_GAP_RETRY_MS;
+  // An inferred gap was never called: it is tried again at its kind's interval, like any stale scope.
+  const gapRetryMs = gap?.inferredFrom
+    ? Math.min(
+        intervalOf(scope, intervals),
+        intervals.capabilityGapRetryMs ?? DEFAULT_CAPABILITY_GAP_RETRY_MS,
+      )
+    : (intervals.capabilityGapRetryMs ?? DEFAULT_CAPABILITY_GAP_RETRY_MS);
   if (gap && now - Date.parse(gap.checkedAt) < gapRetryMs) return undefined;
   if (state?.dirty) return 'dirty';
   if (!state?.refreshedAt) return 'never-refreshed';

@@ -207,13 +207,16 @@ async function runBudgetedStep(
   const source = sourceOf(dependencies);
   const gaps = new KindGaps();
   // Asked at most once per step, and only after a 401: is the credential itself refused, or only a listing?
-  let credentialCheck: Promise<boolean> | undefined;
-  const credentialRefused = (scopeBudget: SharedBudget) =>
+  let credentialCheck: Promise<CredentialVerdict> | undefined;
+  const credentialVerdict = (scopeBudget: SharedBudget) =>
     (credentialCheck ??= credentialIsRefused(dependencies.client, { budget: scopeBudget, deadlineAt }));
+  // A gap recorded with another credential (a new token, more scopes) is tried again now.
+  const credential = await dependencies.client.credentialFingerprint();
+  if (credential !== undefined) book.retryGapsNotOf(credential);
 
   const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
     const at = now().toISOString();
-    const inferred = gaps.inferred(due.scope.kind, at);
+    const inferred = gaps.inferred(due.scope.kind, at, book.states.get(due.id)?.capabilityGap);
     if (inferred) return book.refused(due, inferred, 0);
     try {
       const outcome = await refreshScope(
@@ -229,7 +232,10 @@ async function runBudgetedStep(
         due.scope,
       );
       if (outcome.status === 'vanished') return book.vanished(due);
-      if (outcome.status === 'held') return book.held(due, outcome.hold, scopeBudget.spent);
+      if (outcome.status === 'held') {
+        gaps.read(due.scope.kind);
+        return book.held(due, outcome.hold, scopeBudget.spent);
+      }
       gaps.read(due.scope.kind);
       const { changes } = outcome.result;
       await book.applied(due, at, scopeBudget.spent, changes.length, outcome.orphanedScopes, outcome.reread);
@@ -239,11 +245,13 @@ async function runBudgetedStep(
       if (!stopper && isRefusal(error)) {
         // Only `/2.0/user` answering 401 says the credential itself is refused (API-NOTES); a 401 on
         // one listing is a scoped token lacking that listing's scope.
-        if (error instanceof Unauthorized && (await credentialRefused(scopeBudget))) {
+        const verdict = error instanceof Unauthorized ? await credentialVerdict(scopeBudget) : 'accepted';
+        if (verdict === 'refused') {
           stop ??= new StopStep('credential-rejected', error);
-        } else {
+        } else if (verdict === 'accepted') {
           const gap = capabilityGapOf(error, at, book.states.get(due.id)?.capabilityGap);
           if (gap) {
+            if (credential !== undefined) gap.credential = credential;
             gaps.refused(due.scope.kind, due.id, gap);
             return book.refused(due, gap, scopeBudget.spent);
           }
@@ -418,21 +426,25 @@ async function settleStep(
 }
 
 /**
- * True when `GET /2.0/user` answers 401: the credential itself is refused, not one listing (API-NOTES:
- * only this endpoint's 401 says so). Any other answer, or a failure to ask, counts as "not refused": the
- * listing's 401 is then reported as a capability gap, which is retried later either way.
+ * Whether `GET /2.0/user` answers 401: the credential itself is refused, not one listing (API-NOTES:
+ * only this endpoint's 401 says so). `unknown` when it could not be asked (429, 5xx, budget): the
+ * listing's 401 is then an ordinary failure, tried again at the next step rather than parked as a gap.
  */
 async function credentialIsRefused(
   client: BitbucketClient,
   call: { budget: SharedBudget; deadlineAt: number },
-): Promise<boolean> {
+): Promise<CredentialVerdict> {
   try {
     await client.getCurrentUser(call);
-    return false;
+    return 'accepted';
   } catch (error) {
-    return error instanceof Unauthorized;
+    // Only a clean 401 decides; a 429, a 5xx or a spent budget says nothing about the credential.
+    return error instanceof Unauthorized ? 'refused' : 'unknown';
   }
 }
+
+/** What `GET /2.0/user` says about the credential: refused (401), accepted (200), or nothing. */
+type CredentialVerdict = 'refused' | 'accepted' | 'unknown';
 
 /**
  * The refusals of one step, by kind: after `REFUSALS_BEFORE_INFERRING_A_KIND_GAP` refusals of a kind and
@@ -451,14 +463,17 @@ class KindGaps {
     this.#read.add(kind);
   }
 
-  /** The gap to record without a call, or undefined when the scope should be tried. */
-  inferred(kind: ScopeKind, at: string): CapabilityGap | undefined {
+  /**
+   * The gap to record without a call, or undefined when the scope should be tried. Keeps the `since` of
+   * the scope's `previous` gap. An inferred gap is retried at its kind's interval, not the gap interval.
+   */
+  inferred(kind: ScopeKind, at: string, previous?: CapabilityGap): CapabilityGap | undefined {
     const refusals = this.#refusals.get(kind);
     if (!refusals || this.#read.has(kind) || refusals.count < REFUSALS_BEFORE_INFERRING_A_KIND_GAP)
       return undefined;
     return {
       ...refusals.gap,
-      since: at,
+      since: previous?.since ?? at,
       checkedAt: at,
       inferredFrom: `${refusals.count} refusals of ${kind} scopes in the same step (last: ${refusals.scope})`,
     };

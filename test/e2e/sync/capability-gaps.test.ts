@@ -2,6 +2,7 @@
 // reports the gap (sync status, pass, export manifest), and does not pay for the refusal every step.
 // The simulator over HTTP, the real client and sync, DynamoDB Local.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createBitbucketClient } from '../../../lib/bitbucket/index.js';
 import { generateSeed, type SeedDocument } from '../../../lib/simulator/index.js';
 import { runSyncStep, runUntilPassComplete } from '../../../lib/sync/index.js';
 import {
@@ -99,6 +100,41 @@ describe('capability gaps are per scope', () => {
     expect(next.outcome).toBe('completed-due-scopes');
     expect(next.scopesRefreshed).toBe(3 + 12);
     expect(await requestsTo(harness, 'GET /2.0/workspaces/{workspace}/projects')).toBe(projectListings);
+  });
+
+  it('a gap is tried again at once with a new credential, or when an operator marks the scope dirty', async () => {
+    const scopes = ALL_READ_AND_ADMIN_SCOPES.filter((scope) => scope !== 'read:project:bitbucket');
+    const seed = seedWithToken(scopes);
+    const owner = seed.credentials[0]!;
+    harness = await startHarness({ seed, credential: limitedCredential, settings: alwaysDue });
+    const workspace = workspaceRefOf(seed);
+    await runUntilPassComplete(harness.dependencies, workspace);
+    const projectListings = () => requestsTo(harness!, 'GET /2.0/workspaces/{workspace}/projects');
+    const refusedOnce = await projectListings();
+
+    // An operator asks for a re-read through POST /v1/workspaces/{ws}/sync: the refused scope is tried.
+    await harness.syncState.markDirty(workspace.id, ['projects'], 'operator', { retryRefused: true });
+    const retried = await runSyncStep(harness.dependencies, workspace, Date.now() + 120_000);
+    expect(await projectListings()).toBeGreaterThan(refusedOnce);
+    expect(retried.capabilityGaps.map((gap) => gap.kind)).toEqual(['projects']);
+
+    // A new token with the missing scope (API-token scopes are fixed at creation): read in the next step,
+    // not six hours later, and the gap is gone.
+    if (owner.kind !== 'api-token') throw new Error('the generated seed starts with an API token');
+    const newToken = { auth: 'api-token' as const, email: owner.email, apiToken: owner.token };
+    const fixed = createBitbucketClient({
+      apiUrl: harness.simulator.url,
+      oauthUrl: harness.simulator.url,
+      credentials: { current: async () => newToken, reload: async () => newToken },
+    });
+    const next = await runSyncStep(
+      { ...harness.dependencies, client: fixed, source: undefined },
+      workspace,
+      Date.now() + 120_000,
+    );
+    expect(next.capabilityGaps).toEqual([]);
+    const picture = await harness.storedPicture(workspace.id);
+    expect(picture.filter((line) => line.startsWith('resource/project/'))).toHaveLength(3);
   });
 
   it('a 403 on /1.0/groups is a gap of the groups scope; projects and repositories are still read', async () => {
