@@ -3,9 +3,37 @@ import { effectiveResourceAccess, effectiveUserAccess, ResourceNotInFactsError }
 import { jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../errors/index.js';
 import { isUuid, normalizeUuid } from '../model/index.js';
 import { InvalidCursorError, type WorkspaceEntry } from '../store/index.js';
+import type { CapabilityGapSummary, ScopeState } from '../store/sync-state.js';
+import { summariseGaps } from '../sync/index.js';
 import { requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseQuery, pathParameter, type ApiRequest } from './api-request.js';
 import { ChangesQuery, NoQuery, ResourceAccessQuery, UserAccessQuery } from './read-schemas.js';
+
+/** The `coverage` of an access answer (read-schemas.ts `Coverage`). */
+export interface AccessCoverage {
+  /** False when some scope of the workspace could not be read. */
+  complete: boolean;
+  /** One summary per scope kind the credential is refused (summariseGaps). */
+  capabilityGaps: CapabilityGapSummary[];
+}
+
+/**
+ * `{ complete, capabilityGaps }` of a workspace from its scopes' sync states: what an answer built from
+ * the stored picture could not see. An access answer over a gap understates access (a project admin
+ * whose project grants were refused shows only their group's write), so it says so instead of failing.
+ */
+export function coverageOf(states: Iterable<ScopeState>): AccessCoverage {
+  const capabilityGaps = summariseGaps(states);
+  return { complete: capabilityGaps.length === 0, capabilityGaps };
+}
+
+/** The coverage of `workspace`'s stored picture: one query of its scope states. */
+async function workspaceCoverage(
+  dependencies: ApiDependencies,
+  workspace: WorkspaceEntry,
+): Promise<AccessCoverage> {
+  return coverageOf(await dependencies.syncState.listScopeStates(workspace.uuid));
+}
 
 export async function handleWorkspaces(
   request: ApiRequest,
@@ -25,11 +53,14 @@ export async function handleUserAccess(
   const query = parseQuery(request, UserAccessQuery);
   const accountId = pathParameter(request, 'accountId');
   if (accountId.includes('#')) throw new NotFound(`unknown user ${accountId}`, { field: 'accountId' });
-  const facts = await dependencies.store.loadUserAccessFacts(workspace.uuid, accountId);
+  const [facts, coverage] = await Promise.all([
+    dependencies.store.loadUserAccessFacts(workspace.uuid, accountId),
+    workspaceCoverage(dependencies, workspace),
+  ]);
   const answer = effectiveUserAccess(facts, accountId, { includePublic: query.includePublic === 'true' });
   if (!answer)
     throw new NotFound(`unknown user ${accountId} in workspace ${workspace.slug}`, { field: 'accountId' });
-  return jsonAnswer(200, answer);
+  return jsonAnswer(200, { ...answer, coverage });
 }
 
 type AccessTargetType = 'project' | 'repository' | 'group';
@@ -62,12 +93,16 @@ function resourceAccessHandler(type: AccessTargetType) {
     const id = await resolveResourceId(dependencies, workspace, type, named);
     if (id === null) throw notFound();
     const includePublic = query.includePublic === 'true';
-    const facts = await dependencies.store.loadResourceAccessFacts(workspace.uuid, type, id, {
-      includePublic,
-    });
+    const [facts, coverage] = await Promise.all([
+      dependencies.store.loadResourceAccessFacts(workspace.uuid, type, id, { includePublic }),
+      workspaceCoverage(dependencies, workspace),
+    ]);
     if (!facts) throw notFound();
     try {
-      return jsonAnswer(200, effectiveResourceAccess(facts, { type, id }, { includePublic }));
+      return jsonAnswer(200, {
+        ...effectiveResourceAccess(facts, { type, id }, { includePublic }),
+        coverage,
+      });
     } catch (error) {
       if (error instanceof ResourceNotInFactsError) throw notFound();
       throw error;

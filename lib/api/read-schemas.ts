@@ -11,6 +11,32 @@ export const WorkspacesAnswer = z.object({
   workspaces: z.array(z.object({ slug: z.string(), uuid: z.string(), name: z.string() })),
 });
 
+export const CapabilityGapSummary = z
+  .object({
+    kind: z.string().describe('scope kind, e.g. `projects` or `repository-grants`'),
+    scopes: z.number().int().describe('scopes of this kind the credential may not read'),
+    status: z.union([z.literal(401), z.literal(403)]),
+    endpoint: z.string().optional().describe('route template of the refused listing'),
+    likelyMissing: z.array(z.string()).describe('scopes the credential likely lacks (not certain)'),
+    since: z.string(),
+    message: z.string().describe('what was refused and what the credential likely lacks'),
+    bitbucketSaid: z.string().describe("Bitbucket's own words in the latest refusal"),
+  })
+  .describe('a capability gap: a listing the credential is refused; every other scope keeps syncing');
+
+/**
+ * What an answer built from the stored picture could not see: `{ complete, capabilityGaps }`, complete
+ * when no scope of the workspace has a capability gap. Access answers and the export manifest carry it,
+ * since a refused listing (project grants, say) makes them understate access rather than fail.
+ */
+export const Coverage = z.object({
+  complete: z.boolean().describe('false when some scope could not be read (see capabilityGaps)'),
+  capabilityGaps: z.array(CapabilityGapSummary),
+});
+
+const ACCESS_COVERAGE =
+  'what the answer could not see: listings the credential is refused (access there may be understated)';
+
 const VIA = ['direct', 'group', 'project', 'project-group', 'workspace-owner', 'public'] as const;
 
 const AccessPath = z.object({
@@ -45,6 +71,7 @@ export const UserAccessAnswer = z.object({
       paths: z.array(AccessPath),
     }),
   ),
+  coverage: Coverage.describe(ACCESS_COVERAGE),
 });
 
 export const ResourceAccessAnswer = z.object({
@@ -67,6 +94,7 @@ export const ResourceAccessAnswer = z.object({
       lastActivity: z.string().nullable().optional(),
     }),
   ),
+  coverage: Coverage.describe(ACCESS_COVERAGE),
 });
 
 const ScopeError = z.object({
@@ -75,18 +103,6 @@ const ScopeError = z.object({
   status: z.number().optional(),
   endpoint: z.string().optional(),
 });
-
-const CapabilityGapSummary = z
-  .object({
-    kind: z.string().describe('scope kind, e.g. `projects` or `repository-grants`'),
-    scopes: z.number().int().describe('scopes of this kind the credential may not read'),
-    status: z.union([z.literal(401), z.literal(403)]),
-    endpoint: z.string().optional().describe('route template of the refused listing'),
-    likelyMissing: z.array(z.string()).describe('scopes the credential likely lacks (not certain)'),
-    since: z.string(),
-    message: z.string(),
-  })
-  .describe('a capability gap: a listing the credential is refused; every other scope keeps syncing');
 
 export const SyncStatusAnswer = z.object({
   workspace: z.string(),
@@ -184,12 +200,7 @@ export const ExportManifest = z.object({
   users: z.number().int(),
   freshnessSeconds: z.record(z.string(), z.number().nullable()),
   lastCompletedPass: z.string().nullable(),
-  coverage: z
-    .object({
-      complete: z.boolean().describe('false when some scope could not be read (see capabilityGaps)'),
-      capabilityGaps: z.array(CapabilityGapSummary),
-    })
-    .describe('what the snapshot could not see: listings the credential is refused'),
+  coverage: Coverage.describe('what the snapshot could not see: listings the credential is refused'),
   sha256: z.string().describe('SHA-256 (hex) of the exported content: the CSV text or the JSON rows array'),
   bytes: z.number().int(),
 });

@@ -1,8 +1,10 @@
 // `npx bbgov <command>`: the connector on one machine, without AWS. Returns the process exit code:
 // 0 success, 1 failure, 2 usage error.
-import { effectiveUserAccess, type UserAccess } from '../access/index.js';
+import { effectiveUserAccess, type AccessFacts, type UserAccess } from '../access/index.js';
+import { coverageOf, type AccessCoverage } from '../api/read-handlers.js';
 import { openHourlyBudget } from '../budget/index.js';
 import { ConfigError, type Credential } from '../config/index.js';
+import type { ScopeState } from '../store/sync-state.js';
 import { runSimulatorCli } from '../simulator/index.js';
 import { normalizeUuid } from '../model/index.js';
 import {
@@ -84,7 +86,36 @@ async function syncCommand(connector: LocalConnector, command: ParsedCommand): P
   return failed ? 1 : 0;
 }
 
-export function formatUserAccess(answer: UserAccess): string {
+/** The `bbgov access` answer: the CONTRACTS.md effective access answer with the API's `coverage`. */
+export type UserAccessAnswer = UserAccess & { coverage: AccessCoverage };
+
+/**
+ * `accountId`'s effective access in a workspace with the coverage of the stored picture, as
+ * `GET …/users/{accountId}/access` answers it: `{ workspace, user, groups, projects, repositories,
+ * coverage: { complete, capabilityGaps } }`, or null for a user the store does not know.
+ */
+export async function loadUserAccessAnswer(
+  stores: {
+    store: { loadUserAccessFacts(workspaceId: string, accountId: string): Promise<AccessFacts> };
+    syncState: { listScopeStates(workspaceId: string): Promise<ScopeState[]> };
+  },
+  workspaceId: string,
+  accountId: string,
+  options: { includePublic?: boolean } = {},
+): Promise<UserAccessAnswer | null> {
+  const [facts, states] = await Promise.all([
+    stores.store.loadUserAccessFacts(workspaceId, accountId),
+    stores.syncState.listScopeStates(workspaceId),
+  ]);
+  const answer = effectiveUserAccess(facts, accountId, options);
+  return answer ? { ...answer, coverage: coverageOf(states) } : null;
+}
+
+/**
+ * The access answer as text: the user, their groups, a project and a repository table, then one warning
+ * line per capability gap when the coverage is incomplete (the tables may understate access there).
+ */
+export function formatUserAccess(answer: UserAccess & { coverage?: AccessCoverage }): string {
   const lines = [
     `${answer.user.displayName} (${answer.user.accountId}) in ${answer.workspace}: role ${answer.user.role ?? 'none'}`,
     `groups: ${answer.groups.length > 0 ? answer.groups.join(', ') : 'none'}`,
@@ -114,16 +145,21 @@ export function formatUserAccess(answer: UserAccess): string {
         repository.paths.map(describePath).join('; '),
     );
   }
+  if (answer.coverage && !answer.coverage.complete) {
+    lines.push('', ...gapLines(answer.workspace, answer.coverage.capabilityGaps));
+  }
   return lines.join('\n');
 }
 
 async function accessCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
   const workspace = await chooseWorkspace(connector, command.values.workspace as string | undefined);
   const accountId = command.positionals[0] ?? '';
-  const facts = await connector.store.loadUserAccessFacts(workspace.id, accountId);
-  const answer = effectiveUserAccess(facts, accountId, {
-    includePublic: command.values['include-public'] === true,
-  });
+  const answer = await loadUserAccessAnswer(
+    { store: connector.store, syncState: connector.stores.syncState },
+    workspace.id,
+    accountId,
+    { includePublic: command.values['include-public'] === true },
+  );
   if (!answer) {
     err(
       `no user ${accountId} in workspace ${workspace.slug} (run \`bbgov sync\` first if the picture is empty)`,

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../lib/api/routes.js';
+import { normalizeUuid } from '../../../lib/model/index.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
 import { openApiValidator } from './openapi-validator.js';
 
@@ -124,6 +125,7 @@ describe('access answers', () => {
     expect(answer.body.repositories.every((r: { permission: string }) => r.permission === 'admin')).toBe(
       true,
     );
+    expect(answer.body.coverage).toEqual({ complete: true, capabilityGaps: [] });
     await get(template, `${base()}/users/557058:nobody/access`, 404);
     const bad = await fixture.call('GET', `${base()}/users/${owner.accountId}/access?includePublic=maybe`);
     expect(bad.status).toBe(400);
@@ -143,6 +145,7 @@ describe('access answers', () => {
     );
     expect(byUuid.body).toEqual(byKey.body);
     expect(byKey.body.resource).toMatchObject({ type: 'project', key: project.key });
+    expect(byKey.body.coverage).toEqual({ complete: true, capabilityGaps: [] });
 
     const repository = ws().repositories[0]!;
     const repoTemplate = '/v1/workspaces/{workspace}/repositories/{resourceId}/access';
@@ -177,6 +180,66 @@ describe('access answers', () => {
       `${base()}/groups/no-such-group/access`,
       404,
     );
+  });
+  it('says what it could not see: a scope whose grants the credential is refused makes coverage incomplete', async () => {
+    const project = ws().projects[0]!;
+    const scope = `project-grants/${normalizeUuid(project.uuid)}`;
+    const states = await fixture.harness.syncState.listScopeStates(fixture.workspace.id);
+    const before = states.find((state) => state.scope === scope)!;
+    expect(before).toBeDefined();
+    const endpoint = 'GET /2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/users';
+    await fixture.harness.syncState.putScopeState(fixture.workspace.id, {
+      ...before,
+      capabilityGap: {
+        since: '2026-06-01T00:00:00.000Z',
+        checkedAt: '2026-06-01T01:00:00.000Z',
+        status: 403,
+        endpoint,
+        likelyMissing: ['admin:project:bitbucket'],
+        namedByBitbucket: false,
+        message: 'You do not have access to this resource',
+      },
+    });
+    try {
+      const owner = ws().members.find((member) => member.role === 'owner')!;
+      const expected = {
+        complete: false,
+        capabilityGaps: [
+          expect.objectContaining({
+            kind: 'project-grants',
+            scopes: 1,
+            status: 403,
+            endpoint,
+            likelyMissing: ['admin:project:bitbucket'],
+            since: '2026-06-01T00:00:00.000Z',
+            message: expect.stringContaining('admin:project:bitbucket'),
+          }),
+        ],
+      };
+      // Before: the answers said nothing, and a project admin seen only through a group looked like write.
+      const user = await get(
+        '/v1/workspaces/{workspace}/users/{accountId}/access',
+        `${base()}/users/${owner.accountId}/access`,
+      );
+      expect(user.body.coverage).toEqual(expected);
+      const repository = await get(
+        '/v1/workspaces/{workspace}/repositories/{resourceId}/access',
+        `${base()}/repositories/${ws().repositories[0]!.slug}/access`,
+      );
+      expect(repository.body.coverage).toEqual(expected);
+      const group = await get(
+        '/v1/workspaces/{workspace}/groups/{resourceId}/access',
+        `${base()}/groups/${ws().groups[0]!.slug}/access`,
+      );
+      expect(group.body.coverage).toEqual(expected);
+      const projectAnswer = await get(
+        '/v1/workspaces/{workspace}/projects/{resourceId}/access',
+        `${base()}/projects/${project.key}/access`,
+      );
+      expect(projectAnswer.body.coverage).toEqual(expected);
+    } finally {
+      await fixture.harness.syncState.putScopeState(fixture.workspace.id, before);
+    }
   });
 });
 

@@ -87,7 +87,11 @@ describe('bbgov', { timeout: 240_000 }, () => {
 
     const access = bbgov('access', '557058:ada', '--json');
     expect(access.code, access.stderr).toBe(0);
-    expect(JSON.parse(access.stdout)).toMatchObject({ workspace: 'acme', user: { role: 'owner' } });
+    expect(JSON.parse(access.stdout)).toMatchObject({
+      workspace: 'acme',
+      user: { role: 'owner' },
+      coverage: { complete: true, capabilityGaps: [] },
+    });
     const table = bbgov('access', '557058:ada');
     expect(table.stdout).toMatch(/^REPOSITORY\s+PERMISSION\s+LAST ACTIVITY\s+PATHS$/m);
     expect(bbgov('access', 'nobody:1').code).toBe(1);
