@@ -19,7 +19,10 @@ export interface CapabilityReport {
   credentialKind: CredentialKind;
   readMembers: Capability;
   readGroups: Capability;
+  /** Project or repository permissions, whichever can be read (see the two below). */
   readPermissions: Capability;
+  readProjectPermissions: Capability;
+  readRepositoryPermissions: Capability;
   writeGroupMembership: Capability;
   writePermissions: Capability;
   manageHooks: Capability;
@@ -65,33 +68,38 @@ export async function probeCapabilities(
   const groups = await tryRead(() => client.listGroups(workspace, options));
   const readGroups = 'value' in groups ? yes('listed groups (1.0 API)') : groups.failed;
 
-  let readPermissions: Capability;
+  // Project and repository permissions are separate listings with separate scopes: a token without
+  // read:project:bitbucket may still read every repository's grants, so each is probed on its own.
+  let readProjectPermissions: Capability;
+  let readRepositoryPermissions: Capability;
   if (kind === 'access-token') {
-    readPermissions = no('access tokens cannot read permissions (API-NOTES)');
+    readProjectPermissions = no('access tokens cannot read permissions (API-NOTES)');
+    readRepositoryPermissions = readProjectPermissions;
   } else {
-    const projects = await tryRead(() =>
-      client.peek(endpoints.projects, { workspace }, 'values.key', options),
+    readProjectPermissions = await probeGrantListing(
+      'project',
+      () => client.peek(endpoints.projects, { workspace }, 'values.key', options),
+      (key) =>
+        client.peek(
+          endpoints.projectUserGrants,
+          { workspace, project_key: key },
+          'values.permission',
+          options,
+        ),
     );
-    if (!('value' in projects)) {
-      readPermissions = projects.failed;
-    } else {
-      const key = projectKeyOf(projects.value[0]);
-      if (key === undefined) {
-        readPermissions = unknown('the workspace has no project to read permissions from');
-      } else {
-        const grants = await tryRead(() =>
-          client.peek(
-            endpoints.projectUserGrants,
-            { workspace, project_key: key },
-            'values.permission',
-            options,
-          ),
-        );
-        readPermissions =
-          'value' in grants ? yes(`listed user permissions of project ${key}`) : grants.failed;
-      }
-    }
+    readRepositoryPermissions = await probeGrantListing(
+      'repository',
+      () => client.peek(endpoints.repositories, { workspace }, 'values.slug', options),
+      (slug) =>
+        client.peek(
+          endpoints.repositoryUserGrants,
+          { workspace, repo_slug: slug },
+          'values.permission',
+          options,
+        ),
+    );
   }
+  const readPermissions = combinedRead(readProjectPermissions, readRepositoryPermissions);
 
   const hooks = await tryRead(() => client.peek(endpoints.hooks, { workspace }, 'values.uuid', options));
   const manageHooks =
@@ -124,6 +132,8 @@ export async function probeCapabilities(
     readMembers,
     readGroups,
     readPermissions,
+    readProjectPermissions,
+    readRepositoryPermissions,
     writeGroupMembership,
     writePermissions,
     manageHooks,
@@ -131,7 +141,29 @@ export async function probeCapabilities(
   };
 }
 
-function projectKeyOf(item: unknown): string | undefined {
-  const key = (item as { key?: unknown } | undefined)?.key;
-  return typeof key === 'string' && key !== '' ? key : undefined;
+/** Lists one page of a resource listing, then one page of the first resource's user grants. */
+async function probeGrantListing(
+  resource: 'project' | 'repository',
+  listResources: () => Promise<unknown[]>,
+  listGrants: (address: string) => Promise<unknown>,
+): Promise<Capability> {
+  const resources = await tryRead(listResources);
+  if (!('value' in resources)) return resources.failed;
+  const address = addressOf(resources.value[0], resource === 'project' ? 'key' : 'slug');
+  if (address === undefined) return unknown(`the workspace has no ${resource} to read permissions from`);
+  const grants = await tryRead(() => listGrants(address));
+  return 'value' in grants ? yes(`listed user permissions of ${resource} ${address}`) : grants.failed;
+}
+
+/** Yes when either kind of permission can be read, no when neither, else unknown. */
+function combinedRead(projects: Capability, repositories: Capability): Capability {
+  const reason = `projects: ${projects.reason}; repositories: ${repositories.reason}`;
+  if (projects.answer === 'yes' || repositories.answer === 'yes') return yes(reason);
+  if (projects.answer === 'no' && repositories.answer === 'no') return no(reason);
+  return unknown(reason);
+}
+
+function addressOf(item: unknown, field: 'key' | 'slug'): string | undefined {
+  const value = (item as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

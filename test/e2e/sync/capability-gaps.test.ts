@@ -94,6 +94,13 @@ describe('capability gaps are per scope', () => {
     expect(status?.capabilityGaps).toEqual([expect.objectContaining({ kind: 'projects' })]);
     expect(status?.lastError).toBeUndefined();
 
+    // doctor's probe agrees with the sync: project permissions refused, repository permissions readable.
+    const probe = await harness.client.probeCapabilities(workspace.slug);
+    expect(probe.readProjectPermissions.answer).toBe('no');
+    expect(probe.readRepositoryPermissions.answer).toBe('yes');
+    expect(probe.readPermissions.answer).toBe('yes');
+    expect(probe.writePermissions.answer).toBe('unknown');
+
     // The gap is retried on its slow interval, not at every step, although every other scope is due.
     const projectListings = await requestsTo(harness, 'GET /2.0/workspaces/{workspace}/projects');
     const next = await runSyncStep(harness.dependencies, workspace, Date.now() + 120_000);

@@ -126,19 +126,21 @@ describe('request counts for a generated workspace', () => {
 });
 
 describe('probeCapabilities', () => {
-  it('answers from five small reads for an admin API token', async () => {
+  it('answers from seven small reads for an admin API token', async () => {
     const report = await client.probeCapabilities(workspace.slug);
     expect(report).toMatchObject({
       credentialKind: 'api-token',
       readMembers: { answer: 'yes' },
       readGroups: { answer: 'yes' },
       readPermissions: { answer: 'yes' },
+      readProjectPermissions: { answer: 'yes' },
+      readRepositoryPermissions: { answer: 'yes' },
       writePermissions: { answer: 'unknown' },
       writeGroupMembership: { answer: 'unknown' },
       manageHooks: { answer: 'unknown' },
-      requestsUsed: 5,
+      requestsUsed: 7,
     });
-    expect((await requestCounts(simulator.url)).total).toBe(5);
+    expect((await requestCounts(simulator.url)).total).toBe(7);
   });
 
   it('rules out permission reads and writes for an access token without asking', async () => {
@@ -166,7 +168,7 @@ describe('probeCapabilities', () => {
     });
     const report = await oauth.probeCapabilities(workspace.slug);
     expect(report.writePermissions.answer).toBe('no');
-    expect(report.requestsUsed).toBe(6);
-    expect((await requestCounts(simulator.url)).total).toBe(6);
+    expect(report.requestsUsed).toBe(8);
+    expect((await requestCounts(simulator.url)).total).toBe(8);
   });
 });
