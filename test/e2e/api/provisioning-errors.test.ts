@@ -149,9 +149,12 @@ describe("422: Bitbucket's preconditions for a user grant, checked before any ca
         details: { reason: 'not-workspace-member', storedRole: null },
       });
       expect(answer.body.error.message).toMatch(/not a member of workspace/);
+      // Our own group-membership grant answers 404 for a user the store never saw: the advice is Bitbucket's.
       expect(answer.body.error.message).toMatch(
-        /Invite them to the workspace, or add them to one of its groups/,
+        /Invite them to the workspace, or add them to a group in Bitbucket \(in admin\.atlassian\.com when the workspace is administered by an Atlassian organization\)/,
       );
+      expect(answer.body.error.message).toMatch(/let the sync read them/);
+      expect(answer.body.error.message).not.toMatch(/one of its groups/);
       // How fresh the picture is that says so: the members listing the sync applied.
       const refreshedAt = answer.body.error.details.membersRefreshedAt as string;
       expect(Date.parse(refreshedAt)).not.toBeNaN();
@@ -192,6 +195,70 @@ describe("422: Bitbucket's preconditions for a user grant, checked before any ca
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ changed: false, previous: null });
     expect(countRequests(await fixture.requestsByRoute(), 'GET', 'permissions-config')).toBe(1);
+  });
+
+  it('a refused or never-read members listing proves nothing: the check steps aside and Bitbucket answers', async () => {
+    const store = fixture.harness.store;
+    const syncState = fixture.harness.syncState;
+    const wsId = fixture.workspace.id;
+    const at = () => new Date().toISOString();
+    const origin = { cause: 'sync' as const, actor: 'test' };
+    const members = (await syncState.listScopeStates(wsId)).find((state) => state.scope === 'members')!;
+    expect(members.refreshedAt).toBeDefined();
+    // Members Bitbucket has, whose roles the store lacks (as when the members listing was refused);
+    // and the outsider, seen (say, through a grant listing) but never a member.
+    const [gapMember, unreadMember] = [member(10), member(11)];
+    const roles = (
+      await Promise.all([gapMember, unreadMember].map((id) => store.listGrantsOfPrincipal(wsId, 'user', id)))
+    )
+      .flat()
+      .map((entry) => entry.item)
+      .filter((item) => item.resource.type === 'workspace');
+    expect(roles).toHaveLength(2);
+    const someone = (await store.getResource(wsId, 'user', member(0)))!.item;
+    const outsider = {
+      ...someone,
+      id: OUTSIDER,
+      attributes: { ...someone.attributes, displayName: 'Olive Outsider' },
+    };
+    await store.applyItemChanges(wsId, { remove: roles, upsert: [outsider] }, at(), origin);
+    try {
+      const gap = {
+        since: at(),
+        checkedAt: at(),
+        status: 403 as const,
+        endpoint: 'GET /2.0/workspaces/{workspace}/permissions',
+        likelyMissing: ['read:workspace:bitbucket'],
+        namedByBitbucket: false,
+        message: 'not allowed',
+      };
+      await syncState.putScopeState(wsId, { ...members, capabilityGap: gap });
+      // Before: 422 not-workspace-member from the picture, nothing sent.
+      const granted = await fixture.call('POST', grants(), { body: repoGrant(gapMember) });
+      expect(granted.status, granted.text).toBe(200);
+      expect(granted.body.changed).toBe(true);
+      const refused = await fixture.call('POST', grants(), { body: repoGrant(OUTSIDER) });
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.details).toMatchObject({
+        reason: 'refused-by-bitbucket',
+        upstreamStatus: 400,
+      });
+      matchesDocument(GRANTS_PATH, 'POST', 422, refused.body);
+      expect(countRequests(await fixture.requestsByRoute(), 'PUT', 'permissions-config')).toBe(2);
+
+      const { refreshedAt: _never, ...neverRead } = members;
+      await syncState.putScopeState(wsId, neverRead);
+      const unread = await fixture.call('POST', grants(), { body: repoGrant(unreadMember) });
+      expect(unread.status, unread.text).toBe(200);
+    } finally {
+      await syncState.putScopeState(wsId, members);
+      await store.applyItemChanges(
+        wsId,
+        { upsert: roles, remove: [{ kind: 'resource', type: 'user', id: OUTSIDER }] },
+        at(),
+        origin,
+      );
+    }
   });
 
   it('a member Bitbucket has since made an owner (stale picture): its 400 is a 422 with its words, one write sent', async () => {
