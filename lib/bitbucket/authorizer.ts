@@ -1,6 +1,7 @@
 // Turns the configured credential into an Authorization header: Basic for API tokens, Bearer for access
 // tokens and for OAuth client credentials (whose token is fetched, cached and refreshed before it expires).
-// After a 401 the credential is re-read once (a rotated secret needs no redeploy) and the token dropped.
+// After a 401 the credential is re-read once (a rotated secret needs no redeploy) and the token dropped;
+// whether the refused request is worth sending again is the transport's call (see `recover`).
 import type { Credential, CredentialKind } from '../config/schemas.js';
 import type { SecretProvider } from '../config/secrets.js';
 
@@ -10,6 +11,8 @@ export interface Authorization {
   header: string;
   /** Which reading of the credential produced the header; a 401 on an older one needs no new reload. */
   generation: number;
+  /** The kind of credential behind the header: after a 401 an OAuth token is worth fetching again. */
+  kind: CredentialKind;
 }
 
 export interface FetchedToken {
@@ -45,6 +48,8 @@ export class Authorizer {
   #lastUsed: Credential | undefined;
   #generation = 0;
   #reloading: Promise<boolean> | undefined;
+  /** The last re-read: the generation it ended, and whether it changed the credential. */
+  #lastRecovery: { from: number; changed: Promise<boolean> } | undefined;
   #token: CachedToken | undefined;
   #fetching: { generation: number; token: Promise<string> } | undefined;
   #refused: { generation: number; error: Error; until: number } | undefined;
@@ -68,11 +73,19 @@ export class Authorizer {
     this.#lastUsed = credential;
     switch (credential.auth) {
       case 'api-token':
-        return { header: basicAuthorization(credential.email, credential.apiToken), generation };
+        return {
+          header: basicAuthorization(credential.email, credential.apiToken),
+          generation,
+          kind: 'api-token',
+        };
       case 'access-token':
-        return { header: `Bearer ${credential.token}`, generation };
+        return { header: `Bearer ${credential.token}`, generation, kind: 'access-token' };
       case 'oauth-client-credentials':
-        return { header: `Bearer ${await this.#oauthToken(credential, fetchToken, generation)}`, generation };
+        return {
+          header: `Bearer ${await this.#oauthToken(credential, fetchToken, generation)}`,
+          generation,
+          kind: 'oauth-client-credentials',
+        };
     }
   }
 
@@ -97,12 +110,17 @@ export class Authorizer {
    * Called after a 401 on a request authorised with `generation` (or a refused OAuth token request):
    * re-reads the credential and drops the OAuth token, once per generation however many requests saw the
    * refusal. Resolves true when the credential now in use differs from the one that was refused (a
-   * rotated secret: worth one more try), false when the re-read gave the same credential back. Rejects
-   * when the credential cannot be re-read.
+   * rotated secret: worth one more try), false when the re-read gave the same credential back (also for a
+   * request whose refusal arrives after another one re-read the same credential). Rejects when the
+   * credential cannot be re-read.
    */
   async recover(generation: number): Promise<boolean> {
-    // Someone already re-read it since this request was authorised: the newer reading deserves a try.
-    if (generation !== this.#generation) return true;
+    if (generation !== this.#generation) {
+      // Someone already re-read it since this request was authorised: that re-read's answer holds, unless
+      // several re-reads happened since (then the newer reading deserves a try).
+      const last = this.#lastRecovery;
+      return last?.from === generation ? last.changed : true;
+    }
     this.#reloading ??= (async () => {
       const refused = this.#credential;
       try {
@@ -119,6 +137,8 @@ export class Authorizer {
         this.#reloading = undefined;
       }
     })();
+    // A re-read that failed counts as changed for later askers: there is nothing to compare with.
+    this.#lastRecovery = { from: generation, changed: this.#reloading.catch(() => true) };
     return this.#reloading;
   }
 

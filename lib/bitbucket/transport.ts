@@ -5,7 +5,7 @@
 // or tested) and would hold a concurrency slot while it waits.
 import axios, { type AxiosInstance, type RawAxiosRequestHeaders } from 'axios';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Credential } from '../config/schemas.js';
+import type { Credential, CredentialKind } from '../config/schemas.js';
 import type { SecretProvider } from '../config/secrets.js';
 import { logger } from '../observability/index.js';
 import {
@@ -134,11 +134,13 @@ export class Transport {
     let reauthorized = false;
     for (;;) {
       const generation = this.#authorizer.generation;
+      let kind: CredentialKind | undefined;
       try {
-        const { header } = await this.#authorizer.authorize((credential) =>
+        const authorization = await this.#authorizer.authorize((credential) =>
           this.#fetchToken(credential, call),
         );
-        return await this.#attempt(request, header, call, details);
+        kind = authorization.kind;
+        return await this.#attempt(request, authorization.header, call, details);
       } catch (error) {
         if (!(error instanceof BitbucketError)) throw error;
         if (error instanceof OAuthTokenRefused) {
@@ -154,7 +156,11 @@ export class Transport {
         }
         if (error instanceof Unauthorized && !reauthorized) {
           reauthorized = true;
-          await this.#recover(generation, error);
+          const changed = await this.#recover(generation, error);
+          // An API token or access token re-read unchanged would get the same 401: scoped API tokens are
+          // refused per endpoint (API-NOTES "Authentication"), so a retry would only double the cost. An
+          // OAuth access token may have expired or been revoked: the one fetched again deserves a try.
+          if (!changed && kind !== 'oauth-client-credentials') throw error;
           continue;
         }
         if (!isRetryable(error, request.method) || retries >= retry.maxRetries) throw error;

@@ -102,6 +102,7 @@ describe('rotation', () => {
     expect(error).toBeInstanceOf(Unauthorized);
     expect(String(error)).not.toContain('still-wrong');
     expect(credentials.reloads).toBe(1);
-    expect((await requestCounts(simulator.url)).total).toBe(2);
+    // Re-read unchanged: the refused request is not sent again.
+    expect((await requestCounts(simulator.url)).total).toBe(1);
   });
 });

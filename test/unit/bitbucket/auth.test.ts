@@ -146,7 +146,8 @@ describe('rotation on 401', () => {
     expect(error).toBeInstanceOf(Unauthorized);
     expect(error).toMatchObject({ status: 401, method: 'GET', path: '/2.0/user' });
     expect(credentials.reloads).toBe(1);
-    expect(server.requests).toHaveLength(2);
+    // The re-read gave the same token back: sending it again cannot change Bitbucket's answer.
+    expect(server.requests).toHaveLength(1);
   });
 
   it('reports refused OAuth client credentials as Unauthorized', async () => {
@@ -161,5 +162,105 @@ describe('rotation on 401', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Unauthorized);
     expect((error as Unauthorized).path).toBe('/site/oauth2/access_token');
+  });
+});
+
+/**
+ * Scoped API tokens answer 401 for one endpoint they lack a scope for while others succeed (API-NOTES
+ * "Authentication"): `/2.0/user` is accepted for every credential, `/2.0/workspaces/acme` only for
+ * `accepted`. `slowRefusals` delays the refusals of `/2.0/workspaces/acme` itself by that many ms.
+ */
+async function refusingOneEndpoint(accepted: (authorization: string) => boolean, slowRefusals = 0) {
+  let issued = 0;
+  server = await startTestServer(async (request, response) => {
+    if (request.url === '/site/oauth2/access_token') {
+      issued += 1;
+      return sendJson(response, 200, {
+        access_token: `tok-${issued}`,
+        expires_in: 3600,
+        token_type: 'bearer',
+      });
+    }
+    if (request.url.startsWith('/2.0/workspaces/acme') && !accepted(request.headers.authorization ?? '')) {
+      if (slowRefusals > 0 && request.url.split('?')[0] === '/2.0/workspaces/acme')
+        await new Promise((resolve) => setTimeout(resolve, slowRefusals));
+      return sendJson(response, 401, { type: 'error', error: { message: 'Unauthorized' } });
+    }
+    if (request.url.startsWith('/2.0/workspaces/acme'))
+      return sendJson(response, 200, { type: 'workspace', uuid: '{w}', slug: 'acme', name: 'Acme' });
+    return sendJson(response, 200, USER);
+  });
+  return server;
+}
+
+const paths = (server: TestServer) => server.requests.map((r) => r.url.split('?')[0]);
+
+describe('a 401 for one endpoint: retried only for a changed credential', () => {
+  it('an unchanged API token costs exactly one request and throws Unauthorized', async () => {
+    const server = await refusingOneEndpoint(() => false);
+    const credentials = fixedCredential(API_TOKEN);
+    const bitbucket = client(credentials);
+    await expect(bitbucket.getCurrentUser()).resolves.toMatchObject(USER);
+    const budget = new RequestBudget(10);
+    const error = await bitbucket.getWorkspace('acme', { budget }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Unauthorized);
+    expect(error).toMatchObject({ status: 401, path: '/2.0/workspaces/acme' });
+    expect(budget.spent).toBe(1);
+    expect(paths(server)).toEqual(['/2.0/user', '/2.0/workspaces/acme']);
+    expect(credentials.reloads).toBe(1);
+  });
+
+  it('an unchanged access token costs exactly one request too', async () => {
+    const server = await refusingOneEndpoint(() => false);
+    const error = await client(fixedCredential(ACCESS_TOKEN))
+      .getWorkspace('acme')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Unauthorized);
+    expect(paths(server)).toEqual(['/2.0/workspaces/acme']);
+  });
+
+  it('a token rotated since it was read is retried once and succeeds', async () => {
+    const rotated: Credential = { auth: 'api-token', email: 'ada@example.com', apiToken: 'r0tated-t0ken' };
+    const server = await refusingOneEndpoint(
+      (header) => header === basic('ada@example.com', 'r0tated-t0ken'),
+    );
+    const credentials = rotatingCredential(API_TOKEN, rotated);
+    const budget = new RequestBudget(10);
+    await expect(client(credentials).getWorkspace('acme', { budget })).resolves.toMatchObject({
+      slug: 'acme',
+    });
+    expect(budget.spent).toBe(2);
+    expect(paths(server)).toEqual(['/2.0/workspaces/acme', '/2.0/workspaces/acme']);
+    expect(credentials.reloads).toBe(1);
+  });
+
+  it('a refusal that arrives after another request re-read the same token is not retried either', async () => {
+    const server = await refusingOneEndpoint(() => false, 100);
+    const credentials = fixedCredential(API_TOKEN);
+    const bitbucket = client(credentials);
+    const slow = bitbucket.getWorkspace('acme').catch((caught: unknown) => caught);
+    // Authorised with the same reading as the slow one; its refusal comes first and re-reads the token.
+    const fast = await bitbucket.getProject('acme', 'CORE').catch((caught: unknown) => caught);
+    expect(fast).toBeInstanceOf(Unauthorized);
+    expect(await slow).toBeInstanceOf(Unauthorized);
+    expect(paths(server).filter((path) => path === '/2.0/workspaces/acme')).toHaveLength(1);
+    expect(server.requests).toHaveLength(2);
+    expect(credentials.reloads).toBe(1);
+  });
+
+  it('OAuth client credentials: a refused access token is still dropped and fetched again once', async () => {
+    const server = await refusingOneEndpoint(() => false);
+    const credentials = fixedCredential(OAUTH);
+    const error = await client(credentials)
+      .getWorkspace('acme')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Unauthorized);
+    expect(paths(server)).toEqual([
+      '/site/oauth2/access_token',
+      '/2.0/workspaces/acme',
+      '/site/oauth2/access_token',
+      '/2.0/workspaces/acme',
+    ]);
+    expect(credentials.reloads).toBe(1);
   });
 });
