@@ -8,11 +8,14 @@ import type { ScopeState } from '../store/sync-state.js';
 import { runSimulatorCli } from '../simulator/index.js';
 import { normalizeUuid } from '../model/index.js';
 import {
+  describeDiscoveryRefusal,
   resolveGovernedWorkspaces,
   runSyncStep,
   runUntilPassComplete,
   summariseGaps,
+  WorkspaceDiscoveryRefused,
 } from '../sync/index.js';
+import { isRefusal, Unauthorized } from '../bitbucket/index.js';
 import {
   COMMANDS,
   generalUsage,
@@ -34,10 +37,18 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function syncCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
   const slug = command.values.workspace as string | undefined;
-  const governed = await resolveGovernedWorkspaces(
-    connector.sync,
-    slug ? [slug] : connector.config.bitbucket.workspaces,
-  );
+  let governed;
+  try {
+    governed = await resolveGovernedWorkspaces(
+      connector.sync,
+      slug ? [slug] : connector.config.bitbucket.workspaces,
+    );
+  } catch (error) {
+    // Which scope or setting to fix, not Bitbucket's bare 401 (Bitbucket's words are in the line).
+    if (!(error instanceof WorkspaceDiscoveryRefused)) throw error;
+    err(`bbgov sync: ${error.message}`);
+    return 1;
+  }
   for (const skipped of governed.skipped) err(`skipped ${skipped.slug}: ${skipped.reason}`);
   const results = [];
   let failed = governed.skipped.length > 0 && slug !== undefined;
@@ -206,11 +217,14 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
     cap: 30,
   });
   const call = { budget: hour.budget };
+  let identity: 'accepted' | 'refused' | 'unknown' = 'unknown';
   try {
     const user = await connector.client.getCurrentUser(call);
     report.identity = `${user.display_name} (${user.account_id})`;
+    identity = 'accepted';
   } catch (error) {
     report.identity = `unavailable: ${(error as Error).message}`;
+    if (error instanceof Unauthorized) identity = 'refused';
     if (credential.auth !== 'access-token') healthy = false;
   }
   try {
@@ -234,7 +248,11 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
         ...(await connector.client.probeCapabilities(target, call)),
       };
   } catch (error) {
-    report.workspaces = `unavailable: ${(error as Error).message}`;
+    report.workspaces = `unavailable: ${
+      isRefusal(error)
+        ? describeDiscoveryRefusal(error, identity, new Date().toISOString()).message
+        : (error as Error).message
+    }`;
     healthy = false;
   }
   await hour.close();

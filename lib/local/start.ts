@@ -5,7 +5,7 @@ import './local-process-defaults.js';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
-import { runUntilPassComplete, resolveGovernedWorkspaces } from '../sync/index.js';
+import { runUntilPassComplete, resolveGovernedWorkspaces, WorkspaceDiscoveryRefused } from '../sync/index.js';
 import { openConnector, type LocalConnector } from './connector.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
 import { loadEnvFile } from './env-file.js';
@@ -133,6 +133,8 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
 /** What went wrong, in a line; the stack only for a programming error, where it is what a bug report needs. */
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  // Already says what to fix (the credential, or the scope it lacks) with Bitbucket's words.
+  if (error instanceof WorkspaceDiscoveryRefused) return error.message;
   const programming =
     error instanceof TypeError || error instanceof ReferenceError || error instanceof RangeError;
   return programming
