@@ -4,7 +4,9 @@
 // Bitbucket's own `X-Accepted-OAuth-Scopes` when it sends it, else from the scopes Atlassian's OpenAPI
 // document gives the endpoint (`x-atlassian-oauth2-scopes`).
 import type { CapabilityGap } from '../store/sync-state.js';
+import type { BitbucketClient } from './client.js';
 import { Forbidden, Unauthorized, type BitbucketError } from './errors.js';
+import type { CallOptions } from './transport.js';
 
 export type { CapabilityGap };
 
@@ -83,4 +85,25 @@ export function describeGap(scope: string, gap: CapabilityGap): string {
       : `refused (401 for this endpoint only: the credential works elsewhere)${scopes ? `; the credential likely lacks ${scopes}${named}` : ''}`;
   const inferred = gap.inferredFrom ? ` [not called: ${gap.inferredFrom}]` : '';
   return `${scope}: ${gap.endpoint ?? 'listing'} ${why}${inferred}`;
+}
+
+/** What `GET /2.0/user` says about the credential: refused (401), accepted (200), or nothing. */
+export type CredentialVerdict = 'refused' | 'accepted' | 'unknown';
+
+/**
+ * Asks `GET /2.0/user` (one request from `call`'s budget) whether the credential itself is refused, after
+ * a 401 elsewhere: only this endpoint's 401 says so (API-NOTES "Rate limits and errors"); a 401 on another
+ * endpoint is a scope the token lacks. `unknown` when it could not be asked (429, 5xx, budget, network):
+ * that says nothing about the credential.
+ */
+export async function credentialVerdict(
+  client: Pick<BitbucketClient, 'getCurrentUser'>,
+  call: CallOptions,
+): Promise<CredentialVerdict> {
+  try {
+    await client.getCurrentUser(call);
+    return 'accepted';
+  } catch (error) {
+    return error instanceof Unauthorized ? 'refused' : 'unknown';
+  }
 }

@@ -3,6 +3,7 @@
 // workspace the credential cannot administer is reported, never silently thinned.
 import {
   capabilityGapOf,
+  credentialVerdict,
   describeGap,
   Forbidden,
   isRefusal,
@@ -11,6 +12,7 @@ import {
   type BitbucketClient,
   type CallOptions,
   type CapabilityGap,
+  type CredentialVerdict,
 } from '../bitbucket/index.js';
 import { withHourlyBudget } from '../budget/index.js';
 import { normalizeUuid } from '../model/index.js';
@@ -55,7 +57,7 @@ const CHECK_CREDENTIAL =
  */
 export function describeDiscoveryRefusal(
   error: Unauthorized | Forbidden,
-  user: 'accepted' | 'refused' | 'unknown',
+  user: CredentialVerdict,
   at: string,
 ): WorkspaceDiscoveryRefused {
   const said = `Bitbucket said: ${error.message}`;
@@ -97,15 +99,11 @@ async function listVisibleWorkspaces(
     return await client.listUserWorkspaces(call);
   } catch (error) {
     if (!isRefusal(error)) throw error;
-    let user: 'accepted' | 'refused' | 'unknown' = 'accepted';
     // A 403 or a refused token request needs no probe: the first is authenticated, the second is not.
-    if (error instanceof Unauthorized && !(error instanceof OAuthTokenRefused)) {
-      try {
-        await client.getCurrentUser(call);
-      } catch (probe) {
-        user = probe instanceof Unauthorized ? 'refused' : 'unknown';
-      }
-    }
+    const user =
+      error instanceof Unauthorized && !(error instanceof OAuthTokenRefused)
+        ? await credentialVerdict(client, call)
+        : 'accepted';
     throw describeDiscoveryRefusal(error, user, now().toISOString());
   }
 }

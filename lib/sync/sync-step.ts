@@ -4,6 +4,7 @@
 import {
   BudgetExhausted,
   capabilityGapOf,
+  credentialVerdict,
   DeadlineExceeded,
   isRefusal,
   OAuthTokenRefused,
@@ -11,6 +12,7 @@ import {
   sourceOf,
   Unauthorized,
   type BitbucketClient,
+  type CredentialVerdict,
   type RequestBudget,
   type SharedBudget,
 } from '../bitbucket/index.js';
@@ -207,9 +209,10 @@ async function runBudgetedStep(
   const source = sourceOf(dependencies);
   const gaps = new KindGaps();
   // Asked at most once per step, and only after a 401: is the credential itself refused, or only a listing?
+  // Asked once a step, after the first 401: the answer holds for every listing of the step.
   let credentialCheck: Promise<CredentialVerdict> | undefined;
-  const credentialVerdict = (scopeBudget: SharedBudget) =>
-    (credentialCheck ??= credentialIsRefused(dependencies.client, { budget: scopeBudget, deadlineAt }));
+  const askCredential = (scopeBudget: SharedBudget) =>
+    (credentialCheck ??= credentialVerdict(dependencies.client, { budget: scopeBudget, deadlineAt }));
   // A gap recorded with another credential (a new token, more scopes) is tried again now.
   const credential = await dependencies.client.credentialFingerprint();
   if (credential !== undefined) book.retryGapsNotOf(credential);
@@ -245,7 +248,7 @@ async function runBudgetedStep(
       if (!stopper && isRefusal(error)) {
         // Only `/2.0/user` answering 401 says the credential itself is refused (API-NOTES); a 401 on
         // one listing is a scoped token lacking that listing's scope.
-        const verdict = error instanceof Unauthorized ? await credentialVerdict(scopeBudget) : 'accepted';
+        const verdict = error instanceof Unauthorized ? await askCredential(scopeBudget) : 'accepted';
         if (verdict === 'refused') {
           stop ??= new StopStep('credential-rejected', error);
         } else if (verdict === 'accepted') {
@@ -424,27 +427,6 @@ async function settleStep(
     capabilityGaps,
   };
 }
-
-/**
- * Whether `GET /2.0/user` answers 401: the credential itself is refused, not one listing (API-NOTES:
- * only this endpoint's 401 says so). `unknown` when it could not be asked (429, 5xx, budget): the
- * listing's 401 is then an ordinary failure, tried again at the next step rather than parked as a gap.
- */
-async function credentialIsRefused(
-  client: BitbucketClient,
-  call: { budget: SharedBudget; deadlineAt: number },
-): Promise<CredentialVerdict> {
-  try {
-    await client.getCurrentUser(call);
-    return 'accepted';
-  } catch (error) {
-    // Only a clean 401 decides; a 429, a 5xx or a spent budget says nothing about the credential.
-    return error instanceof Unauthorized ? 'refused' : 'unknown';
-  }
-}
-
-/** What `GET /2.0/user` says about the credential: refused (401), accepted (200), or nothing. */
-type CredentialVerdict = 'refused' | 'accepted' | 'unknown';
 
 /**
  * The refusals of one step, by kind: after `REFUSALS_BEFORE_INFERRING_A_KIND_GAP` refusals of a kind and
