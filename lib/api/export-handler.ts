@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { jsonAnswer, type HttpAnswer } from '../errors/index.js';
-import { freshnessByKind, storedScopes, summariseGaps } from '../sync/index.js';
+import { coverageOf, freshnessByKind, storedScopes } from '../sync/index.js';
 import {
   clockOf,
   DEFAULT_EXPORT_INLINE_LIMIT_BYTES,
@@ -27,7 +27,6 @@ export async function handleExport(request: ApiRequest, dependencies: ApiDepende
   ]);
   const content = format === 'csv' ? await toCsv(rows) : JSON.stringify(rows);
   const bytes = Buffer.byteLength(content, 'utf8');
-  const capabilityGaps = summariseGaps(states);
   const manifest: z.infer<typeof ExportManifest> = {
     workspace: workspace.slug,
     format,
@@ -44,7 +43,7 @@ export async function handleExport(request: ApiRequest, dependencies: ApiDepende
       snapshotAt.getTime(),
     ),
     lastCompletedPass: status?.lastCompletedPass?.completedAt ?? null,
-    coverage: { complete: capabilityGaps.length === 0, capabilityGaps },
+    coverage: coverageOf(states),
     sha256: createHash('sha256').update(content, 'utf8').digest('hex'),
     bytes,
   };

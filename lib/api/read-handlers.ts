@@ -3,35 +3,16 @@ import { effectiveResourceAccess, effectiveUserAccess, ResourceNotInFactsError }
 import { jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../errors/index.js';
 import { isUuid, normalizeUuid } from '../model/index.js';
 import { InvalidCursorError, type WorkspaceEntry } from '../store/index.js';
-import type { CapabilityGapSummary, ScopeState } from '../store/sync-state.js';
-import { summariseGaps } from '../sync/index.js';
+import { coverageOf, type Coverage } from '../sync/index.js';
 import { requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseQuery, pathParameter, type ApiRequest } from './api-request.js';
 import { ChangesQuery, NoQuery, ResourceAccessQuery, UserAccessQuery } from './read-schemas.js';
-
-/** The `coverage` of an access answer (read-schemas.ts `Coverage`). */
-export interface AccessCoverage {
-  /** False when some scope of the workspace could not be read. */
-  complete: boolean;
-  /** One summary per scope kind the credential is refused (summariseGaps). */
-  capabilityGaps: CapabilityGapSummary[];
-}
-
-/**
- * `{ complete, capabilityGaps }` of a workspace from its scopes' sync states: what an answer built from
- * the stored picture could not see. An access answer over a gap understates access (a project admin
- * whose project grants were refused shows only their group's write), so it says so instead of failing.
- */
-export function coverageOf(states: Iterable<ScopeState>): AccessCoverage {
-  const capabilityGaps = summariseGaps(states);
-  return { complete: capabilityGaps.length === 0, capabilityGaps };
-}
 
 /** The coverage of `workspace`'s stored picture: one query of its scope states. */
 async function workspaceCoverage(
   dependencies: ApiDependencies,
   workspace: WorkspaceEntry,
-): Promise<AccessCoverage> {
+): Promise<Coverage> {
   return coverageOf(await dependencies.syncState.listScopeStates(workspace.uuid));
 }
 

@@ -1,19 +1,20 @@
 // `npx bbgov <command>`: the connector on one machine, without AWS. Returns the process exit code:
 // 0 success, 1 failure, 2 usage error.
 import { effectiveUserAccess, type AccessFacts, type UserAccess } from '../access/index.js';
-import { coverageOf, type AccessCoverage } from '../api/read-handlers.js';
 import { openHourlyBudget } from '../budget/index.js';
 import { ConfigError, type Credential } from '../config/index.js';
 import type { ScopeState } from '../store/sync-state.js';
 import { runSimulatorCli } from '../simulator/index.js';
 import { normalizeUuid } from '../model/index.js';
 import {
+  coverageOf,
   describeDiscoveryRefusal,
   resolveGovernedWorkspaces,
   runSyncStep,
   runUntilPassComplete,
   summariseGaps,
   WorkspaceDiscoveryRefused,
+  type Coverage,
 } from '../sync/index.js';
 import { isRefusal, Unauthorized } from '../bitbucket/index.js';
 import {
@@ -98,7 +99,7 @@ async function syncCommand(connector: LocalConnector, command: ParsedCommand): P
 }
 
 /** The `bbgov access` answer: the CONTRACTS.md effective access answer with the API's `coverage`. */
-export type UserAccessAnswer = UserAccess & { coverage: AccessCoverage };
+export type UserAccessAnswer = UserAccess & { coverage: Coverage };
 
 /**
  * `accountId`'s effective access in a workspace with the coverage of the stored picture, as
@@ -126,7 +127,7 @@ export async function loadUserAccessAnswer(
  * The access answer as text: the user, their groups, a project and a repository table, then one warning
  * line per capability gap when the coverage is incomplete (the tables may understate access there).
  */
-export function formatUserAccess(answer: UserAccess & { coverage?: AccessCoverage }): string {
+export function formatUserAccess(answer: UserAccess & { coverage?: Coverage }): string {
   const lines = [
     `${answer.user.displayName} (${answer.user.accountId}) in ${answer.workspace}: role ${answer.user.role ?? 'none'}`,
     `groups: ${answer.groups.length > 0 ? answer.groups.join(', ') : 'none'}`,

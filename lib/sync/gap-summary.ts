@@ -51,3 +51,21 @@ export function summariseGaps(states: Iterable<ScopeState>): CapabilityGapSummar
 export function gapScopeCount(summaries: readonly CapabilityGapSummary[]): number {
   return summaries.reduce((sum, summary) => sum + summary.scopes, 0);
 }
+
+/** What an answer built from the stored picture could not see (read-schemas.ts `Coverage`). */
+export interface Coverage {
+  /** False when some scope of the workspace could not be read. */
+  complete: boolean;
+  /** One summary per scope kind the credential is refused (summariseGaps). */
+  capabilityGaps: CapabilityGapSummary[];
+}
+
+/**
+ * `{ complete, capabilityGaps }` of a workspace from its scopes' sync states. An access answer or export
+ * over a gap understates access (a project admin whose project grants were refused shows only their
+ * group's write), so it says so instead of failing.
+ */
+export function coverageOf(states: Iterable<ScopeState>): Coverage {
+  const capabilityGaps = summariseGaps(states);
+  return { complete: capabilityGaps.length === 0, capabilityGaps };
+}

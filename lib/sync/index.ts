@@ -13,4 +13,4 @@ export {
 export { SCOPE_KINDS, scopeKind, type ScopeKindRow, type PerResourceKind } from './scope-kinds.js';
 export { storedScopes } from './stored-scopes.js';
 export * from './settings.js';
-export { gapScopeCount, summariseGaps } from './gap-summary.js';
+export { coverageOf, gapScopeCount, summariseGaps, type Coverage } from './gap-summary.js';
