@@ -1,0 +1,27 @@
+// The Atlassian Admin API client's public API (ADMIN-API.md; DESIGN §8 "atlassian-admin/").
+export {
+  ADMIN_PAGE_LIMIT,
+  AdminApiClient,
+  DEFAULT_ADMIN_API_URL,
+  EVERY_DIRECTORY,
+  cursorOf,
+} from './client.js';
+export type {
+  AdminApiClientOptions,
+  AdminBitbucketWorkspace,
+  GroupSearchFilter,
+  UserSearchFilter,
+} from './client.js';
+export { parseRateLimitReset } from './transport.js';
+export type { AdminRequestObservation, OrganizationCredential } from './transport.js';
+export { adminEndpoints, describeAdminCall } from './endpoints.js';
+export type { AdminCallDescription, AdminEndpointName, AdminHttpMethod } from './endpoints.js';
+export * from './errors.js';
+export {
+  bitbucketRoleOf,
+  bitbucketWorkspaceResourceId,
+  workspaceUuidOfResourceId,
+} from './bitbucket-resources.js';
+export type { BitbucketWorkspaceRole } from './bitbucket-resources.js';
+export { AdminDirectory, AdminGroup, AdminRoleAssignment, AdminUser } from './schemas.js';
+export type { CallOptions } from '../bitbucket/transport.js';
