@@ -23,7 +23,10 @@ import {
   observeRepositoryGrants,
 } from './observations.js';
 
-type Lister<K extends ScopeKind> = (
+/** The scope kinds Bitbucket Cloud lists (`org-groups` come from the Atlassian Admin API). */
+export type BitbucketScopeKind = Exclude<ScopeKind, 'org-groups'>;
+
+type Lister<K extends BitbucketScopeKind> = (
   client: BitbucketClient,
   workspace: SourceWorkspace,
   target: Extract<ScopeTarget, { kind: K }>,
@@ -31,7 +34,7 @@ type Lister<K extends ScopeKind> = (
 ) => Promise<GovernanceItem[]>;
 
 /** How Bitbucket Cloud lists each scope kind. */
-const LISTINGS: { [K in ScopeKind]: Lister<K> } = {
+const LISTINGS: { [K in BitbucketScopeKind]: Lister<K> } = {
   members: async (client, workspace, _target, call) =>
     observeMembers(workspace.id, await client.listWorkspaceMembers(workspace.slug, call)),
   groups: async (client, workspace, _target, call) =>
@@ -60,11 +63,13 @@ const LISTINGS: { [K in ScopeKind]: Lister<K> } = {
 
 /** Bitbucket Cloud behind the GovernanceSource seam, through `client` (its budget and retries apply). */
 export class BitbucketCloudSource implements GovernanceSource {
-  readonly kinds = Object.keys(LISTINGS) as ScopeKind[];
+  readonly kinds = Object.keys(LISTINGS) as BitbucketScopeKind[];
 
   constructor(private readonly client: BitbucketClient) {}
 
+  /** Throws for a kind Bitbucket does not list (`org-groups`: a programming error, route it elsewhere). */
   listScope(workspace: SourceWorkspace, target: ScopeTarget, call: SourceCall): Promise<GovernanceItem[]> {
+    if (target.kind === 'org-groups') throw new Error('org-groups are listed by the Atlassian Admin API');
     const list = LISTINGS[target.kind] as Lister<typeof target.kind>;
     return list(this.client, workspace, target as never, call);
   }

@@ -5,6 +5,7 @@
 import { itemIdentity, type GovernanceItem, type PrincipalRef, type ScopeKind } from '../model/index.js';
 import type { AbsenceCheck, ScopeTarget, SourceCall, SourceWorkspace } from '../source/index.js';
 import type { BitbucketClient } from './client.js';
+import type { BitbucketScopeKind } from './cloud-source.js';
 import type { Repository } from './schemas.js';
 import {
   observeMembers,
@@ -19,7 +20,7 @@ import {
  * principal it is about), as the listing's translation would: an empty array when Bitbucket says it does
  * not exist, null when the answer cannot tell.
  */
-type Reread<K extends ScopeKind> = (
+type Reread<K extends BitbucketScopeKind> = (
   client: BitbucketClient,
   workspace: SourceWorkspace,
   target: Extract<ScopeTarget, { kind: K }>,
@@ -38,7 +39,7 @@ const keyOf = (item: GovernanceItem): string => {
   return typeof key === 'string' ? key : '';
 };
 
-const REREADS: { [K in ScopeKind]: Reread<K> } = {
+const REREADS: { [K in BitbucketScopeKind]: Reread<K> } = {
   // GET /2.0/workspaces/{ws}/permissions?q=user.account_id="…": the member with their role, or none.
   members: async (client, workspace, _target, item, call) => {
     const found = await client.findWorkspaceMember(workspace.slug, accountOf(item), call);
@@ -128,8 +129,9 @@ export async function confirmAbsentInBitbucket(
     const key = subjectKey(target.kind, item);
     subjects.set(key, [...(subjects.get(key) ?? []), item]);
   }
-  const reread = REREADS[target.kind] as Reread<typeof target.kind>;
   const check: AbsenceCheck = { gone: [], present: [] };
+  if (target.kind === 'org-groups') return check; // not Bitbucket's: nothing here can confirm it
+  const reread = REREADS[target.kind] as Reread<typeof target.kind>;
   for (const asked of subjects.values()) {
     const now = await reread(client, workspace, target as never, asked[0] as GovernanceItem, call);
     if (now === null) continue;

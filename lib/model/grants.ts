@@ -18,10 +18,17 @@ interface GrantOf<R extends ResourceType, P extends PrincipalType, E> {
 
 export type WorkspaceRoleGrant = GrantOf<'workspace', 'user', WorkspaceRole>;
 export type GroupMembershipGrant = GrantOf<'group', 'user', GroupEntitlement>;
+/** Membership of an organization group (Admin API), the group named by its Admin API id. */
+export type OrgGroupMembershipGrant = GrantOf<'org-group', 'user', GroupEntitlement>;
 export type ProjectGrant = GrantOf<'project', PrincipalType, ProjectPermission>;
 export type RepositoryGrant = GrantOf<'repository', PrincipalType, RepositoryPermission>;
 
-export type Grant = WorkspaceRoleGrant | GroupMembershipGrant | ProjectGrant | RepositoryGrant;
+export type Grant =
+  | WorkspaceRoleGrant
+  | GroupMembershipGrant
+  | OrgGroupMembershipGrant
+  | ProjectGrant
+  | RepositoryGrant;
 
 export function workspaceRoleGrant(
   workspaceId: string,
@@ -40,6 +47,15 @@ export function groupMembershipGrant(groupSlug: string, accountId: string): Grou
   return {
     kind: 'grant',
     resource: { type: 'group', id: groupSlug },
+    principal: { type: 'user', id: accountId },
+    entitlement: 'member',
+  };
+}
+
+export function orgGroupMembershipGrant(orgGroupId: string, accountId: string): OrgGroupMembershipGrant {
+  return {
+    kind: 'grant',
+    resource: { type: 'org-group', id: orgGroupId },
     principal: { type: 'user', id: accountId },
     entitlement: 'member',
   };

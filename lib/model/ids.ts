@@ -1,13 +1,18 @@
 // Identifiers of the governance model (DESIGN §2). Bitbucket wraps UUIDs in braces and mixes case;
 // the model keeps them bare and lower case so one resource has exactly one id everywhere.
 
-export const RESOURCE_TYPES = ['workspace', 'user', 'group', 'project', 'repository'] as const;
+// `org-group`: a group of an Atlassian organization's directory (admin.atlassian.com) whose product access
+// makes its members workspace members or admins; matched to the Bitbucket group of the same name.
+export const RESOURCE_TYPES = ['workspace', 'user', 'group', 'org-group', 'project', 'repository'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export const PRINCIPAL_TYPES = ['user', 'group'] as const;
 export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
-/** A resource named by type and id: workspace uuid, account_id, group slug, project or repository uuid. */
+/**
+ * A resource named by type and id: workspace uuid, account_id, group slug, organization group id (the
+ * Admin API's), project or repository uuid.
+ */
 export interface ResourceRef<T extends ResourceType = ResourceType> {
   type: T;
   id: string;

@@ -45,7 +45,9 @@ export function validateItem(item: GovernanceItem): void {
   const { resource, principal, entitlement } = item;
   const fits =
     (resource.type === 'workspace' && principal.type === 'user' && isWorkspaceRole(entitlement)) ||
-    (resource.type === 'group' && principal.type === 'user' && entitlement === 'member') ||
+    ((resource.type === 'group' || resource.type === 'org-group') &&
+      principal.type === 'user' &&
+      entitlement === 'member') ||
     (resource.type === 'project' && isProjectPermission(entitlement)) ||
     (resource.type === 'repository' && isRepositoryPermission(entitlement));
   if (!fits) {

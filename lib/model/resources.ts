@@ -25,6 +25,25 @@ export interface GroupAttributes {
   autoAdd: boolean;
 }
 
+/**
+ * An organization group with a role on the workspace (Atlassian Admin API, ADMIN-API.md): its role is
+ * what makes its members workspace members (`member`, Admin API role `atlassian/user`) or owners
+ * (`admin`, `atlassian/admin`). Kept with both ids: the resource id is the Admin API's group id, `slug`
+ * the Bitbucket group of the same name that project and repository grants name (null when Bitbucket
+ * lists none).
+ */
+export interface OrgGroupAttributes {
+  name: string;
+  /** The Bitbucket group slug matched by name, or null. */
+  slug: string | null;
+  /** The org directory holding the group (Admin API `directoryId`). */
+  directoryId: string;
+  /** Synced from an identity provider: its members can only be changed there. */
+  idpManaged: boolean;
+  /** The workspace role its product access gives: `member` or `admin`. */
+  workspaceRole: 'member' | 'admin';
+}
+
 export interface ProjectAttributes {
   key: string;
   name: string;
@@ -44,6 +63,7 @@ export interface ResourceAttributesByType {
   workspace: WorkspaceAttributes;
   user: UserAttributes;
   group: GroupAttributes;
+  'org-group': OrgGroupAttributes;
   project: ProjectAttributes;
   repository: RepositoryAttributes;
 }
@@ -58,11 +78,17 @@ export type ResourceOf<T extends ResourceType> = {
 export type WorkspaceResource = ResourceOf<'workspace'>;
 export type UserResource = ResourceOf<'user'>;
 export type GroupResource = ResourceOf<'group'>;
+export type OrgGroupResource = ResourceOf<'org-group'>;
 export type ProjectResource = ResourceOf<'project'>;
 export type RepositoryResource = ResourceOf<'repository'>;
 
 export type Resource =
-  WorkspaceResource | UserResource | GroupResource | ProjectResource | RepositoryResource;
+  | WorkspaceResource
+  | UserResource
+  | GroupResource
+  | OrgGroupResource
+  | ProjectResource
+  | RepositoryResource;
 
 export function resource<T extends ResourceType>(
   type: T,

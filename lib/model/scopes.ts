@@ -5,7 +5,7 @@ import type { ResourceType } from './ids.js';
 import { InvalidItemError, type GovernanceItem } from './items.js';
 
 export type ScopeRef =
-  | { kind: 'members' | 'groups' | 'projects' | 'repositories' }
+  | { kind: 'members' | 'groups' | 'org-groups' | 'projects' | 'repositories' }
   | { kind: 'project-grants'; projectId: string }
   | { kind: 'repository-grants'; repositoryId: string };
 
@@ -23,7 +23,11 @@ export class InvalidScopeError extends Error {
   }
 }
 
-/** `members`, `groups`, `projects`, `repositories`, `project-grants/{id}`, `repository-grants/{id}`. */
+/**
+ * `members`, `groups`, `org-groups` (organization groups with a role on the workspace and their members,
+ * read from the Atlassian Admin API), `projects`, `repositories`, `project-grants/{id}`,
+ * `repository-grants/{id}`.
+ */
 export function scopeId(scope: ScopeRef): string {
   switch (scope.kind) {
     case 'project-grants':
@@ -36,7 +40,13 @@ export function scopeId(scope: ScopeRef): string {
 }
 
 export function parseScopeId(value: string): ScopeRef {
-  if (value === 'members' || value === 'groups' || value === 'projects' || value === 'repositories') {
+  if (
+    value === 'members' ||
+    value === 'groups' ||
+    value === 'org-groups' ||
+    value === 'projects' ||
+    value === 'repositories'
+  ) {
     return { kind: value };
   }
   const slash = value.indexOf('/');
@@ -61,6 +71,11 @@ export function scopeSelectors(scope: ScopeRef): ScopeSelector[] {
         { item: 'resource', resourceType: 'group' },
         { item: 'grant', resourceType: 'group' },
       ];
+    case 'org-groups':
+      return [
+        { item: 'resource', resourceType: 'org-group' },
+        { item: 'grant', resourceType: 'org-group' },
+      ];
     case 'projects':
       return [{ item: 'resource', resourceType: 'project' }];
     case 'repositories':
@@ -83,6 +98,8 @@ export function scopeOfItem(item: GovernanceItem): ScopeRef | null {
         return { kind: 'members' };
       case 'group':
         return { kind: 'groups' };
+      case 'org-group':
+        return { kind: 'org-groups' };
       case 'project':
         return { kind: 'projects' };
       case 'repository':
@@ -96,6 +113,8 @@ export function scopeOfItem(item: GovernanceItem): ScopeRef | null {
       return { kind: 'members' };
     case 'group':
       return { kind: 'groups' };
+    case 'org-group':
+      return { kind: 'org-groups' };
     case 'project':
       return { kind: 'project-grants', projectId: item.resource.id };
     case 'repository':

@@ -10,7 +10,7 @@ import type { GovernanceItem, Grant, ScopeKind } from '../model/index.js';
  * repository's slug (the store keeps ids; the source's API is addressed by these).
  */
 export type ScopeTarget =
-  | { kind: 'members' | 'groups' | 'projects' | 'repositories' }
+  | { kind: 'members' | 'groups' | 'org-groups' | 'projects' | 'repositories' }
   | { kind: 'project-grants'; projectId: string; key: string }
   | { kind: 'repository-grants'; repositoryId: string; slug: string };
 

@@ -22,8 +22,16 @@ export interface PerResourceKind {
   targetOf(resourceId: string, attributes: object): ScopeTarget;
 }
 
+/**
+ * Which API lists a kind, and so whose hour pays for it: Bitbucket's ~1,000 requests per identity, or the
+ * Atlassian Admin API's own limit (ADMIN-API.md "Paging, limits, errors"). `atlassian-admin` kinds exist
+ * only for workspaces administered in admin.atlassian.com when an organization credential is configured.
+ */
+export type ScopeApi = 'bitbucket' | 'atlassian-admin';
+
 export interface ScopeKindRow {
   kind: ScopeKind;
+  api: ScopeApi;
   cadence: Cadence;
   /** Order within a step after dirty scopes: lower first; equal ranks are ordered by age alone. */
   rank: number;
@@ -69,12 +77,35 @@ const repositoryGrants: PerResourceKind = {
 // re-reads (200 projects: 400 requests an hour at a 60-minute interval) take all that grant scopes get of
 // an 800/h budget on a large workspace, and its repositories would never be read.
 export const SCOPE_KINDS: readonly ScopeKindRow[] = [
-  { kind: 'members', cadence: 'membership', rank: 0, leastCost: 1, guardedType: 'user' },
-  { kind: 'groups', cadence: 'membership', rank: 1, leastCost: 1 },
-  { kind: 'projects', cadence: 'listing', rank: 2, leastCost: 1 },
-  { kind: 'repositories', cadence: 'listing', rank: 3, leastCost: 1, guardedType: 'repository' },
-  { kind: 'project-grants', cadence: 'grants', rank: 4, leastCost: 2, perResource: projectGrants },
-  { kind: 'repository-grants', cadence: 'grants', rank: 4, leastCost: 2, perResource: repositoryGrants },
+  { kind: 'members', api: 'bitbucket', cadence: 'membership', rank: 0, leastCost: 1, guardedType: 'user' },
+  { kind: 'groups', api: 'bitbucket', cadence: 'membership', rank: 1, leastCost: 1 },
+  // Groups search, each group's role assignments and members: at least 3 Admin API requests.
+  { kind: 'org-groups', api: 'atlassian-admin', cadence: 'membership', rank: 1, leastCost: 3 },
+  { kind: 'projects', api: 'bitbucket', cadence: 'listing', rank: 2, leastCost: 1 },
+  {
+    kind: 'repositories',
+    api: 'bitbucket',
+    cadence: 'listing',
+    rank: 3,
+    leastCost: 1,
+    guardedType: 'repository',
+  },
+  {
+    kind: 'project-grants',
+    api: 'bitbucket',
+    cadence: 'grants',
+    rank: 4,
+    leastCost: 2,
+    perResource: projectGrants,
+  },
+  {
+    kind: 'repository-grants',
+    api: 'bitbucket',
+    cadence: 'grants',
+    rank: 4,
+    leastCost: 2,
+    perResource: repositoryGrants,
+  },
 ];
 
 const BY_KIND = new Map(SCOPE_KINDS.map((row) => [row.kind, row]));
@@ -93,6 +124,11 @@ export function perResourceKindListedBy(listing: ScopeKind): ScopeKindRow | unde
 
 /** Kinds with one scope for the whole workspace (the listings), in rank order. */
 export const LISTING_KINDS: readonly ScopeKindRow[] = SCOPE_KINDS.filter((row) => !row.perResource);
+
+/** The listing kinds read for a workspace through `apis` (Bitbucket alone unless organization-administered). */
+export function listingKindsOf(apis: readonly ScopeApi[]): readonly ScopeKindRow[] {
+  return LISTING_KINDS.filter((row) => apis.includes(row.api));
+}
 
 /** Kinds with one scope per resource. */
 export const PER_RESOURCE_KINDS: readonly (ScopeKindRow & { perResource: PerResourceKind })[] =

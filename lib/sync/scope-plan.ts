@@ -4,7 +4,14 @@
 // cadence and rank come from its row in scope-kinds.ts.
 import { scopeId, type ResourceType, type ScopeRef } from '../model/index.js';
 import type { ScopeState } from '../store/sync-state.js';
-import { LISTING_KINDS, PER_RESOURCE_KINDS, scopeKind, SCOPE_KINDS, type Cadence } from './scope-kinds.js';
+import {
+  listingKindsOf,
+  PER_RESOURCE_KINDS,
+  scopeKind,
+  SCOPE_KINDS,
+  type Cadence,
+  type ScopeApi,
+} from './scope-kinds.js';
 
 export interface SyncIntervals {
   membershipIntervalMs: number;
@@ -31,15 +38,24 @@ export interface DueScope {
   refreshedAt?: string;
 }
 
-/** The workspace-wide listing scopes, in rank order. */
-export const LISTING_SCOPES: readonly ScopeRef[] = LISTING_KINDS.map(
-  (row) => ({ kind: row.kind }) as ScopeRef,
-);
+/** The workspace-wide listing scopes read through `apis`, in rank order. */
+export function listingScopesOf(apis: readonly ScopeApi[] = ['bitbucket']): ScopeRef[] {
+  return listingKindsOf(apis).map((row) => ({ kind: row.kind }) as ScopeRef);
+}
 
-/** Every scope of a workspace, given the ids of the resources stored, by type. */
-export function scopesOf(resourceIds: Partial<Record<ResourceType, readonly string[]>>): ScopeRef[] {
+/** The workspace-wide listing scopes Bitbucket lists, in rank order. */
+export const LISTING_SCOPES: readonly ScopeRef[] = listingScopesOf(['bitbucket']);
+
+/**
+ * Every scope of a workspace, given the ids of the resources stored, by type, and the APIs it is read
+ * through (`atlassian-admin` adds `org-groups` for an organization-administered workspace).
+ */
+export function scopesOf(
+  resourceIds: Partial<Record<ResourceType, readonly string[]>>,
+  apis: readonly ScopeApi[] = ['bitbucket'],
+): ScopeRef[] {
   return [
-    ...LISTING_SCOPES,
+    ...listingScopesOf(apis),
     ...PER_RESOURCE_KINDS.flatMap((row) =>
       (resourceIds[row.perResource.resourceType] ?? []).map((id) => row.perResource.scopeOf(id)),
     ),
@@ -63,9 +79,10 @@ export function stretchedIntervals(
   states: ReadonlyMap<string, ScopeState>,
   hourlyRequestBudget: number,
 ): SyncIntervals {
-  // Only workspace-wide listings are stretched: their scope id is their kind.
+  // Only workspace-wide listings are stretched: their scope id is their kind. Only Bitbucket's hour is
+  // planned here; the Admin API's listings are paid from their own.
   const cost = (cadence: Cadence) =>
-    LISTING_KINDS.filter((row) => row.cadence === cadence).reduce(
+    listingKindsOf(['bitbucket']).filter((row) => row.cadence === cadence).reduce(
       (sum, row) => sum + (states.get(row.kind)?.requests ?? 0),
       0,
     );

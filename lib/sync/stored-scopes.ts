@@ -3,13 +3,21 @@
 import type { ScopeRef } from '../model/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import { scopesOf } from './scope-plan.js';
-import { PER_RESOURCE_KINDS } from './scope-kinds.js';
+import { PER_RESOURCE_KINDS, type ScopeApi } from './scope-kinds.js';
 
-/** The workspace's scopes from the resources stored now (one store query per per-resource kind). */
-export async function storedScopes(store: GovernanceStore, workspaceId: string): Promise<ScopeRef[]> {
+/**
+ * The workspace's scopes from the resources stored now (one store query per per-resource kind), for the
+ * APIs it is read through (default Bitbucket alone).
+ */
+export async function storedScopes(
+  store: GovernanceStore,
+  workspaceId: string,
+  apis: readonly ScopeApi[] = ['bitbucket'],
+): Promise<ScopeRef[]> {
   const types = PER_RESOURCE_KINDS.map((row) => row.perResource.resourceType);
   const listed = await Promise.all(types.map((type) => store.listResources(workspaceId, type)));
   return scopesOf(
     Object.fromEntries(types.map((type, i) => [type, listed[i]!.map((entry) => entry.item.id)])),
+    apis,
   );
 }

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scopeId, type GovernanceItem, type ScopeRef } from '../../../lib/model/index.js';
+import {
+  orgGroupMembershipGrant,
+  resource,
+  scopeId,
+  type GovernanceItem,
+  type ScopeRef,
+} from '../../../lib/model/index.js';
 import { attachRequestCounter, GovernanceStore, type RequestCounter } from '../../../lib/store/index.js';
 import { canonicalJson } from '../../../lib/store/stored-items.js';
 import { freshTable } from '../../support/dynamodb.js';
@@ -33,6 +39,10 @@ beforeAll(async () => {
 });
 afterAll(() => table.client.destroy());
 
+const orgGroup = (id: string, workspaceRole: 'member' | 'admin') =>
+  resource('org-group', id, { name: id, slug: id, directoryId: 'dir-1', idpManaged: false, workspaceRole });
+const orgMember = (id: string, accountId: string) => orgGroupMembershipGrant(id, accountId);
+
 const P = uuidOf('p', 1);
 const R = uuidOf('r', 1);
 
@@ -48,6 +58,16 @@ function scenarios(ws: string): { scope: ScopeRef; first: GovernanceItem[]; seco
       scope: { kind: 'groups' },
       first: [group('devs'), group('ops', 'write'), member('devs', 'ada'), member('ops', 'bob')],
       second: [group('devs', 'admin'), member('devs', 'ada'), member('devs', 'bob')],
+    },
+    {
+      scope: { kind: 'org-groups' },
+      first: [
+        orgGroup('g-1', 'member'),
+        orgGroup('g-2', 'admin'),
+        orgMember('g-1', 'ada'),
+        orgMember('g-2', 'bob'),
+      ],
+      second: [orgGroup('g-1', 'admin'), orgMember('g-1', 'ada'), orgMember('g-1', 'bob')],
     },
     {
       scope: { kind: 'projects' },
@@ -99,6 +119,11 @@ async function storedItems(ws: string, scope: ScopeRef): Promise<GovernanceItem[
       const grants = await Promise.all(groups.map((g) => store.listGrantsOnResource(ws, 'group', g.id)));
       return [...groups, ...grants.flat().map((e) => e.item)];
     }
+    case 'org-groups': {
+      const groups = (await store.listResources(ws, 'org-group')).map((e) => e.item);
+      const grants = await Promise.all(groups.map((g) => store.listGrantsOnResource(ws, 'org-group', g.id)));
+      return [...groups, ...grants.flat().map((e) => e.item)];
+    }
     case 'projects':
       return (await store.listResources(ws, 'project')).map((e) => e.item);
     case 'repositories':
@@ -114,7 +139,15 @@ const sortById = (items: GovernanceItem[]) =>
   [...items].sort((a, b) => (canonicalJson(a) < canonicalJson(b) ? -1 : 1));
 
 describe('applyScopeDiff', () => {
-  it.each(['members', 'groups', 'projects', 'repositories', 'project-grants', 'repository-grants'])(
+  it.each([
+    'members',
+    'groups',
+    'org-groups',
+    'projects',
+    'repositories',
+    'project-grants',
+    'repository-grants',
+  ])(
     '%s: adds, changes and removes exactly what the observation says, and nothing outside the scope',
     async (kind) => {
       const ws = nextWorkspace();

@@ -6,7 +6,15 @@ import { BitbucketCloudSource, createBitbucketClient } from '../../../lib/bitbuc
 import { parseScopeId, scopeId } from '../../../lib/model/index.js';
 import { scopesOf, dueScopes, LISTING_SCOPES, SCOPE_KINDS, scopeKind } from '../../../lib/sync/index.js';
 
-const MODEL_KINDS = ['members', 'groups', 'projects', 'repositories', 'project-grants', 'repository-grants'];
+const MODEL_KINDS = [
+  'members',
+  'groups',
+  'org-groups',
+  'projects',
+  'repositories',
+  'project-grants',
+  'repository-grants',
+];
 
 describe('SCOPE_KINDS', () => {
   it('has exactly one row per scope kind of the model', () => {
@@ -46,7 +54,7 @@ describe('SCOPE_KINDS', () => {
     ]);
   });
 
-  it('is listed whole by the Bitbucket Cloud source', () => {
+  it('is listed whole by the Bitbucket Cloud source, apart from the Admin API kinds', () => {
     const client = createBitbucketClient({
       apiUrl: 'http://127.0.0.1:9',
       oauthUrl: 'http://127.0.0.1:9',
@@ -56,7 +64,12 @@ describe('SCOPE_KINDS', () => {
       },
     });
     expect([...new BitbucketCloudSource(client).kinds].sort()).toEqual(
-      SCOPE_KINDS.map((row) => row.kind).sort(),
+      SCOPE_KINDS.filter((row) => row.api === 'bitbucket')
+        .map((row) => row.kind)
+        .sort(),
     );
+    expect(SCOPE_KINDS.filter((row) => row.api !== 'bitbucket').map((row) => row.kind)).toEqual([
+      'org-groups',
+    ]);
   });
 });
