@@ -172,8 +172,10 @@ export class AdminDeadlineExceeded extends AdminApiError {
 }
 
 const MAX_SAID = 300;
+// Words that mark a group synced from an identity provider, as whole words (so `GROUP_MANAGED_BY_IDP` and
+// "synced from an identity provider" match, "rapidpath" does not).
 const IDP_WORDS =
-  /identity[ _-]?provider|\bidp\b|externally[ _-]?(managed|synced)|external[ _-]?sync|\bsynced\b|\bscim\b/i;
+  /identity[ _-]?provider|(?:^|[^a-z])(?:idp|scim|synced|external(?:ly)?[ _-]?(?:managed|synced))(?:[^a-z]|$)/i;
 
 /** True when a 403's code or words say the group is synced from (managed by) an identity provider. */
 export function saysManagedByIdentityProvider(said: AdminSaid): boolean {
