@@ -1,7 +1,15 @@
 // Reads and validates the whole configuration once. Every problem is reported with the variable's name
 // and what was expected, all at once, so a misconfigured deployment fails at cold start, not mid-sync.
 import type { z } from 'zod';
-import { Credential, EnvironmentSchema, WebhookSecrets, type WorkspaceSlug } from './schemas.js';
+import {
+  Credential,
+  CredentialSecretAdminPart,
+  EnvironmentSchema,
+  WebhookSecrets,
+  type Administration,
+  type OrganizationCredential,
+  type WorkspaceSlug,
+} from './schemas.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -14,6 +22,15 @@ export class ConfigError extends Error {
 export type CredentialSource =
   | { from: 'secrets-manager'; secretArn: string }
   | { from: 'environment'; credential: Credential }
+  | { from: 'none' };
+
+/**
+ * Where the organization credential (Atlassian Admin API) comes from: the environment, the `admin` part
+ * of the credentials secret in AWS (read lazily; the secret may have none), or nowhere.
+ */
+export type OrganizationCredentialSource =
+  | { from: 'secrets-manager'; secretArn: string }
+  | { from: 'environment'; credential: OrganizationCredential }
   | { from: 'none' };
 
 export type WebhookSecretSource =
@@ -29,6 +46,15 @@ export interface AppConfig {
     workspaces: z.infer<typeof WorkspaceSlug>[];
     hourlyRequestLimit: number;
     credentials: CredentialSource;
+  };
+  /** Workspaces administered in admin.atlassian.com: the Atlassian Admin API (ADMIN-API.md). */
+  organization: {
+    apiUrl: string;
+    /** BITBUCKET_ADMINISTRATION: discover per workspace (`auto`) or force one mode. */
+    administration: Administration;
+    /** Requests per rolling hour allowed on the Admin API (its own hour, apart from Bitbucket's). */
+    hourlyRequestLimit: number;
+    credentials: OrganizationCredentialSource;
   };
   store: { tableName: string; endpoint?: string };
   sync: {
@@ -61,7 +87,7 @@ function describeIssue(name: string, issue: z.core.$ZodIssue, raw: string | unde
       ? 'it is not set'
       : `got ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)}`;
   // Never echo values of variables that hold secrets.
-  const secretish = /TOKEN|SECRET|PASSWORD/.test(name);
+  const secretish = /TOKEN|SECRET|PASSWORD|KEY/.test(name);
   return `${formatIssue(name, issue)}${secretish ? '' : `, ${got}`}`;
 }
 
@@ -128,6 +154,33 @@ function credentialSource(env: ParsedEnvironment, problems: string[]): Credentia
   return credential ? { from: 'environment', credential } : { from: 'none' };
 }
 
+function organizationCredentialSource(
+  env: ParsedEnvironment,
+  credentials: CredentialSource,
+  problems: string[],
+): OrganizationCredentialSource {
+  const { ATLASSIAN_ORG_ID: orgId, ATLASSIAN_ADMIN_API_KEY: apiKey } = env;
+  if ((orgId === undefined) !== (apiKey === undefined)) {
+    problems.push(
+      orgId === undefined
+        ? 'ATLASSIAN_ORG_ID: expected it to be set together with ATLASSIAN_ADMIN_API_KEY'
+        : 'ATLASSIAN_ADMIN_API_KEY: expected it to be set together with ATLASSIAN_ORG_ID',
+    );
+  }
+  if (orgId && apiKey) {
+    if (credentials.from === 'secrets-manager') {
+      problems.push(
+        'ATLASSIAN_ADMIN_API_KEY: expected no key in the environment beside CREDENTIALS_SECRET_ARN (put "admin": {"orgId", "apiKey"} in that secret)',
+      );
+    }
+    return { from: 'environment', credential: { orgId, apiKey } };
+  }
+  // In AWS the key lives in the credentials secret; whether it holds one is known when it is read.
+  if (credentials.from === 'secrets-manager')
+    return { from: 'secrets-manager', secretArn: credentials.secretArn };
+  return { from: 'none' };
+}
+
 function webhookSecretSource(env: ParsedEnvironment, problems: string[]): WebhookSecretSource {
   if (env.WEBHOOK_SECRETS_ARN) return { from: 'secrets-manager', secretArn: env.WEBHOOK_SECRETS_ARN };
   if (env.WEBHOOK_SECRETS === undefined) return { from: 'none' };
@@ -145,6 +198,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
   const parsed = parseEnvironment(env, problems);
   const credentials = credentialSource(parsed, problems);
   const webhookSecrets = webhookSecretSource(parsed, problems);
+  const organizationCredentials = organizationCredentialSource(parsed, credentials, problems);
   // The sync's share cannot exceed what Bitbucket allows; the rest is kept for webhooks and provisioning.
   if (parsed.SYNC_HOURLY_REQUEST_BUDGET > parsed.BITBUCKET_HOURLY_REQUEST_LIMIT) {
     problems.push(
@@ -160,6 +214,12 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       workspaces: parsed.BITBUCKET_WORKSPACES,
       hourlyRequestLimit: parsed.BITBUCKET_HOURLY_REQUEST_LIMIT,
       credentials,
+    },
+    organization: {
+      apiUrl: parsed.ATLASSIAN_ADMIN_API_URL,
+      administration: parsed.BITBUCKET_ADMINISTRATION,
+      hourlyRequestLimit: parsed.ATLASSIAN_ADMIN_HOURLY_REQUEST_LIMIT,
+      credentials: organizationCredentials,
     },
     store: {
       tableName: parsed.TABLE_NAME,
@@ -208,6 +268,20 @@ export function parseCredentialSecret(text: string, source: string): Credential 
     source,
     Credential,
     '{"auth":"api-token","email","apiToken"} | {"auth":"oauth-client-credentials","clientId","clientSecret"} | {"auth":"access-token","token"}',
+  );
+}
+
+/**
+ * The organization credential in the credentials secret's JSON (`"admin": {"orgId", "apiKey"}`), or null
+ * when it has none. Errors name the field, never the value.
+ */
+export function parseOrganizationCredentialSecret(
+  text: string,
+  source: string,
+): OrganizationCredential | null {
+  return (
+    parseSecretJson(text, source, CredentialSecretAdminPart, '{…, "admin": {"orgId", "apiKey"}}').admin ??
+    null
   );
 }
 

@@ -38,6 +38,29 @@ export const Credential = z.discriminatedUnion(
 export type Credential = z.infer<typeof Credential>;
 export type CredentialKind = Credential['auth'];
 
+/**
+ * An Atlassian organization API key and the organization it belongs to (ADMIN-API.md "Base and
+ * authentication"): created in admin.atlassian.com, sent as `Authorization: Bearer`.
+ */
+export const OrganizationCredential = z.object({
+  orgId: requiredText('a non-empty organization id (ATLASSIAN_ORG_ID; shown in the admin.atlassian.com URL)'),
+  apiKey: requiredText('a non-empty organization API key'),
+});
+export type OrganizationCredential = z.infer<typeof OrganizationCredential>;
+
+/** The credentials secret's optional organization part: `"admin": {"orgId", "apiKey"}` beside the Bitbucket credential. */
+export const CredentialSecretAdminPart = z.object({ admin: OrganizationCredential.optional() });
+
+/**
+ * How each workspace's groups and roles are administered: `auto` discovers it (the organization's
+ * workspaces through the Admin API, or Bitbucket's own evidence), the others force it.
+ */
+export const Administration = z.enum(
+  ['auto', 'bitbucket', 'organization'],
+  'one of auto, bitbucket, organization',
+);
+export type Administration = z.infer<typeof Administration>;
+
 /** Contents of the webhook secrets secret: `{"<workspace slug>": "<secret>"}`. */
 export const WebhookSecrets = z.record(
   WorkspaceSlug,
@@ -85,6 +108,15 @@ export const EnvironmentSchema = {
   BITBUCKET_WORKSPACES: commaList.default([]),
   /** Bitbucket's rolling-hour limit per identity. */
   BITBUCKET_HOURLY_REQUEST_LIMIT: positiveInteger.default(1000),
+  BITBUCKET_ADMINISTRATION: Administration.default('auto'),
+  ATLASSIAN_ORG_ID: z.string().min(1).optional(),
+  ATLASSIAN_ADMIN_API_KEY: z.string().min(1).optional(),
+  ATLASSIAN_ADMIN_API_URL: httpUrl.default('https://api.atlassian.com'),
+  /**
+   * Requests per rolling hour the connector allows itself on the Atlassian Admin API, apart from
+   * Bitbucket's hour. Atlassian publishes no fixed number (ADMIN-API.md); 429s are backed off as well.
+   */
+  ATLASSIAN_ADMIN_HOURLY_REQUEST_LIMIT: positiveInteger.default(1000),
   CREDENTIALS_SECRET_ARN: z.string().startsWith('arn:', 'a Secrets Manager ARN (arn:…)').optional(),
   WEBHOOK_SECRETS_ARN: z.string().startsWith('arn:', 'a Secrets Manager ARN (arn:…)').optional(),
   WEBHOOK_SECRETS: z.string().optional(),

@@ -1,12 +1,14 @@
 // Turns a configured secret source into something the client can ask for the current value, and ask
 // again after a 401 (so a rotated secret is picked up without a redeploy).
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Credential, WebhookSecrets } from './schemas.js';
+import type { Credential, OrganizationCredential, WebhookSecrets } from './schemas.js';
 import {
   ConfigError,
   parseCredentialSecret,
+  parseOrganizationCredentialSecret,
   parseWebhookSecrets,
   type CredentialSource,
+  type OrganizationCredentialSource,
   type WebhookSecretSource,
 } from './config.js';
 
@@ -61,6 +63,29 @@ export function credentialProvider(
             'BITBUCKET_OAUTH_CLIENT_ID + BITBUCKET_OAUTH_CLIENT_SECRET, BITBUCKET_ACCESS_TOKEN or CREDENTIALS_SECRET_ARN), got none',
         ]);
       });
+  }
+}
+
+/**
+ * The organization credential (Atlassian Admin API key), or null when none is configured: from the
+ * environment, or the `admin` part of the credentials secret (re-read on `reload()`, e.g. after a 401).
+ */
+export function organizationCredentialProvider(
+  source: OrganizationCredentialSource,
+  client?: SecretsManagerClient,
+): SecretProvider<OrganizationCredential | null> {
+  switch (source.from) {
+    case 'secrets-manager':
+      return cached(async () =>
+        parseOrganizationCredentialSecret(
+          await readSecretString(source.secretArn, client),
+          'CREDENTIALS_SECRET_ARN',
+        ),
+      );
+    case 'environment':
+      return cached(async () => source.credential);
+    case 'none':
+      return cached(async () => null);
   }
 }
 
