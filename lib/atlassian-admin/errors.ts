@@ -35,18 +35,10 @@ export class AdminApiError extends Error {
   /** True when trying the same request again later may succeed (429, 5xx, network failure). */
   readonly retryable: boolean;
 
-  constructor(
-    details: AdminErrorDetails,
-    said: AdminSaid,
-    options: { retryable?: boolean; message?: string } = {},
-  ) {
+  constructor(details: AdminErrorDetails, said: AdminSaid, options: { retryable?: boolean } = {}) {
     const status = details.status === undefined ? '' : ` answered ${details.status}`;
     const code = said.code === undefined ? '' : ` [${said.code}]`;
-    super(
-      redactString(
-        options.message ?? `Admin API ${details.method} ${details.path}${status}: ${said.said}${code}`,
-      ),
-    );
+    super(redactString(`Admin API ${details.method} ${details.path}${status}: ${said.said}${code}`));
     // Subclasses name themselves explicitly: bundlers may rename classes.
     this.name = 'AdminApiError';
     this.method = details.method;
