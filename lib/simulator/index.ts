@@ -30,10 +30,15 @@ export interface SimulatorOptions {
   pageLenCaps?: Record<string, number>;
   /** Rate-limit 429s carry `Retry-After: N` when set; by default they carry none, as Bitbucket's usually do. */
   rateLimitRetryAfterSeconds?: number;
+  /**
+   * The Atlassian Admin API's budget: a fixed window per organization, apart from Bitbucket's hourly limit;
+   * default `{limit: 1000, windowMs: 60000}`. Over it: 429 with X-RateLimit-* and Retry-After.
+   */
+  adminRateLimit?: { limit: number; windowMs: number };
 }
 
 export interface RunningSimulator {
-  /** e.g. http://127.0.0.1:40123; BITBUCKET_API_URL and BITBUCKET_OAUTH_URL both point here. */
+  /** e.g. http://127.0.0.1:40123; BITBUCKET_API_URL, BITBUCKET_OAUTH_URL and ATLASSIAN_ADMIN_API_URL all point here. */
   url: string;
   port: number;
   stop(): Promise<void>;
@@ -50,6 +55,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     now: options.now,
     pageLenCaps: options.pageLenCaps,
     rateLimitRetryAfterSeconds: options.rateLimitRetryAfterSeconds,
+    adminRateLimit: options.adminRateLimit,
   });
   const port = await simulator.listen(options.port ?? 0);
   let stopped: Promise<void> | undefined;

@@ -7,6 +7,7 @@ import {
   SeedUser,
   WorkspaceRole,
 } from './seed.js';
+import { OrgRole } from './seed-organizations.js';
 
 const text = z.string().min(1);
 const base = { workspace: text, actor: text.optional() };
@@ -144,6 +145,17 @@ export const Mutation = z.discriminatedUnion('op', [
     ]),
     id: z.number().int().positive().default(1),
     title: z.string().default('Simulated pull request'),
+  }),
+  // Organization changes (admin.atlassian.com): no `workspace`; `group` is an org group id or slug.
+  z.object({ op: z.literal('orgAddGroupMember'), org: text, group: text, accountId: text }),
+  z.object({ op: z.literal('orgRemoveGroupMember'), org: text, group: text, accountId: text }),
+  z.object({
+    op: z.literal('orgSetGroupRole'),
+    org: text,
+    group: text,
+    workspace: text,
+    /** null takes the group's role on the workspace away. */
+    role: OrgRole.nullable(),
   }),
 ]);
 export type Mutation = z.infer<typeof Mutation>;

@@ -25,6 +25,7 @@ import {
   reslugRepository,
 } from './operations.js';
 import type { Mutation as MutationType } from './mutation-schema.js';
+import { applyInOrgWorkspace, applyOrgMutation, isOrgMutation } from './org-mutations.js';
 import { Mutation } from './mutation-schema.js';
 import { serializeRepository } from './serialize.js';
 import type { SimulatorState, WorkspaceState } from './state.js';
@@ -45,8 +46,17 @@ function applyOne(
   origin: string,
   now: () => number,
 ): SimulatorEvent[] {
+  if (isOrgMutation(m)) {
+    applyOrgMutation(state, m);
+    return [];
+  }
   const ws = state.findWorkspace(m.workspace);
   if (!ws) throw new HttpError(404, `unknown workspace "${m.workspace}"`);
+  if (m.op === 'addMember' && !state.users.has(m.accountId)) {
+    if (!m.user) throw new HttpError(404, `unknown user "${m.accountId}" (pass "user" to create one)`);
+    state.addUser({ ...m.user, accountId: m.accountId, uuid: m.user.uuid ?? newUuid() });
+  }
+  if (ws.organization !== undefined && applyInOrgWorkspace(state, ws, m)) return [];
   const actor = () => {
     const id = m.actor ?? [...ws.members.values()].find((x) => x.role === 'owner')?.accountId;
     if (!id) throw new HttpError(400, 'no actor given and the workspace has no owner');
@@ -55,10 +65,6 @@ function applyOne(
   const event = (key: string, payload: unknown): SimulatorEvent[] => [{ workspace: ws.slug, key, payload }];
   switch (m.op) {
     case 'addMember': {
-      if (!state.users.has(m.accountId)) {
-        if (!m.user) throw new HttpError(404, `unknown user "${m.accountId}" (pass "user" to create one)`);
-        state.addUser({ ...m.user, accountId: m.accountId, uuid: m.user.uuid ?? newUuid() });
-      }
       if (ws.members.has(m.accountId)) throw new HttpError(400, `${m.accountId} is already a member`);
       ensureMember(ws, m.accountId, m.role);
       return [];

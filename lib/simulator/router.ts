@@ -37,17 +37,18 @@ export interface Route {
   handle(ctx: RequestContext): RouteResult;
 }
 
-type Match = { route: Route; params: Record<string, string> };
+type Match<R> = { route: R; params: Record<string, string> };
 
-export class Router {
-  private readonly compiled: { route: Route; segments: string[] }[];
+/** Routes by method and path template; generic so the Admin API's routes (another context) use it too. */
+export class Router<R extends { method: string; template: string } = Route> {
+  private readonly compiled: { route: R; segments: string[] }[];
 
-  constructor(routes: Route[]) {
+  constructor(routes: R[]) {
     this.compiled = routes.map((route) => ({ route, segments: route.template.split('/') }));
   }
 
   /** The route for this method and path, or the templates that match the path with another method. */
-  match(method: string, pathname: string): Match | { template: string | undefined; allowed: string[] } {
+  match(method: string, pathname: string): Match<R> | { template: string | undefined; allowed: string[] } {
     const segments = pathname.split('/');
     const allowed: string[] = [];
     let template: string | undefined;

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { demoSeed } from './demo-seed.js';
 import { generateSeed, parseGeneratorSpec } from './generate.js';
+import type { PathSegment, Problem } from './seed-problems.js';
+import { duplicates } from './seed-problems.js';
+import { administeredWorkspaces, findOrganizationProblems, SeedOrganization } from './seed-organizations.js';
 
 /**
  * Bitbucket removed the `collaborator` role in 2022: a workspace permission is owner or member. Seed files
@@ -130,6 +133,13 @@ export const SeedDocument = z
     credentials: z.array(SeedCredential),
     users: z.array(SeedUser),
     workspaces: z.array(SeedWorkspace),
+    /**
+     * Extension (CONTRACTS.md): organizations administering some workspaces in admin.atlassian.com. In such
+     * a workspace `groups` only carry Bitbucket-side settings (defaultPermission, autoAdd) of the org groups
+     * with a role on it (their `members` are ignored: membership lives in the org group), and `members`
+     * holds the direct members only: the others follow from the org groups' roles.
+     */
+    organizations: z.array(SeedOrganization).optional(),
   })
   .superRefine((seed, ctx) => {
     for (const problem of findReferenceProblems(seed)) {
@@ -149,12 +159,6 @@ export class SeedError extends Error {
   }
 }
 
-type PathSegment = string | number;
-interface Problem {
-  path: PathSegment[];
-  message: string;
-}
-
 export function formatJsonPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const segment of path) {
@@ -164,27 +168,12 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-function duplicates<T>(
-  items: readonly T[],
-  key: (item: T) => string,
-  at: (i: number) => PathSegment[],
-  what: string,
-) {
-  const seen = new Set<string>();
-  const problems: Problem[] = [];
-  items.forEach((item, i) => {
-    const k = key(item);
-    if (seen.has(k)) problems.push({ path: at(i), message: `duplicate ${what} "${k}"` });
-    seen.add(k);
-  });
-  return problems;
-}
-
 /** Cross-references zod cannot express: every name used must exist where it is used. */
 function findReferenceProblems(seed: {
   credentials: SeedCredential[];
   users: SeedUser[];
   workspaces: SeedWorkspace[];
+  organizations?: SeedOrganization[] | undefined;
 }): Problem[] {
   const problems: Problem[] = [];
   const users = new Set(seed.users.map((u) => u.accountId));
@@ -213,6 +202,8 @@ function findReferenceProblems(seed: {
     ),
   );
   const workspaceSlugs = new Set(seed.workspaces.map((w) => w.slug));
+  problems.push(...findOrganizationProblems(seed.organizations, users, workspaceSlugs));
+  const administered = administeredWorkspaces(seed.organizations);
 
   seed.credentials.forEach((credential, i) => {
     if (credential.kind === 'access-token') {
@@ -232,7 +223,9 @@ function findReferenceProblems(seed: {
   seed.workspaces.forEach((ws, w) => {
     const at = (...rest: PathSegment[]): PathSegment[] => ['workspaces', w, ...rest];
     const members = new Set(ws.members.map((m) => m.accountId));
-    const groups = new Set(ws.groups.map((g) => g.slug));
+    const orgGroups = administered.get(ws.slug)?.groups;
+    // In an org-administered workspace the groups are the org groups with a role on it.
+    const groups = orgGroups ?? new Set(ws.groups.map((g) => g.slug));
     const projects = new Set(ws.projects.map((p) => p.key));
     problems.push(
       ...duplicates(
@@ -270,15 +263,24 @@ function findReferenceProblems(seed: {
       if (!users.has(m.accountId))
         problems.push({ path: at('members', i, 'accountId'), message: `unknown user "${m.accountId}"` });
     });
-    ws.groups.forEach((g, i) =>
-      g.members.forEach((accountId, j) => {
-        if (!members.has(accountId))
+    if (orgGroups)
+      ws.groups.forEach((g, i) => {
+        if (!orgGroups.has(g.slug))
           problems.push({
-            path: at('groups', i, 'members', j),
-            message: `"${accountId}" is not a member of workspace "${ws.slug}"`,
+            path: at('groups', i, 'slug'),
+            message: `group "${g.slug}" is not an organization group with a role on workspace "${ws.slug}"`,
           });
-      }),
-    );
+      });
+    else
+      ws.groups.forEach((g, i) =>
+        g.members.forEach((accountId, j) => {
+          if (!members.has(accountId))
+            problems.push({
+              path: at('groups', i, 'members', j),
+              message: `"${accountId}" is not a member of workspace "${ws.slug}"`,
+            });
+        }),
+      );
     const checkGrants = (
       grants: { userGrants: { accountId: string }[]; groupGrants: { group: string }[] },
       where: PathSegment[],

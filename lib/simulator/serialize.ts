@@ -82,7 +82,10 @@ export function serializeWorkspaceBase(base: string, ws: WorkspaceState) {
   };
 }
 
-/** One entry of /members (withRole=false) or /permissions (withRole=true). */
+/**
+ * One entry of /members (withRole=false) or /permissions (withRole=true). `last_accessed` and `added_on`
+ * disappear once a workspace is administered in admin.atlassian.com.
+ */
 export function serializeMembership(
   base: string,
   ws: WorkspaceState,
@@ -93,7 +96,9 @@ export function serializeMembership(
   return {
     type: 'workspace_membership',
     ...(withRole ? { permission: member.role } : {}),
-    ...(withRole && member.lastAccessed ? { last_accessed: member.lastAccessed, added_on: EPOCH } : {}),
+    ...(withRole && member.lastAccessed && ws.organization === undefined
+      ? { last_accessed: member.lastAccessed, added_on: EPOCH }
+      : {}),
     user: serializeUser(base, user),
     workspace: serializeWorkspace(base, ws),
     links: { self: link(`${base}/2.0/workspaces/${ws.slug}/members/${enc(user.uuid)}`) },

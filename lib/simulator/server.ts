@@ -1,8 +1,11 @@
-// The simulator's HTTP server: request accounting, faults, auth, rate limit, then the Bitbucket routes.
+// The simulator's HTTP server: request accounting, faults, auth, rate limit, then the Bitbucket routes;
+// /admin/ goes to the Atlassian Admin API (admin-api.ts), /_simulator/ to the control API.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AdminApi, DEFAULT_ADMIN_RATE_LIMIT } from './admin-api.js';
+import type { AdminRateLimit } from './admin-api.js';
 import { Authenticator } from './auth.js';
 import { handleControl } from './control.js';
 import { FaultInjector } from './faults.js';
@@ -37,6 +40,8 @@ export interface SimulatorSettings {
   pageLenCaps?: Readonly<Record<string, number>> | undefined;
   /** Sends `Retry-After` with this many seconds on rate-limit 429s; Bitbucket usually sends none. */
   rateLimitRetryAfterSeconds?: number | undefined;
+  /** The Atlassian Admin API's fixed window per organization; default 1,000 requests per 60 s. */
+  adminRateLimit?: AdminRateLimit | undefined;
 }
 
 const router = new Router([
@@ -55,6 +60,7 @@ export class Simulator {
   readonly hooks = new HookDispatcher();
   readonly auth: Authenticator;
   private limiter: RateLimiter;
+  private readonly admin: AdminApi;
   private clockOffset = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -64,6 +70,13 @@ export class Simulator {
     this.state = new SimulatorState(settings.seed);
     this.auth = new Authenticator(() => this.state.credentials, this.now, settings.oauthTokenTtlSeconds);
     this.limiter = new RateLimiter(settings.hourlyRequestLimit, this.now);
+    this.admin = new AdminApi({
+      state: this.state,
+      requests: this.requests,
+      faults: this.faults,
+      now: this.now,
+      rateLimit: settings.adminRateLimit ?? DEFAULT_ADMIN_RATE_LIMIT,
+    });
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -87,6 +100,7 @@ export class Simulator {
     this.faults.clear();
     this.hooks.clear();
     this.limiter.clear();
+    this.admin.clear();
     this.auth.clear();
   }
 
@@ -113,6 +127,7 @@ export class Simulator {
     try {
       const url = new URL(req.url ?? '/', this.origin);
       if (url.pathname.startsWith('/_simulator/')) await handleControl(this, req, res, url);
+      else if (url.pathname.startsWith('/admin/')) await this.admin.handle(req, res, url);
       else await this.handleApi(req, res, url);
     } catch (error) {
       if (res.headersSent || res.destroyed) return;

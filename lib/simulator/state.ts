@@ -2,6 +2,8 @@
 import type { SeedCredential, SeedDocument, SeedHook, SeedUser } from './seed.js';
 import type { z } from 'zod';
 import type { DefaultPermission, ProjectPermission, RepositoryPermission, WorkspaceRole } from './seed.js';
+import type { OrgRole } from './seed-organizations.js';
+import { loadOrganizations, organizationsToSeed } from './organizations.js';
 
 export type Role = z.infer<typeof WorkspaceRole>;
 export type ProjectPerm = z.infer<typeof ProjectPermission>;
@@ -52,6 +54,33 @@ export interface WorkspaceState {
   hooks: Map<string, HookState>;
   /** Groups of each user, kept in step with GroupState.members for fast permission checks. */
   groupsOfUser: Map<string, Set<string>>;
+  /** Id of the organization administering this workspace in admin.atlassian.com, if any. */
+  organization?: string;
+  /**
+   * Org-administered workspaces only: the members given a role directly (the seed's `members`). `members`
+   * and `groups` are then derived from these and the org groups (organizations.ts, reconcileWorkspace).
+   */
+  direct?: Map<string, MemberState>;
+}
+
+export interface OrgGroupState {
+  id: string;
+  name: string;
+  slug: string;
+  idpManaged: boolean;
+  /** Shared with the Bitbucket GroupState of every workspace it has a role on: one source of truth. */
+  members: Set<string>;
+  /** Workspace slug → role. */
+  roles: Map<string, OrgRole>;
+}
+
+export interface OrganizationState {
+  id: string;
+  apiKey: string;
+  directoryId: string;
+  workspaces: string[];
+  /** By group id, in seed order. */
+  groups: Map<string, OrgGroupState>;
 }
 
 /** Mutable state of one simulator. `version` moves on every change (caches key on it). */
@@ -61,6 +90,7 @@ export class SimulatorState {
   usersByUuid = new Map<string, SeedUser>();
   workspaces = new Map<string, WorkspaceState>();
   workspacesByUuid = new Map<string, WorkspaceState>();
+  organizations = new Map<string, OrganizationState>();
   version = 0;
 
   constructor(seed: SeedDocument) {
@@ -129,6 +159,7 @@ export class SimulatorState {
       this.workspaces.set(ws.slug, state);
       this.workspacesByUuid.set(ws.uuid.toLowerCase(), state);
     }
+    loadOrganizations(this, seed.organizations ?? []);
   }
 
   /** The whole state in the seed format; key order follows CONTRACTS.md so a loaded seed round-trips. */
@@ -141,7 +172,7 @@ export class SimulatorState {
         uuid: ws.uuid,
         name: ws.name,
         ...(ws.planUserLimit === undefined ? {} : { planUserLimit: ws.planUserLimit }),
-        members: [...ws.members.values()].map((m) => ({ ...m })),
+        members: [...(ws.direct ?? ws.members).values()].map((m) => ({ ...m })),
         groups: [...ws.groups.values()].map((g) => ({
           slug: g.slug,
           name: g.name,
@@ -171,6 +202,7 @@ export class SimulatorState {
           ? {}
           : { hooks: [...ws.hooks.values()].map((h) => ({ ...h, events: [...h.events] })) }),
       })),
+      ...(this.organizations.size === 0 ? {} : { organizations: organizationsToSeed(this) }),
     };
   }
 

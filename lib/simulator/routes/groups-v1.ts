@@ -1,13 +1,20 @@
-// The 1.0 group API: one unpaged array of groups with members; member add (PUT) and remove (DELETE).
+// The 1.0 group API: one unpaged array of groups with members; member add (PUT) and remove (DELETE),
+// refused in org-administered workspaces.
 import { isOwner, requirePermissionRead, requireScopes, workspaceParam } from '../access.js';
 import { forbidden, HttpError } from '../http.js';
 import { addGroupMember, removeGroupMember, requireGroup } from '../operations.js';
 import type { RequestContext, Route } from '../router.js';
 import { serializeGroupV1, serializeUserV1 } from '../serialize.js';
 
+/** What the 1.0 group writes answer (403) in a workspace administered in admin.atlassian.com. */
+export const ORG_ADMINISTERED_MESSAGE =
+  'This workspace is administered in admin.atlassian.com: change group membership with the Atlassian Admin API';
+
 function groupWrite(ctx: RequestContext) {
   requireScopes(ctx, 'admin:workspace:bitbucket');
   const ws = workspaceParam(ctx, true);
+  // Bitbucket disabled 1.0 group writes there; membership lives in the organization's groups.
+  if (ws.organization !== undefined) throw forbidden(ORG_ADMINISTERED_MESSAGE);
   if (ctx.principal.kind === 'access-token') throw forbidden('Access tokens cannot change group membership.');
   if (!isOwner(ctx, ws)) throw forbidden('You must be an administrator of this workspace.');
   const group = requireGroup(ws, ctx.params.group_slug ?? '');
