@@ -2,16 +2,33 @@
 // answer"); fields may be added, never renamed.
 import type { ProjectPermission, RepositoryPermission, ResourceType, WorkspaceRole } from '../model/index.js';
 
-export type AccessVia = 'direct' | 'group' | 'project' | 'project-group' | 'workspace-owner' | 'public';
+export type AccessVia =
+  'direct' | 'group' | 'project' | 'project-group' | 'workspace-owner' | 'public' | 'org-group';
 
-/** One way a user reaches a resource. `project` is the project key; `group` the group slug. */
+/**
+ * One way a user reaches a resource. `project` is the project key; `group` the group slug. On
+ * `workspace-owner`, `group` names the organization group with the `admin` role that made the user an
+ * owner (workspaces administered in admin.atlassian.com); absent when no such group explains it.
+ */
 export type AccessPath<P extends string> =
   | { via: 'direct'; permission: P }
   | { via: 'group'; group: string; permission: P }
   | { via: 'project'; project: string; permission: P }
   | { via: 'project-group'; project: string; group: string; permission: P }
-  | { via: 'workspace-owner'; permission: P }
+  | { via: 'workspace-owner'; permission: P; group?: string }
   | { via: 'public'; permission: P };
+
+/**
+ * Why a user holds their workspace role in a workspace administered in admin.atlassian.com: an
+ * organization group they belong to has that role on the workspace through its product access
+ * (ADMIN-API.md "How this maps onto Bitbucket's picture"; `admin` makes its members owners). `group` is
+ * the Bitbucket group slug of the same name, or the org group's name when Bitbucket lists none.
+ */
+export interface RolePath {
+  via: 'org-group';
+  group: string;
+  permission: 'member' | 'admin';
+}
 
 export type ProjectAccessPath = AccessPath<ProjectPermission>;
 /** Project paths carry the permission they give on the repository (`create-repo` → `write`). */
@@ -35,7 +52,8 @@ export interface RepositoryAccess {
 export interface UserAccess {
   /** Workspace slug. */
   workspace: string;
-  user: { accountId: string; displayName: string; role: WorkspaceRole | null };
+  /** `rolePaths`: only when the user is in an organization group with a role on the workspace. */
+  user: { accountId: string; displayName: string; role: WorkspaceRole | null; rolePaths?: RolePath[] };
   groups: string[];
   projects: ProjectAccess[];
   repositories: RepositoryAccess[];
@@ -46,6 +64,8 @@ export interface ResourceAccessUser {
   /** Null when the account holds a grant but its user record is not stored. */
   displayName: string | null;
   role: WorkspaceRole | null;
+  /** Only when the user is in an organization group with a role on the workspace. */
+  rolePaths?: RolePath[];
   permission: string;
   paths: AccessPath<string>[];
   /** Repositories only: last recorded activity of the user there. */

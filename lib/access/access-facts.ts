@@ -11,9 +11,9 @@ export interface ActivityFact {
 
 export interface AccessFacts {
   workspace: { id: string; slug: string };
-  /** Users, groups, projects and repositories the answer may mention. */
+  /** Users, groups, organization groups, projects and repositories the answer may mention. */
   resources: Resource[];
-  /** Workspace roles, group memberships, project and repository grants. */
+  /** Workspace roles, group and organization-group memberships, project and repository grants. */
   grants: Grant[];
   activity: ActivityFact[];
   /** DynamoDB items read to assemble these facts (0 for facts built in memory). */

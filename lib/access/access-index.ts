@@ -1,6 +1,7 @@
 // Lookup tables over AccessFacts so each path question is a few map reads, whatever the workspace size.
 import type {
   GroupResource,
+  OrgGroupResource,
   ProjectPermission,
   ProjectResource,
   RepositoryPermission,
@@ -9,6 +10,7 @@ import type {
   WorkspaceRole,
 } from '../model/index.js';
 import type { AccessFacts } from './access-facts.js';
+import type { RolePath } from './access-answers.js';
 
 interface GrantsOnResource<P> {
   users: Map<string, P>;
@@ -30,15 +32,22 @@ export class AccessIndex {
   readonly roles = new Map<string, WorkspaceRole>();
   readonly groupsOfUser = new Map<string, Set<string>>();
   readonly membersOfGroup = new Map<string, Set<string>>();
+  readonly orgGroups = new Map<string, OrgGroupResource>();
+  /** Organization groups (Admin API ids) by member account. */
+  readonly orgGroupsOfUser = new Map<string, Set<string>>();
   readonly projectGrants = new Map<string, GrantsOnResource<ProjectPermission>>();
   readonly repositoryGrants = new Map<string, GrantsOnResource<RepositoryPermission>>();
   private readonly activity = new Map<string, string>();
+  // Per account, computed once: an answer asks for them on every project and repository.
+  private readonly rolePathsMemo = new Map<string, RolePath[]>();
+  private readonly ownerGroupsMemo = new Map<string, string[]>();
 
   constructor(facts: AccessFacts) {
     this.workspaceSlug = facts.workspace.slug;
     for (const item of facts.resources) {
       if (item.type === 'user') this.users.set(item.id, item);
       else if (item.type === 'group') this.groups.set(item.id, item);
+      else if (item.type === 'org-group') this.orgGroups.set(item.id, item);
       else if (item.type === 'project') this.projects.set(item.id, item);
       else if (item.type === 'repository') this.repositories.set(item.id, item);
     }
@@ -50,6 +59,9 @@ export class AccessIndex {
         case 'group':
           addTo(this.groupsOfUser, grant.principal.id, grant.resource.id);
           addTo(this.membersOfGroup, grant.resource.id, grant.principal.id);
+          break;
+        case 'org-group':
+          addTo(this.orgGroupsOfUser, grant.principal.id, grant.resource.id);
           break;
         case 'project':
           this.grantsOn(this.projectGrants, grant.resource.id)[
@@ -80,6 +92,40 @@ export class AccessIndex {
   /** The user's groups, sorted by slug. */
   sortedGroupsOf(accountId: string): string[] {
     return [...(this.groupsOfUser.get(accountId) ?? [])].sort(compareStrings);
+  }
+
+  /**
+   * Why the user holds their workspace role: one path per organization group they are in that has a role
+   * on the workspace, named by its Bitbucket slug (its name when none), sorted by that name. Empty for a
+   * workspace administered in Bitbucket.
+   */
+  rolePathsOf(accountId: string): RolePath[] {
+    let paths = this.rolePathsMemo.get(accountId);
+    if (!paths) {
+      paths = [];
+      for (const id of this.orgGroupsOfUser.get(accountId) ?? []) {
+        const orgGroup = this.orgGroups.get(id);
+        // A membership whose group is not stored has no known role: it explains nothing.
+        if (!orgGroup) continue;
+        const { slug, name, workspaceRole } = orgGroup.attributes;
+        paths.push({ via: 'org-group', group: slug ?? name, permission: workspaceRole });
+      }
+      paths.sort((a, b) => compareStrings(a.group, b.group) || compareStrings(a.permission, b.permission));
+      this.rolePathsMemo.set(accountId, paths);
+    }
+    return paths;
+  }
+
+  /** The organization groups with the `admin` role the user is in (what makes them an owner), sorted. */
+  ownerGroupsOf(accountId: string): string[] {
+    let groups = this.ownerGroupsMemo.get(accountId);
+    if (!groups) {
+      groups = this.rolePathsOf(accountId)
+        .filter((path) => path.permission === 'admin')
+        .map((path) => path.group);
+      this.ownerGroupsMemo.set(accountId, groups);
+    }
+    return groups;
   }
 
   lastActivity(accountId: string, repositoryId: string): string | null {

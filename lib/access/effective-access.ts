@@ -1,6 +1,8 @@
 // Effective access with provenance (API-NOTES "How access adds up"): the highest permission over every
 // path, and every path kept. Paths come in a fixed order: direct, group, project, project-group,
-// workspace-owner, public (groups by slug within each kind).
+// workspace-owner, public (groups by slug within each kind). In a workspace administered in
+// admin.atlassian.com the owner path names the `admin` organization group behind it, and the user carries
+// `rolePaths`: the organization groups whose role makes them a member or owner.
 import {
   highestProjectPermission,
   highestRepositoryPermission,
@@ -17,6 +19,7 @@ import type {
   RepositoryAccess,
   RepositoryAccessPath,
   ResourceAccess,
+  RolePath,
   ResourceAccessUser,
   UserAccess,
 } from './access-answers.js';
@@ -29,6 +32,23 @@ export class ResourceNotInFactsError extends Error {
   }
 }
 
+/**
+ * Owners are admin everywhere: one path per `admin` organization group the owner is in, or one path
+ * without `group` when no such group explains the role (Bitbucket-administered, or not synced yet).
+ */
+function ownerPaths(index: AccessIndex, accountId: string): AccessPath<'admin'>[] {
+  if (index.roles.get(accountId) !== 'owner') return [];
+  const groups = index.ownerGroupsOf(accountId);
+  if (groups.length === 0) return [{ via: 'workspace-owner', permission: 'admin' }];
+  return groups.map((group) => ({ via: 'workspace-owner', permission: 'admin', group }));
+}
+
+/** `{ rolePaths }` when the user has any, else nothing: Bitbucket-administered answers stay as they were. */
+function rolePathsField(index: AccessIndex, accountId: string): { rolePaths?: RolePath[] } {
+  const rolePaths = index.rolePathsOf(accountId);
+  return rolePaths.length > 0 ? { rolePaths: rolePaths.map((path) => ({ ...path })) } : {};
+}
+
 function projectPaths(index: AccessIndex, accountId: string, projectId: string): ProjectAccessPath[] {
   const paths: ProjectAccessPath[] = [];
   const grants = index.projectGrants.get(projectId);
@@ -38,7 +58,7 @@ function projectPaths(index: AccessIndex, accountId: string, projectId: string):
     const permission = grants?.groups.get(group);
     if (permission) paths.push({ via: 'group', group, permission });
   }
-  if (index.roles.get(accountId) === 'owner') paths.push({ via: 'workspace-owner', permission: 'admin' });
+  paths.push(...ownerPaths(index, accountId));
   return paths;
 }
 
@@ -77,7 +97,7 @@ function repositoryPaths(
       }
     }
   }
-  if (index.roles.get(accountId) === 'owner') paths.push({ via: 'workspace-owner', permission: 'admin' });
+  paths.push(...ownerPaths(index, accountId));
   if (includePublic && !repository.attributes.isPrivate) paths.push({ via: 'public', permission: 'read' });
   return paths;
 }
@@ -134,7 +154,12 @@ export function effectiveUserAccess(
     .sort((a, b) => compareStrings(a.slug, b.slug) || compareStrings(a.uuid, b.uuid));
   return {
     workspace: index.workspaceSlug,
-    user: { accountId, displayName: user.attributes.displayName, role: index.roles.get(accountId) ?? null },
+    user: {
+      accountId,
+      displayName: user.attributes.displayName,
+      role: index.roles.get(accountId) ?? null,
+      ...rolePathsField(index, accountId),
+    },
     groups: index.sortedGroupsOf(accountId),
     projects,
     repositories,
@@ -153,6 +178,7 @@ export function effectiveResourceAccess(
     accountId,
     displayName: index.users.get(accountId)?.attributes.displayName ?? null,
     role: index.roles.get(accountId) ?? null,
+    ...rolePathsField(index, accountId),
   });
   const users: ResourceAccessUser[] = [];
   let resource: ResourceAccess['resource'];
