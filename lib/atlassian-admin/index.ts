@@ -25,3 +25,13 @@ export {
 export type { BitbucketWorkspaceRole } from './bitbucket-resources.js';
 export { AdminDirectory, AdminGroup, AdminRoleAssignment, AdminUser } from './schemas.js';
 export type { CallOptions } from '../bitbucket/transport.js';
+export { OrganizationNotConfigured, requireOrganizationCredential } from './organization-access.js';
+export type { AdministrationSetting, OrganizationAccess } from './organization-access.js';
+export { matchBitbucketGroup, OrganizationSource } from './organization-source.js';
+export type { BitbucketGroupName } from './organization-source.js';
+export {
+  ADMINISTRATION_RECHECK_MS,
+  discoverAdministration,
+  saysAdministeredByOrganization,
+} from './administration.js';
+export type { LastAccessedEvidence, WorkspaceAdministration } from './administration.js';

@@ -50,7 +50,7 @@ export type ProvisioningTarget =
 
 /** One call a channel makes, described for dry runs and request records. */
 export interface CallDescription {
-  method: 'GET' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `METHOD /route/{template}`. */
   endpoint: string;
   path: string;
@@ -92,7 +92,8 @@ export interface AbsenceCheck {
   present: GovernanceItem[];
 }
 
-export interface GovernanceSource {
+/** What the sync needs of a source: listing scopes and confirming what a listing walk missed. */
+export interface ScopeLister {
   /** The scope kinds this source can list. */
   readonly kinds: readonly ScopeKind[];
   /**
@@ -118,6 +119,9 @@ export interface GovernanceSource {
    * fails; a partial listing is never returned.
    */
   listScope(workspace: SourceWorkspace, target: ScopeTarget, call: SourceCall): Promise<GovernanceItem[]>;
+}
+
+export interface GovernanceSource extends ScopeLister {
   /** The channel that reads, grants and revokes one principal's access to `target` (no call is made yet). */
   grantChannel(workspaceSlug: string, target: ProvisioningTarget): GrantChannel;
 }

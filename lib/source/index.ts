@@ -5,6 +5,7 @@ export type {
   GovernanceSource,
   GrantChannel,
   ProvisioningTarget,
+  ScopeLister,
   ScopeTarget,
   SourceCall,
   SourceWorkspace,

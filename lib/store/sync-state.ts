@@ -95,6 +95,33 @@ export interface CompletedPass {
   capabilityGaps?: CapabilityGapSummary[];
 }
 
+/**
+ * Who administers a workspace's groups and roles (API-NOTES "Workspaces administered in
+ * admin.atlassian.com"), and how we know: `configured` (BITBUCKET_ADMINISTRATION), `organization-lists-it`
+ * / `organization-does-not-list-it` (the Admin API's `POST /admin/v2/orgs/{orgId}/workspaces`),
+ * `group-write-refused` (a 1.0 group write answered 403 naming admin.atlassian.com), `no-last-accessed`
+ * (`/2.0/workspaces/{ws}/permissions` gave no member `last_accessed`: it disappears once administration
+ * moves), or `no-evidence` (assumed Bitbucket).
+ */
+export interface WorkspaceAdministration {
+  mode: 'bitbucket' | 'organization';
+  evidence:
+    | 'configured'
+    | 'organization-lists-it'
+    | 'organization-does-not-list-it'
+    | 'group-write-refused'
+    | 'no-last-accessed'
+    | 'no-evidence';
+  /** When the evidence was gathered (ISO). */
+  checkedAt: string;
+  /** The organization that lists it, when asked. */
+  orgId?: string;
+  /** True when its organization groups are read (the `org-groups` scope: an organization credential exists). */
+  orgGroupsRead: boolean;
+  /** Why the Admin API could not be asked, when it could not (credential-free). */
+  note?: string;
+}
+
 export interface WorkspaceSyncStatus {
   workspaceId: string;
   workspaceSlug: string;
@@ -108,6 +135,8 @@ export interface WorkspaceSyncStatus {
   lastStep?: { at: string; outcome: string; requests: number; scopesRefreshed: number; changes: number };
   /** What the credential cannot read now, by scope kind (absent: nothing). */
   capabilityGaps?: CapabilityGapSummary[];
+  /** Who administers its groups and roles, as the last step found (absent before the first step). */
+  administration?: WorkspaceAdministration;
 }
 
 const STATUS_SK = 'SYNC#STATUS';

@@ -14,7 +14,7 @@ import {
   type CallOptions,
 } from '../bitbucket/index.js';
 import { itemIdentity, type GovernanceItem } from '../model/index.js';
-import type { GovernanceSource, ScopeTarget, SourceWorkspace } from '../source/index.js';
+import type { ScopeLister, ScopeTarget, SourceWorkspace } from '../source/index.js';
 import type { Observed } from '../store/index.js';
 import { mergeRepeats, subjectOf } from './observed-items.js';
 
@@ -51,7 +51,7 @@ export interface ConfirmedListing {
 }
 
 export interface ListingContext {
-  source: GovernanceSource;
+  source: ScopeLister;
   workspace: SourceWorkspace;
   /** Every request of the listing and its confirmation is paid from `call.budget`. */
   call: CallOptions;

@@ -1,6 +1,7 @@
 // What one sync step learned about each scope, written down as it goes: the scope states (freshness,
 // cost, hold, capability gap, last error), the step's counters and the progress callback. The step
 // decides what happened to a scope; this book records it the same way every time.
+import { AdminApiError } from '../atlassian-admin/index.js';
 import { describeGap, NotFound } from '../bitbucket/index.js';
 import { scopeId, type ScopeRef } from '../model/index.js';
 import { logger } from '../observability/index.js';
@@ -46,6 +47,9 @@ export function scopeError(error: unknown, at: string): ScopeError {
       ...(error.status !== undefined ? { status: error.status } : {}),
       ...(error.endpoint ? { endpoint: error.endpoint } : {}),
     };
+  }
+  if (error instanceof AdminApiError) {
+    return { at, message: error.message, status: error.status, endpoint: error.endpoint };
   }
   return { at, message: error instanceof Error ? error.message : String(error) };
 }

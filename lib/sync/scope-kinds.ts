@@ -79,8 +79,9 @@ const repositoryGrants: PerResourceKind = {
 export const SCOPE_KINDS: readonly ScopeKindRow[] = [
   { kind: 'members', api: 'bitbucket', cadence: 'membership', rank: 0, leastCost: 1, guardedType: 'user' },
   { kind: 'groups', api: 'bitbucket', cadence: 'membership', rank: 1, leastCost: 1 },
-  // Groups search, each group's role assignments and members: at least 3 Admin API requests.
-  { kind: 'org-groups', api: 'atlassian-admin', cadence: 'membership', rank: 1, leastCost: 3 },
+  // Groups search, each group's role assignments and members: at least 3 Admin API requests. After
+  // `groups`, so each org group finds the Bitbucket group it matches by name on the first pass.
+  { kind: 'org-groups', api: 'atlassian-admin', cadence: 'membership', rank: 1.5, leastCost: 3 },
   { kind: 'projects', api: 'bitbucket', cadence: 'listing', rank: 2, leastCost: 1 },
   {
     kind: 'repositories',

@@ -6,7 +6,7 @@
 import type { CallOptions } from '../bitbucket/index.js';
 import { scopeId, type GovernanceItem, type ScopeRef } from '../model/index.js';
 import { logger } from '../observability/index.js';
-import type { GovernanceSource, ScopeTarget } from '../source/index.js';
+import type { ScopeLister, ScopeTarget } from '../source/index.js';
 import type { ApplyResult, GovernanceStore, Observed } from '../store/index.js';
 import type { DeletionHold } from '../store/sync-state.js';
 import { listConfirmed, type DriftCounts } from './confirmed-listing.js';
@@ -45,7 +45,7 @@ export type RefreshOutcome =
   | { status: 'vanished' };
 
 export interface RefreshContext {
-  source: GovernanceSource;
+  source: ScopeLister;
   store: GovernanceStore;
   workspace: WorkspaceRef;
   call: CallOptions;

@@ -1,6 +1,7 @@
 // One step of the rolling sync for one workspace (DESIGN §4): take the lease, work out the request
 // budget left in the rolling hour, refresh due scopes in priority order until the budget or the time
 // runs out, and record pass progress. A step never deletes on a failed read and never overlaps another.
+import type { OrganizationAccess } from '../atlassian-admin/index.js';
 import {
   BudgetExhausted,
   capabilityGapOf,
@@ -14,7 +15,7 @@ import {
   type BitbucketClient,
   type CredentialVerdict,
   type RequestBudget,
-  type SharedBudget,
+  SharedBudget,
 } from '../bitbucket/index.js';
 import { openHourlyBudget } from '../budget/index.js';
 import { scopeId, type ScopeKind, type ScopeRef } from '../model/index.js';
@@ -30,11 +31,12 @@ import type {
 } from '../store/sync-state.js';
 import { summariseGaps } from './gap-summary.js';
 import { ScopeBook, scopeError, type ScopeCounts, type ScopeEvent } from './scope-book.js';
-import { LISTING_KINDS, scopeKind } from './scope-kinds.js';
+import { openOrganizationStep, type OrganizationStep } from './organization-step.js';
+import { listingKindsOf, scopeKind } from './scope-kinds.js';
 import {
   dueScopes,
   freshnessByKind,
-  LISTING_SCOPES,
+  listingScopesOf,
   stretchedIntervals,
   type DueScope,
 } from './scope-plan.js';
@@ -47,6 +49,11 @@ export interface SyncDependencies {
   client: BitbucketClient;
   /** Where scopes are listed from; default Bitbucket Cloud through `client`. */
   source?: GovernanceSource;
+  /**
+   * The Atlassian organization side (Admin API client, credential, its own hour, BITBUCKET_ADMINISTRATION).
+   * Absent: every workspace is synced as Bitbucket-administered.
+   */
+  organization?: OrganizationAccess;
   store: GovernanceStore;
   syncState: SyncStateStore;
   ledger: RequestLedger;
@@ -83,6 +90,8 @@ export interface StepReport extends ScopeCounts {
   error?: ScopeError;
   /** What the credential cannot read, by kind, after this step (empty: nothing). */
   capabilityGaps: CapabilityGapSummary[];
+  /** Requests this step sent to the Atlassian Admin API (its own hour; not in `requests`). */
+  adminApiRequests: number;
 }
 
 /**
@@ -138,6 +147,7 @@ export async function runSyncStep(
     freshnessSeconds: {},
     ...(status?.resumeAfter ? { resumeAfter: status.resumeAfter } : {}),
     capabilityGaps: status?.capabilityGaps ?? [],
+    adminApiRequests: 0,
   });
 
   if (
@@ -166,18 +176,28 @@ export async function runSyncStep(
     });
     const allowance = stepAllowance(settings, hour.spentBefore);
     if (allowance.share <= 0) return emptyReport('no-budget-left', status);
+    const organization = await openOrganizationStep(
+      dependencies.organization,
+      dependencies.store,
+      workspace,
+      status.administration,
+      { now: startedAt, deadlineAt },
+    );
+    status.administration = organization.administration;
     try {
       return await runBudgetedStep(
         dependencies,
         workspace,
         status,
         { budget: hour.budget, share: allowance.share },
+        organization,
         deadlineAt,
         now,
       );
     } finally {
       // What the step spent is counted, also when it fails on the store.
       await hour.close(now());
+      await organization.close(now());
     }
   } finally {
     await syncState.releaseLease(leaseName, dependencies.runnerId);
@@ -189,6 +209,7 @@ async function runBudgetedStep(
   workspace: WorkspaceRef,
   status: WorkspaceSyncStatus,
   { budget, share }: { budget: RequestBudget; share: number },
+  organization: OrganizationStep,
   deadlineAt: number,
   now: () => Date,
 ): Promise<StepReport> {
@@ -270,6 +291,35 @@ async function runBudgetedStep(
   const refreshOne = (due: DueScope, expected: number) =>
     pace.run(expected, (scopeBudget) => refreshScopeOnce(due, scopeBudget));
 
+  // An Admin API listing is paid from the Admin API's own hour; its failures (a 429 there included) are
+  // that scope's, never a reason to stop reading Bitbucket.
+  const refreshAdminScope = async (due: DueScope): Promise<void> => {
+    const at = now().toISOString();
+    const scopeBudget = new SharedBudget(organization.budget);
+    try {
+      if (!organization.source) throw new Error(`${due.id} needs an organization credential`);
+      const outcome = await refreshScope(
+        {
+          source: organization.source,
+          store,
+          workspace,
+          call: { budget: scopeBudget, deadlineAt },
+          guard: settings.deletionGuard,
+          holdReleased: book.states.get(due.id)?.holdReleased === true,
+          now,
+        },
+        due.scope,
+      );
+      if (outcome.status === 'vanished') return book.vanished(due);
+      if (outcome.status === 'held') return book.held(due, outcome.hold, scopeBudget.spent);
+      const { changes } = outcome.result;
+      await book.applied(due, at, scopeBudget.spent, changes.length, outcome.orphanedScopes, outcome.reread);
+    } catch (error) {
+      if (error instanceof BudgetExhausted) return book.unfinished(due, scopeBudget.spent);
+      await book.failed(due, error, at, scopeBudget.spent);
+    }
+  };
+
   const timeLeft = () => deadlineAt - now().getTime();
   // Set when due scopes were left for lack of budget, so callers know the step did not finish its work.
   let budgetStopped = false;
@@ -284,7 +334,11 @@ async function runBudgetedStep(
   // up again (10,000 members are 101 requests; paced steps leave about one share in the hour), and only
   // scopes marked dirty by webhooks or provisioning go ahead.
   let listingWaiting = false;
-  for (const due of dueScopes(LISTING_SCOPES, book.states, now().getTime(), intervals)) {
+  for (const due of dueScopes(listingScopesOf(organization.apis), book.states, now().getTime(), intervals)) {
+    if (scopeKind(due.scope.kind).api === 'atlassian-admin') {
+      if (!stop && timeLeft() > 0) await refreshAdminScope(due);
+      continue;
+    }
     const lastCost = book.lastCost(due.id) ?? 0;
     if (lastCost > settings.hourlyRequestBudget) {
       // It can never be read within one hour's budget: waiting for it would stall every other scope.
@@ -300,7 +354,7 @@ async function runBudgetedStep(
     await refreshOne(due, expected);
   }
 
-  const scopes = await storedScopes(store, workspace.id);
+  const scopes = await storedScopes(store, workspace.id, organization.apis);
   if (!stop) {
     const queue = dueScopes(scopes, book.states, now().getTime(), intervals).filter(
       (due) =>
@@ -318,7 +372,9 @@ async function runBudgetedStep(
 
   const capabilityGaps = summariseGaps(book.states.values());
   // Nothing of the workspace can be read: every listing is refused. Said as such, not as a completed pass.
-  const unreadable = LISTING_KINDS.every((row) => book.states.get(row.kind)?.capabilityGap !== undefined);
+  const unreadable = listingKindsOf(['bitbucket']).every(
+    (row) => book.states.get(row.kind)?.capabilityGap !== undefined,
+  );
   if (unreadable && !stop) {
     const refusals = capabilityGaps.map((gap) => gap.message).join('; ');
     stop = new StopStep('not-administrable', new Error(`every listing is refused: ${refusals}`));
@@ -339,6 +395,7 @@ async function runBudgetedStep(
     stop,
     stepStart,
     requests: budget.spent,
+    adminApiRequests: organization.budget.spent,
     endedAt: now(),
   });
 }
@@ -361,6 +418,7 @@ async function settleStep(
     stop: StopStep | undefined;
     stepStart: Date;
     requests: number;
+    adminApiRequests: number;
     endedAt: Date;
   },
 ): Promise<StepReport> {
@@ -425,6 +483,7 @@ async function settleStep(
     ...(status.resumeAfter ? { resumeAfter: status.resumeAfter } : {}),
     ...(status.lastError ? { error: status.lastError } : {}),
     capabilityGaps,
+    adminApiRequests: step.adminApiRequests,
   };
 }
 
