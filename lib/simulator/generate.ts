@@ -8,11 +8,15 @@ export interface GeneratorParams {
   projects: number;
   repos: number;
   seed?: number;
+  /** 1: the workspace is administered by organization `org-1` (GENERATED_ORG); 0 (default): it is not. */
+  org?: number;
 }
 
 export const GENERATED_WORKSPACE = 'generated';
 export const GENERATED_OWNER_EMAIL = 'admin@example.com';
 export const GENERATED_OWNER_TOKEN = 'generated-token';
+/** The organization of `org=1`: id, Admin API key and directory. */
+export const GENERATED_ORG = { id: 'org-1', apiKey: 'org-key', directoryId: 'dir-1' } as const;
 
 export const ALL_SCOPES = [
   'read:workspace:bitbucket',
@@ -89,7 +93,7 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-/** Parses `users=U,groups=G,projects=P,repos=R[,seed=S]`. */
+/** Parses `users=U,groups=G,projects=P,repos=R[,seed=S][,org=0|1]`. */
 export function parseGeneratorSpec(spec: string): GeneratorParams {
   const values = new Map<string, number>();
   for (const part of spec.split(',')) {
@@ -97,7 +101,7 @@ export function parseGeneratorSpec(spec: string): GeneratorParams {
     const value = Number(raw);
     if (!key || raw === undefined || !Number.isInteger(value) || value < 0)
       throw new SeedError(`generated: "${part}" is not key=non-negative-integer`, '(generator)');
-    if (!['users', 'groups', 'projects', 'repos', 'seed'].includes(key))
+    if (!['users', 'groups', 'projects', 'repos', 'seed', 'org'].includes(key))
       throw new SeedError(`generated: unknown parameter "${key}"`, '(generator)');
     values.set(key, value);
   }
@@ -114,6 +118,9 @@ export function parseGeneratorSpec(spec: string): GeneratorParams {
   };
   const seed = values.get('seed');
   if (seed !== undefined) params.seed = seed;
+  const org = values.get('org');
+  if (org !== undefined && org > 1) throw new SeedError('generated: org must be 0 or 1', '(generator)');
+  if (org) params.org = org;
   return params;
 }
 
@@ -226,7 +233,7 @@ export function generateSeed(params: GeneratorParams): SeedDocument {
   }
 
   const owner = users[0] as SeedUser;
-  return {
+  const document: SeedDocument = {
     credentials: [
       {
         kind: 'api-token',
@@ -253,6 +260,38 @@ export function generateSeed(params: GeneratorParams): SeedDocument {
         groups,
         projects,
         repositories,
+      },
+    ],
+  };
+  return params.org ? administeredByOrganization(document) : document;
+}
+
+/**
+ * `org=1`: the generated groups become the groups of organization GENERATED_ORG (the first with the admin
+ * role, the others member), and the workspace keeps as direct members only its owners and the users in no
+ * group: everyone else is a member through their groups. Draws nothing from the random sequence.
+ */
+function administeredByOrganization(document: SeedDocument): SeedDocument {
+  const ws = document.workspaces[0] as SeedDocument['workspaces'][number];
+  const grouped = new Set(ws.groups.flatMap((g) => g.members));
+  const width = String(ws.groups.length).length;
+  return {
+    ...document,
+    workspaces: [
+      { ...ws, members: ws.members.filter((m) => m.role === 'owner' || !grouped.has(m.accountId)) },
+    ],
+    organizations: [
+      {
+        ...GENERATED_ORG,
+        workspaces: [ws.slug],
+        groups: ws.groups.map((g, i) => ({
+          id: `g-${pad(i + 1, width)}`,
+          name: g.name,
+          slug: g.slug,
+          idpManaged: false,
+          members: [...g.members],
+          roles: [{ workspace: ws.slug, role: i === 0 ? ('admin' as const) : ('member' as const) }],
+        })),
       },
     ],
   };

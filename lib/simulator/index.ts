@@ -11,7 +11,7 @@ export { signature as webhookSignature } from './hooks.js';
 export type { DeliveryRecord } from './hooks.js';
 
 export interface SimulatorOptions {
-  /** A parsed seed, or 'demo', or 'generated:users=U,groups=G,projects=P,repos=R[,seed=S]', or a JSON file path. */
+  /** A parsed seed, or 'demo', or 'generated:users=U,groups=G,projects=P,repos=R[,seed=S][,org=0|1]', or a JSON file path. */
   seed: SeedDocument | string;
   /** Default 0: a free port. Always bound to 127.0.0.1. */
   port?: number;

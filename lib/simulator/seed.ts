@@ -333,7 +333,7 @@ export function parseSeed(value: unknown): SeedDocument {
   throw new SeedError(`${path}: ${issue?.message ?? 'invalid seed'}`, path);
 }
 
-/** `demo`, `generated:users=U,groups=G,projects=P,repos=R[,seed=S]`, or a path to a JSON seed file. */
+/** `demo`, `generated:users=U,groups=G,projects=P,repos=R[,seed=S][,org=0|1]`, or a path to a JSON seed file. */
 export function loadSeed(spec: string): SeedDocument {
   if (spec === 'demo') return parseSeed(demoSeed());
   if (spec.startsWith('generated:')) return generateSeed(parseGeneratorSpec(spec.slice('generated:'.length)));
