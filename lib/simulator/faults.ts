@@ -5,9 +5,11 @@ import { z } from 'zod';
 /**
  * One fault, as POSTed to `/_simulator/faults` inside `{faults: [...]}`. `match` narrows it to requests by
  * method, path prefix (`pathPrefix: "/2.0/workspaces/acme/permissions"`) and identity (an account id,
- * `access-token:<ws>` or `oauth-client:<id>`).
+ * `access-token:<ws>`, `oauth-client:<id>` or `org:<orgId>`).
  *
- * Request faults (`times` counts matching requests):
+ * Request faults (`times` counts matching requests); they apply to the Atlassian Admin API (`/admin/…`,
+ * identity `org:<orgId>`) too, after its key check, answering in its `{errors: [...]}` shape with its
+ * X-RateLimit-* headers (a 429 also with `Retry-After`: `retryAfter`, or the seconds left in the window):
  * - `latency`: waits `ms` (default 1000) and then answers normally.
  * - `status`: answers `status` (default 500) with Bitbucket's error body; 429 answers `text/plain`
  *   "Rate limit for this resource has been exceeded", with `Retry-After: retryAfter` only when given.
