@@ -1,12 +1,16 @@
 // The rows of an access-review export: one per user × project or repository the user can reach, with
 // the effective permission, every path, the user's own explicit grant there, last activity and when
-// that access was first seen (see firstSeenOf).
+// that access was first seen (see firstSeenOf). In a workspace administered in admin.atlassian.com a row
+// also says why the user holds their role: JSON rows carry `rolePaths` (the organization groups with a
+// role on the workspace the user is in) and owner paths name their `admin` group; the CSV keeps its
+// columns and writes these into the text of `role` (`owner via org-group:bb-admins=admin`) and `paths`
+// (`workspace-owner(org-group:bb-admins)=admin`). Bitbucket-administered workspaces export as before.
 import { Readable, pipeline } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { stringify } from 'csv-stringify';
 import pLimit from 'p-limit';
 import type { z } from 'zod';
-import { effectiveUserAccess, type AccessPath } from '../access/index.js';
+import { effectiveUserAccess, type AccessPath, type RolePath } from '../access/index.js';
 import type { Grant } from '../model/index.js';
 import type { GovernanceStore, GroupGrantsMemo, Observed } from '../store/index.js';
 import type { ExportRow } from './read-schemas.js';
@@ -48,6 +52,8 @@ export async function buildExportRows(
       role: access.user.role,
       lastActivity: null as string | null,
     };
+    // Last, and only when there are any: rows of Bitbucket-administered workspaces keep their bytes.
+    const provenance = access.user.rolePaths ? { rolePaths: access.user.rolePaths } : {};
     for (const project of access.projects) {
       const own = explicit.get(`project/${project.uuid}`);
       rows.push({
@@ -59,6 +65,7 @@ export async function buildExportRows(
         paths: project.paths as AccessPath<string>[],
         explicitGrant: own ? String(own.item.entitlement) : null,
         firstSeen: firstSeenOf(own, user.observedAt),
+        ...provenance,
       });
     }
     for (const repository of access.repositories) {
@@ -73,6 +80,7 @@ export async function buildExportRows(
         explicitGrant: own ? String(own.item.entitlement) : null,
         lastActivity: repository.lastActivity,
         firstSeen: firstSeenOf(own, user.observedAt),
+        ...provenance,
       });
     }
   });
@@ -100,7 +108,10 @@ const CSV_COLUMNS = [
   'firstSeen',
 ] as const;
 
-/** `group:devs=write; project:CORE=admin; workspace-owner=admin`. */
+/**
+ * `group:devs=write; project:CORE=admin; workspace-owner=admin`; an owner path naming the organization
+ * group that made the user owner reads `workspace-owner(org-group:bb-admins)=admin`.
+ */
 export function describePaths(
   paths: readonly { via: string; permission: string; group?: string; project?: string }[],
 ): string {
@@ -113,7 +124,9 @@ export function describePaths(
             ? `project:${path.project}`
             : path.via === 'project-group'
               ? `project-group:${path.project}/${path.group}`
-              : path.via;
+              : path.via === 'workspace-owner' && path.group !== undefined
+                ? `workspace-owner(org-group:${path.group})`
+                : path.via;
       return `${via}=${path.permission}`;
     })
     .join('; ');
@@ -128,8 +141,24 @@ function neutraliseFormula(value: string): string {
   return /^[=+\-@]/.test(value) ? `'${value}` : value;
 }
 
+/**
+ * The CSV `role` cell: the role, followed by its provenance when organization groups explain it:
+ * `owner via org-group:bb-admins=admin; org-group:developers=member` (`none via …` without a role).
+ */
+export function describeRole(role: string | null, rolePaths: readonly RolePath[] | undefined): string | null {
+  if (!rolePaths || rolePaths.length === 0) return role;
+  const via = rolePaths.map((path) => `org-group:${path.group}=${path.permission}`).join('; ');
+  return `${role ?? 'none'} via ${via}`;
+}
+
 function csvRecord(row: ExportRowValue): (string | null)[] {
-  return CSV_COLUMNS.map((column) => (column === 'paths' ? describePaths(row.paths) : row[column]));
+  return CSV_COLUMNS.map((column) =>
+    column === 'paths'
+      ? describePaths(row.paths)
+      : column === 'role'
+        ? describeRole(row.role, row.rolePaths)
+        : row[column],
+  );
 }
 
 /** Records for the stringifier; a plain iterable stays synchronous (about twice as fast per row). */

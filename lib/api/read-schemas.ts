@@ -37,14 +37,42 @@ export const Coverage = z.object({
 const ACCESS_COVERAGE =
   'what the answer could not see: listings the credential is refused (access there may be understated)';
 
-const VIA = ['direct', 'group', 'project', 'project-group', 'workspace-owner', 'public'] as const;
+const VIA = [
+  'direct',
+  'group',
+  'project',
+  'project-group',
+  'workspace-owner',
+  'public',
+  'org-group',
+] as const;
 
 const AccessPath = z.object({
   via: z.enum(VIA),
   permission: z.string(),
-  group: z.string().optional(),
+  group: z
+    .string()
+    .optional()
+    .describe(
+      'group slug; on `workspace-owner`, the organization group with the `admin` role that made the user an owner (absent when none explains it)',
+    ),
   project: z.string().optional().describe('project key'),
 });
+
+/**
+ * Why a user holds their workspace role in a workspace administered in admin.atlassian.com: an
+ * organization group they are in has that role on the workspace (`admin` makes its members owners).
+ */
+const RolePath = z.object({
+  via: z.literal('org-group'),
+  group: z
+    .string()
+    .describe('the Bitbucket group slug of the organization group, or its name when it has none'),
+  permission: z.enum(['member', 'admin']),
+});
+
+const ROLE_PATHS =
+  'why the user holds their role: one entry per organization group they are in with a role on the workspace, sorted by group; only for workspaces administered in admin.atlassian.com';
 
 export const UserAccessAnswer = z.object({
   workspace: z.string(),
@@ -52,6 +80,7 @@ export const UserAccessAnswer = z.object({
     accountId: z.string(),
     displayName: z.string(),
     role: z.enum(WORKSPACE_ROLES).nullable(),
+    rolePaths: z.array(RolePath).optional().describe(ROLE_PATHS),
   }),
   groups: z.array(z.string()),
   projects: z.array(
@@ -89,6 +118,7 @@ export const ResourceAccessAnswer = z.object({
       accountId: z.string(),
       displayName: z.string().nullable(),
       role: z.enum(WORKSPACE_ROLES).nullable(),
+      rolePaths: z.array(RolePath).optional().describe(ROLE_PATHS),
       permission: z.string(),
       paths: z.array(AccessPath),
       lastActivity: z.string().nullable().optional(),
@@ -189,6 +219,10 @@ export const ExportRow = z.object({
   explicitGrant: z.string().nullable().describe("the user's own explicit grant on the resource"),
   lastActivity: z.string().nullable(),
   firstSeen: z.string().nullable(),
+  rolePaths: z
+    .array(RolePath)
+    .optional()
+    .describe(`${ROLE_PATHS}; in CSV, after the role: \`owner via org-group:bb-admins=admin\``),
 });
 
 export const ExportManifest = z.object({

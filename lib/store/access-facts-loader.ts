@@ -2,6 +2,8 @@
 // workspace-wide facts (roles, users, groups and members, projects, repositories): the user's own
 // grants and activity (one GSI1 query) and the grants of each of the user's groups (GSI1 per group); or
 // a resource's grant listings and the repository's activity (one query each, together). Never a scan.
+// Organization groups (workspaces administered in admin.atlassian.com) explain roles: a user's own
+// memberships arrive with their grants; a resource answer takes its users' from the cached facts.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccessFacts, ActivityFact } from '../access/index.js';
 import type { Grant, Resource } from '../model/index.js';
@@ -33,6 +35,16 @@ export class AccessFactsLoader {
     private readonly tableName: string,
     private readonly cache: WorkspaceFactsCache,
   ) {}
+
+  /** The organization groups (resources) behind `memberships`, those the cached facts hold. */
+  private orgGroupsOf(shared: WorkspaceFacts, memberships: readonly Grant[]): Resource[] {
+    const found: Resource[] = [];
+    for (const membership of memberships) {
+      const orgGroup = shared.orgGroups.get(membership.resource.id);
+      if (orgGroup) found.push(orgGroup);
+    }
+    return found;
+  }
 
   /** A principal's items on GSI1, all of them or those whose index sort key starts with `prefix`. */
   private itemsOfPrincipal(
@@ -118,9 +130,10 @@ export class AccessFactsLoader {
     };
     const viaGroups = await Promise.all(groups.map(grantsOf));
     const user = shared.users.get(accountId);
+    const orgMemberships = ownGrants.filter((grant) => grant.resource.type === 'org-group');
     const facts = this.facts(
       shared,
-      user ? [user] : [],
+      [...(user ? [user] : []), ...this.orgGroupsOf(shared, orgMemberships)],
       [...ownGrants, ...viaGroups.flat()],
       activity,
       tally,
@@ -182,12 +195,17 @@ export class AccessFactsLoader {
       if (everyone || (role.entitlement === 'owner' && target.type !== 'group')) accounts.add(accountId);
     }
     if (everyone) for (const accountId of shared.users.keys()) accounts.add(accountId);
+    const orgGroupsNamed: Resource[] = [];
     for (const accountId of accounts) {
       const user = shared.users.get(accountId);
       if (user) resources.push(user);
       const role = shared.roles.get(accountId);
       if (role) grants.push(role);
+      const orgMemberships = shared.orgGroupsOfUser.get(accountId) ?? [];
+      grants.push(...orgMemberships);
+      orgGroupsNamed.push(...this.orgGroupsOf(shared, orgMemberships));
     }
+    resources.push(...new Set(orgGroupsNamed));
     // Only the activity of accounts the answer names (a former member's record stays out).
     const activity = activityRecords
       .map(fromActivityRecord)

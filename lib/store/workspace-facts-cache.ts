@@ -1,12 +1,14 @@
 // Workspace-wide facts every access query needs: the workspace slug, every workspace role (owners
 // reach everything), users (names), groups and their members, projects (keys) and repositories
-// (project map, visibility). Read once and kept for a short time per process, so a query reads only
+// (project map, visibility), and in a workspace administered in admin.atlassian.com the organization
+// groups with a role on it and their members (why a member is a member or owner). Read once and kept for a short time per process, so a query reads only
 // the grants of what it asks about: "who can reach" a repository granted to a group of 3,600 members
 // reads its two grant listings, not 3,600 memberships and 3,600 user records.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   Grant,
   GroupResource,
+  OrgGroupResource,
   ProjectResource,
   RepositoryResource,
   UserResource,
@@ -24,6 +26,10 @@ export interface WorkspaceFacts {
   groups: Map<string, GroupResource>;
   /** Group memberships by group slug. */
   membersOfGroup: Map<string, Grant[]>;
+  /** Organization groups with a role on the workspace, by Admin API id (none when Bitbucket-administered). */
+  orgGroups: Map<string, OrgGroupResource>;
+  /** Organization-group memberships by member account (the role provenance of each user). */
+  orgGroupsOfUser: Map<string, Grant[]>;
   projects: ProjectResource[];
   repositories: Map<string, RepositoryResource>;
 }
@@ -48,7 +54,11 @@ export class WorkspaceFactsCache {
     return facts;
   }
 
-  /** Drops a workspace's entry (the store calls it after changing members, projects or repositories). */
+  /**
+   * Drops a workspace's entry. The store calls it after changing any resource, workspace role or group
+   * membership; organization-group memberships feed these facts too and need the same (until then a
+   * who-can-reach answer may show an org-group membership change only after the TTL).
+   */
   invalidate(ws: string): void {
     this.entries.delete(ws);
   }
@@ -59,32 +69,53 @@ export class WorkspaceFactsCache {
       queryPrefix(this.documentClient, this.tableName, pk, prefix, tally).then((records) =>
         records.map((record) => fromStoredRecord(record).item),
       );
-    const [workspaceItems, roles, users, groups, memberships, projects, repositories] = await Promise.all([
+    const [
+      workspaceItems,
+      roles,
+      users,
+      groups,
+      memberships,
+      orgGroups,
+      orgMemberships,
+      projects,
+      repositories,
+    ] = await Promise.all([
       batchGetAll(this.documentClient, this.tableName, [resourceKey(ws, 'workspace', ws)], tally),
       items(grantsOnPrefix('workspace')) as Promise<WorkspaceRoleGrant[]>,
       items(resourceTypePrefix('user')) as Promise<UserResource[]>,
       items(resourceTypePrefix('group')) as Promise<GroupResource[]>,
       items(grantsOnPrefix('group')) as Promise<Grant[]>,
+      items(resourceTypePrefix('org-group')) as Promise<OrgGroupResource[]>,
+      items(grantsOnPrefix('org-group')) as Promise<Grant[]>,
       items(resourceTypePrefix('project')) as Promise<ProjectResource[]>,
       items(resourceTypePrefix('repository')) as Promise<RepositoryResource[]>,
     ]);
     const workspace = workspaceItems[0]
       ? (fromStoredRecord(workspaceItems[0]).item as WorkspaceResource)
       : null;
-    const membersOfGroup = new Map<string, Grant[]>();
-    for (const membership of memberships) {
-      const members = membersOfGroup.get(membership.resource.id);
-      if (members) members.push(membership);
-      else membersOfGroup.set(membership.resource.id, [membership]);
-    }
+    const membersOfGroup = groupBy(memberships, (membership) => membership.resource.id);
+    const orgGroupsOfUser = groupBy(orgMemberships, (membership) => membership.principal.id);
     return {
       workspace: { id: ws, slug: workspace?.attributes.slug ?? ws },
       roles: new Map(roles.map((grant) => [grant.principal.id, grant])),
       users: new Map(users.map((user) => [user.id, user])),
       groups: new Map(groups.map((group) => [group.id, group])),
       membersOfGroup,
+      orgGroups: new Map(orgGroups.map((orgGroup) => [orgGroup.id, orgGroup])),
+      orgGroupsOfUser,
       projects,
       repositories: new Map(repositories.map((repository) => [repository.id, repository])),
     };
   }
+}
+
+function groupBy<T>(list: readonly T[], keyOf: (entry: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const entry of list) {
+    const key = keyOf(entry);
+    const entries = map.get(key);
+    if (entries) entries.push(entry);
+    else map.set(key, [entry]);
+  }
+  return map;
 }
