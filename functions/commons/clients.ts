@@ -2,7 +2,8 @@
 // configuration, the governance table's stores, the Bitbucket client, the SQS client.
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { bitbucketClientFromConfig } from '../../lib/bitbucket/index.js';
-import { loadConfig } from '../../lib/config/index.js';
+import { organizationAccess as buildOrganizationAccess } from '../../lib/atlassian-admin/index.js';
+import { loadConfig, organizationCredentialProvider } from '../../lib/config/index.js';
 import { governanceStores, governanceTableFromConfig } from '../../lib/store/index.js';
 import { once } from './once.js';
 
@@ -14,6 +15,18 @@ export const stores = once(() => governanceStores(governanceTableFromConfig(conf
 
 /** The Bitbucket client for the configured credential. */
 export const bitbucketClient = once(() => bitbucketClientFromConfig(config()));
+
+/**
+ * The Atlassian organization side: the Admin API client over the credentials secret's `admin` part (or
+ * none), its own hourly ledger and BITBUCKET_ADMINISTRATION.
+ */
+export const organizationAccess = once(() =>
+  buildOrganizationAccess(
+    config().organization,
+    organizationCredentialProvider(config().organization.credentials),
+    stores().adminLedger,
+  ),
+);
 
 /** SQS, for the webhook receiver's queue. */
 export const sqsClient = once(() => new SQSClient({}));

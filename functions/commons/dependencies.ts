@@ -10,7 +10,7 @@ import { LocalExportWriter, S3ExportWriter } from '../../lib/store/export-files.
 import { syncSettingsFromConfig } from '../../lib/sync/index.js';
 import type { WebhookEventMessage } from '../../lib/webhooks/event-message.js';
 import type { WebhookIntakeDependencies } from '../../lib/webhooks/intake.js';
-import { bitbucketClient, config, sqsClient, stores } from './clients.js';
+import { bitbucketClient, config, organizationAccess, sqsClient, stores } from './clients.js';
 
 export function apiDependencies(): ApiDependencies {
   const { store, syncState, ledger, requests } = stores();
@@ -25,6 +25,7 @@ export function apiDependencies(): ApiDependencies {
       ? new S3ExportWriter({ bucket: exports.bucket })
       : new LocalExportWriter(local.dataDir),
     hourlyRequestLimit: bitbucket.hourlyRequestLimit,
+    organization: { access: organizationAccess(), statuses: syncState },
   };
 }
 
@@ -36,6 +37,7 @@ export function syncDependencies(): SyncHandlerDependencies {
     syncState,
     ledger,
     settings: syncSettingsFromConfig(config()),
+    organization: organizationAccess(),
     runnerId: `sync-${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? process.pid}`,
     configuredWorkspaces: config().bitbucket.workspaces,
   };

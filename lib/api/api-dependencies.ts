@@ -1,5 +1,6 @@
 // What the API handlers work with, passed in: AWS-backed in the Lambda, local in tests and `npm start`.
 import type { BitbucketClient } from '../bitbucket/index.js';
+import type { ProvisioningOrganization } from '../provisioning/index.js';
 import { NotFound } from '../errors/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import type { ExportFileWriter } from '../store/export-files.js';
@@ -22,6 +23,11 @@ export interface ApiDependencies {
   exportInlineLimitBytes?: number;
   /** Time a provisioning call may spend on Bitbucket (default 20 s). */
   provisioningTimeMs?: number;
+  /**
+   * The Atlassian organization side (group membership of workspaces administered in admin.atlassian.com);
+   * absent: every workspace is treated as Bitbucket-administered.
+   */
+  organization?: ProvisioningOrganization;
 }
 
 export const DEFAULT_EXPORT_INLINE_LIMIT_BYTES = 5 * 1024 * 1024;

@@ -46,6 +46,7 @@ async function handleProvisioning(
       requests: dependencies.requests,
       provisioningTimeMs: dependencies.provisioningTimeMs,
       syncState: dependencies.syncState,
+      ...(dependencies.organization ? { organization: dependencies.organization } : {}),
       explainFailure: governanceErrorOf,
     },
     { workspace, action, actor: request.actor, idempotencyKey, body },

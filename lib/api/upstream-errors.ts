@@ -1,5 +1,13 @@
-// The one mapping from Bitbucket client failures to the API's answers. Messages name the call and
-// Bitbucket's status; they never carry a credential (client errors are already scrubbed).
+// The one mapping from Bitbucket and Atlassian Admin API client failures to the API's answers. Messages
+// name the call and the upstream status; they never carry a credential (client errors are already scrubbed).
+import {
+  AdminApiError,
+  AdminBadRequest,
+  AdminForbidden,
+  AdminNotFound,
+  AdminRateLimited,
+  AdminUnauthorized,
+} from '../atlassian-admin/index.js';
 import {
   BadRequest,
   BitbucketError,
@@ -12,6 +20,7 @@ import {
   Unauthorized,
 } from '../bitbucket/index.js';
 import {
+  Conflict,
   GovernanceError,
   NotFound,
   NotGrantable,
@@ -50,6 +59,8 @@ function fromBitbucket(error: BitbucketError, failed?: ProvisioningCallFailed): 
     // The budget ran out while retrying a failure: that failure is the real answer.
     if (cause instanceof BitbucketError && !(cause instanceof RateLimited))
       return fromBitbucket(cause, failed);
+    if (cause instanceof AdminApiError && !(cause instanceof AdminRateLimited))
+      return fromAdminApi(cause, failed);
     return new UpstreamRateLimited(
       'the Bitbucket request budget for this call is spent',
       DEFAULT_RETRY_AFTER_SECONDS,
@@ -106,10 +117,66 @@ function fromBitbucket(error: BitbucketError, failed?: ProvisioningCallFailed): 
   );
 }
 
+/** An Atlassian Admin API failure (group membership of an organization-administered workspace). */
+function fromAdminApi(error: AdminApiError, failed?: ProvisioningCallFailed): GovernanceError {
+  const details = {
+    upstream: 'atlassian-admin',
+    upstreamStatus: error.status ?? null,
+    upstreamEndpoint: error.endpoint,
+    upstreamMessage: error.adminSaid,
+    ...(error.code === undefined ? {} : { upstreamCode: error.code }),
+  };
+  const need = failed?.need;
+  if (error instanceof AdminRateLimited) {
+    const seconds =
+      error.retryAfterMs === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.ceil(error.retryAfterMs / 1000);
+    return new UpstreamRateLimited('Atlassian Admin API rate limit reached', seconds, details);
+  }
+  if (error instanceof AdminForbidden && error.managedByIdentityProvider) {
+    return new Conflict('this group is managed by your identity provider: change it there', {
+      ...details,
+      reason: 'managed-by-identity-provider',
+    });
+  }
+  if (need && (error instanceof AdminForbidden || error instanceof AdminUnauthorized)) {
+    return new NotGrantable(
+      `the Atlassian Admin API refused the change (${error.status}): the organization API key lacks ${need.scopes.join(', ')} or is no longer valid (ATLASSIAN_ADMIN_API_KEY). Atlassian said: ${error.adminSaid}`,
+      { ...details, capability: need.capability, requiredScopes: need.scopes },
+    );
+  }
+  if (error instanceof AdminBadRequest && error.code === 'USER_LIMIT_EXCEEDED') {
+    return new PlanUserLimitReached(
+      "plan user limit reached: the Atlassian Admin API refused to add another user (the group would push the workspace past its plan's user limit); free a seat or raise the plan, then send the request again",
+      { ...details, reason: 'plan-user-limit' },
+    );
+  }
+  if (need && error instanceof AdminBadRequest) {
+    return new NotGrantable(
+      `the Atlassian Admin API refused the change (${error.status}): ${error.adminSaid}`,
+      {
+        ...details,
+        reason: 'refused-by-atlassian',
+      },
+    );
+  }
+  if (error instanceof AdminNotFound) {
+    return new NotFound(
+      `the Atlassian Admin API does not know ${failed ? failed.call.path : error.path} (the stored picture may be stale)`,
+      details,
+    );
+  }
+  return new UpstreamFailure(`Atlassian Admin API failed: ${error.message}`, details);
+}
+
 /** Any error a handler meets, as a GovernanceError when it is one we know; otherwise unchanged. */
 export function governanceErrorOf(error: unknown): unknown {
   if (error instanceof GovernanceError) return error;
-  if (error instanceof ProvisioningCallFailed) return fromBitbucket(error.upstream, error);
+  if (error instanceof ProvisioningCallFailed) {
+    return error.upstream instanceof AdminApiError
+      ? fromAdminApi(error.upstream, error)
+      : fromBitbucket(error.upstream, error);
+  }
+  if (error instanceof AdminApiError) return fromAdminApi(error);
   if (error instanceof BitbucketError) return fromBitbucket(error);
   return error;
 }

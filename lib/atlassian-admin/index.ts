@@ -25,8 +25,16 @@ export {
 export type { BitbucketWorkspaceRole } from './bitbucket-resources.js';
 export { AdminDirectory, AdminGroup, AdminRoleAssignment, AdminUser } from './schemas.js';
 export type { CallOptions } from '../bitbucket/transport.js';
-export { OrganizationNotConfigured, requireOrganizationCredential } from './organization-access.js';
-export type { AdministrationSetting, OrganizationAccess } from './organization-access.js';
+export {
+  organizationAccess,
+  OrganizationNotConfigured,
+  requireOrganizationCredential,
+} from './organization-access.js';
+export type {
+  AdministrationSetting,
+  OrganizationAccess,
+  OrganizationSettings,
+} from './organization-access.js';
 export { matchBitbucketGroup, OrganizationSource } from './organization-source.js';
 export type { BitbucketGroupName } from './organization-source.js';
 export {
@@ -35,3 +43,5 @@ export {
   saysAdministeredByOrganization,
 } from './administration.js';
 export type { LastAccessedEvidence, WorkspaceAdministration } from './administration.js';
+export { organizationMembershipChannel } from './organization-channel.js';
+export type { OrganizationGroupRef } from './organization-channel.js';

@@ -2,7 +2,7 @@
 // credential (null when none is configured), the Admin API's own rolling hour and the configured
 // administration mode. Built once by a composition root (functions/commons, lib/local) from the config.
 import type { HourLedger } from '../budget/index.js';
-import type { AdminApiClient } from './client.js';
+import { AdminApiClient, type AdminApiClientOptions } from './client.js';
 import type { OrganizationCredential } from './transport.js';
 
 /** BITBUCKET_ADMINISTRATION: discover each workspace's administration (`auto`) or force it. */
@@ -42,5 +42,36 @@ export function requireOrganizationCredential(
     const credential = await provider();
     if (!credential) throw new OrganizationNotConfigured();
     return credential;
+  };
+}
+
+/** How to reach the organization: the settings of AppConfig.organization apart from the credential. */
+export interface OrganizationSettings {
+  apiUrl: string;
+  administration: AdministrationSetting;
+  hourlyRequestLimit: number;
+}
+
+/**
+ * The organization side over a credential provider that may hold none (`current()` resolving null): the
+ * Admin API client asks it before every call, so a rotated key is used at once. Sends nothing.
+ */
+export function organizationAccess(
+  settings: OrganizationSettings,
+  credentials: { current(): Promise<OrganizationCredential | null> },
+  ledger: HourLedger,
+  clientOptions: Omit<AdminApiClientOptions, 'apiUrl' | 'credential'> = {},
+): OrganizationAccess {
+  const credential = () => credentials.current();
+  return {
+    client: new AdminApiClient({
+      ...clientOptions,
+      apiUrl: settings.apiUrl,
+      credential: requireOrganizationCredential(credential),
+    }),
+    credential,
+    ledger,
+    hourlyRequestLimit: settings.hourlyRequestLimit,
+    administration: settings.administration,
   };
 }

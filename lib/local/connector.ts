@@ -2,12 +2,15 @@
 // DYNAMODB_ENDPOINT), and a Bitbucket client for real credentials or, without any, for the bundled
 // simulator with its demo workspace.
 import type { ApiDependencies } from '../api/index.js';
+import { organizationAccess, type OrganizationAccess } from '../atlassian-admin/index.js';
 import { bitbucketClientFromConfig, type BitbucketClient } from '../bitbucket/index.js';
 import {
   credentialProvider,
   loadConfig,
+  organizationCredentialProvider,
   type AppConfig,
   type Credential,
+  type OrganizationCredential,
   type SecretProvider,
 } from '../config/index.js';
 import { loadSeed, startSimulator, type RunningSimulator } from '../simulator/index.js';
@@ -27,6 +30,8 @@ export interface LocalConnector {
   stores: GovernanceStores;
   localStore: LocalStore;
   sync: SyncDependencies;
+  /** The Atlassian organization side (Admin API); its credential may be none. */
+  organization: OrganizationAccess;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,7 @@ export function localApiDependencies(connector: LocalConnector): ApiDependencies
     requests,
     exportWriter: new LocalExportWriter(connector.config.local.dataDir),
     hourlyRequestLimit: connector.config.bitbucket.hourlyRequestLimit,
+    organization: { access: connector.organization, statuses: syncState },
   };
 }
 
@@ -50,6 +56,12 @@ export interface OpenConnectorOptions {
   fresh?: boolean;
   /** Seed for the simulator when no credential is configured (default `demo`). */
   simulatorSeed?: string;
+}
+
+/** The first organization of a simulator seed as an organization credential, or null when it has none. */
+function seedOrganizationCredential(seedSpec: string): OrganizationCredential | null {
+  const [organization] = loadSeed(seedSpec).organizations ?? [];
+  return organization ? { orgId: organization.id, apiKey: organization.apiKey } : null;
 }
 
 function demoCredential(seedSpec: string): Credential {
@@ -72,6 +84,19 @@ export async function openConnector(options: OpenConnectorOptions = {}): Promise
       ...config,
       bitbucket: { ...config.bitbucket, apiUrl: simulator.url, oauthUrl: simulator.url },
     };
+    // A seed with an organization stands in for admin.atlassian.com too, on the simulator's port.
+    const organization =
+      config.organization.credentials.from === 'none' ? seedOrganizationCredential(seed) : null;
+    if (organization) {
+      config = {
+        ...config,
+        organization: {
+          ...config.organization,
+          apiUrl: simulator.url,
+          credentials: { from: 'environment', credential: organization },
+        },
+      };
+    }
   } else {
     credentials = credentialProvider(config.bitbucket.credentials);
   }
@@ -88,12 +113,18 @@ export async function openConnector(options: OpenConnectorOptions = {}): Promise
   });
   const client = bitbucketClientFromConfig(config, credentials);
   const { store, syncState, ledger } = stores;
+  const organization = organizationAccess(
+    config.organization,
+    organizationCredentialProvider(config.organization.credentials),
+    stores.adminLedger,
+  );
   const sync: SyncDependencies = {
     client,
     store,
     syncState,
     ledger,
     settings: syncSettingsFromConfig(config),
+    organization,
     runnerId: `local-${process.pid}`,
   };
   return {
@@ -105,6 +136,7 @@ export async function openConnector(options: OpenConnectorOptions = {}): Promise
     stores,
     localStore,
     sync,
+    organization,
     close: async () => {
       await localStore.close();
       await simulator?.stop();

@@ -19,3 +19,8 @@ export {
   type ProvisioningRequestInput,
   type ProvisioningRequestOutcome,
 } from './provisioning-request.js';
+export {
+  administrationForProvisioning,
+  organizationCredentialMissing,
+  type ProvisioningOrganization,
+} from './membership-administration.js';

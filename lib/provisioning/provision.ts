@@ -9,11 +9,19 @@ import {
   type BitbucketClient,
   type CallOptions,
 } from '../bitbucket/index.js';
+import { AdminApiError, AdminDeadlineExceeded } from '../atlassian-admin/index.js';
 import { Conflict, NotGrantable, UpstreamRateLimited } from '../errors/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import { openHourlyBudget, type HourLedger } from '../budget/index.js';
 import type { CallDescription, CapabilityNeed, GovernanceSource, GrantChannel } from '../source/index.js';
 import { decide, type ProvisioningDecision } from './provisioning-decision.js';
+import {
+  administrationForProvisioning,
+  isRefusedAsOrganizationAdministered,
+  organizationMembershipChannelFor,
+  recordRefusedGroupWrite,
+  type ProvisioningOrganization,
+} from './membership-administration.js';
 import { ProvisioningCallFailed } from './provisioning-errors.js';
 import {
   describeTargetResource,
@@ -21,7 +29,11 @@ import {
   type ProvisioningTarget,
 } from './provisioning-target.js';
 
-/** One Bitbucket call a provisioning request made (or, for a dry run, would make); its record lists them. */
+/**
+ * One call a provisioning request made (or, for a dry run, would make) to Bitbucket or, for group
+ * membership in a workspace administered in admin.atlassian.com, to the Atlassian Admin API; its record
+ * lists them.
+ */
 export interface BitbucketCallRecord {
   method: string;
   /** Route template, e.g. `PUT /2.0/repositories/{workspace}/{repo_slug}/permissions-config/users/{selected_user_id}`. */
@@ -29,7 +41,7 @@ export interface BitbucketCallRecord {
   /** Concrete path. */
   path: string;
   sent: boolean;
-  /** `ok`: 2xx; `absent`: the read found nothing (404); `failed`: see status. Absent when not sent. */
+  /** `ok`: 2xx; `absent`: the read found no permission; `failed`: see status. Absent when not sent. */
   outcome?: 'ok' | 'absent' | 'failed';
   /** Bitbucket's status on failure, when it answered. */
   status?: number;
@@ -46,6 +58,8 @@ export interface ProvisioningDependencies {
   now: () => Date;
   /** Epoch ms after which no Bitbucket call starts. */
   deadlineAt?: number;
+  /** The organization side: group membership in workspaces administered in admin.atlassian.com. */
+  organization?: ProvisioningOrganization;
 }
 
 export interface ProvisioningResult {
@@ -122,15 +136,19 @@ async function send<T>(
   calls.push(record);
   try {
     const value = await run();
+    // `absent`: the read found no permission (Bitbucket's 404, or a listing without the member).
     record.outcome = value === null ? 'absent' : 'ok';
-    if (value === null) record.status = 404;
     return value;
   } catch (error) {
-    if (!(error instanceof BitbucketError)) throw error;
+    if (!(error instanceof BitbucketError) && !(error instanceof AdminApiError)) throw error;
     record.outcome = 'failed';
     if (error.status !== undefined) record.status = error.status;
     // Refused before the first attempt: nothing left the process.
-    if (error instanceof DeadlineExceeded || (error instanceof BudgetExhausted && !error.cause)) {
+    if (
+      error instanceof DeadlineExceeded ||
+      error instanceof AdminDeadlineExceeded ||
+      (error instanceof BudgetExhausted && !error.cause)
+    ) {
       record.sent = false;
     }
     throw new ProvisioningCallFailed(description, error, need);
@@ -153,8 +171,8 @@ export async function provision(
   actor: string,
   calls: BitbucketCallRecord[],
 ): Promise<ProvisioningResult> {
-  const { client, store, ledger, now } = dependencies;
-  const channel = sourceOf(dependencies).grantChannel(workspace.slug, target);
+  const { store } = dependencies;
+  const channel = await channelFor(dependencies, workspace, target);
   const base = {
     action: command.action,
     dryRun: command.dryRun,
@@ -177,28 +195,100 @@ export async function provision(
     return { ...base, basis: 'store', changed, previous, current, calls };
   }
 
-  const hour = await openHourlyBudget(ledger, 'provisioning', {
-    hourlyLimit: dependencies.hourlyRequestLimit,
-    cap: MAX_REQUESTS_PER_CALL,
-    now: now(),
-  });
-  if (hour.hourLeft < 2) {
-    throw new UpstreamRateLimited(
-      `the hourly Bitbucket request limit (${dependencies.hourlyRequestLimit}) is spent`,
-      LEDGER_RETRY_AFTER_SECONDS,
-      { limit: dependencies.hourlyRequestLimit, spent: hour.spentBefore.total },
+  try {
+    return {
+      ...base,
+      ...(await provisionThrough(channel, dependencies, workspace, target, command, actor, calls)),
+    };
+  } catch (error) {
+    if (!(error instanceof ProvisioningCallFailed) || !isRefusedAsOrganizationAdministered(error.upstream))
+      throw error;
+    // Bitbucket refused the 1.0 group write: an organization administers the workspace now. Remember it,
+    // and change the membership where it lives, through the Admin API (or say which setting is missing).
+    await recordRefusedGroupWrite(dependencies.organization, workspace, dependencies.now());
+    if (target.kind !== 'group-membership') throw error;
+    const organizational = await organizationMembershipChannelFor(
+      dependencies.organization,
+      store,
+      workspace,
+      target,
+      dependencies.now(),
+      dependencies.deadlineAt,
+    );
+    return {
+      ...base,
+      ...(await provisionThrough(organizational, dependencies, workspace, target, command, actor, calls)),
+    };
+  }
+}
+
+/**
+ * The channel of `target`: a group membership in a workspace administered in admin.atlassian.com goes
+ * through the Admin API; everything else through the source (Bitbucket Cloud).
+ */
+async function channelFor(
+  dependencies: ProvisioningDependencies,
+  workspace: WorkspaceEntry,
+  target: ProvisioningTarget,
+): Promise<GrantChannel> {
+  if (
+    target.kind === 'group-membership' &&
+    (await administrationForProvisioning(dependencies.organization, workspace)) === 'organization'
+  ) {
+    return organizationMembershipChannelFor(
+      dependencies.organization,
+      dependencies.store,
+      workspace,
+      target,
+      dependencies.now(),
+      dependencies.deadlineAt,
     );
   }
-  const { budget } = hour;
+  return sourceOf(dependencies).grantChannel(workspace.slug, target);
+}
+
+/** Opens the hour that pays for `channel`'s calls: Bitbucket's, or the Admin API's own. */
+async function openChannelHour(dependencies: ProvisioningDependencies, channel: GrantChannel) {
+  const organization = channel.api === 'atlassian-admin' ? dependencies.organization?.access : undefined;
+  const hourlyLimit = organization?.hourlyRequestLimit ?? dependencies.hourlyRequestLimit;
+  const hour = await openHourlyBudget(organization?.ledger ?? dependencies.ledger, 'provisioning', {
+    hourlyLimit,
+    cap: MAX_REQUESTS_PER_CALL,
+    now: dependencies.now(),
+  });
+  if (hour.hourLeft < 2) {
+    const which = organization ? 'Atlassian Admin API' : 'Bitbucket';
+    throw new UpstreamRateLimited(
+      `the hourly ${which} request limit (${hourlyLimit}) is spent`,
+      LEDGER_RETRY_AFTER_SECONDS,
+      { limit: hourlyLimit, spent: hour.spentBefore.total },
+    );
+  }
+  return hour;
+}
+
+/** Reads, decides, writes only when needed, and stores what the source states now. */
+async function provisionThrough(
+  channel: GrantChannel,
+  dependencies: ProvisioningDependencies,
+  workspace: WorkspaceEntry,
+  target: ProvisioningTarget,
+  command: ProvisioningCommand,
+  actor: string,
+  calls: BitbucketCallRecord[],
+): Promise<Pick<ProvisioningResult, 'basis' | 'changed' | 'previous' | 'current' | 'calls'>> {
+  const { client, store, now } = dependencies;
+  const hour = await openChannelHour(dependencies, channel);
   const call: CallOptions = {
-    budget,
+    budget: hour.budget,
     ...(dependencies.deadlineAt === undefined ? {} : { deadlineAt: dependencies.deadlineAt }),
   };
   try {
     const previous = await send(calls, channel.readCall, () => channel.readCurrent(call));
     const decision = decide(command.action, previous, command.permission, command.replace, channel.ladder);
     const conflict = refusal(target, command, decision);
-    if (decision.kind === 'write' || decision.kind === 'delete') {
+    // The Bitbucket credential's kind says nothing of what the organization key may do.
+    if ((decision.kind === 'write' || decision.kind === 'delete') && channel.api !== 'atlassian-admin') {
       checkCredentialCanWrite(
         await client.credentialKind(),
         decision.kind === 'write' ? channel.writeNeed : channel.deleteNeed,
@@ -211,17 +301,21 @@ export async function provision(
     }
     const current =
       decision.kind === 'write' ? command.permission : decision.kind === 'delete' ? null : previous;
-    // What Bitbucket states now is an observation: store it at once (it also heals a stale store).
-    const item = channel.grantItem(current ?? command.permission);
+    // What the source states now is an observation: store it at once (it also heals a stale store).
+    const stated = current ?? command.permission;
+    const items = [
+      channel.grantItem(stated),
+      ...(channel.companionItem ? [channel.companionItem(stated)] : []),
+    ];
     await store.applyItemChanges(
       workspace.uuid,
-      current === null ? { remove: [item] } : { upsert: [item] },
+      current === null ? { remove: items } : { upsert: items },
       now().toISOString(),
       { cause: 'provisioning', actor },
     );
     if (conflict) throw conflict;
     const changed = decision.kind === 'write' || decision.kind === 'delete';
-    return { ...base, basis: 'bitbucket', changed, previous, current, calls };
+    return { basis: 'bitbucket', changed, previous, current, calls };
   } finally {
     await hour.close(now());
   }

@@ -1,5 +1,6 @@
 // Failures of provisioning that the API maps to answers: a Bitbucket call that failed (with what it was
 // and what a refusal means), and an Idempotency-Key reused with a different body.
+import type { AdminApiError } from '../atlassian-admin/index.js';
 import type { BitbucketError } from '../bitbucket/index.js';
 import { GovernanceError } from '../errors/index.js';
 import type { CallDescription, CapabilityNeed } from '../source/index.js';
@@ -7,7 +8,8 @@ import type { CallDescription, CapabilityNeed } from '../source/index.js';
 export class ProvisioningCallFailed extends Error {
   constructor(
     readonly call: CallDescription,
-    readonly upstream: BitbucketError,
+    /** Bitbucket's error, or the Atlassian Admin API's for an organization group's membership. */
+    readonly upstream: BitbucketError | AdminApiError,
     /** Set for writes: what a 401/403 means the credential lacks. */
     readonly need?: CapabilityNeed,
   ) {

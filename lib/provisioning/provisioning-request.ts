@@ -130,6 +130,7 @@ export async function runProvisioningRequest(
         store: dependencies.store,
         ledger: dependencies.ledger,
         hourlyRequestLimit: dependencies.hourlyRequestLimit,
+        ...(dependencies.organization ? { organization: dependencies.organization } : {}),
         now,
         deadlineAt: now().getTime() + (dependencies.provisioningTimeMs ?? DEFAULT_PROVISIONING_TIME_MS),
       },

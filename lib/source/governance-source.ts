@@ -64,6 +64,11 @@ export interface CapabilityNeed {
 
 /** How one principal's access to one target is read and changed in the source. */
 export interface GrantChannel {
+  /**
+   * Whose hour pays for its calls: Bitbucket's (absent) or the Atlassian Admin API's (`atlassian-admin`:
+   * group membership in a workspace administered in admin.atlassian.com).
+   */
+  api?: 'atlassian-admin';
   /** Permissions in rank order, lowest first. */
   ladder: readonly string[];
   readCall: CallDescription;
@@ -77,6 +82,11 @@ export interface GrantChannel {
   remove(call: SourceCall): Promise<void>;
   /** The stored item stating `permission`. */
   grantItem(permission: string): Grant;
+  /**
+   * Another stored item stating the same fact, kept in step with `grantItem` (an organization group's
+   * membership beside its Bitbucket group's).
+   */
+  companionItem?(permission: string): Grant;
 }
 
 /**

@@ -346,7 +346,12 @@ export class GovernanceStore {
 /** Every resource, workspace roles and group memberships feed the cached workspace facts. */
 function touchesWorkspaceFacts(item: GovernanceItem | null): boolean {
   if (item === null) return false;
-  return item.kind === 'resource' || item.resource.type === 'workspace' || item.resource.type === 'group';
+  return (
+    item.kind === 'resource' ||
+    item.resource.type === 'workspace' ||
+    item.resource.type === 'group' ||
+    item.resource.type === 'org-group'
+  );
 }
 
 export class InvalidCursorError extends Error {

@@ -18,8 +18,10 @@ export interface GovernanceStores {
   store: GovernanceStore;
   /** Scope states, pass status, leases. */
   syncState: SyncStateStore;
-  /** Requests spent per rolling hour, by purpose. */
+  /** Requests spent on Bitbucket per rolling hour, by purpose. */
   ledger: RequestLedger;
+  /** Requests spent on the Atlassian Admin API per rolling hour (its own limit), by purpose. */
+  adminLedger: RequestLedger;
   /** Provisioning requests (idempotency and audit). */
   requests: ProvisioningRequestStore;
   /** Who was last active where (webhook activity). */
@@ -34,6 +36,7 @@ export function governanceStores(table: GovernanceTable): GovernanceStores {
     store: new GovernanceStore(table),
     syncState: new SyncStateStore(table),
     ledger: new RequestLedger(table),
+    adminLedger: new RequestLedger({ ...table, identity: 'atlassian-admin' }),
     requests: new ProvisioningRequestStore(table),
     activity: new ActivityLog(table),
     deliveryLog: new DeliveryLog(table),

@@ -256,6 +256,31 @@ export class SyncStateStore {
     return Item ? withoutKeys<WorkspaceSyncStatus>(Item) : undefined;
   }
 
+  /**
+   * Sets only the workspace's administration (provisioning learning it from a refused 1.0 group write),
+   * leaving the rest of the status as it is; creates the status when there is none.
+   */
+  async recordAdministration(
+    workspaceId: string,
+    workspaceSlug: string,
+    administration: WorkspaceAdministration,
+  ): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: statusKey(workspaceId),
+        UpdateExpression:
+          'SET administration = :administration, workspaceId = :id, workspaceSlug = :slug, passRequests = if_not_exists(passRequests, :zero)',
+        ExpressionAttributeValues: {
+          ':administration': administration,
+          ':id': workspaceId,
+          ':slug': workspaceSlug,
+          ':zero': 0,
+        },
+      }),
+    );
+  }
+
   async putStatus(status: WorkspaceSyncStatus): Promise<void> {
     await this.db.send(
       new PutCommand({

@@ -1,0 +1,172 @@
+// Where a group membership is changed (issue 18): through Bitbucket's 1.0 group API in a workspace
+// Bitbucket administers, through the Atlassian Admin API on the organization group behind the Bitbucket
+// group in one administered in admin.atlassian.com (API-NOTES: the 1.0 group API is read-only there).
+// Project and repository permissions are Bitbucket's in both.
+import {
+  AdminApiError,
+  organizationMembershipChannel,
+  saysAdministeredByOrganization,
+  type OrganizationAccess,
+  type OrganizationGroupRef,
+  type WorkspaceAdministration,
+} from '../atlassian-admin/index.js';
+import { BitbucketError, type CallOptions } from '../bitbucket/index.js';
+import { openHourlyBudget } from '../budget/index.js';
+import { Conflict, NotGrantable } from '../errors/index.js';
+import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
+import type { SyncStateStore } from '../store/sync-state.js';
+import type { GrantChannel, ProvisioningTarget } from '../source/index.js';
+
+/** What provisioning needs of the organization side. */
+export interface ProvisioningOrganization {
+  access: OrganizationAccess;
+  /** The sync's record of each workspace's administration; provisioning adds what a refusal taught it. */
+  statuses: Pick<SyncStateStore, 'getStatus' | 'recordAdministration'>;
+}
+
+type MembershipTarget = Extract<ProvisioningTarget, { kind: 'group-membership' }>;
+
+const MISSING_SETTINGS = ['ATLASSIAN_ORG_ID', 'ATLASSIAN_ADMIN_API_KEY'];
+
+/**
+ * The workspace's administration for provisioning: BITBUCKET_ADMINISTRATION when it forces one, else what
+ * the sync (or an earlier refusal) found, else `bitbucket` (a refused 1.0 write then teaches otherwise).
+ */
+export async function administrationForProvisioning(
+  organization: ProvisioningOrganization | undefined,
+  workspace: WorkspaceEntry,
+): Promise<WorkspaceAdministration['mode']> {
+  if (!organization) return 'bitbucket';
+  const { administration } = organization.access;
+  if (administration !== 'auto') return administration;
+  const status = await organization.statuses.getStatus(workspace.uuid);
+  return status?.administration?.mode ?? 'bitbucket';
+}
+
+/** True when `error` is Bitbucket refusing a 1.0 group write because an organization administers the workspace. */
+export function isRefusedAsOrganizationAdministered(error: unknown): boolean {
+  return error instanceof BitbucketError && saysAdministeredByOrganization(error.status, error.message);
+}
+
+/** Records that a 1.0 group write was refused as organization-administered (evidence for later requests). */
+export async function recordRefusedGroupWrite(
+  organization: ProvisioningOrganization | undefined,
+  workspace: WorkspaceEntry,
+  at: Date,
+): Promise<void> {
+  if (!organization) return;
+  const credential = await organization.access.credential().catch(() => null);
+  await organization.statuses.recordAdministration(workspace.uuid, workspace.slug, {
+    mode: 'organization',
+    evidence: 'group-write-refused',
+    checkedAt: at.toISOString(),
+    orgGroupsRead: credential !== null,
+  });
+}
+
+/** The 422 for a membership change in an organization-administered workspace without an organization key. */
+export function organizationCredentialMissing(workspace: WorkspaceEntry): NotGrantable {
+  return new NotGrantable(
+    `workspace ${workspace.slug} is administered in admin.atlassian.com, where group membership is changed ` +
+      'through the Atlassian Admin API: set ATLASSIAN_ORG_ID and ATLASSIAN_ADMIN_API_KEY (in AWS: "admin": ' +
+      '{"orgId", "apiKey"} in the credentials secret), or BITBUCKET_ADMINISTRATION=bitbucket if Bitbucket still administers it',
+    {
+      reason: 'organization-credential-missing',
+      capability: 'writeGroupMembership',
+      missingSettings: MISSING_SETTINGS,
+    },
+  );
+}
+
+/**
+ * The organization group behind a Bitbucket group: the stored one (the `org-groups` scope) matched to
+ * its slug, else the Admin API's group of the same name (one groups search, paid from `call.budget`).
+ */
+async function organizationGroupOf(
+  access: OrganizationAccess,
+  store: GovernanceStore,
+  workspace: WorkspaceEntry,
+  group: MembershipTarget['group'],
+  call: CallOptions,
+): Promise<OrganizationGroupRef | null> {
+  const stored = await store.listResources(workspace.uuid, 'org-group');
+  const match =
+    stored.find((entry) => entry.item.attributes.slug === group.slug) ??
+    stored.find((entry) => entry.item.attributes.name.toLowerCase() === group.name.toLowerCase());
+  if (match) {
+    const { name, directoryId, idpManaged } = match.item.attributes;
+    return { id: match.item.id, name, directoryId, idpManaged };
+  }
+  const found = await access.client.searchGroups({ groupNames: [group.name] }, call);
+  const named = found.find((candidate) => candidate.name.toLowerCase() === group.name.toLowerCase());
+  return named
+    ? {
+        id: named.id,
+        name: named.name,
+        directoryId: named.directoryId,
+        idpManaged: named.managedByIdentityProvider,
+      }
+    : null;
+}
+
+/**
+ * The Admin API channel of a membership in an organization-administered workspace. Sends nothing when
+ * the organization group is stored (one groups search otherwise, from the Admin API's hour). Throws
+ * NotGrantable (422: no organization credential, or no organization group behind the Bitbucket group),
+ * Conflict (409: the group is managed by an identity provider; nothing is called to change it), and
+ * UpstreamFailure-mappable Admin API errors of the search.
+ */
+export async function organizationMembershipChannelFor(
+  organization: ProvisioningOrganization | undefined,
+  store: GovernanceStore,
+  workspace: WorkspaceEntry,
+  target: MembershipTarget,
+  now: Date,
+  deadlineAt?: number,
+): Promise<GrantChannel> {
+  const credential = organization ? await organization.access.credential() : null;
+  if (!organization || !credential) throw organizationCredentialMissing(workspace);
+  const { access } = organization;
+  const hour = await openHourlyBudget(access.ledger, 'provisioning', {
+    hourlyLimit: access.hourlyRequestLimit,
+    cap: 4,
+    now,
+  });
+  let orgGroup: OrganizationGroupRef | null;
+  try {
+    orgGroup = await organizationGroupOf(access, store, workspace, target.group, {
+      budget: hour.budget,
+      ...(deadlineAt === undefined ? {} : { deadlineAt }),
+    });
+  } catch (error) {
+    if (error instanceof AdminApiError) {
+      throw new NotGrantable(
+        `the organization group behind Bitbucket group ${target.group.slug} could not be found: ${error.message}`,
+        { reason: 'organization-group-unknown', group: target.group.slug, upstreamStatus: error.status },
+      );
+    }
+    throw error;
+  } finally {
+    await hour.close(now);
+  }
+  if (!orgGroup) {
+    throw new NotGrantable(
+      `no organization group named "${target.group.name}" stands behind Bitbucket group ${target.group.slug} in ${workspace.slug}`,
+      { reason: 'organization-group-unknown', group: target.group.slug },
+    );
+  }
+  if (orgGroup.idpManaged) {
+    throw new Conflict(`group ${target.group.slug} is managed by your identity provider: change it there`, {
+      reason: 'managed-by-identity-provider',
+      group: target.group.slug,
+      orgGroupId: orgGroup.id,
+    });
+  }
+  return organizationMembershipChannel(
+    access.client,
+    credential.orgId,
+    orgGroup,
+    target.group.slug,
+    target.principal,
+  );
+}
