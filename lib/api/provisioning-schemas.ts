@@ -95,7 +95,11 @@ export const ProvisioningAnswer = z.object({
   workspace: z.string(),
   action: z.enum(['grant', 'revoke']),
   dryRun: z.boolean(),
-  basis: z.enum(['bitbucket', 'store']).describe('where the previous state was read'),
+  basis: z
+    .enum(['bitbucket', 'atlassian-admin', 'store'])
+    .describe(
+      'where the previous state was read: Bitbucket, the Atlassian Admin API (group membership in a workspace administered in admin.atlassian.com), or the stored picture (dry run)',
+    ),
   changed: z.boolean(),
   previous: z.string().nullable(),
   current: z.string().nullable(),

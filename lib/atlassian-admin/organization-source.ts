@@ -4,13 +4,7 @@
 // project and repository grants name (GET /1.0/groups answers GET only there); each org group is matched
 // to that Bitbucket group by name and keeps both ids.
 import { orgGroupMembershipGrant, resource, type GovernanceItem, type ScopeKind } from '../model/index.js';
-import type {
-  AbsenceCheck,
-  ScopeLister,
-  ScopeTarget,
-  SourceCall,
-  SourceWorkspace,
-} from '../source/index.js';
+import type { AbsenceCheck, ScopeLister, ScopeTarget, SourceCall, SourceWorkspace } from '../source/index.js';
 import {
   bitbucketRoleOf,
   bitbucketWorkspaceResourceId,

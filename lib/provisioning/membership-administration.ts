@@ -30,7 +30,8 @@ const MISSING_SETTINGS = ['ATLASSIAN_ORG_ID', 'ATLASSIAN_ADMIN_API_KEY'];
 
 /**
  * The workspace's administration for provisioning: BITBUCKET_ADMINISTRATION when it forces one, else what
- * the sync (or an earlier refusal) found, else `bitbucket` (a refused 1.0 write then teaches otherwise).
+ * the organization's workspace list or an earlier refused 1.0 write established. A guess from a missing
+ * `last_accessed` is not enough to refuse a 1.0 write: that write is sent, and its refusal teaches.
  */
 export async function administrationForProvisioning(
   organization: ProvisioningOrganization | undefined,
@@ -39,8 +40,9 @@ export async function administrationForProvisioning(
   if (!organization) return 'bitbucket';
   const { administration } = organization.access;
   if (administration !== 'auto') return administration;
-  const status = await organization.statuses.getStatus(workspace.uuid);
-  return status?.administration?.mode ?? 'bitbucket';
+  const known = (await organization.statuses.getStatus(workspace.uuid))?.administration;
+  const established = known?.evidence === 'organization-lists-it' || known?.evidence === 'group-write-refused';
+  return established && known?.mode === 'organization' ? 'organization' : 'bitbucket';
 }
 
 /** True when `error` is Bitbucket refusing a 1.0 group write because an organization administers the workspace. */

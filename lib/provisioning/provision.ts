@@ -65,8 +65,8 @@ export interface ProvisioningDependencies {
 export interface ProvisioningResult {
   action: ProvisioningCommand['action'];
   dryRun: boolean;
-  /** Where `previous` was read: Bitbucket, or the stored picture for a dry run. */
-  basis: 'bitbucket' | 'store';
+  /** Where `previous` was read: Bitbucket, the Atlassian Admin API, or the stored picture for a dry run. */
+  basis: 'bitbucket' | 'atlassian-admin' | 'store';
   changed: boolean;
   previous: string | null;
   current: string | null;
@@ -315,7 +315,7 @@ async function provisionThrough(
     );
     if (conflict) throw conflict;
     const changed = decision.kind === 'write' || decision.kind === 'delete';
-    return { basis: 'bitbucket', changed, previous, current, calls };
+    return { basis: channel.api ?? 'bitbucket', changed, previous, current, calls };
   } finally {
     await hour.close(now());
   }

@@ -15,6 +15,11 @@ import {
   type SyncSettings,
   type WorkspaceRef,
 } from '../../lib/sync/index.js';
+import {
+  organizationAccess,
+  type AdministrationSetting,
+  type OrganizationAccess,
+} from '../../lib/atlassian-admin/index.js';
 import { freshTable, freshTableAt } from './dynamodb.js';
 
 export interface HarnessOptions {
@@ -28,6 +33,13 @@ export interface HarnessOptions {
   simulatorNow?: () => number;
   /** A DynamoDB endpoint to use instead of the one vitest's global setup provides (benchmarks). */
   dynamoDbEndpoint?: string;
+  /**
+   * The organization side given to the sync: `seed` (default) uses the seed's first organization's key
+   * when it has one; `none` gives an organization side with no credential; `absent` gives none at all.
+   */
+  organization?: 'seed' | 'none' | 'absent';
+  /** BITBUCKET_ADMINISTRATION for the organization side (default `auto`). */
+  administration?: AdministrationSetting;
 }
 
 export interface Harness {
@@ -36,6 +48,10 @@ export interface Harness {
   store: GovernanceStore;
   syncState: SyncStateStore;
   ledger: RequestLedger;
+  /** The Admin API's own hourly ledger. */
+  adminLedger: RequestLedger;
+  /** The organization side the sync was given (absent with `organization: 'absent'`). */
+  organization?: OrganizationAccess;
   tableName: string;
   documentClient: Awaited<ReturnType<typeof freshTable>>['documentClient'];
   dependencies: SyncDependencies;
@@ -235,6 +251,31 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const syncState = new SyncStateStore({ documentClient: table.documentClient, tableName: table.tableName });
   const ledger = new RequestLedger({ documentClient: table.documentClient, tableName: table.tableName });
+  const adminLedger = new RequestLedger({
+    documentClient: table.documentClient,
+    tableName: table.tableName,
+    identity: 'atlassian-admin',
+  });
+  const [seedOrganization] = seed.organizations ?? [];
+  const organizationMode = options.organization ?? 'seed';
+  const organization =
+    organizationMode === 'absent'
+      ? undefined
+      : organizationAccess(
+          {
+            apiUrl: simulator.url,
+            administration: options.administration ?? 'auto',
+            hourlyRequestLimit: 1_000_000,
+          },
+          {
+            current: async () =>
+              organizationMode === 'seed' && seedOrganization
+                ? { orgId: seedOrganization.id, apiKey: seedOrganization.apiKey }
+                : null,
+          },
+          adminLedger,
+          { retry: { baseDelayMs: 5, maxDelayMs: 50 } },
+        );
   const settings: SyncSettings = {
     ...DEFAULT_SYNC_SETTINGS,
     hourlyRequestBudget: 1_000_000,
@@ -247,9 +288,20 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     store,
     syncState,
     ledger,
+    adminLedger,
+    ...(organization ? { organization } : {}),
     tableName: table.tableName,
     documentClient: table.documentClient,
-    dependencies: { client, store, syncState, ledger, settings, now, runnerId: randomUUID() },
+    dependencies: {
+      client,
+      store,
+      syncState,
+      ledger,
+      settings,
+      now,
+      runnerId: randomUUID(),
+      ...(organization ? { organization } : {}),
+    },
     modelWrites,
     control,
     mutate: async (mutations) => {

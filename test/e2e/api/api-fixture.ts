@@ -13,7 +13,7 @@ import type { SeedDocument } from '../../../lib/simulator/index.js';
 import { LocalExportWriter } from '../../../lib/store/export-files.js';
 import { ProvisioningRequestStore } from '../../../lib/store/provisioning-requests.js';
 import { runUntilPassComplete, type WorkspaceRef } from '../../../lib/sync/index.js';
-import { startHarness, type Harness } from '../../support/governance-harness.js';
+import { startHarness, type Harness, type HarnessOptions } from '../../support/governance-harness.js';
 
 export const API_TOKEN = 'test-api-token-0123456789';
 
@@ -85,8 +85,11 @@ function caller(url: string): ApiFixture['call'] {
   };
 }
 
-export async function startApiFixture(seed: SeedDocument | string): Promise<ApiFixture> {
-  const harness = await startHarness({ seed });
+export async function startApiFixture(
+  seed: SeedDocument | string,
+  options: Omit<HarnessOptions, 'seed'> = {},
+): Promise<ApiFixture> {
+  const harness = await startHarness({ ...options, seed });
   const truth = await harness.groundTruth();
   const first = truth.workspaces[0]!;
   const workspace: WorkspaceRef = { id: normalizeUuid(first.uuid), slug: first.slug };
@@ -109,6 +112,9 @@ export async function startApiFixture(seed: SeedDocument | string): Promise<ApiF
     }),
     exportWriter: new LocalExportWriter(dataDir),
     hourlyRequestLimit: 1_000_000,
+    ...(harness.organization
+      ? { organization: { access: harness.organization, statuses: harness.syncState } }
+      : {}),
   };
   const servers: { close(): Promise<void> }[] = [];
   const serve = async (deps: ApiDependencies) => {

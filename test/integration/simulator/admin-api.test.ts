@@ -9,7 +9,7 @@ import type { RunningSimulator, SeedDocument } from '../../../lib/simulator/inde
 import { loadSeed, startSimulator } from '../../../lib/simulator/index.js';
 import { basic, bearer, call, control } from './support/client.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/webhooks/org-acme.json', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../fixtures/seeds/org-acme.json', import.meta.url));
 const ada = basic('ada@example.com', 'org-acme-t0k3n');
 const ORG = '/admin/v2/orgs/org-1';
 const DIR = `${ORG}/directories/dir-1`;

@@ -9,7 +9,7 @@ import type { RunningSimulator } from '../../../lib/simulator/index.js';
 import { loadSeed, startSimulator } from '../../../lib/simulator/index.js';
 import { basic, bearer, call, control } from './support/client.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/webhooks/org-acme.json', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../fixtures/seeds/org-acme.json', import.meta.url));
 const ada = basic('ada@example.com', 'org-acme-t0k3n');
 const ORG_MESSAGE =
   'This workspace is administered in admin.atlassian.com: change group membership with the Atlassian Admin API';

@@ -8,7 +8,7 @@ import type { SeedDocument } from '../../../lib/simulator/index.js';
 import { parseGeneratorSpec } from '../../../lib/simulator/generate.js';
 import { SimulatorState } from '../../../lib/simulator/state.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/webhooks/org-acme.json', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../fixtures/seeds/org-acme.json', import.meta.url));
 const fixture = (): SeedDocument => structuredClone(loadSeed(FIXTURE));
 
 function problemOf(change: (seed: SeedDocument) => void): string {
