@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { jsonAnswer, type HttpAnswer } from '../errors/index.js';
-import { coverageOf, freshnessByKind, storedScopes } from '../sync/index.js';
+import { coverageOf, freshnessByKind, scopeApisOf, storedScopes } from '../sync/index.js';
 import {
   clockOf,
   DEFAULT_EXPORT_INLINE_LIMIT_BYTES,
@@ -19,12 +19,12 @@ export async function handleExport(request: ApiRequest, dependencies: ApiDepende
   const workspace = await requireWorkspace(dependencies, request);
   const format = parseQuery(request, ExportQuery).format ?? 'json';
   const snapshotAt = clockOf(dependencies)();
-  const [{ rows, users }, states, status, scopes] = await Promise.all([
+  const [{ rows, users }, states, status] = await Promise.all([
     buildExportRows(dependencies.store, workspace.uuid),
     dependencies.syncState.listScopeStates(workspace.uuid),
     dependencies.syncState.getStatus(workspace.uuid),
-    storedScopes(dependencies.store, workspace.uuid),
   ]);
+  const scopes = await storedScopes(dependencies.store, workspace.uuid, scopeApisOf(status?.administration));
   const content = format === 'csv' ? await toCsv(rows) : JSON.stringify(rows);
   const bytes = Buffer.byteLength(content, 'utf8');
   const manifest: z.infer<typeof ExportManifest> = {

@@ -23,7 +23,17 @@ export async function handleWorkspaces(
   parseQuery(request, NoQuery);
   const workspaces = await dependencies.store.listWorkspaces();
   workspaces.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
-  return jsonAnswer(200, { workspaces: workspaces.map(({ slug, uuid, name }) => ({ slug, uuid, name })) });
+  const statuses = await Promise.all(
+    workspaces.map((workspace) => dependencies.syncState.getStatus(workspace.uuid)),
+  );
+  return jsonAnswer(200, {
+    workspaces: workspaces.map(({ slug, uuid, name }, index) => ({
+      slug,
+      uuid,
+      name,
+      administration: statuses[index]?.administration ?? null,
+    })),
+  });
 }
 
 export async function handleUserAccess(

@@ -7,8 +7,40 @@ export const ErrorAnswer = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
 });
 
+/** Who administers a workspace's groups and roles, as the sync last found it (issue 18). */
+export const Administration = z
+  .object({
+    mode: z
+      .enum(['bitbucket', 'organization'])
+      .describe(
+        '`organization`: administered in admin.atlassian.com (group membership through the Atlassian Admin API)',
+      ),
+    evidence: z
+      .enum([
+        'configured',
+        'organization-lists-it',
+        'organization-does-not-list-it',
+        'group-write-refused',
+        'no-last-accessed',
+        'no-evidence',
+      ])
+      .describe(
+        "how it is known: BITBUCKET_ADMINISTRATION, the organization's workspace list, a refused 1.0 group write, members without `last_accessed`, or nothing (assumed Bitbucket)",
+      ),
+    checkedAt: z.string(),
+    orgId: z.string().optional(),
+    orgGroupsRead: z
+      .boolean()
+      .describe('its organization groups are synced (an organization credential is configured)'),
+    note: z.string().optional().describe('why the Admin API could not be asked, when it could not'),
+  })
+  .nullable()
+  .describe('null until the first sync step of the workspace');
+
 export const WorkspacesAnswer = z.object({
-  workspaces: z.array(z.object({ slug: z.string(), uuid: z.string(), name: z.string() })),
+  workspaces: z.array(
+    z.object({ slug: z.string(), uuid: z.string(), name: z.string(), administration: Administration }),
+  ),
 });
 
 export const CapabilityGapSummary = z
@@ -137,6 +169,7 @@ const ScopeError = z.object({
 export const SyncStatusAnswer = z.object({
   workspace: z.string(),
   workspaceId: z.string(),
+  administration: Administration,
   pass: z.object({
     startedAt: z.string().nullable(),
     refreshedScopes: z.number().int(),

@@ -3,14 +3,20 @@
 import { jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../errors/index.js';
 import { scopeId } from '../model/index.js';
 import type { WorkspaceEntry } from '../store/index.js';
-import type { ScopeState } from '../store/sync-state.js';
-import { freshnessByKind, storedScopes, summariseGaps } from '../sync/index.js';
+import type { ScopeState, WorkspaceSyncStatus } from '../store/sync-state.js';
+import { freshnessByKind, scopeApisOf, storedScopes, summariseGaps } from '../sync/index.js';
 import { clockOf, requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseJsonBody, parseQuery, type ApiRequest } from './api-request.js';
 import { NoQuery, SyncActionBody } from './read-schemas.js';
 
-async function knownScopeIds(dependencies: ApiDependencies, workspace: WorkspaceEntry) {
-  return storedScopes(dependencies.store, workspace.uuid);
+/** The workspace's scopes: with `org-groups` when the sync reads its organization groups. */
+async function knownScopeIds(
+  dependencies: ApiDependencies,
+  workspace: WorkspaceEntry,
+  status?: WorkspaceSyncStatus,
+) {
+  const known = status ?? (await dependencies.syncState.getStatus(workspace.uuid));
+  return storedScopes(dependencies.store, workspace.uuid, scopeApisOf(known?.administration));
 }
 
 export async function handleSyncStatus(
@@ -19,11 +25,11 @@ export async function handleSyncStatus(
 ): Promise<HttpAnswer> {
   const workspace = await requireWorkspace(dependencies, request);
   parseQuery(request, NoQuery);
-  const [status, states, scopes] = await Promise.all([
+  const [status, states] = await Promise.all([
     dependencies.syncState.getStatus(workspace.uuid),
     dependencies.syncState.listScopeStates(workspace.uuid),
-    knownScopeIds(dependencies, workspace),
   ]);
+  const scopes = await knownScopeIds(dependencies, workspace, status);
   const byScope = new Map<string, ScopeState>(states.map((state) => [state.scope, state]));
   const passStartedAt = status?.passStartedAt ?? null;
   const refreshedScopes =
@@ -33,6 +39,7 @@ export async function handleSyncStatus(
   return jsonAnswer(200, {
     workspace: workspace.slug,
     workspaceId: workspace.uuid,
+    administration: status?.administration ?? null,
     pass: {
       startedAt: passStartedAt,
       refreshedScopes,

@@ -12,8 +12,14 @@ import type { OrganizationCredential } from './transport.js';
 
 export type { WorkspaceAdministration };
 
-/** Discovered evidence is asked again after this long (ms): administration moves rarely. */
+/** The organization's answer is asked again after this long (ms): administration moves rarely. */
 export const ADMINISTRATION_RECHECK_MS = 24 * 60 * 60_000;
+
+/**
+ * Bitbucket's weaker evidence (members without `last_accessed`, or none) is looked at again after this
+ * long (ms): it costs a store query, and the first step of a workspace sees no members yet.
+ */
+export const WEAK_EVIDENCE_RECHECK_MS = 60 * 60_000;
 
 /** What Bitbucket's members listing said about `last_accessed`: how many members, how many had one. */
 export interface LastAccessedEvidence {
@@ -37,13 +43,14 @@ export interface AdministrationInput {
   call: CallOptions;
 }
 
-const stillFresh = (previous: WorkspaceAdministration | undefined, now: Date, orgId?: string) =>
-  previous !== undefined &&
-  previous.evidence !== 'configured' &&
-  previous.evidence !== 'no-evidence' &&
-  previous.evidence !== 'no-last-accessed' &&
-  previous.orgId === orgId &&
-  now.getTime() - Date.parse(previous.checkedAt) < ADMINISTRATION_RECHECK_MS;
+function stillFresh(previous: WorkspaceAdministration | undefined, now: Date, orgId?: string): boolean {
+  if (previous === undefined || previous.evidence === 'configured' || previous.orgId !== orgId) return false;
+  const weak = previous.evidence === 'no-evidence' || previous.evidence === 'no-last-accessed';
+  // A weak guess made without an organization credential gives way as soon as one is configured.
+  if (weak && orgId !== undefined) return false;
+  const age = now.getTime() - Date.parse(previous.checkedAt);
+  return age < (weak ? WEAK_EVIDENCE_RECHECK_MS : ADMINISTRATION_RECHECK_MS);
+}
 
 /**
  * The workspace's administration. Sends at most one Admin API listing (all its pages), and none when the

@@ -39,9 +39,12 @@ export { matchBitbucketGroup, OrganizationSource } from './organization-source.j
 export type { BitbucketGroupName } from './organization-source.js';
 export {
   ADMINISTRATION_RECHECK_MS,
+  WEAK_EVIDENCE_RECHECK_MS,
   discoverAdministration,
   saysAdministeredByOrganization,
 } from './administration.js';
 export type { LastAccessedEvidence, WorkspaceAdministration } from './administration.js';
 export { organizationMembershipChannel } from './organization-channel.js';
 export type { OrganizationGroupRef } from './organization-channel.js';
+export { PROBE_ACCOUNT_ID, probeOrganization } from './organization-probe.js';
+export type { OrganizationCapability, OrganizationReport } from './organization-probe.js';

@@ -48,6 +48,8 @@ function permissionsConfigChannel<P extends string>(resource: PermissionsConfigR
   return {
     ladder: resource.ladder,
     readCall: describe('GET', route, params),
+    // permissions-config answers 404 for a principal without an explicit permission (API-NOTES).
+    readAbsentStatus: 404,
     writeCall: describe('PUT', route, params),
     deleteCall: describe('DELETE', route, params),
     writeNeed: need('write:permission:bitbucket'),

@@ -1,5 +1,6 @@
 // `npx bbgov <command>`: the connector on one machine, without AWS. Returns the process exit code:
 // 0 success, 1 failure, 2 usage error.
+import { probeOrganization, type OrganizationReport } from '../atlassian-admin/index.js';
 import { effectiveUserAccess, type AccessFacts, type UserAccess } from '../access/index.js';
 import { openHourlyBudget } from '../budget/index.js';
 import { ConfigError, type Credential } from '../config/index.js';
@@ -128,14 +129,20 @@ export async function loadUserAccessAnswer(
  * line per capability gap when the coverage is incomplete (the tables may understate access there).
  */
 export function formatUserAccess(answer: UserAccess & { coverage?: Coverage }): string {
+  const rolePaths = answer.user.rolePaths ?? [];
+  const roleVia =
+    rolePaths.length > 0
+      ? ` (via ${rolePaths.map((path) => `org group ${path.group}=${path.permission}`).join(', ')})`
+      : '';
   const lines = [
-    `${answer.user.displayName} (${answer.user.accountId}) in ${answer.workspace}: role ${answer.user.role ?? 'none'}`,
+    `${answer.user.displayName} (${answer.user.accountId}) in ${answer.workspace}: role ${answer.user.role ?? 'none'}${roleVia}`,
     `groups: ${answer.groups.length > 0 ? answer.groups.join(', ') : 'none'}`,
     '',
   ];
   const describePath = (path: Record<string, unknown>) =>
     [
-      path.via,
+      // `group developers write`, not `group group developers write`.
+      path.via === 'group' ? '' : path.via,
       path.group ? `group ${String(path.group)}` : '',
       path.project ? `project ${String(path.project)}` : '',
       String(path.permission),
@@ -195,6 +202,36 @@ export function credentialExpiryNote(kind: Credential['auth']): string {
     case 'access-token':
       return 'not reported by Bitbucket; see the expiry chosen when the token was created in the workspace, project or repository settings';
   }
+}
+
+/** Doctor's organization part: which workspaces the organization administers, what its key may do. */
+async function organizationSection(connector: LocalConnector): Promise<OrganizationReport> {
+  const hour = await openHourlyBudget(connector.organization.ledger, 'diagnostics', {
+    hourlyLimit: connector.organization.hourlyRequestLimit,
+    cap: 20,
+  });
+  try {
+    const governed = (await connector.store.listWorkspaces()).map(({ slug, uuid }) => ({ slug, uuid }));
+    return await probeOrganization(connector.organization, governed, { budget: hour.budget });
+  } finally {
+    await hour.close();
+  }
+}
+
+/** One line per governed workspace: its administration as the last sync step found it. */
+async function administrationLines(connector: LocalConnector): Promise<string[] | string> {
+  const workspaces = await connector.store.listWorkspaces();
+  if (workspaces.length === 0) return 'unknown until the first sync (bbgov sync)';
+  const lines: string[] = [];
+  for (const workspace of workspaces) {
+    const administration = (await connector.stores.syncState.getStatus(workspace.uuid))?.administration;
+    lines.push(
+      administration
+        ? `${workspace.slug}: ${administration.mode === 'organization' ? 'admin.atlassian.com' : 'Bitbucket'} (${administration.evidence}${administration.orgGroupsRead ? ', organization groups read' : ''})`
+        : `${workspace.slug}: unknown until its first sync step`,
+    );
+  }
+  return lines;
 }
 
 async function doctorCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
@@ -258,6 +295,8 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
   }
   await hour.close();
   report.tokenExpiry = credentialExpiryNote(credential.auth);
+  report.organization = await organizationSection(connector);
+  report.administration = await administrationLines(connector);
   if (command.values.json) out(JSON.stringify(report, null, 2));
   else
     for (const [key, value] of Object.entries(report))

@@ -4,7 +4,9 @@
 import './local-process-defaults.js';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
+import { loadSeed, SeedError } from '../simulator/index.js';
 import { runUntilPassComplete, resolveGovernedWorkspaces, WorkspaceDiscoveryRefused } from '../sync/index.js';
 import { openConnector, type LocalConnector } from './connector.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
@@ -45,19 +47,43 @@ async function assertPortFree(port: number): Promise<void> {
   });
 }
 
+const USAGE = 'usage: npm start [-- [--fresh] [--seed demo|generated:…|FILE.json]]';
+
 async function main(argv: string[]): Promise<number> {
-  const unknown = argv.filter((arg) => arg !== '--fresh');
-  if (unknown.length > 0) {
-    process.stderr.write(`npm start: unknown argument ${unknown[0]}\nusage: npm start [-- --fresh]\n`);
+  let options: { fresh: boolean; seed: string | undefined };
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { fresh: { type: 'boolean' }, seed: { type: 'string' } },
+      strict: true,
+    });
+    options = { fresh: values.fresh === true, seed: values.seed };
+  } catch (error) {
+    process.stderr.write(`npm start: ${(error as Error).message.split('\n')[0]}\n${USAGE}\n`);
     return 2;
   }
   loadEnvFile('.env');
   const config = loadConfig();
+  if (options.seed !== undefined) {
+    if (config.bitbucket.credentials.from !== 'none') {
+      process.stderr.write(
+        'npm start: --seed applies to the bundled simulator only; unset the BITBUCKET_* credential to use it\n',
+      );
+      return 2;
+    }
+    try {
+      loadSeed(options.seed);
+    } catch (error) {
+      if (!(error instanceof SeedError)) throw error;
+      process.stderr.write(`npm start: --seed: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+  }
   await assertPortFree(config.local.port);
   const usingSimulator = config.bitbucket.credentials.from === 'none';
   say(
     usingSimulator
-      ? 'No Bitbucket credentials configured: using the bundled Bitbucket simulator with its demo workspace (set BITBUCKET_EMAIL + BITBUCKET_API_TOKEN to use your own).'
+      ? `No Bitbucket credentials configured: using the bundled Bitbucket simulator with ${options.seed ? `the seed ${options.seed}` : 'its demo workspace'} (set BITBUCKET_EMAIL + BITBUCKET_API_TOKEN to use your own).`
       : `Using Bitbucket at ${config.bitbucket.apiUrl} with the ${config.bitbucket.credentials.from === 'environment' ? config.bitbucket.credentials.credential.auth : 'configured'} credential.`,
   );
 
@@ -78,7 +104,10 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   try {
-    connector = await openConnector({ fresh: argv.includes('--fresh') });
+    connector = await openConnector({
+      fresh: options.fresh,
+      ...(options.seed === undefined ? {} : { simulatorSeed: options.seed }),
+    });
     services = await syncThenServe(connector, config);
   } catch (error) {
     await stop();
@@ -115,6 +144,16 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
         await summarizeWorkspace(connector.store, connector.localStore, workspace.id),
       ),
     );
+    const administration = (await connector.stores.syncState.getStatus(workspace.id))?.administration;
+    if (administration?.mode === 'organization') {
+      say(
+        `${workspace.slug}: administered in admin.atlassian.com (${administration.evidence}); ${
+          administration.orgGroupsRead
+            ? 'its organization groups are read through the Atlassian Admin API'
+            : 'set ATLASSIAN_ORG_ID and ATLASSIAN_ADMIN_API_KEY to read its organization groups and change memberships'
+        }`,
+      );
+    }
     firstUser ??= (await connector.store.listResources(workspace.id, 'user'))[0]?.item.id;
   }
 

@@ -131,6 +131,7 @@ async function send<T>(
   description: CallDescription,
   run: () => Promise<T>,
   need?: CapabilityNeed,
+  absentStatus?: number,
 ): Promise<T> {
   const record: BitbucketCallRecord = { ...description, sent: true };
   calls.push(record);
@@ -138,6 +139,7 @@ async function send<T>(
     const value = await run();
     // `absent`: the read found no permission (Bitbucket's 404, or a listing without the member).
     record.outcome = value === null ? 'absent' : 'ok';
+    if (value === null && absentStatus !== undefined) record.status = absentStatus;
     return value;
   } catch (error) {
     if (!(error instanceof BitbucketError) && !(error instanceof AdminApiError)) throw error;
@@ -284,7 +286,13 @@ async function provisionThrough(
     ...(dependencies.deadlineAt === undefined ? {} : { deadlineAt: dependencies.deadlineAt }),
   };
   try {
-    const previous = await send(calls, channel.readCall, () => channel.readCurrent(call));
+    const previous = await send(
+      calls,
+      channel.readCall,
+      () => channel.readCurrent(call),
+      undefined,
+      channel.readAbsentStatus,
+    );
     const decision = decide(command.action, previous, command.permission, command.replace, channel.ladder);
     const conflict = refusal(target, command, decision);
     // The Bitbucket credential's kind says nothing of what the organization key may do.

@@ -72,6 +72,11 @@ export interface GrantChannel {
   /** Permissions in rank order, lowest first. */
   ladder: readonly string[];
   readCall: CallDescription;
+  /**
+   * The status the read answers when the principal holds nothing (404 for Bitbucket's permissions-config
+   * GETs); absent when such a read answers 200 (a listing without the principal).
+   */
+  readAbsentStatus?: number;
   writeCall: CallDescription;
   deleteCall: CallDescription;
   writeNeed: CapabilityNeed;

@@ -11,6 +11,6 @@ export {
   stretchedIntervals,
 } from './scope-plan.js';
 export { SCOPE_KINDS, scopeKind, type ScopeKindRow, type PerResourceKind } from './scope-kinds.js';
-export { storedScopes } from './stored-scopes.js';
+export { scopeApisOf, storedScopes } from './stored-scopes.js';
 export * from './settings.js';
 export { coverageOf, gapScopeCount, summariseGaps, type Coverage } from './gap-summary.js';

@@ -2,6 +2,7 @@
 // each per-resource kind (scope-kinds.ts).
 import type { ScopeRef } from '../model/index.js';
 import type { GovernanceStore } from '../store/index.js';
+import type { WorkspaceAdministration } from '../store/sync-state.js';
 import { scopesOf } from './scope-plan.js';
 import { PER_RESOURCE_KINDS, type ScopeApi } from './scope-kinds.js';
 
@@ -20,4 +21,9 @@ export async function storedScopes(
     Object.fromEntries(types.map((type, i) => [type, listed[i]!.map((entry) => entry.item.id)])),
     apis,
   );
+}
+
+/** The APIs a workspace's scopes are read through, from its administration as the sync last found it. */
+export function scopeApisOf(administration: WorkspaceAdministration | undefined): ScopeApi[] {
+  return administration?.orgGroupsRead ? ['bitbucket', 'atlassian-admin'] : ['bitbucket'];
 }
