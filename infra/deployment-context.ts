@@ -51,6 +51,10 @@ export const DeploymentContextSchema = {
   workspaces: workspaceList.default([]),
   scheduleRate: scheduleRate.default(Duration.minutes(5)),
   hourlyRequestBudget: positiveWholeNumber.default(800),
+  /** BITBUCKET_ADMINISTRATION: who administers the workspaces' groups (`auto` discovers it). */
+  administration: z
+    .enum(['auto', 'bitbucket', 'organization'], 'one of auto, bitbucket, organization')
+    .default('auto'),
   credentialsSecretArn: secretArn.optional(),
   webhookSecretsArn: secretArn.optional(),
   alarmEmail: z.email('an e-mail address').optional(),

@@ -47,6 +47,7 @@ export class BitbucketGovernanceStack extends Stack {
       exportsBucket: this.exports.bucket,
       workspaces: settings.workspaces,
       hourlyRequestBudget: settings.hourlyRequestBudget,
+      administration: settings.administration,
       syncInterval: settings.scheduleRate,
     });
     this.http = new GovernanceHttpApi(this, 'Http', {

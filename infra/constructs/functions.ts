@@ -24,6 +24,8 @@ export interface GovernanceFunctionsProps {
   /** Empty: every workspace the credential can see. */
   workspaces: string[];
   hourlyRequestBudget: number;
+  /** BITBUCKET_ADMINISTRATION for every function that calls Bitbucket. */
+  administration: 'auto' | 'bitbucket' | 'organization';
   /** The sync schedule's rate: each step spends the hourly budget's share of it. */
   syncInterval: Duration;
 }
@@ -40,6 +42,7 @@ export class GovernanceFunctions extends Construct {
     const bitbucketSettings = {
       BITBUCKET_WORKSPACES: props.workspaces.join(','),
       SYNC_HOURLY_REQUEST_BUDGET: String(props.hourlyRequestBudget),
+      BITBUCKET_ADMINISTRATION: props.administration,
     };
 
     this.webhook = new GovernanceFunction(this, 'Webhook', {

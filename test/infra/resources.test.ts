@@ -96,7 +96,11 @@ describe('functions', () => {
     const { stack } = built;
     const table = refOf(stack.data.table);
     const credentials = refOf(stack.secrets.credentials);
-    const bitbucket = { BITBUCKET_WORKSPACES: '', SYNC_HOURLY_REQUEST_BUDGET: '800' };
+    const bitbucket = {
+      BITBUCKET_WORKSPACES: '',
+      SYNC_HOURLY_REQUEST_BUDGET: '800',
+      BITBUCKET_ADMINISTRATION: 'auto',
+    };
     const environmentOf = (fn: keyof ReturnType<typeof functionsByName>) =>
       (resourceOf(functionsByName()[fn].function).Properties.Environment as { Variables: unknown }).Variables;
 
@@ -129,11 +133,21 @@ describe('functions', () => {
     });
   });
 
-  it('context reaches the functions: workspaces and hourly budget', () => {
-    const custom = buildStack({ workspaces: 'acme, beta', hourlyRequestBudget: '600' });
+  it('context reaches the functions: workspaces, hourly budget and administration', () => {
+    const custom = buildStack({
+      workspaces: 'acme, beta',
+      hourlyRequestBudget: '600',
+      administration: 'organization',
+    });
     const variables = custom.template.findResources('AWS::Lambda::Function', {
       Properties: {
-        Environment: { Variables: { BITBUCKET_WORKSPACES: 'acme,beta', SYNC_HOURLY_REQUEST_BUDGET: '600' } },
+        Environment: {
+          Variables: {
+            BITBUCKET_WORKSPACES: 'acme,beta',
+            SYNC_HOURLY_REQUEST_BUDGET: '600',
+            BITBUCKET_ADMINISTRATION: 'organization',
+          },
+        },
       },
     });
     expect(Object.keys(variables)).toHaveLength(3);
