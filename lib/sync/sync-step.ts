@@ -18,30 +18,18 @@ import {
   SharedBudget,
 } from '../bitbucket/index.js';
 import { openHourlyBudget } from '../budget/index.js';
-import { scopeId, type ScopeKind, type ScopeRef } from '../model/index.js';
 import type { GovernanceSource } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
-import type {
-  CapabilityGap,
-  CapabilityGapSummary,
-  RequestLedger,
-  ScopeError,
-  SyncStateStore,
-  WorkspaceSyncStatus,
-} from '../store/sync-state.js';
+import type { RequestLedger, SyncStateStore, WorkspaceSyncStatus } from '../store/sync-state.js';
 import { summariseGaps } from './gap-summary.js';
-import { ScopeBook, scopeError, type ScopeCounts, type ScopeEvent } from './scope-book.js';
+import { ScopeBook, type ScopeEvent } from './scope-book.js';
 import { openOrganizationStep, type OrganizationStep } from './organization-step.js';
 import { listingKindsOf, scopeKind } from './scope-kinds.js';
-import {
-  dueScopes,
-  freshnessByKind,
-  listingScopesOf,
-  stretchedIntervals,
-  type DueScope,
-} from './scope-plan.js';
+import { dueScopes, listingScopesOf, stretchedIntervals, type DueScope } from './scope-plan.js';
 import { refreshScope, type WorkspaceRef } from './scope-refresh.js';
 import { stepAllowance, syncHourLimits, type SyncSettings } from './settings.js';
+import { KindGaps } from './kind-gaps.js';
+import { settleStep, type StepOutcome, type StepReport } from './step-settlement.js';
 import { StepPace } from './step-pace.js';
 import { storedScopes } from './stored-scopes.js';
 
@@ -67,40 +55,6 @@ export interface SyncDependencies {
 
 export type { ScopeEvent };
 
-export type StepOutcome =
-  | 'completed-due-scopes'
-  | 'budget-exhausted'
-  | 'deadline'
-  | 'rate-limited'
-  | 'credential-rejected'
-  | 'not-administrable'
-  | 'lease-held'
-  | 'waiting-for-rate-limit'
-  | 'no-budget-left';
-
-export interface StepReport extends ScopeCounts {
-  workspace: string;
-  outcome: StepOutcome;
-  requests: number;
-  holds: string[];
-  passCompleted: boolean;
-  pass: { startedAt: string; refreshed: number; total: number };
-  freshnessSeconds: Record<string, number | null>;
-  resumeAfter?: string;
-  error?: ScopeError;
-  /** What the credential cannot read, by kind, after this step (empty: nothing). */
-  capabilityGaps: CapabilityGapSummary[];
-  /** Requests this step sent to the Atlassian Admin API (its own hour; not in `requests`). */
-  adminApiRequests: number;
-}
-
-/**
- * After this many refusals of one per-resource kind in a step with no success of that kind, the rest of
- * its due scopes take the same gap without a call: a token lacking `read:repository:bitbucket` would
- * otherwise spend two requests (the 401 and its retry after re-reading the credential) on every repository.
- */
-export const REFUSALS_BEFORE_INFERRING_A_KIND_GAP = 3;
-
 /** Ends the step early; the outcome says why. */
 class StopStep extends Error {
   constructor(
@@ -123,6 +77,9 @@ function stepStopper(error: unknown): StopStep | undefined {
   if (error instanceof OAuthTokenRefused) return new StopStep('credential-rejected', error);
   return undefined;
 }
+
+export { REFUSALS_BEFORE_INFERRING_A_KIND_GAP } from './kind-gaps.js';
+export type { StepOutcome, StepReport } from './step-settlement.js';
 
 export async function runSyncStep(
   dependencies: SyncDependencies,
@@ -386,137 +343,21 @@ async function runBudgetedStep(
       : timeLeft() <= 0
         ? 'deadline'
         : 'completed-due-scopes');
-  return settleStep(dependencies, workspace, status, {
-    passStartedAt: status.passStartedAt,
-    book,
-    scopes,
-    capabilityGaps,
-    outcome,
-    stop,
-    stepStart,
-    requests: budget.spent,
-    adminApiRequests: organization.budget.spent,
-    endedAt: now(),
-  });
-}
-
-/**
- * Pass bookkeeping after a step: the pass is complete when every scope the credential can read has been
- * refreshed (or is held) since it began; a scope it may not read (a capability gap) is listed on the pass
- * instead. Writes the workspace status and answers the step's report.
- */
-async function settleStep(
-  dependencies: SyncDependencies,
-  workspace: WorkspaceRef,
-  status: WorkspaceSyncStatus,
-  step: {
-    passStartedAt: string;
-    book: ScopeBook;
-    scopes: ScopeRef[];
-    capabilityGaps: CapabilityGapSummary[];
-    outcome: StepOutcome;
-    stop: StopStep | undefined;
-    stepStart: Date;
-    requests: number;
-    adminApiRequests: number;
-    endedAt: Date;
-  },
-): Promise<StepReport> {
-  const { book, scopes, capabilityGaps, outcome, stop, endedAt, passStartedAt } = step;
-  const passStart = Date.parse(passStartedAt);
-  const settled = (scope: ScopeRef) => {
-    const state = book.states.get(scopeId(scope));
-    return (
-      Boolean(state?.hold) ||
-      Boolean(state?.capabilityGap) ||
-      (state?.refreshedAt !== undefined && Date.parse(state.refreshedAt) >= passStart)
-    );
-  };
-  const refreshed = scopes.filter(settled).length;
-  const passRequests = status.passRequests + step.requests;
-  const passCompleted = refreshed === scopes.length && !stop;
-  const pass = { startedAt: passStartedAt, refreshed, total: scopes.length };
-  if (passCompleted) {
-    status.lastCompletedPass = {
-      startedAt: passStartedAt,
-      completedAt: endedAt.toISOString(),
-      requests: passRequests,
-      scopes: scopes.length,
-      ...(capabilityGaps.length > 0 ? { capabilityGaps } : {}),
-    };
-    delete status.passStartedAt;
-    status.passRequests = 0;
-  } else {
-    status.passRequests = passRequests;
-  }
-  if (stop?.outcome === 'rate-limited') {
-    const retryAfterMs = stop.reason instanceof RateLimited ? stop.reason.retryAfterMs : undefined;
-    status.resumeAfter = new Date(
-      endedAt.getTime() + (retryAfterMs ?? dependencies.settings.rateLimitPauseMs),
-    ).toISOString();
-  } else {
-    delete status.resumeAfter;
-  }
-  if (stop && stop.outcome !== 'budget-exhausted' && stop.outcome !== 'deadline') {
-    status.lastError = scopeError(stop.reason, endedAt.toISOString());
-  }
-  if (capabilityGaps.length > 0) status.capabilityGaps = capabilityGaps;
-  else delete status.capabilityGaps;
-  status.lastStep = {
-    at: step.stepStart.toISOString(),
-    outcome,
-    requests: step.requests,
-    scopesRefreshed: book.counts.scopesRefreshed,
-    changes: book.counts.changes,
-  };
-  await dependencies.syncState.putStatus(status);
-
-  return {
-    workspace: workspace.slug,
-    outcome,
-    ...book.counts,
-    requests: step.requests,
-    holds: [...book.states.values()].filter((state) => state.hold).map((state) => state.scope),
-    passCompleted,
-    pass,
-    freshnessSeconds: freshnessByKind(scopes, book.states, endedAt.getTime()),
-    ...(status.resumeAfter ? { resumeAfter: status.resumeAfter } : {}),
-    ...(status.lastError ? { error: status.lastError } : {}),
-    capabilityGaps,
-    adminApiRequests: step.adminApiRequests,
-  };
-}
-
-/**
- * The refusals of one step, by kind: after `REFUSALS_BEFORE_INFERRING_A_KIND_GAP` refusals of a kind and
- * no success of it, the kind's remaining scopes take the last gap without a call.
- */
-class KindGaps {
-  readonly #refusals = new Map<ScopeKind, { count: number; scope: string; gap: CapabilityGap }>();
-  readonly #read = new Set<ScopeKind>();
-
-  refused(kind: ScopeKind, scope: string, gap: CapabilityGap): void {
-    const known = this.#refusals.get(kind);
-    this.#refusals.set(kind, { count: (known?.count ?? 0) + 1, scope, gap });
-  }
-
-  read(kind: ScopeKind): void {
-    this.#read.add(kind);
-  }
-
-  /**
-   * The gap to record without a call, or undefined when the scope should be tried. Keeps the `since` of
-   * the scope's `previous` gap. An inferred gap is retried at its kind's interval, not the gap interval.
-   */
-  inferred(kind: ScopeKind, at: string, previous?: CapabilityGap): CapabilityGap | undefined {
-    const refusals = this.#refusals.get(kind);
-    if (!refusals || this.#read.has(kind) || refusals.count < REFUSALS_BEFORE_INFERRING_A_KIND_GAP)
-      return undefined;
-    return {
-      ...refusals.gap,
-      since: previous?.since ?? at,
-      checkedAt: at,
-      inferredFrom: `${refusals.count} refusals of ${kind} scopes in the same step (last: ${refusals.scope})`,
-    };
-  }
+  return settleStep(
+    { syncState: dependencies.syncState, rateLimitPauseMs: settings.rateLimitPauseMs },
+    workspace,
+    status,
+    {
+      passStartedAt: status.passStartedAt,
+      book,
+      scopes,
+      capabilityGaps,
+      outcome,
+      stop,
+      stepStart,
+      requests: budget.spent,
+      adminApiRequests: organization.budget.spent,
+      endedAt: now(),
+    },
+  );
 }
