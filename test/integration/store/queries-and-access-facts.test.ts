@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectiveResourceAccess, effectiveUserAccess, type AccessFacts } from '../../../lib/access/index.js';
 import {
+  orgGroupMembershipGrant,
   resource,
   type GovernanceItem,
   type Grant,
@@ -336,5 +337,25 @@ describe('access facts loaded from the store', () => {
     await cached.applyItemChanges(WS, { upsert: [member('ops', 'eve')] }, '2026-11-28T12:52:00.000Z', ORIGIN);
     expect(await opsMembers()).toEqual(['bob', 'eve']);
     await cached.applyItemChanges(WS, { remove: [member('ops', 'eve')] }, '2026-11-28T12:53:00.000Z', ORIGIN);
+
+    // So are organization groups: a membership alone, written through this store, shows at once.
+    const orgOps = resource('org-group', 'g-ops', {
+      name: 'ops',
+      slug: 'ops',
+      directoryId: 'dir-1',
+      idpManaged: false,
+      workspaceRole: 'member',
+    });
+    await cached.applyItemChanges(WS, { upsert: [orgOps] }, '2026-11-28T12:54:00.000Z', ORIGIN);
+    const bobRolePaths = async () =>
+      effectiveResourceAccess((await cached.loadResourceAccessFacts(WS, 'group', 'ops'))!, {
+        type: 'group',
+        id: 'ops',
+      }).users.find((entry) => entry.accountId === 'bob')?.rolePaths;
+    expect(await bobRolePaths()).toBeUndefined();
+    const bobInOrgOps = orgGroupMembershipGrant('g-ops', 'bob');
+    await cached.applyItemChanges(WS, { upsert: [bobInOrgOps] }, '2026-11-28T12:55:00.000Z', ORIGIN);
+    expect(await bobRolePaths()).toEqual([{ via: 'org-group', group: 'ops', permission: 'member' }]);
+    await cached.applyItemChanges(WS, { remove: [bobInOrgOps, orgOps] }, '2026-11-28T12:56:00.000Z', ORIGIN);
   });
 });
