@@ -73,14 +73,20 @@ export const ProvisioningRequestBody = z
   });
 export type ProvisioningRequestBody = z.infer<typeof ProvisioningRequestBody>;
 
-export const BitbucketCall = z.object({
-  method: z.string(),
-  endpoint: z.string().describe('route template'),
-  path: z.string(),
-  sent: z.boolean(),
-  outcome: z.enum(['ok', 'absent', 'failed']).optional(),
-  status: z.number().int().optional(),
-});
+export const BitbucketCall = z
+  .object({
+    method: z.string(),
+    endpoint: z
+      .string()
+      .describe(
+        'route template: a Bitbucket route, or an Atlassian Admin API route (`/admin/v2/orgs/{orgId}/…`) for group membership in a workspace administered in admin.atlassian.com',
+      ),
+    path: z.string(),
+    sent: z.boolean(),
+    outcome: z.enum(['ok', 'absent', 'failed']).optional(),
+    status: z.number().int().optional(),
+  })
+  .describe('one call the request made (or, for a dry run, would make)');
 
 const TargetResource = z.object({
   type: z.enum(['group', 'project', 'repository']),
