@@ -18,7 +18,7 @@ import {
   SharedBudget,
 } from '../bitbucket/index.js';
 import { openHourlyBudget } from '../budget/index.js';
-import type { GovernanceSource } from '../source/index.js';
+import type { GovernanceSource, ScopeLister } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import type { RequestLedger, SyncStateStore, WorkspaceSyncStatus } from '../store/sync-state.js';
 import { summariseGaps } from './gap-summary.js';
@@ -195,23 +195,26 @@ async function runBudgetedStep(
   const credential = await dependencies.client.credentialFingerprint();
   if (credential !== undefined) book.retryGapsNotOf(credential);
 
+  const refreshThrough = (lister: ScopeLister, due: DueScope, scopeBudget: RequestBudget) =>
+    refreshScope(
+      {
+        source: lister,
+        store,
+        workspace,
+        call: { budget: scopeBudget, deadlineAt },
+        guard: settings.deletionGuard,
+        holdReleased: book.states.get(due.id)?.holdReleased === true,
+        now,
+      },
+      due.scope,
+    );
+
   const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
     const at = now().toISOString();
     const inferred = gaps.inferred(due.scope.kind, at, book.states.get(due.id)?.capabilityGap);
     if (inferred) return book.refused(due, inferred, 0);
     try {
-      const outcome = await refreshScope(
-        {
-          source,
-          store,
-          workspace,
-          call: { budget: scopeBudget, deadlineAt },
-          guard: settings.deletionGuard,
-          holdReleased: book.states.get(due.id)?.holdReleased === true,
-          now,
-        },
-        due.scope,
-      );
+      const outcome = await refreshThrough(source, due, scopeBudget);
       if (outcome.status === 'vanished') return book.vanished(due);
       if (outcome.status === 'held') {
         gaps.read(due.scope.kind);
@@ -255,18 +258,7 @@ async function runBudgetedStep(
     const scopeBudget = new SharedBudget(organization.budget);
     try {
       if (!organization.source) throw new Error(`${due.id} needs an organization credential`);
-      const outcome = await refreshScope(
-        {
-          source: organization.source,
-          store,
-          workspace,
-          call: { budget: scopeBudget, deadlineAt },
-          guard: settings.deletionGuard,
-          holdReleased: book.states.get(due.id)?.holdReleased === true,
-          now,
-        },
-        due.scope,
-      );
+      const outcome = await refreshThrough(organization.source, due, scopeBudget);
       if (outcome.status === 'vanished') return book.vanished(due);
       if (outcome.status === 'held') return book.held(due, outcome.hold, scopeBudget.spent);
       const { changes } = outcome.result;
