@@ -161,9 +161,15 @@ async function send<T>(
  * Runs one command against a resolved target. `calls` is filled as calls are made, so the request
  * record (runProvisioningRequest, its one caller) lists them even when this throws.
  *
- * Throws Conflict (409: would downgrade, or names another permission; the observed state is stored
- * first), NotGrantable (422: the credential cannot write), UpstreamRateLimited (429: the hourly limit is
- * spent) and ProvisioningCallFailed (a Bitbucket call failed; lib/api maps it to an answer).
+ * A group membership in a workspace administered in admin.atlassian.com goes through the Atlassian Admin
+ * API on the organization group behind the Bitbucket group (membership-administration.ts), paid from the
+ * Admin API's own hour; a 1.0 write Bitbucket refuses as organization-administered is recorded and the
+ * change sent there instead.
+ *
+ * Throws Conflict (409: would downgrade, or names another permission, the observed state stored first; or
+ * the group is managed by an identity provider, nothing called), NotGrantable (422: the credential cannot
+ * write, or no organization credential is configured), UpstreamRateLimited (429: the hourly limit is
+ * spent) and ProvisioningCallFailed (a Bitbucket or Admin API call failed; lib/api maps it to an answer).
  */
 export async function provision(
   dependencies: ProvisioningDependencies,
