@@ -59,14 +59,22 @@ export function describeTargetResource(target: ProvisioningTarget) {
   }
 }
 
+/**
+ * The principal as stored. `newcomerAllowed`: a user the workspace does not know yet is accepted under their
+ * account id (adding someone to a group is how they join a workspace: API-NOTES "group member add").
+ */
 async function resolvePrincipal(
   store: GovernanceStore,
   workspace: WorkspaceEntry,
   selector: PrincipalSelector,
+  newcomerAllowed = false,
 ): Promise<TargetPrincipal> {
   if (selector.type === 'user') {
     const accountId = selector.accountId ?? '';
     const user = accountId.includes('#') ? null : await store.getResource(workspace.uuid, 'user', accountId);
+    if (!user && newcomerAllowed && accountId !== '' && !accountId.includes('#')) {
+      return { type: 'user', id: accountId, name: accountId };
+    }
     if (!user) {
       throw new NotFound(`no user ${accountId} in workspace ${workspace.slug}`, {
         field: 'principal.accountId',
@@ -107,7 +115,7 @@ export async function resolveTarget(
   resource: ResourceSelector,
   principal: PrincipalSelector,
 ): Promise<ProvisioningTarget> {
-  const who = await resolvePrincipal(store, workspace, principal);
+  const who = await resolvePrincipal(store, workspace, principal, resource.type === 'group');
   const named = resource.id ?? resource.slug ?? resource.key ?? '';
   const notFound = () =>
     new NotFound(`no ${resource.type} ${named} in workspace ${workspace.slug}`, { field: 'resource' });

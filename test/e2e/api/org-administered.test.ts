@@ -138,6 +138,20 @@ describe('an organization-administered workspace', () => {
     );
   });
 
+  it('adds someone the workspace does not know yet to a group: that is how they join it', async () => {
+    const newcomer = '557058:ken';
+    expect(
+      (await fixture.harness.groundTruth()).workspaces[0]!.members.map((m) => m.accountId),
+    ).not.toContain(newcomer);
+    const granted = await fixture.call('POST', grants(), { body: membership('developers', newcomer) });
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ changed: true, principal: { type: 'user', id: newcomer } });
+    expect((await orgGroup('g-developers')).members).toContain(newcomer);
+    const revoked = await fixture.call('POST', revocations(), { body: membership('developers', newcomer) });
+    expect(revoked.body).toMatchObject({ changed: true, current: null });
+    expect((await orgGroup('g-developers')).members).not.toContain(newcomer);
+  });
+
   it('a dry run names the Admin API calls it would make and sends nothing', async () => {
     const answer = await fixture.call('POST', grants(), {
       body: membership('developers', '557058:radia', { dryRun: true }),
