@@ -87,6 +87,13 @@ export async function discoverAdministration(input: AdministrationInput): Promis
     } catch (error) {
       if (!(error instanceof AdminApiError)) throw error;
       note = `the Admin API could not list the organization's workspaces: ${error.message}`;
+      // A failed re-check (a 429, an outage, an expired key) is no evidence of a move: keep the last answer.
+      if (
+        previous?.evidence === 'organization-lists-it' ||
+        previous?.evidence === 'organization-does-not-list-it'
+      ) {
+        return { ...previous, orgGroupsRead: orgGroupsRead(previous.mode), note };
+      }
     }
   }
   // A refusal Bitbucket gave stays the best evidence until the organization says otherwise.

@@ -1,8 +1,9 @@
 // Secrets must never reach a log line (DESIGN: "no secret in a log line"). The logger runs every value
 // through this replacer: credential-like keys are masked whole, and Authorization-style strings are cut.
 
+// `apiKey`, `ATLASSIAN_ADMIN_API_KEY`: the organization's Admin API key (ADMIN-API.md).
 const SECRET_KEY =
-  /^(authorization|x-hub-signature|cookie|set-cookie|.*secret.*|.*token|.*password.*|credentials?)$/i;
+  /^(authorization|x-hub-signature|cookie|set-cookie|.*secret.*|.*token|.*password.*|credentials?|.*api_?key)$/i;
 const AUTH_SCHEME_VALUE = /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]{4,}/g;
 const URL_USERINFO = /(\bhttps?:\/\/)[^/\s:@]+:[^/\s@]+@/g;
 

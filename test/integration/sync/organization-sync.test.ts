@@ -104,6 +104,40 @@ describe('administration discovery', () => {
     expect(JSON.stringify(answer)).not.toContain(wrongKey.apiKey);
   });
 
+  it('a failed re-check keeps the last answer of the organization', async () => {
+    const { harness: h, workspace } = await orgHarness();
+    const dayAndMore = new Date(Date.now() - 25 * 3_600_000).toISOString();
+    const previous = {
+      mode: 'organization' as const,
+      evidence: 'organization-lists-it' as const,
+      checkedAt: dayAndMore,
+      orgId: 'org-1',
+      orgGroupsRead: true,
+    };
+    await h.control('POST', '/_simulator/faults', {
+      faults: [
+        { kind: 'status', status: 503, times: 20, match: { pathPrefix: '/admin/v2/orgs/org-1/workspaces' } },
+      ],
+    });
+    const answer = await discoverAdministration({
+      setting: 'auto',
+      credential: ORG,
+      client: h.organization!.client,
+      workspace,
+      previous,
+      // Two of seven members with `last_accessed` would otherwise say Bitbucket.
+      lastAccessed: async () => ({ members: 7, withLastAccessed: 2 }),
+      now: new Date(),
+      call: { budget: new RequestBudget(20) },
+    });
+    expect(answer).toMatchObject({
+      mode: 'organization',
+      evidence: 'organization-lists-it',
+      orgGroupsRead: true,
+    });
+    expect(answer.note).toMatch(/503/);
+  });
+
   it('BITBUCKET_ADMINISTRATION forces the mode without a request', async () => {
     const { harness: h, workspace } = await orgHarness();
     const call = { budget: new RequestBudget(0) };

@@ -42,7 +42,14 @@ describe('redaction', () => {
     expect(redactSecrets('apiToken', 'abc')).toBe('[redacted]');
     expect(redactSecrets('clientSecret', 'abc')).toBe('[redacted]');
     expect(redactSecrets('webhookSecrets', { acme: 'x' })).toBe('[redacted]');
+    // The organization's Admin API key, under every name it travels by.
+    expect(redactSecrets('apiKey', 'org-key')).toBe('[redacted]');
+    expect(redactSecrets('ATLASSIAN_ADMIN_API_KEY', 'org-key')).toBe('[redacted]');
+    expect(JSON.stringify({ admin: { orgId: 'o', apiKey: 'org-key' } }, redactSecrets)).not.toContain(
+      'org-key',
+    );
     expect(redactSecrets('workspace', 'acme')).toBe('acme');
+    expect(redactSecrets('keyword', 'acme')).toBe('acme');
     expect(redactSecrets('tokenExpiresAt', '2026-12-01')).toBe('2026-12-01');
   });
 
