@@ -5,12 +5,15 @@ import {
   BitbucketError,
   BudgetExhausted,
   DeadlineExceeded,
+  endpoints,
   sourceOf,
   type BitbucketClient,
   type CallOptions,
 } from '../bitbucket/index.js';
 import { AdminApiError, AdminDeadlineExceeded } from '../atlassian-admin/index.js';
 import { Conflict, NotGrantable, UpstreamRateLimited } from '../errors/index.js';
+import { itemIdentity, resource, workspaceRoleGrant, type GovernanceItem } from '../model/index.js';
+import { logger } from '../observability/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import { openHourlyBudget, type HourLedger } from '../budget/index.js';
 import type { CallDescription, CapabilityNeed, GovernanceSource, GrantChannel } from '../source/index.js';
@@ -329,7 +332,85 @@ async function provisionThrough(
     );
     if (conflict) throw conflict;
     const changed = decision.kind === 'write' || decision.kind === 'delete';
+    if (changed && channel.api === 'atlassian-admin' && target.principal.type === 'user') {
+      await restateWorkspaceRole(dependencies, workspace, target.principal.id, actor, calls);
+    }
     return { basis: channel.api ?? 'bitbucket', changed, previous, current, calls };
+  } finally {
+    await hour.close(now());
+  }
+}
+
+/**
+ * In a workspace administered in admin.atlassian.com an organization group's membership is what makes its
+ * members workspace members or owners: after one changes, the user's workspace role is read again from
+ * Bitbucket (one `GET /2.0/workspaces/{ws}/permissions?q=…`, from Bitbucket's hour) and stored, so no answer
+ * shows a role the change took away. Reads are best effort: on failure (or a read Bitbucket has not caught
+ * up with yet) the `members` scope's next refresh settles it.
+ */
+async function restateWorkspaceRole(
+  dependencies: ProvisioningDependencies,
+  workspace: WorkspaceEntry,
+  accountId: string,
+  actor: string,
+  calls: BitbucketCallRecord[],
+): Promise<void> {
+  const { store, now } = dependencies;
+  const asked = [
+    ...((await store.listGrantsOfPrincipal(workspace.uuid, 'user', accountId))
+      .map((entry) => entry.item)
+      .filter((item) => item.resource.type === 'workspace') as GovernanceItem[]),
+  ];
+  if (asked.length === 0) asked.push(workspaceRoleGrant(workspace.uuid, accountId, 'member'));
+  // Asked by identity: an item not stored yet (a newcomer) comes back with what Bitbucket states of it.
+  const user = await store.getResource(workspace.uuid, 'user', accountId);
+  asked.push(
+    user?.item ??
+      resource('user', accountId, {
+        uuid: '',
+        displayName: accountId,
+        nickname: null,
+        accountStatus: 'unknown',
+      }),
+  );
+  const hour = await openHourlyBudget(dependencies.ledger, 'provisioning', {
+    hourlyLimit: dependencies.hourlyRequestLimit,
+    cap: 3,
+    now: now(),
+  });
+  const description: CallDescription = {
+    method: 'GET',
+    endpoint: `GET ${endpoints.workspaceMembers.route}`,
+    path: endpoints.workspaceMembers.route.replace('{workspace}', encodeURIComponent(workspace.slug)),
+  };
+  try {
+    const check = await send(calls, description, () =>
+      sourceOf(dependencies).confirmAbsent(
+        { id: workspace.uuid, slug: workspace.slug },
+        { kind: 'members' },
+        asked,
+        {
+          budget: hour.budget,
+          ...(dependencies.deadlineAt === undefined ? {} : { deadlineAt: dependencies.deadlineAt }),
+        },
+      ),
+    );
+    const gone = new Set(check.gone);
+    await store.applyItemChanges(
+      workspace.uuid,
+      {
+        upsert: check.present,
+        remove: asked.filter((item) => gone.has(itemIdentity(item))),
+      },
+      now().toISOString(),
+      { cause: 'provisioning', actor },
+    );
+  } catch (error) {
+    if (!(error instanceof ProvisioningCallFailed)) throw error;
+    logger.warn('the workspace role could not be read again after an organization group change', {
+      workspace: workspace.slug,
+      error: error.message,
+    });
   } finally {
     await hour.close(now());
   }

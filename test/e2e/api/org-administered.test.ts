@@ -102,6 +102,7 @@ describe('an organization-administered workspace', () => {
     ).toEqual([
       ['POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search', true],
       ['POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships', true],
+      ['GET /2.0/workspaces/{workspace}/permissions', true],
     ]);
     expect((await orgGroup('g-developers')).members).toContain(accountId);
     // The store follows at once: the access answer names the group without waiting for a sync.
@@ -122,7 +123,12 @@ describe('an organization-administered workspace', () => {
     const revoked = await fixture.call('POST', revocations(), { body: membership('developers', accountId) });
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ changed: true, previous: 'member', current: null });
-    expect(revoked.body.calls.map((call: { method: string }) => call.method)).toEqual(['POST', 'DELETE']);
+    // The Admin API read and removal, then Bitbucket's word on the workspace role that membership gave.
+    expect(revoked.body.calls.map((call: { method: string }) => call.method)).toEqual([
+      'POST',
+      'DELETE',
+      'GET',
+    ]);
     expect((await orgGroup('g-developers')).members).not.toContain(accountId);
 
     const counts = await fixture.requestsByRoute();
@@ -136,6 +142,28 @@ describe('an organization-administered workspace', () => {
     expect(JSON.stringify(record.body)).toContain(
       '/admin/v2/orgs/org-1/directories/dir-1/groups/g-developers/memberships/557058%3Aradia',
     );
+  });
+
+  it('a removal from the group that made someone owner takes the role away in every answer at once', async () => {
+    const owner = '557058:grace';
+    const before = await fixture.call(
+      'GET',
+      `/v1/workspaces/${fixture.workspace.slug}/users/${owner}/access`,
+    );
+    expect(before.body.user.role).toBe('owner');
+    const revoked = await fixture.call('POST', revocations(), { body: membership('bb-admins', owner) });
+    expect(revoked.status).toBe(200);
+    // Bitbucket no longer lists her: she is no member of the workspace any more, as the store now says.
+    const after = await fixture.call('GET', `/v1/workspaces/${fixture.workspace.slug}/users/${owner}/access`);
+    expect(after.status).toBe(404);
+    const granted = await fixture.call('POST', grants(), { body: membership('bb-admins', owner) });
+    expect(granted.status).toBe(200);
+    const again = await fixture.call('GET', `/v1/workspaces/${fixture.workspace.slug}/users/${owner}/access`);
+    expect(again.status, again.text).toBe(200);
+    expect(again.body.user).toMatchObject({
+      role: 'owner',
+      rolePaths: [{ via: 'org-group', group: 'bb-admins', permission: 'admin' }],
+    });
   });
 
   it('adds someone the workspace does not know yet to a group: that is how they join it', async () => {
@@ -218,6 +246,7 @@ describe('an organization-administered workspace', () => {
       ['PUT', '/1.0/groups/{workspace}/{group_slug}/members/{member}', 403],
       ['POST', '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/search', undefined],
       ['POST', '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships', undefined],
+      ['GET', '/2.0/workspaces/{workspace}/permissions', undefined],
     ]);
     expect(recorded).toEqual([
       expect.objectContaining({ mode: 'organization', evidence: 'group-write-refused' }),
