@@ -2,9 +2,10 @@
 // the effective permission, every path, the user's own explicit grant there, last activity and when
 // that access was first seen (see firstSeenOf). In a workspace administered in admin.atlassian.com a row
 // also says why the user holds their role: JSON rows carry `rolePaths` (the organization groups with a
-// role on the workspace the user is in) and owner paths name their `admin` group; the CSV keeps its
-// columns and writes these into the text of `role` (`owner via org-group:bb-admins=admin`) and `paths`
-// (`workspace-owner(org-group:bb-admins)=admin`). Bitbucket-administered workspaces export as before.
+// role on the workspace the user is in) and owner paths name their `admin` group; the CSV writes them in
+// a last column, `rolePaths` (`org-group:bb-admins=admin; org-group:developers=member`, empty where no
+// organization group explains the role), and in `paths` (`workspace-owner(org-group:bb-admins)=admin`).
+// `role` stays the plain role, so filters on it keep working.
 import { Readable, pipeline } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { stringify } from 'csv-stringify';
@@ -106,6 +107,7 @@ const CSV_COLUMNS = [
   'explicitGrant',
   'lastActivity',
   'firstSeen',
+  'rolePaths',
 ] as const;
 
 /**
@@ -142,21 +144,20 @@ function neutraliseFormula(value: string): string {
 }
 
 /**
- * The CSV `role` cell: the role, followed by its provenance when organization groups explain it:
- * `owner via org-group:bb-admins=admin; org-group:developers=member` (`none via …` without a role).
+ * The CSV `rolePaths` cell: the organization groups whose product access gives the user their workspace
+ * role, `org-group:bb-admins=admin; org-group:developers=member`; null (empty) when none does.
  */
-export function describeRole(role: string | null, rolePaths: readonly RolePath[] | undefined): string | null {
-  if (!rolePaths || rolePaths.length === 0) return role;
-  const via = rolePaths.map((path) => `org-group:${path.group}=${path.permission}`).join('; ');
-  return `${role ?? 'none'} via ${via}`;
+export function describeRolePaths(rolePaths: readonly RolePath[] | undefined): string | null {
+  if (!rolePaths || rolePaths.length === 0) return null;
+  return rolePaths.map((path) => `org-group:${path.group}=${path.permission}`).join('; ');
 }
 
 function csvRecord(row: ExportRowValue): (string | null)[] {
   return CSV_COLUMNS.map((column) =>
     column === 'paths'
       ? describePaths(row.paths)
-      : column === 'role'
-        ? describeRole(row.role, row.rolePaths)
+      : column === 'rolePaths'
+        ? describeRolePaths(row.rolePaths)
         : row[column],
   );
 }

@@ -77,7 +77,13 @@ describe('workspaces and sync', () => {
   it('lists the governed workspaces', async () => {
     const answer = await get('/v1/workspaces', '/v1/workspaces');
     expect(answer.body.workspaces).toEqual([
-      { slug: fixture.workspace.slug, uuid: fixture.workspace.id, name: ws().name },
+      {
+        slug: fixture.workspace.slug,
+        uuid: fixture.workspace.id,
+        name: ws().name,
+        // No organization key, and members with `last_accessed`: Bitbucket administers it.
+        administration: expect.objectContaining({ mode: 'bitbucket', orgGroupsRead: false }),
+      },
     ]);
   });
 
@@ -310,7 +316,7 @@ describe('export', () => {
     expect(createHash('sha256').update(text).digest('hex')).toBe(csv.body.manifest.sha256);
     const lines = text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen',
+      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths',
     );
     expect(lines).toHaveLength(json.body.rows.length + 1);
     const bad = await fixture.call('GET', `${base()}/export?format=xml`);

@@ -301,19 +301,19 @@ describe('the access-review export', () => {
     for (const row of legacy.rows) expect(row).not.toHaveProperty('rolePaths');
   });
 
-  it('CSV keeps its columns and writes the provenance into role and paths', async () => {
+  it('CSV keeps role plain and adds the provenance as a last column, rolePaths, and in paths', async () => {
     const lines = ((await exportOf('acme', 'csv')).csv as string).split('\r\n');
     expect(lines[0]).toBe(
-      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen',
+      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths',
     );
     expect(lines[1]).toBe(
-      `ada,Name ada,owner via org-group:bb-admins=admin,project,${P1},CORE,admin,workspace-owner(org-group:bb-admins)=admin,,,${T1}`,
+      `ada,Name ada,owner,project,${P1},CORE,admin,workspace-owner(org-group:bb-admins)=admin,,,${T1},org-group:bb-admins=admin`,
     );
     expect(lines).toContain(
-      `carol,Name carol,member via org-group:Contractors=member; org-group:developers=member,repository,${R1},api,write,group:developers=write; project-group:CORE/developers=read,,,${T1}`,
+      `carol,Name carol,member,repository,${R1},api,write,group:developers=write; project-group:CORE/developers=read,,,${T1},org-group:Contractors=member; org-group:developers=member`,
     );
     const legacy = ((await exportOf('legacy', 'csv')).csv as string).split('\r\n');
-    expect(legacy[1]).toBe(`ada,Name ada,owner,project,${P1},CORE,admin,workspace-owner=admin,,,${T1}`);
+    expect(legacy[1]).toBe(`ada,Name ada,owner,project,${P1},CORE,admin,workspace-owner=admin,,,${T1},`);
   });
 });
 
