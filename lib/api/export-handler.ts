@@ -43,7 +43,7 @@ export async function handleExport(request: ApiRequest, dependencies: ApiDepende
       snapshotAt.getTime(),
     ),
     lastCompletedPass: status?.lastCompletedPass?.completedAt ?? null,
-    coverage: coverageOf(states),
+    coverage: coverageOf(states, status?.administration),
     sha256: createHash('sha256').update(content, 'utf8').digest('hex'),
     bytes,
   };

@@ -13,7 +13,11 @@ async function workspaceCoverage(
   dependencies: ApiDependencies,
   workspace: WorkspaceEntry,
 ): Promise<Coverage> {
-  return coverageOf(await dependencies.syncState.listScopeStates(workspace.uuid));
+  const [states, status] = await Promise.all([
+    dependencies.syncState.listScopeStates(workspace.uuid),
+    dependencies.syncState.getStatus(workspace.uuid),
+  ]);
+  return coverageOf(states, status?.administration);
 }
 
 export async function handleWorkspaces(

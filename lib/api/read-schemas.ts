@@ -62,8 +62,16 @@ export const CapabilityGapSummary = z
  * since a refused listing (project grants, say) makes them understate access rather than fail.
  */
 export const Coverage = z.object({
-  complete: z.boolean().describe('false when some scope could not be read (see capabilityGaps)'),
+  complete: z
+    .boolean()
+    .describe('false when some scope could not be read (see capabilityGaps and unreadScopes)'),
   capabilityGaps: z.array(CapabilityGapSummary),
+  unreadScopes: z
+    .array(z.object({ scope: z.string(), reason: z.string() }))
+    .optional()
+    .describe(
+      'scopes never read, e.g. `org-groups` of a workspace administered in admin.atlassian.com: why someone is a member or owner is then unknown',
+    ),
 });
 
 const ACCESS_COVERAGE =

@@ -4,7 +4,7 @@ import { probeOrganization, type OrganizationReport } from '../atlassian-admin/i
 import { effectiveUserAccess, type AccessFacts, type UserAccess } from '../access/index.js';
 import { openHourlyBudget } from '../budget/index.js';
 import { ConfigError, type Credential } from '../config/index.js';
-import type { ScopeState } from '../store/sync-state.js';
+import type { ScopeState, WorkspaceSyncStatus } from '../store/sync-state.js';
 import { runSimulatorCli } from '../simulator/index.js';
 import { normalizeUuid } from '../model/index.js';
 import {
@@ -110,18 +110,22 @@ export type UserAccessAnswer = UserAccess & { coverage: Coverage };
 export async function loadUserAccessAnswer(
   stores: {
     store: { loadUserAccessFacts(workspaceId: string, accountId: string): Promise<AccessFacts> };
-    syncState: { listScopeStates(workspaceId: string): Promise<ScopeState[]> };
+    syncState: {
+      listScopeStates(workspaceId: string): Promise<ScopeState[]>;
+      getStatus(workspaceId: string): Promise<WorkspaceSyncStatus | undefined>;
+    };
   },
   workspaceId: string,
   accountId: string,
   options: { includePublic?: boolean } = {},
 ): Promise<UserAccessAnswer | null> {
-  const [facts, states] = await Promise.all([
+  const [facts, states, status] = await Promise.all([
     stores.store.loadUserAccessFacts(workspaceId, accountId),
     stores.syncState.listScopeStates(workspaceId),
+    stores.syncState.getStatus(workspaceId),
   ]);
   const answer = effectiveUserAccess(facts, accountId, options);
-  return answer ? { ...answer, coverage: coverageOf(states) } : null;
+  return answer ? { ...answer, coverage: coverageOf(states, status?.administration) } : null;
 }
 
 /**
@@ -166,6 +170,8 @@ export function formatUserAccess(answer: UserAccess & { coverage?: Coverage }): 
   }
   if (answer.coverage && !answer.coverage.complete) {
     lines.push('', ...gapLines(answer.workspace, answer.coverage.capabilityGaps));
+    for (const unread of answer.coverage.unreadScopes ?? [])
+      lines.push(`${answer.workspace}: not read: ${unread.scope}: ${unread.reason}`);
   }
   return lines.join('\n');
 }

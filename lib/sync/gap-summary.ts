@@ -2,7 +2,7 @@
 // kind for the sync status, the completed pass, doctor and the export manifest's coverage.
 import { describeGap } from '../bitbucket/capability-gaps.js';
 import { parseScopeId } from '../model/index.js';
-import type { CapabilityGapSummary, ScopeState } from '../store/sync-state.js';
+import type { WorkspaceAdministration, CapabilityGapSummary, ScopeState } from '../store/sync-state.js';
 
 /**
  * The gaps among `states`, one summary per scope kind (ordered by kind name), naming the earliest
@@ -58,14 +58,47 @@ export interface Coverage {
   complete: boolean;
   /** One summary per scope kind the credential is refused (summariseGaps). */
   capabilityGaps: CapabilityGapSummary[];
+  /** Scopes the workspace has that were never read, and why (absent: none). */
+  unreadScopes?: { scope: string; reason: string }[];
 }
 
 /**
- * `{ complete, capabilityGaps }` of a workspace from its scopes' sync states. An access answer or export
- * over a gap understates access (a project admin whose project grants were refused shows only their
- * group's write), so it says so instead of failing.
+ * The `org-groups` scope of a workspace administered in admin.atlassian.com when it has not been read:
+ * answers then cannot say which organization group made someone a member or owner.
  */
-export function coverageOf(states: Iterable<ScopeState>): Coverage {
-  const capabilityGaps = summariseGaps(states);
-  return { complete: capabilityGaps.length === 0, capabilityGaps };
+function unreadOrganizationGroups(
+  states: ReadonlyMap<string, ScopeState>,
+  administration: WorkspaceAdministration | undefined,
+): { scope: string; reason: string } | undefined {
+  if (administration?.mode !== 'organization') return undefined;
+  if (!administration.orgGroupsRead) {
+    return {
+      scope: 'org-groups',
+      reason:
+        'administered in admin.atlassian.com, and no organization credential is configured (ATLASSIAN_ORG_ID + ATLASSIAN_ADMIN_API_KEY): which organization group makes someone a member or owner is not known',
+    };
+  }
+  const state = states.get('org-groups');
+  if (state?.refreshedAt !== undefined) return undefined;
+  return {
+    scope: 'org-groups',
+    reason: `its organization groups were not read yet${state?.lastError ? `: ${state.lastError.message}` : ''}`,
+  };
+}
+
+/**
+ * `{ complete, capabilityGaps, unreadScopes? }` of a workspace from its scopes' sync states and its
+ * administration. An access answer or export over a gap understates access (a project admin whose project
+ * grants were refused shows only their group's write), or over unread organization groups cannot say why
+ * someone is a member or owner, so it says so instead of failing.
+ */
+export function coverageOf(states: Iterable<ScopeState>, administration?: WorkspaceAdministration): Coverage {
+  const all = [...states];
+  const capabilityGaps = summariseGaps(all);
+  const unread = unreadOrganizationGroups(new Map(all.map((state) => [state.scope, state])), administration);
+  return {
+    complete: capabilityGaps.length === 0 && unread === undefined,
+    capabilityGaps,
+    ...(unread ? { unreadScopes: [unread] } : {}),
+  };
 }

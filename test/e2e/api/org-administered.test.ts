@@ -76,6 +76,7 @@ describe('an organization-administered workspace', () => {
       role: 'owner',
       rolePaths: [{ via: 'org-group', group: 'bb-admins', permission: 'admin' }],
     });
+    expect(answer.body.coverage).toEqual({ complete: true, capabilityGaps: [] });
     for (const repository of answer.body.repositories) {
       expect(repository.paths).toContainEqual({
         via: 'workspace-owner',

@@ -11,7 +11,7 @@ import {
   probeOrganization,
 } from '../../../lib/atlassian-admin/index.js';
 import { RequestBudget } from '../../../lib/bitbucket/index.js';
-import { runSyncStep, runUntilPassComplete } from '../../../lib/sync/index.js';
+import { coverageOf, runSyncStep, runUntilPassComplete } from '../../../lib/sync/index.js';
 import { startHarness, workspaceRefOf, type Harness } from '../../support/governance-harness.js';
 
 const ORG_SEED = fileURLToPath(new URL('../../fixtures/seeds/org-acme.json', import.meta.url));
@@ -189,11 +189,21 @@ describe('the org-groups scope in a sync step', () => {
     expect(states.get('org-groups')?.lastError?.status).toBe(429);
     expect(states.get('members')?.refreshedAt).toBeDefined();
     expect(states.get('repositories')?.refreshedAt).toBeDefined();
+    // Answers built now say they cannot tell which organization group makes someone a member or owner.
+    const administration = (await h.syncState.getStatus(workspace.id))?.administration;
+    expect(coverageOf(states.values(), administration)).toMatchObject({
+      complete: false,
+      unreadScopes: [{ scope: 'org-groups', reason: expect.stringMatching(/429/) }],
+    });
     // Once the Admin API answers again, the pass completes with the organization groups.
     await h.control('DELETE', '/_simulator/faults');
     const pass = await runUntilPassComplete(h.dependencies, workspace);
     expect(pass.completed).toBe(true);
     expect((await h.store.listResources(workspace.id, 'org-group')).length).toBe(3);
+    const after = await h.syncState.listScopeStates(workspace.id);
+    expect(coverageOf(after, (await h.syncState.getStatus(workspace.id))?.administration).complete).toBe(
+      true,
+    );
   });
 
   it('a workspace the organization does not administer is synced as before: no org-groups scope', async () => {

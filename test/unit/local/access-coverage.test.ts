@@ -2,7 +2,7 @@
 // `coverage`, and the table ends with one warning line per capability gap.
 import { describe, expect, it } from 'vitest';
 import { formatUserAccess, loadUserAccessAnswer } from '../../../lib/local/cli.js';
-import type { ScopeState } from '../../../lib/store/sync-state.js';
+import type { ScopeState, WorkspaceSyncStatus } from '../../../lib/store/sync-state.js';
 import { AccessWorld } from '../access/access-world.js';
 
 const P = 'p0000000-0000-4000-8000-000000000001';
@@ -21,7 +21,7 @@ const refusedProjectGrants: ScopeState = {
   },
 };
 
-function stores(states: ScopeState[]) {
+function stores(states: ScopeState[], status?: WorkspaceSyncStatus) {
   // ada reaches `api` through group `devs` (write); her project grant is what could not be read.
   const world = new AccessWorld()
     .user('ada')
@@ -31,7 +31,7 @@ function stores(states: ScopeState[]) {
     .onRepository(R, 'group:devs', 'write');
   return {
     store: { loadUserAccessFacts: async () => world.facts() },
-    syncState: { listScopeStates: async () => states },
+    syncState: { listScopeStates: async () => states, getStatus: async () => status },
   };
 }
 
@@ -63,6 +63,30 @@ describe('bbgov access coverage', () => {
     expect(warnings).toEqual([
       expect.stringMatching(/^acme: capability gap: project-grants: .*read:project:bitbucket/),
     ]);
+  });
+
+  it('an organization-administered workspace whose organization groups were never read: incomplete, said in a line', async () => {
+    const administration = {
+      mode: 'organization' as const,
+      evidence: 'no-last-accessed' as const,
+      checkedAt: 'x',
+      orgGroupsRead: false,
+    };
+    const answer = await loadUserAccessAnswer(
+      stores([{ scope: 'members', refreshedAt: 'x' }], {
+        workspaceId: 'ws',
+        workspaceSlug: 'acme',
+        passRequests: 0,
+        administration,
+      }),
+      'ws',
+      'ada',
+    );
+    expect(answer?.coverage).toMatchObject({
+      complete: false,
+      unreadScopes: [{ scope: 'org-groups', reason: expect.stringMatching(/ATLASSIAN_ORG_ID/) }],
+    });
+    expect(formatUserAccess(answer!)).toMatch(/^acme: not read: org-groups: .*ATLASSIAN_ORG_ID/m);
   });
 
   it('an unknown user is null', async () => {
