@@ -1,14 +1,17 @@
 // What `bbgov doctor` says of the organization credential (issue 18): which Bitbucket workspaces the
-// organization administers, and whether its API key can read groups and change memberships. Nothing is
-// changed: the write probe removes an account that cannot exist from a group (ADMIN-API.md "remove a
-// member"): a 404 says the key may write there, a 403 that it may not.
+// organization administers, and whether its API key can read groups and change memberships. Read-only by
+// default; asked to (`--probe-write`), the write probe removes an account that cannot exist from a group
+// (ADMIN-API.md "remove a member"): nothing can change, though the call may show in the organization's
+// audit log. A 404 suggests the key may write there (Atlassian may also refuse an unknown account before
+// it checks the key's scopes), a 403 says it may not.
 import type { CallOptions } from '../bitbucket/index.js';
 import { bitbucketWorkspaceResourceId } from './bitbucket-resources.js';
 import { AdminApiError, AdminForbidden, AdminNotFound, AdminUnauthorized } from './errors.js';
 import type { OrganizationAccess } from './organization-access.js';
 
-/** `ok`, or why not (credential-free), for one capability of the organization key. */
-export type OrganizationCapability = { ok: true; note?: string } | { ok: false; reason: string };
+/** `ok`, why not (credential-free), or not asked (a write probe doctor sends only when told to). */
+export type OrganizationCapability =
+  { ok: true; note?: string } | { ok: false; reason: string } | { ok: 'not-probed'; note: string };
 
 export interface OrganizationReport {
   configured: boolean;
@@ -38,6 +41,7 @@ export async function probeOrganization(
   organization: OrganizationAccess,
   governed: readonly { slug: string; uuid: string }[],
   call: CallOptions,
+  options: { probeWrite?: boolean } = {},
 ): Promise<OrganizationReport> {
   const credential = await organization.credential();
   if (!credential) {
@@ -80,6 +84,13 @@ export async function probeOrganization(
     report.readGroups = refusal(error);
     return report;
   }
+  if (!options.probeWrite) {
+    report.changeMemberships = {
+      ok: 'not-probed',
+      note: 'not probed (doctor is read-only; `bbgov doctor --probe-write` sends one harmless removal of an account that does not exist)',
+    };
+    return report;
+  }
   const writable = groups.find((group) => !group.managedByIdentityProvider);
   if (!writable) {
     report.changeMemberships = {
@@ -95,7 +106,7 @@ export async function probeOrganization(
     if (error instanceof AdminNotFound) {
       report.changeMemberships = {
         ok: true,
-        note: `probed on group "${writable.name}" with an account that does not exist (Atlassian answered 404, not 403)`,
+        note: `likely: probed on group "${writable.name}" with an account that does not exist (Atlassian answered 404, not 403)`,
       };
     } else if (error instanceof AdminForbidden || error instanceof AdminUnauthorized) {
       report.changeMemberships = refusal(error);

@@ -58,9 +58,10 @@ export const COMMANDS = {
     positionals: { min: 0, max: 0 },
   },
   doctor: {
-    usage: 'bbgov doctor [--json]',
-    summary: 'check configuration, credential, capabilities and reachable workspaces',
-    options: { ...json },
+    usage: 'bbgov doctor [--json] [--probe-write]',
+    summary:
+      'check configuration, credential, capabilities and reachable workspaces (--probe-write: also test the organization key can change memberships, with one harmless removal)',
+    options: { ...json, 'probe-write': { type: 'boolean' } },
     positionals: { min: 0, max: 0 },
   },
   webhooks: {

@@ -29,7 +29,7 @@ import {
 import { openConnector, type LocalConnector } from './connector.js';
 import { loadEnvFile } from './env-file.js';
 import { progressPrinter } from './progress.js';
-import { formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
+import { administrationLine, formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
 import { localCommandHandlers } from './cli-server-commands.js';
 import { chooseWorkspace } from './workspace-choice.js';
@@ -211,14 +211,17 @@ export function credentialExpiryNote(kind: Credential['auth']): string {
 }
 
 /** Doctor's organization part: which workspaces the organization administers, what its key may do. */
-async function organizationSection(connector: LocalConnector): Promise<OrganizationReport> {
+async function organizationSection(
+  connector: LocalConnector,
+  probeWrite: boolean,
+): Promise<OrganizationReport> {
   const hour = await openHourlyBudget(connector.organization.ledger, 'diagnostics', {
     hourlyLimit: connector.organization.hourlyRequestLimit,
     cap: 20,
   });
   try {
     const governed = (await connector.store.listWorkspaces()).map(({ slug, uuid }) => ({ slug, uuid }));
-    return await probeOrganization(connector.organization, governed, { budget: hour.budget });
+    return await probeOrganization(connector.organization, governed, { budget: hour.budget }, { probeWrite });
   } finally {
     await hour.close();
   }
@@ -230,12 +233,12 @@ async function administrationLines(connector: LocalConnector): Promise<string[] 
   if (workspaces.length === 0) return 'unknown until the first sync (bbgov sync)';
   const lines: string[] = [];
   for (const workspace of workspaces) {
-    const administration = (await connector.stores.syncState.getStatus(workspace.uuid))?.administration;
-    lines.push(
-      administration
-        ? `${workspace.slug}: ${administration.mode === 'organization' ? 'admin.atlassian.com' : 'Bitbucket'} (${administration.evidence}${administration.orgGroupsRead ? ', organization groups read' : ''})`
-        : `${workspace.slug}: unknown until its first sync step`,
-    );
+    const [status, states] = await Promise.all([
+      connector.stores.syncState.getStatus(workspace.uuid),
+      connector.stores.syncState.listScopeStates(workspace.uuid),
+    ]);
+    const orgGroupsRefreshed = states.some((state) => state.scope === 'org-groups' && state.refreshedAt);
+    lines.push(administrationLine(workspace.slug, status?.administration, orgGroupsRefreshed));
   }
   return lines;
 }
@@ -301,7 +304,14 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
   }
   await hour.close();
   report.tokenExpiry = credentialExpiryNote(credential.auth);
-  report.organization = await organizationSection(connector);
+  const organization = await organizationSection(connector, command.values['probe-write'] === true);
+  report.organization = organization;
+  // A configured key the Admin API refuses, or that may not read groups, is a fault to fix.
+  if (
+    organization.configured &&
+    (organization.administers === undefined || organization.readGroups?.ok === false)
+  )
+    healthy = false;
   report.administration = await administrationLines(connector);
   if (command.values.json) out(JSON.stringify(report, null, 2));
   else

@@ -13,7 +13,7 @@ import { JavaMissingError } from './embedded-dynamodb.js';
 import { loadEnvFile } from './env-file.js';
 import { startLocalServices, type LocalServices } from './local-services.js';
 import { progressPrinter } from './progress.js';
-import { formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
+import { administrationLine, formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -146,13 +146,9 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
     );
     const administration = (await connector.stores.syncState.getStatus(workspace.id))?.administration;
     if (administration?.mode === 'organization') {
-      say(
-        `${workspace.slug}: administered in admin.atlassian.com (${administration.evidence}); ${
-          administration.orgGroupsRead
-            ? 'its organization groups are read through the Atlassian Admin API'
-            : 'set ATLASSIAN_ORG_ID and ATLASSIAN_ADMIN_API_KEY to read its organization groups and change memberships'
-        }`,
-      );
+      const states = await connector.stores.syncState.listScopeStates(workspace.id);
+      const refreshed = states.some((state) => state.scope === 'org-groups' && state.refreshedAt);
+      say(administrationLine(workspace.slug, administration, refreshed));
     }
     firstUser ??= (await connector.store.listResources(workspace.id, 'user'))[0]?.item.id;
   }

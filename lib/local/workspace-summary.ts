@@ -2,7 +2,7 @@
 import { queryPrefix } from '../store/dynamodb-reads.js';
 import { grantsOnPrefix, workspacePartition } from '../store/keys.js';
 import type { GovernanceStore } from '../store/index.js';
-import type { CapabilityGapSummary } from '../store/sync-state.js';
+import type { CapabilityGapSummary, WorkspaceAdministration } from '../store/sync-state.js';
 import type { LocalStore } from './local-store.js';
 
 export interface WorkspaceSummary {
@@ -71,4 +71,39 @@ export function gapLines(workspace: string, gaps: readonly CapabilityGapSummary[
     (gap) =>
       `${workspace}: capability gap: ${gap.message} (${gap.scopes} scope${gap.scopes === 1 ? '' : 's'} not read; Bitbucket said: ${gap.bitbucketSaid}). It is tried again at once when the credential changes, else after SYNC_CAPABILITY_GAP_RETRY_MINUTES (default 6 hours)`,
   );
+}
+
+const EVIDENCE: Record<WorkspaceAdministration['evidence'], string> = {
+  configured: 'set by BITBUCKET_ADMINISTRATION',
+  'organization-lists-it': 'the organization lists it',
+  'organization-does-not-list-it': 'the organization does not list it',
+  'group-write-refused': 'Bitbucket refused a 1.0 group write',
+  'no-last-accessed': 'likely: Bitbucket reports no last access for any member',
+  'no-evidence': 'assumed: nothing says otherwise yet',
+};
+
+/**
+ * One line on a workspace's administration for people: `acme: administered in admin.atlassian.com (the
+ * organization lists it); organization groups synced`. `orgGroupsRefreshed`: the `org-groups` scope has
+ * been read at least once.
+ */
+export function administrationLine(
+  slug: string,
+  administration: WorkspaceAdministration | undefined,
+  orgGroupsRefreshed: boolean,
+): string {
+  if (!administration) return `${slug}: administration unknown until its first sync step`;
+  const where =
+    administration.mode === 'organization'
+      ? 'administered in admin.atlassian.com'
+      : 'administered in Bitbucket';
+  const groups =
+    administration.mode !== 'organization'
+      ? ''
+      : administration.orgGroupsRead
+        ? orgGroupsRefreshed
+          ? '; organization groups synced through the Atlassian Admin API'
+          : '; organization groups not read yet (see the sync status)'
+        : '; set ATLASSIAN_ORG_ID and ATLASSIAN_ADMIN_API_KEY to read its organization groups and change memberships';
+  return `${slug}: ${where} (${EVIDENCE[administration.evidence]})${groups}`;
 }

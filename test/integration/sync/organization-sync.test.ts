@@ -226,9 +226,15 @@ describe("doctor's organization probe", () => {
   it('names the workspaces the organization administers and what its key may do, changing nothing', async () => {
     const { harness: h, workspace } = await orgHarness();
     const before = await h.groundTruth();
-    const report = await probeOrganization(h.organization!, [{ slug: workspace.slug, uuid: workspace.id }], {
-      budget: new RequestBudget(20),
-    });
+    const governed = [{ slug: workspace.slug, uuid: workspace.id }];
+    const readOnly = await probeOrganization(h.organization!, governed, { budget: new RequestBudget(20) });
+    expect(readOnly.changeMemberships).toMatchObject({ ok: 'not-probed' });
+    const report = await probeOrganization(
+      h.organization!,
+      governed,
+      { budget: new RequestBudget(20) },
+      { probeWrite: true },
+    );
     expect(report).toMatchObject({
       configured: true,
       orgId: 'org-1',
