@@ -41,7 +41,8 @@ export async function administrationForProvisioning(
   const { administration } = organization.access;
   if (administration !== 'auto') return administration;
   const known = (await organization.statuses.getStatus(workspace.uuid))?.administration;
-  const established = known?.evidence === 'organization-lists-it' || known?.evidence === 'group-write-refused';
+  const established =
+    known?.evidence === 'organization-lists-it' || known?.evidence === 'group-write-refused';
   return established && known?.mode === 'organization' ? 'organization' : 'bitbucket';
 }
 
@@ -66,17 +67,35 @@ export async function recordRefusedGroupWrite(
   });
 }
 
-/** The 422 for a membership change in an organization-administered workspace without an organization key. */
-export function organizationCredentialMissing(workspace: WorkspaceEntry): NotGrantable {
+/**
+ * The 422 for a membership change in an organization-administered workspace without an organization key.
+ * `refusedByBitbucket`: Bitbucket itself refused the 1.0 write, so forcing Bitbucket mode cannot help.
+ */
+export function organizationCredentialMissing(
+  workspace: WorkspaceEntry,
+  refusedByBitbucket = false,
+): NotGrantable {
   return new NotGrantable(
     `workspace ${workspace.slug} is administered in admin.atlassian.com, where group membership is changed ` +
       'through the Atlassian Admin API: set ATLASSIAN_ORG_ID and ATLASSIAN_ADMIN_API_KEY (in AWS: "admin": ' +
-      '{"orgId", "apiKey"} in the credentials secret), or BITBUCKET_ADMINISTRATION=bitbucket if Bitbucket still administers it',
+      `{"orgId", "apiKey"} in the credentials secret)${
+        refusedByBitbucket ? '' : ', or BITBUCKET_ADMINISTRATION=bitbucket if Bitbucket still administers it'
+      }`,
     {
       reason: 'organization-credential-missing',
       capability: 'writeGroupMembership',
       missingSettings: MISSING_SETTINGS,
     },
+  );
+}
+
+/** The 422 when BITBUCKET_ADMINISTRATION=bitbucket forces the 1.0 group API a workspace refuses. */
+export function forcedBitbucketRefused(workspace: WorkspaceEntry): NotGrantable {
+  return new NotGrantable(
+    `Bitbucket refused the 1.0 group write: workspace ${workspace.slug} is administered in admin.atlassian.com, ` +
+      'but BITBUCKET_ADMINISTRATION=bitbucket forces the 1.0 group API; set it to auto (or organization) with ' +
+      'ATLASSIAN_ORG_ID and ATLASSIAN_ADMIN_API_KEY to change memberships through the Atlassian Admin API',
+    { reason: 'administration-forced-to-bitbucket', capability: 'writeGroupMembership' },
   );
 }
 
@@ -125,9 +144,10 @@ export async function organizationMembershipChannelFor(
   target: MembershipTarget,
   now: Date,
   deadlineAt?: number,
+  refusedByBitbucket = false,
 ): Promise<GrantChannel> {
   const credential = organization ? await organization.access.credential() : null;
-  if (!organization || !credential) throw organizationCredentialMissing(workspace);
+  if (!organization || !credential) throw organizationCredentialMissing(workspace, refusedByBitbucket);
   const { access } = organization;
   const hour = await openHourlyBudget(access.ledger, 'provisioning', {
     hourlyLimit: access.hourlyRequestLimit,

@@ -20,6 +20,7 @@ import type { CallDescription, CapabilityNeed, GovernanceSource, GrantChannel } 
 import { decide, type ProvisioningDecision } from './provisioning-decision.js';
 import {
   administrationForProvisioning,
+  forcedBitbucketRefused,
   isRefusedAsOrganizationAdministered,
   organizationMembershipChannelFor,
   recordRefusedGroupWrite,
@@ -215,9 +216,12 @@ export async function provision(
     if (!(error instanceof ProvisioningCallFailed) || !isRefusedAsOrganizationAdministered(error.upstream))
       throw error;
     // Bitbucket refused the 1.0 group write: an organization administers the workspace now. Remember it,
-    // and change the membership where it lives, through the Admin API (or say which setting is missing).
-    await recordRefusedGroupWrite(dependencies.organization, workspace, dependencies.now());
+    // and change the membership where it lives, through the Admin API (or say which setting is missing),
+    // unless BITBUCKET_ADMINISTRATION forces Bitbucket's API.
     if (target.kind !== 'group-membership') throw error;
+    if (dependencies.organization?.access.administration === 'bitbucket')
+      throw forcedBitbucketRefused(workspace);
+    await recordRefusedGroupWrite(dependencies.organization, workspace, dependencies.now());
     const organizational = await organizationMembershipChannelFor(
       dependencies.organization,
       store,
@@ -225,6 +229,7 @@ export async function provision(
       target,
       dependencies.now(),
       dependencies.deadlineAt,
+      true,
     );
     return {
       ...base,

@@ -256,6 +256,34 @@ describe('an organization-administered workspace', () => {
     await fixture.call('POST', revocations(), { body: membership('developers', '557058:radia') });
   });
 
+  it('BITBUCKET_ADMINISTRATION=bitbucket keeps to the 1.0 API: its refusal is a 422 saying to change the setting', async () => {
+    const { organizationAccess } = await import('../../../lib/atlassian-admin/index.js');
+    const recorded: unknown[] = [];
+    const forced = organizationAccess(
+      { apiUrl: fixture.harness.simulator.url, administration: 'bitbucket', hourlyRequestLimit: 1000 },
+      { current: async () => ({ orgId: 'org-1', apiKey: 'org-key' }) },
+      fixture.harness.adminLedger,
+    );
+    const variant = await fixture.variant({
+      organization: {
+        access: forced,
+        statuses: {
+          getStatus: (id) => fixture.harness.syncState.getStatus(id),
+          recordAdministration: async (_id, _slug, administration) => {
+            recorded.push(administration);
+          },
+        },
+      },
+    });
+    const answer = await variant.call('POST', grants(), { body: membership('developers', '557058:radia') });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.details).toMatchObject({ reason: 'administration-forced-to-bitbucket' });
+    expect(answer.body.error.message).toMatch(/set it to auto/);
+    expect(recorded).toEqual([]);
+    const counts = await fixture.requestsByRoute();
+    expect(countRequests(counts, 'POST', MEMBERSHIPS)).toBe(0);
+  });
+
   it('follows the organization when it changes behind the connector: a sync picks up a new org-group member', async () => {
     await fixture.harness.mutate([
       { op: 'orgAddGroupMember', org: 'org-1', group: 'g-bb-admins', accountId: '557058:ken' },
