@@ -182,13 +182,18 @@ export const SyncStatusAnswer = z.object({
     startedAt: z.string().nullable(),
     refreshedScopes: z.number().int(),
     totalScopes: z.number().int(),
-    requests: z.number().int(),
+    requests: z.number().int().describe('Bitbucket requests of the pass so far'),
+    adminApiRequests: z
+      .number()
+      .int()
+      .describe('Atlassian Admin API requests of the pass so far (its own hour)'),
   }),
   lastCompletedPass: z
     .object({
       startedAt: z.string(),
       completedAt: z.string(),
       requests: z.number(),
+      adminApiRequests: z.number().optional(),
       scopes: z.number(),
       capabilityGaps: z.array(CapabilityGapSummary).optional(),
     })

@@ -45,6 +45,7 @@ export async function handleSyncStatus(
       refreshedScopes,
       totalScopes: scopes.length,
       requests: status?.passRequests ?? 0,
+      adminApiRequests: status?.passAdminApiRequests ?? 0,
     },
     lastCompletedPass: status?.lastCompletedPass ?? null,
     capabilityGaps: summariseGaps(states),

@@ -89,7 +89,10 @@ export interface CapabilityGapSummary {
 export interface CompletedPass {
   startedAt: string;
   completedAt: string;
+  /** Bitbucket requests the pass cost. */
   requests: number;
+  /** Atlassian Admin API requests the pass cost (its own hour); absent when none. */
+  adminApiRequests?: number;
   scopes: number;
   /** What the credential could not read in this pass (absent: nothing). */
   capabilityGaps?: CapabilityGapSummary[];
@@ -127,6 +130,8 @@ export interface WorkspaceSyncStatus {
   workspaceSlug: string;
   passStartedAt?: string;
   passRequests: number;
+  /** Atlassian Admin API requests of the pass so far (absent: none). */
+  passAdminApiRequests?: number;
   lastCompletedPass?: CompletedPass;
   /** After a 429: no step calls Bitbucket before this time. */
   resumeAfter?: string;

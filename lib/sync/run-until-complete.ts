@@ -102,9 +102,11 @@ export async function runUntilPassComplete(
     settings: unpaced(dependencies.settings),
     onScope: (event) => {
       dependencies.onScope?.(event);
-      live.requests += event.requests;
-      // The Admin API's requests are paid from its own hour, not the sync's Bitbucket budget.
-      if (scopeKind(parseScopeId(event.scope).kind).api === 'bitbucket') live.syncSpent += event.requests;
+      // The Admin API's requests are paid from its own hour: progress counts Bitbucket's, beside its budget.
+      if (scopeKind(parseScopeId(event.scope).kind).api === 'bitbucket') {
+        live.requests += event.requests;
+        live.syncSpent += event.requests;
+      }
       if (event.outcome === 'applied' || event.outcome === 'held' || event.outcome === 'refused')
         live.refreshed += 1;
       emit();

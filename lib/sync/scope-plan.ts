@@ -82,10 +82,9 @@ export function stretchedIntervals(
   // Only workspace-wide listings are stretched: their scope id is their kind. Only Bitbucket's hour is
   // planned here; the Admin API's listings are paid from their own.
   const cost = (cadence: Cadence) =>
-    listingKindsOf(['bitbucket']).filter((row) => row.cadence === cadence).reduce(
-      (sum, row) => sum + (states.get(row.kind)?.requests ?? 0),
-      0,
-    );
+    listingKindsOf(['bitbucket'])
+      .filter((row) => row.cadence === cadence)
+      .reduce((sum, row) => sum + (states.get(row.kind)?.requests ?? 0), 0);
   const affordable = (configured: number, requests: number) =>
     Math.max(
       configured,

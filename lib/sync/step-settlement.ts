@@ -73,6 +73,7 @@ export async function settleStep(
   };
   const refreshed = scopes.filter(settled).length;
   const passRequests = status.passRequests + step.requests;
+  const passAdminApiRequests = (status.passAdminApiRequests ?? 0) + step.adminApiRequests;
   const passCompleted = refreshed === scopes.length && !stop;
   const pass = { startedAt: passStartedAt, refreshed, total: scopes.length };
   if (passCompleted) {
@@ -80,13 +81,16 @@ export async function settleStep(
       startedAt: passStartedAt,
       completedAt: endedAt.toISOString(),
       requests: passRequests,
+      ...(passAdminApiRequests > 0 ? { adminApiRequests: passAdminApiRequests } : {}),
       scopes: scopes.length,
       ...(capabilityGaps.length > 0 ? { capabilityGaps } : {}),
     };
     delete status.passStartedAt;
     status.passRequests = 0;
+    delete status.passAdminApiRequests;
   } else {
     status.passRequests = passRequests;
+    if (passAdminApiRequests > 0) status.passAdminApiRequests = passAdminApiRequests;
   }
   if (stop?.outcome === 'rate-limited') {
     const retryAfterMs = stop.reason instanceof RateLimited ? stop.reason.retryAfterMs : undefined;

@@ -171,6 +171,12 @@ describe('the org-groups scope in a sync step', () => {
       .filter((entry) => entry.route.includes('/admin/v2/'))
       .reduce((sum, entry) => sum + entry.count, 0);
     expect(adminRequests).toBe(report.adminApiRequests);
+    // The completed pass says what it cost on each API.
+    expect(report.passCompleted).toBe(true);
+    expect((await h.syncState.getStatus(workspace.id))?.lastCompletedPass).toMatchObject({
+      requests: report.requests,
+      adminApiRequests: report.adminApiRequests,
+    });
   });
 
   it('an Admin API 429 fails only the org-groups scope; Bitbucket scopes are read and the step is not rate-limited', async () => {
