@@ -167,7 +167,10 @@ export async function runUntilPassComplete(
               capabilityGaps,
               stoppedBecause: 'every scope is fresher than its interval',
             }
-          : stopped('scopes-failing', 'every due scope failed; see the sync status');
+          : stopped(
+              'scopes-failing',
+              `every due scope failed: ${await failingScopes(dependencies, workspace)}`,
+            );
       case 'deadline':
         continue;
       case 'budget-exhausted':
@@ -192,4 +195,14 @@ export async function runUntilPassComplete(
     }
   }
   return stopped('step-limit', `stopped after ${options.maxSteps ?? 1000} steps`);
+}
+
+/** The scopes whose last refresh failed, with the error, for people: up to three, then how many more. */
+async function failingScopes(dependencies: SyncDependencies, workspace: WorkspaceRef): Promise<string> {
+  const failing = (await dependencies.syncState.listScopeStates(workspace.id)).filter(
+    (state) => state.lastError,
+  );
+  const named = failing.slice(0, 3).map((state) => `${state.scope} (${state.lastError!.message})`);
+  const more = failing.length > 3 ? `, and ${failing.length - 3} more` : '';
+  return named.length > 0 ? `${named.join('; ')}${more}` : 'see the sync status';
 }
