@@ -51,6 +51,41 @@ export function isRefusedAsOrganizationAdministered(error: unknown): boolean {
   return error instanceof BitbucketError && saysAdministeredByOrganization(error.status, error.message);
 }
 
+/**
+ * Whether a 403 on a 1.0 group write means the workspace is administered in admin.atlassian.com. Bitbucket's
+ * words for that refusal are not documented (API-NOTES says only that writes are disabled), and a 403 may
+ * also be a credential lacking `account:write`: so a refusal naming admin.atlassian.com settles it, and
+ * otherwise the organization is asked whether it lists the workspace (one Admin API listing, from its hour)
+ * when a key is configured.
+ */
+export async function refusedAsOrganizationAdministered(
+  organization: ProvisioningOrganization | undefined,
+  workspace: WorkspaceEntry,
+  error: unknown,
+  now: Date,
+): Promise<boolean> {
+  if (isRefusedAsOrganizationAdministered(error)) return true;
+  if (!(error instanceof BitbucketError) || error.status !== 403 || !organization) return false;
+  const credential = await organization.access.credential().catch(() => null);
+  if (!credential) return false;
+  const hour = await openHourlyBudget(organization.access.ledger, 'provisioning', {
+    hourlyLimit: organization.access.hourlyRequestLimit,
+    cap: 3,
+    now,
+  });
+  try {
+    const listed = await organization.access.client.listWorkspaces({ budget: hour.budget });
+    return listed.some(
+      (entry) => entry.slug === workspace.slug || entry.workspaceUuid === `{${workspace.uuid}}`,
+    );
+  } catch (failure) {
+    if (failure instanceof AdminApiError) return false;
+    throw failure;
+  } finally {
+    await hour.close(now);
+  }
+}
+
 /** Records that a 1.0 group write was refused as organization-administered (evidence for later requests). */
 export async function recordRefusedGroupWrite(
   organization: ProvisioningOrganization | undefined,

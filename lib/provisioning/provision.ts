@@ -21,8 +21,8 @@ import { decide, type ProvisioningDecision } from './provisioning-decision.js';
 import {
   administrationForProvisioning,
   forcedBitbucketRefused,
-  isRefusedAsOrganizationAdministered,
   organizationMembershipChannelFor,
+  refusedAsOrganizationAdministered,
   recordRefusedGroupWrite,
   type ProvisioningOrganization,
 } from './membership-administration.js';
@@ -213,12 +213,20 @@ export async function provision(
       ...(await provisionThrough(channel, dependencies, workspace, target, command, actor, calls)),
     };
   } catch (error) {
-    if (!(error instanceof ProvisioningCallFailed) || !isRefusedAsOrganizationAdministered(error.upstream))
+    if (
+      !(error instanceof ProvisioningCallFailed) ||
+      target.kind !== 'group-membership' ||
+      !(await refusedAsOrganizationAdministered(
+        dependencies.organization,
+        workspace,
+        error.upstream,
+        dependencies.now(),
+      ))
+    )
       throw error;
     // Bitbucket refused the 1.0 group write: an organization administers the workspace now. Remember it,
     // and change the membership where it lives, through the Admin API (or say which setting is missing),
     // unless BITBUCKET_ADMINISTRATION forces Bitbucket's API.
-    if (target.kind !== 'group-membership') throw error;
     if (dependencies.organization?.access.administration === 'bitbucket')
       throw forcedBitbucketRefused(workspace);
     await recordRefusedGroupWrite(dependencies.organization, workspace, dependencies.now());

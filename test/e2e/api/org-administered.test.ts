@@ -256,6 +256,34 @@ describe('an organization-administered workspace', () => {
     await fixture.call('POST', revocations(), { body: membership('developers', '557058:radia') });
   });
 
+  it('a plain 403 on the 1.0 write is checked with the organization before it is taken for org administration', async () => {
+    const variant = await fixture.variant({
+      organization: {
+        access: fixture.harness.organization!,
+        statuses: { getStatus: async () => undefined, recordAdministration: async () => undefined },
+      },
+    });
+    // A 403 that does not name admin.atlassian.com (Bitbucket's own words for it are not documented).
+    await fixture.harness.control('POST', '/_simulator/faults', {
+      faults: [
+        {
+          kind: 'status',
+          status: 403,
+          times: 1,
+          match: { method: 'PUT', pathPrefix: '/1.0/groups/acme/developers' },
+        },
+      ],
+    });
+    const answer = await variant.call('POST', grants(), { body: membership('developers', '557058:radia') });
+    await fixture.harness.control('DELETE', '/_simulator/faults');
+    expect(answer.status, answer.text).toBe(200);
+    const counts = await fixture.requestsByRoute();
+    expect(countRequests(counts, 'POST', '/admin/v2/orgs/{orgId}/workspaces')).toBe(1);
+    expect(countRequests(counts, 'POST', MEMBERSHIPS)).toBe(1);
+    expect((await orgGroup('g-developers')).members).toContain('557058:radia');
+    await fixture.call('POST', revocations(), { body: membership('developers', '557058:radia') });
+  });
+
   it('BITBUCKET_ADMINISTRATION=bitbucket keeps to the 1.0 API: its refusal is a 422 saying to change the setting', async () => {
     const { organizationAccess } = await import('../../../lib/atlassian-admin/index.js');
     const recorded: unknown[] = [];
