@@ -24,11 +24,7 @@ export type ProjectGrant = GrantOf<'project', PrincipalType, ProjectPermission>;
 export type RepositoryGrant = GrantOf<'repository', PrincipalType, RepositoryPermission>;
 
 export type Grant =
-  | WorkspaceRoleGrant
-  | GroupMembershipGrant
-  | OrgGroupMembershipGrant
-  | ProjectGrant
-  | RepositoryGrant;
+  WorkspaceRoleGrant | GroupMembershipGrant | OrgGroupMembershipGrant | ProjectGrant | RepositoryGrant;
 
 export function workspaceRoleGrant(
   workspaceId: string,

@@ -83,12 +83,7 @@ export type ProjectResource = ResourceOf<'project'>;
 export type RepositoryResource = ResourceOf<'repository'>;
 
 export type Resource =
-  | WorkspaceResource
-  | UserResource
-  | GroupResource
-  | OrgGroupResource
-  | ProjectResource
-  | RepositoryResource;
+  WorkspaceResource | UserResource | GroupResource | OrgGroupResource | ProjectResource | RepositoryResource;
 
 export function resource<T extends ResourceType>(
   type: T,

@@ -130,7 +130,9 @@ describe('bbgov', { timeout: 240_000 }, () => {
       // The demo workspace is Bitbucket-administered and no organization key is configured.
       organization: { configured: false },
     });
-    expect(JSON.parse(doctor.stdout).organization.note).toMatch(/ATLASSIAN_ORG_ID \+ ATLASSIAN_ADMIN_API_KEY/);
+    expect(JSON.parse(doctor.stdout).organization.note).toMatch(
+      /ATLASSIAN_ORG_ID \+ ATLASSIAN_ADMIN_API_KEY/,
+    );
   });
 
   it('installs the workspace webhook and keeps its secret under DATA_DIR', () => {

@@ -204,7 +204,9 @@ describe('the org-groups scope in a sync step', () => {
     // A run that cannot finish says which scope fails and why.
     const stuck = await runUntilPassComplete(h.dependencies, workspace);
     expect(stuck).toMatchObject({ completed: false, stopReason: 'scopes-failing' });
-    expect(stuck.stoppedBecause).toMatch(/every due scope failed: org-groups \(Admin API POST .* answered 429/);
+    expect(stuck.stoppedBecause).toMatch(
+      /every due scope failed: org-groups \(Admin API POST .* answered 429/,
+    );
     // Once the Admin API answers again, the pass completes with the organization groups.
     await h.control('DELETE', '/_simulator/faults');
     const pass = await runUntilPassComplete(h.dependencies, workspace);
