@@ -23,6 +23,7 @@ describe('parseDeploymentContext', () => {
       workspaces: [],
       scheduleRate: expect.any(Duration),
       hourlyRequestBudget: 800,
+      administration: 'auto',
       credentialsSecretArn: undefined,
       webhookSecretsArn: undefined,
       alarmEmail: undefined,
