@@ -10,12 +10,17 @@ import {
   type OrganizationGroupRef,
   type WorkspaceAdministration,
 } from '../atlassian-admin/index.js';
-import { BitbucketError, type CallOptions } from '../bitbucket/index.js';
+import { BitbucketError, endpoints, sourceOf, type CallOptions } from '../bitbucket/index.js';
 import { openHourlyBudget } from '../budget/index.js';
 import { Conflict, NotGrantable } from '../errors/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import type { SyncStateStore } from '../store/sync-state.js';
-import type { GrantChannel, ProvisioningTarget } from '../source/index.js';
+import { itemIdentity, resource, workspaceRoleGrant, type GovernanceItem } from '../model/index.js';
+import { logger } from '../observability/index.js';
+import type { CallDescription, GrantChannel, ProvisioningTarget } from '../source/index.js';
+import { send, type BitbucketCallRecord } from './call-record.js';
+import type { ProvisioningDependencies } from './provision.js';
+import { ProvisioningCallFailed } from './provisioning-errors.js';
 
 /** What provisioning needs of the organization side. */
 export interface ProvisioningOrganization {
@@ -226,4 +231,85 @@ export async function organizationMembershipChannelFor(
     target.group.slug,
     target.principal,
   );
+}
+
+/** What re-reading a workspace role needs of provisioning's dependencies. */
+type RestateDependencies = Pick<
+  ProvisioningDependencies,
+  'client' | 'source' | 'store' | 'ledger' | 'hourlyRequestLimit' | 'now' | 'deadlineAt'
+>;
+
+/**
+ * In a workspace administered in admin.atlassian.com an organization group's membership is what makes its
+ * members workspace members or owners: after one changes, the user's workspace role is read again from
+ * Bitbucket (one `GET /2.0/workspaces/{ws}/permissions?q=…`, from Bitbucket's hour) and stored, so no answer
+ * shows a role the change took away. Reads are best effort: on failure (or a read Bitbucket has not caught
+ * up with yet) the `members` scope's next refresh settles it.
+ */
+export async function restateWorkspaceRole(
+  dependencies: RestateDependencies,
+  workspace: WorkspaceEntry,
+  accountId: string,
+  actor: string,
+  calls: BitbucketCallRecord[],
+): Promise<void> {
+  const { store, now } = dependencies;
+  const asked = [
+    ...((await store.listGrantsOfPrincipal(workspace.uuid, 'user', accountId))
+      .map((entry) => entry.item)
+      .filter((item) => item.resource.type === 'workspace') as GovernanceItem[]),
+  ];
+  if (asked.length === 0) asked.push(workspaceRoleGrant(workspace.uuid, accountId, 'member'));
+  // Asked by identity: an item not stored yet (a newcomer) comes back with what Bitbucket states of it.
+  const user = await store.getResource(workspace.uuid, 'user', accountId);
+  asked.push(
+    user?.item ??
+      resource('user', accountId, {
+        uuid: '',
+        displayName: accountId,
+        nickname: null,
+        accountStatus: 'unknown',
+      }),
+  );
+  const hour = await openHourlyBudget(dependencies.ledger, 'provisioning', {
+    hourlyLimit: dependencies.hourlyRequestLimit,
+    cap: 3,
+    now: now(),
+  });
+  const description: CallDescription = {
+    method: 'GET',
+    endpoint: `GET ${endpoints.workspaceMembers.route}`,
+    path: endpoints.workspaceMembers.route.replace('{workspace}', encodeURIComponent(workspace.slug)),
+  };
+  try {
+    const check = await send(calls, description, () =>
+      sourceOf(dependencies).confirmAbsent(
+        { id: workspace.uuid, slug: workspace.slug },
+        { kind: 'members' },
+        asked,
+        {
+          budget: hour.budget,
+          ...(dependencies.deadlineAt === undefined ? {} : { deadlineAt: dependencies.deadlineAt }),
+        },
+      ),
+    );
+    const gone = new Set(check.gone);
+    await store.applyItemChanges(
+      workspace.uuid,
+      {
+        upsert: check.present,
+        remove: asked.filter((item) => gone.has(itemIdentity(item))),
+      },
+      now().toISOString(),
+      { cause: 'provisioning', actor },
+    );
+  } catch (error) {
+    if (!(error instanceof ProvisioningCallFailed)) throw error;
+    logger.warn('the workspace role could not be read again after an organization group change', {
+      workspace: workspace.slug,
+      error: error.message,
+    });
+  } finally {
+    await hour.close(now());
+  }
 }

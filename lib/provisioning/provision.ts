@@ -1,25 +1,18 @@
 // One grant or revocation: read the explicit state from Bitbucket (the store may be stale), decide, write
 // only when needed, then put what Bitbucket now states into the store at once with a change record
 // naming the caller. A dry run decides from the stored picture and sends nothing.
-import {
-  BitbucketError,
-  BudgetExhausted,
-  DeadlineExceeded,
-  endpoints,
-  sourceOf,
-  type BitbucketClient,
-  type CallOptions,
-} from '../bitbucket/index.js';
-import { AdminApiError, AdminDeadlineExceeded } from '../atlassian-admin/index.js';
+import { sourceOf, type BitbucketClient, type CallOptions } from '../bitbucket/index.js';
 import { Conflict, NotGrantable, UpstreamRateLimited } from '../errors/index.js';
-import { itemIdentity, resource, workspaceRoleGrant, type GovernanceItem } from '../model/index.js';
-import { logger } from '../observability/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import { openHourlyBudget, type HourLedger } from '../budget/index.js';
-import type { CallDescription, CapabilityNeed, GovernanceSource, GrantChannel } from '../source/index.js';
+import type { CapabilityNeed, GovernanceSource, GrantChannel } from '../source/index.js';
 import { decide, type ProvisioningDecision } from './provisioning-decision.js';
+import { send, type BitbucketCallRecord } from './call-record.js';
+
+export type { BitbucketCallRecord } from './call-record.js';
 import {
   administrationForProvisioning,
+  restateWorkspaceRole,
   forcedBitbucketRefused,
   organizationMembershipChannelFor,
   refusedAsOrganizationAdministered,
@@ -32,24 +25,6 @@ import {
   type ProvisioningCommand,
   type ProvisioningTarget,
 } from './provisioning-target.js';
-
-/**
- * One call a provisioning request made (or, for a dry run, would make) to Bitbucket or, for group
- * membership in a workspace administered in admin.atlassian.com, to the Atlassian Admin API; its record
- * lists them.
- */
-export interface BitbucketCallRecord {
-  method: string;
-  /** Route template, e.g. `PUT /2.0/repositories/{workspace}/{repo_slug}/permissions-config/users/{selected_user_id}`. */
-  endpoint: string;
-  /** Concrete path. */
-  path: string;
-  sent: boolean;
-  /** `ok`: 2xx; `absent`: the read found no permission; `failed`: see status. Absent when not sent. */
-  outcome?: 'ok' | 'absent' | 'failed';
-  /** Bitbucket's status on failure, when it answered. */
-  status?: number;
-}
 
 export interface ProvisioningDependencies {
   client: BitbucketClient;
@@ -127,37 +102,6 @@ function checkCredentialCanWrite(kind: string, need: CapabilityNeed): void {
         : `access tokens cannot change group membership; the configured credential is ${kind}`,
       { capability: need.capability, credentialKind: kind, requiredScopes: need.scopes },
     );
-  }
-}
-
-async function send<T>(
-  calls: BitbucketCallRecord[],
-  description: CallDescription,
-  run: () => Promise<T>,
-  need?: CapabilityNeed,
-  absentStatus?: number,
-): Promise<T> {
-  const record: BitbucketCallRecord = { ...description, sent: true };
-  calls.push(record);
-  try {
-    const value = await run();
-    // `absent`: the read found no permission (Bitbucket's 404, or a listing without the member).
-    record.outcome = value === null ? 'absent' : 'ok';
-    if (value === null && absentStatus !== undefined) record.status = absentStatus;
-    return value;
-  } catch (error) {
-    if (!(error instanceof BitbucketError) && !(error instanceof AdminApiError)) throw error;
-    record.outcome = 'failed';
-    if (error.status !== undefined) record.status = error.status;
-    // Refused before the first attempt: nothing left the process.
-    if (
-      error instanceof DeadlineExceeded ||
-      error instanceof AdminDeadlineExceeded ||
-      (error instanceof BudgetExhausted && !error.cause)
-    ) {
-      record.sent = false;
-    }
-    throw new ProvisioningCallFailed(description, error, need);
   }
 }
 
@@ -349,81 +293,6 @@ async function provisionThrough(
       await restateWorkspaceRole(dependencies, workspace, target.principal.id, actor, calls);
     }
     return { basis: channel.api ?? 'bitbucket', changed, previous, current, calls };
-  } finally {
-    await hour.close(now());
-  }
-}
-
-/**
- * In a workspace administered in admin.atlassian.com an organization group's membership is what makes its
- * members workspace members or owners: after one changes, the user's workspace role is read again from
- * Bitbucket (one `GET /2.0/workspaces/{ws}/permissions?q=…`, from Bitbucket's hour) and stored, so no answer
- * shows a role the change took away. Reads are best effort: on failure (or a read Bitbucket has not caught
- * up with yet) the `members` scope's next refresh settles it.
- */
-async function restateWorkspaceRole(
-  dependencies: ProvisioningDependencies,
-  workspace: WorkspaceEntry,
-  accountId: string,
-  actor: string,
-  calls: BitbucketCallRecord[],
-): Promise<void> {
-  const { store, now } = dependencies;
-  const asked = [
-    ...((await store.listGrantsOfPrincipal(workspace.uuid, 'user', accountId))
-      .map((entry) => entry.item)
-      .filter((item) => item.resource.type === 'workspace') as GovernanceItem[]),
-  ];
-  if (asked.length === 0) asked.push(workspaceRoleGrant(workspace.uuid, accountId, 'member'));
-  // Asked by identity: an item not stored yet (a newcomer) comes back with what Bitbucket states of it.
-  const user = await store.getResource(workspace.uuid, 'user', accountId);
-  asked.push(
-    user?.item ??
-      resource('user', accountId, {
-        uuid: '',
-        displayName: accountId,
-        nickname: null,
-        accountStatus: 'unknown',
-      }),
-  );
-  const hour = await openHourlyBudget(dependencies.ledger, 'provisioning', {
-    hourlyLimit: dependencies.hourlyRequestLimit,
-    cap: 3,
-    now: now(),
-  });
-  const description: CallDescription = {
-    method: 'GET',
-    endpoint: `GET ${endpoints.workspaceMembers.route}`,
-    path: endpoints.workspaceMembers.route.replace('{workspace}', encodeURIComponent(workspace.slug)),
-  };
-  try {
-    const check = await send(calls, description, () =>
-      sourceOf(dependencies).confirmAbsent(
-        { id: workspace.uuid, slug: workspace.slug },
-        { kind: 'members' },
-        asked,
-        {
-          budget: hour.budget,
-          ...(dependencies.deadlineAt === undefined ? {} : { deadlineAt: dependencies.deadlineAt }),
-        },
-      ),
-    );
-    const gone = new Set(check.gone);
-    await store.applyItemChanges(
-      workspace.uuid,
-      {
-        upsert: check.present,
-        remove: asked.filter((item) => gone.has(itemIdentity(item))),
-      },
-      now().toISOString(),
-      { cause: 'provisioning', actor },
-    );
-  } catch (error) {
-    if (!(error instanceof ProvisioningCallFailed)) throw error;
-    logger.warn('the workspace role could not be read again after an organization group change', {
-      workspace: workspace.slug,
-      error: error.message,
-    });
   } finally {
     await hour.close(now());
   }
