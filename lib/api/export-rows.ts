@@ -135,12 +135,11 @@ export function describePaths(
 }
 
 /**
- * A leading =, +, - or @ would make a spreadsheet evaluate the cell; an apostrophe before it does not.
- * (csv-stringify's own escape_formulas also prefixes a leading tab, CR and full-width =+-@, which
- * would change the bytes of existing exports.)
+ * A leading =, +, -, @, tab or carriage return would let a spreadsheet evaluate the cell (a tab or CR
+ * before a formula is skipped by some of them); an apostrophe before it does not.
  */
 function neutraliseFormula(value: string): string {
-  return /^[=+\-@]/.test(value) ? `'${value}` : value;
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /**

@@ -46,18 +46,19 @@ describe('export CSV edge cases', () => {
     );
   });
 
-  it('neutralises a leading =, +, - or @ (and only those), in every column', async () => {
+  it('neutralises a leading =, +, -, @, tab or carriage return (and only those), in every column', async () => {
     const csv = await toCsv([
       cells({
         accountId: '-1',
         displayName: '+cmd',
         role: '@SUM(A1)',
         resourceName: '\t=x',
-        explicitGrant: 'a=b',
+        explicitGrant: '\r=1+1',
+        lastActivity: 'a=b',
       }),
     ]);
     expect(csv.split('\r\n')[1]).toBe(
-      `'-1,'+cmd,'@SUM(A1),repository,b1,\t=x,write,,a=b,,2026-11-01T00:00:00.000Z,`,
+      `'-1,'+cmd,'@SUM(A1),repository,b1,'\t=x,write,,"'\r=1+1",a=b,2026-11-01T00:00:00.000Z,`,
     );
   });
 
