@@ -63,8 +63,11 @@ async function exportCommand(connector: LocalConnector, command: ParsedCommand):
   const content = format === 'csv' ? (body.csv ?? '') : `${JSON.stringify(body.rows, null, 2)}\n`;
   const outFile = command.values.out as string | undefined;
   if (outFile) {
-    await writeFile(outFile, content);
-    await writeFile(`${outFile}.manifest.json`, `${JSON.stringify(body.manifest, null, 2)}\n`);
+    // An export lists who can reach what: readable by its owner alone.
+    await writeFile(outFile, content, { mode: 0o600 });
+    await writeFile(`${outFile}.manifest.json`, `${JSON.stringify(body.manifest, null, 2)}\n`, {
+      mode: 0o600,
+    });
     out(`wrote ${outFile} and ${outFile}.manifest.json`);
   } else {
     process.stdout.write(content);

@@ -24,7 +24,8 @@ export async function openLocalStore(
   if (!endpoint) {
     const dataDir = resolve(config.local.dataDir, 'dynamodb');
     if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { recursive: true });
+    // The local picture of who can reach what is for its owner alone (0700 for folders it creates).
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const embedded = await startEmbeddedDynamoDb({ dataDir });
     endpoint = embedded.endpoint;
     stopEmbedded = embedded.stop;

@@ -33,9 +33,10 @@ export class LocalExportWriter implements ExportFileWriter {
   }
 
   async write(name: string, content: string): Promise<ExportFileLocation> {
-    await mkdir(this.#directory, { recursive: true });
+    // An export lists who can reach what: readable by its owner alone.
+    await mkdir(this.#directory, { recursive: true, mode: 0o700 });
     const path = join(this.#directory, safeName(name));
-    await writeFile(path, content, 'utf8');
+    await writeFile(path, content, { encoding: 'utf8', mode: 0o600 });
     return { location: path };
   }
 }

@@ -34,7 +34,7 @@ export class FileWebhookSecretStore implements WebhookSecretStore {
 
   async put(workspaceSlug: string, secret: string): Promise<void> {
     const secrets = { ...(await readWebhookSecretsFile(this.path)), [workspaceSlug]: secret };
-    await mkdir(dirname(this.path), { recursive: true });
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     // Write beside and rename, so a reader never sees half a file.
     const temporary = `${this.path}.${process.pid}.tmp`;
     await writeFile(temporary, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

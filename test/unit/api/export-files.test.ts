@@ -1,6 +1,6 @@
 // Export writers: a file under DATA_DIR/exports locally; an S3 object and a pre-signed link in AWS
 // (S3 has no local engine: aws-sdk-client-mock stands in for it).
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -9,6 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { LocalExportWriter, S3ExportWriter } from '../../../lib/store/export-files.js';
 
 describe('LocalExportWriter', () => {
+  it('keeps exports readable by their owner alone: the folder 0700, each file 0600', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'export-modes-'));
+    const { location } = await new LocalExportWriter(dataDir).write('acme.csv', 'a,b\r\n');
+    expect((await stat(location)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dataDir, 'exports'))).mode & 0o777).toBe(0o700);
+  });
+
   it('writes under DATA_DIR/exports and refuses names that could leave it', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'exports-'));
     const writer = new LocalExportWriter(dataDir);
