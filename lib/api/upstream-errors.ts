@@ -19,6 +19,7 @@ import {
   RateLimited,
   Unauthorized,
 } from '../bitbucket/index.js';
+import { InvalidIdentifierError } from '../model/index.js';
 import {
   Conflict,
   GovernanceError,
@@ -27,6 +28,7 @@ import {
   PlanUserLimitReached,
   UpstreamFailure,
   UpstreamRateLimited,
+  ValidationError,
 } from '../errors/index.js';
 import { ProvisioningCallFailed } from '../provisioning/index.js';
 
@@ -177,6 +179,9 @@ export function governanceErrorOf(error: unknown): unknown {
       : fromBitbucket(error.upstream, error);
   }
   if (error instanceof AdminApiError) return fromAdminApi(error);
+  // An identifier that cannot be one URL path segment (`.`, `..`, empty): nothing was sent.
+  if (error instanceof InvalidIdentifierError)
+    return new ValidationError(error.message, { reason: 'invalid-identifier' });
   if (error instanceof BitbucketError) return fromBitbucket(error);
   return error;
 }

@@ -1,5 +1,6 @@
 // Every Admin API call the client makes, in one table (ADMIN-API.md "Endpoints"): method, route template,
 // how it pages, and the schema of its answer (of one item, for paged ones). Change a route here only.
+import { pathSegment } from '../model/ids.js';
 import type { z } from 'zod';
 import {
   AdminDirectory,
@@ -106,12 +107,15 @@ export function adminEndpointName(endpoint: AdminEndpoint): string {
   return `${endpoint.method} ${endpoint.route}`;
 }
 
-/** The route with each `{name}` replaced by its URI-encoded value; a missing value throws (a bug). */
+/**
+ * The route with each `{name}` replaced by its URI-encoded value; a missing value throws (a bug), an empty,
+ * `.` or `..` value InvalidIdentifierError (pathSegment).
+ */
 export function expandAdminRoute(route: string, params: Readonly<Record<string, string>>): string {
   return route.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`no value for {${name}} in ${route}`);
-    return encodeURIComponent(value);
+    return pathSegment(value, name);
   });
 }
 

@@ -1,5 +1,6 @@
 // Every Bitbucket call the client makes, in one table: method, route template, the `fields=` trim (what
 // the model keeps, DESIGN §2, plus `next`) and the schema of the answer. Change a field here, nowhere else.
+import { pathSegment } from '../model/ids.js';
 import type { z } from 'zod';
 import {
   CurrentUser,
@@ -237,11 +238,14 @@ export function endpointName(definition: Endpoint): string {
   return `${definition.method} ${definition.route}`;
 }
 
-/** Fills a route template; every value is one encoded path segment. */
+/**
+ * Fills a route template; every value is one encoded path segment. Throws TypeError for a missing value
+ * (a bug) and InvalidIdentifierError for `.` or `..` (pathSegment).
+ */
 export function expandRoute(route: string, params: Record<string, string>): string {
   return route.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const value = params[name];
     if (value === undefined || value === '') throw new TypeError(`${route}: missing path parameter ${name}`);
-    return encodeURIComponent(value);
+    return pathSegment(value, name);
   });
 }

@@ -3,6 +3,7 @@
 // comes with a description (method, route template, concrete path) for dry runs and request records, and
 // the capability a refusal means the credential lacks.
 import type { Grant } from '../model/index.js';
+import { pathSegment } from '../model/ids.js';
 import {
   groupMembershipGrant,
   PROJECT_PERMISSIONS,
@@ -16,7 +17,7 @@ import { endpoints } from './endpoints.js';
 import type { CallOptions } from './transport.js';
 
 function describe(method: CallDescription['method'], route: string, params: Record<string, string>) {
-  const path = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+  const path = route.replace(/\{(\w+)\}/g, (_, name: string) => pathSegment(params[name] ?? '', name));
   return { method, endpoint: `${method} ${route}`, path };
 }
 

@@ -60,3 +60,13 @@ export function isResourceType(value: string): value is ResourceType {
 export function isPrincipalType(value: string): value is PrincipalType {
   return (PRINCIPAL_TYPES as readonly string[]).includes(value);
 }
+
+/**
+ * One URL path segment from an identifier: `.`, `..` and the empty string are refused (URL parsers collapse
+ * them, so `/1.0/groups/acme/devs/members/..` would reach the group itself), everything else is encoded.
+ * Throws InvalidIdentifierError naming `what`.
+ */
+export function pathSegment(value: string, what: string): string {
+  if (value === '' || value === '.' || value === '..') throw new InvalidIdentifierError(what, value);
+  return encodeURIComponent(value);
+}

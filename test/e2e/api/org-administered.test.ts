@@ -181,6 +181,15 @@ describe('an organization-administered workspace', () => {
     expect((await orgGroup('g-developers')).members).not.toContain(newcomer);
   });
 
+  it('refuses `.` and `..` as an account id before any call (URL parsers would collapse them)', async () => {
+    for (const accountId of ['..', '.']) {
+      const answer = await fixture.call('POST', grants(), { body: membership('developers', accountId) });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.body.error.details).toMatchObject({ reason: 'invalid-identifier' });
+    }
+    expect(await fixture.harness.requestTotal()).toBe(0);
+  });
+
   it('a dry run names the Admin API calls it would make and sends nothing', async () => {
     const answer = await fixture.call('POST', grants(), {
       body: membership('developers', '557058:radia', { dryRun: true }),
