@@ -46,6 +46,20 @@ const secretArn = z
     'the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-abc123)',
   );
 
+/** A key ARN, not an alias: IAM statements match a KMS key by its key ARN only. */
+const kmsKeyArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+    'the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID), not of an alias',
+  );
+
+/** Each key-ARN setting and the imported secret it belongs to: a created secret uses the stack's own key. */
+const SECRET_OF_KEY = {
+  credentialsKeyArn: 'credentialsSecretArn',
+  webhookSecretsKeyArn: 'webhookSecretsArn',
+} as const;
+
 /** Every context key the app reads, with its default. */
 export const DeploymentContextSchema = {
   workspaces: workspaceList.default([]),
@@ -57,6 +71,10 @@ export const DeploymentContextSchema = {
     .default('auto'),
   credentialsSecretArn: secretArn.optional(),
   webhookSecretsArn: secretArn.optional(),
+  /** The customer-managed key of an imported credentials secret: its readers get decrypt on it. */
+  credentialsKeyArn: kmsKeyArn.optional(),
+  /** The customer-managed key of an imported webhook-secrets secret. */
+  webhookSecretsKeyArn: kmsKeyArn.optional(),
   alarmEmail: z.email('an e-mail address').optional(),
   oldestScopeAgeAlarmHours: z.coerce
     .number('a number of hours')
@@ -82,6 +100,12 @@ export function parseDeploymentContext(read: (key: string) => unknown): Deployme
     else
       for (const issue of result.error.issues)
         problems.push(`${formatIssue(key, issue)}, got ${JSON.stringify(raw)}`);
+  }
+  for (const [keyArn, secretArn] of Object.entries(SECRET_OF_KEY)) {
+    if (settings[keyArn] !== undefined && settings[secretArn] === undefined)
+      problems.push(
+        `${keyArn}: expected only together with ${secretArn} (a secret the stack creates is encrypted with the stack's own key), got ${JSON.stringify(settings[keyArn])}`,
+      );
   }
   if (problems.length > 0) throw new DeploymentContextError(problems);
   return settings as DeploymentSettings;

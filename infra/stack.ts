@@ -37,6 +37,8 @@ export class BitbucketGovernanceStack extends Stack {
     this.secrets = new GovernanceSecrets(this, 'Secrets', {
       credentialsSecretArn: settings.credentialsSecretArn,
       webhookSecretsArn: settings.webhookSecretsArn,
+      credentialsKeyArn: settings.credentialsKeyArn,
+      webhookSecretsKeyArn: settings.webhookSecretsKeyArn,
     });
     this.events = new EventQueue(this, 'Events', { consumerTimeout: APPLY_EVENTS_TIMEOUT });
     this.exports = new ExportsBucket(this, 'Exports');

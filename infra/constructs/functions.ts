@@ -56,14 +56,10 @@ export class GovernanceFunctions extends Construct {
         EVENTS_QUEUE_URL: queue.queueUrl,
       },
     });
+    // Only the webhook secrets: the receiver can neither read the credential nor decrypt with its key.
+    secrets.grantRead('webhookSecrets', this.webhook.role);
     // Written by hand rather than with grant*(): the receiver needs one action on each resource, and its
     // table access is fenced to delivery records.
-    this.webhook.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secrets.webhookSecrets.secretArn],
-      }),
-    );
     this.webhook.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
@@ -87,7 +83,7 @@ export class GovernanceFunctions extends Construct {
       },
     });
     table.grantReadWriteData(this.applyEvents.role);
-    secrets.credentials.grantRead(this.applyEvents.role);
+    secrets.grantRead('credentials', this.applyEvents.role);
     this.applyEvents.function.addEventSource(
       new SqsEventSource(queue, {
         batchSize: 10,
@@ -112,7 +108,7 @@ export class GovernanceFunctions extends Construct {
       },
     });
     table.grantReadWriteData(this.sync.role);
-    secrets.credentials.grantRead(this.sync.role);
+    secrets.grantRead('credentials', this.sync.role);
 
     this.api = new GovernanceFunction(this, 'Api', {
       entryFile: 'api.ts',
@@ -129,7 +125,7 @@ export class GovernanceFunctions extends Construct {
       },
     });
     table.grantReadWriteData(this.api.role);
-    secrets.credentials.grantRead(this.api.role);
+    secrets.grantRead('credentials', this.api.role);
     this.api.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['s3:PutObject', 's3:GetObject'],

@@ -1,53 +1,146 @@
 // The Bitbucket credential and the per-workspace webhook secrets. Created empty (the operator puts the
 // value with `aws secretsmanager put-secret-value`, so no secret ever passes through CloudFormation), or
 // imported by complete ARN from context when they already exist.
-import type { CfnResource } from 'aws-cdk-lib';
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+//
+// Each created secret is encrypted with a customer-managed KMS key of its own, so reading it takes a
+// decrypt grant on that key as well as `secretsmanager:GetSecretValue`: with the AWS-managed
+// `aws/secretsmanager` key, any principal allowed GetSecretValue on `*` could read the credential. One key
+// per secret lets the key policy name exactly the functions that read that secret.
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret, type CfnSecret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+
+/** The two secrets of the stack, by the name the constructs and grants use. */
+export type SecretName = 'credentials' | 'webhookSecrets';
 
 export interface GovernanceSecretsProps {
   credentialsSecretArn?: string;
   webhookSecretsArn?: string;
+  /** The KMS key ARN that encrypts the imported credentials secret; unset: its AWS-managed key. */
+  credentialsKeyArn?: string;
+  /** The KMS key ARN that encrypts the imported webhook-secrets secret; unset: its AWS-managed key. */
+  webhookSecretsKeyArn?: string;
 }
+
+/** Where a secret's key comes from, which decides where a decrypt grant can be written. */
+type SecretKey =
+  { kind: 'created'; key: Key } | { kind: 'imported'; keyArn: string } | { kind: 'aws-managed' };
 
 export class GovernanceSecrets extends Construct {
   readonly credentials: ISecret;
   readonly webhookSecrets: ISecret;
   /** The secrets this stack created (imported ones are someone else's to manage). */
   readonly created: Secret[] = [];
+  /** The customer-managed key of each secret this stack created. */
+  readonly keys: Partial<Record<SecretName, Key>> = {};
+  private readonly secretKeys: Record<SecretName, SecretKey>;
 
   constructor(scope: Construct, id: string, props: GovernanceSecretsProps) {
     super(scope, id);
-    this.credentials = this.secret('Credentials', props.credentialsSecretArn, {
+    const credentials = this.secret('Credentials', 'credentials', props.credentialsSecretArn, {
+      importedKeyArn: props.credentialsKeyArn,
       description:
         'Bitbucket Cloud credential of bitbucket-governance: JSON with "auth" = api-token, oauth-client-credentials or access-token',
+      keyDescription: 'Encrypts the Bitbucket credential secret of bitbucket-governance',
       noRotationReason:
         'The credential is issued by Atlassian (API token, OAuth consumer or access token); no Secrets Manager rotation function can create one. It is rotated in Bitbucket and put here, and the functions re-read it on a 401.',
     });
-    this.webhookSecrets = this.secret('WebhookSecrets', props.webhookSecretsArn, {
+    const webhookSecrets = this.secret('WebhookSecrets', 'webhook-secrets', props.webhookSecretsArn, {
+      importedKeyArn: props.webhookSecretsKeyArn,
       description:
         'Bitbucket webhook signing secrets of bitbucket-governance: JSON object mapping workspace slug to secret',
+      keyDescription: 'Encrypts the webhook signing secrets of bitbucket-governance',
       noRotationReason:
         'Each secret is shared with a webhook registered in Bitbucket; rotating it here alone would reject every delivery. It is rotated together with the hook by `bbgov webhooks install`.',
     });
+    this.credentials = credentials.secret;
+    this.webhookSecrets = webhookSecrets.secret;
+    this.secretKeys = { credentials: credentials.key, webhookSecrets: webhookSecrets.key };
+    for (const name of ['credentials', 'webhookSecrets'] as const) {
+      const secretKey = this.secretKeys[name];
+      if (secretKey.kind === 'created') this.keys[name] = secretKey.key;
+    }
+  }
+
+  /**
+   * Lets `role` read one secret: `secretsmanager:GetSecretValue` on it, and `kms:Decrypt` on its key only
+   * when Secrets Manager asks on the role's behalf. A created key's policy names the role; an imported
+   * key's policy is not ours, so the grant goes on the role and that key's policy must allow IAM grants.
+   */
+  grantRead(name: SecretName, role: IRole): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this[name].secretArn] }),
+    );
+    const viaSecretsManager = {
+      StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+    };
+    const secretKey = this.secretKeys[name];
+    switch (secretKey.kind) {
+      case 'created':
+        secretKey.key.addToResourcePolicy(
+          new PolicyStatement({
+            principals: [role],
+            actions: ['kms:Decrypt'],
+            // In a key policy `*` means this key.
+            resources: ['*'],
+            conditions: viaSecretsManager,
+          }),
+        );
+        return;
+      case 'imported':
+        role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [secretKey.keyArn],
+            conditions: viaSecretsManager,
+          }),
+        );
+        return;
+      case 'aws-managed':
+        // The aws/secretsmanager key lets every principal of the account decrypt through Secrets Manager.
+        return;
+    }
   }
 
   private secret(
     id: string,
+    aliasName: string,
     importArn: string | undefined,
-    text: { description: string; noRotationReason: string },
-  ): ISecret {
-    if (importArn) return Secret.fromSecretCompleteArn(this, id, importArn);
+    text: { importedKeyArn?: string; description: string; keyDescription: string; noRotationReason: string },
+  ): { secret: ISecret; key: SecretKey } {
+    if (importArn) {
+      const secret = Secret.fromSecretCompleteArn(this, id, importArn);
+      const key: SecretKey = text.importedKeyArn
+        ? { kind: 'imported', keyArn: text.importedKeyArn }
+        : { kind: 'aws-managed' };
+      return { secret, key };
+    }
+    // The default key policy gives the account root `kms:*`: the administration statement without which the
+    // key could not be managed (or deleted) at all. Decrypt for the functions is added by grantRead().
+    const key = new Key(this, `${id}Key`, {
+      description: text.keyDescription,
+      alias: `alias/bitbucket-governance/${Stack.of(this).stackName}/${aliasName}`,
+      enableKeyRotation: true,
+      // Goes with its secret; the 30-day waiting period outlasts the secret's own recovery window.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(30),
+    });
     const secret = new Secret(this, id, {
       description: text.description,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Set on the L1 resource instead of `encryptionKey`: that prop also adds a key-policy statement letting
+    // every principal of the account encrypt and decrypt through Secrets Manager, which is the very
+    // exposure this key removes.
+    const resource = secret.node.defaultChild as CfnSecret;
+    resource.kmsKeyId = key.keyArn;
     Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: text.noRotationReason });
     // Without a value or a generator CloudFormation creates the secret with no version at all; CDK would
     // otherwise fill it with a random password that is neither valid JSON nor a real credential.
-    (secret.node.defaultChild as CfnResource).addPropertyDeletionOverride('GenerateSecretString');
+    resource.addPropertyDeletionOverride('GenerateSecretString');
     this.created.push(secret);
-    return secret;
+    return { secret, key: { kind: 'created', key } };
   }
 }

@@ -26,6 +26,8 @@ describe('parseDeploymentContext', () => {
       administration: 'auto',
       credentialsSecretArn: undefined,
       webhookSecretsArn: undefined,
+      credentialsKeyArn: undefined,
+      webhookSecretsKeyArn: undefined,
       alarmEmail: undefined,
       oldestScopeAgeAlarmHours: 6,
     });
@@ -81,6 +83,25 @@ describe('parseDeploymentContext', () => {
       expect(problems.some((problem) => problem.startsWith(`${key}: expected `))).toBe(true);
     }
     expect(problems).toContain('hourlyRequestBudget: expected a whole number, got "lots"');
+  });
+
+  it('takes the KMS key of an imported secret by key ARN, never an alias, and never without the secret', () => {
+    const credentialsSecretArn =
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/credentials-AbCdEf';
+    const credentialsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+    expect(parse({ credentialsSecretArn, credentialsKeyArn })).toMatchObject({
+      credentialsSecretArn,
+      credentialsKeyArn,
+    });
+    expect(
+      problemsOf({
+        credentialsSecretArn,
+        credentialsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/bbgov',
+      }),
+    ).toEqual([expect.stringMatching(/^credentialsKeyArn: expected the ARN of a KMS key .*not of an alias/)]);
+    expect(problemsOf({ webhookSecretsKeyArn: credentialsKeyArn })).toEqual([
+      expect.stringMatching(/^webhookSecretsKeyArn: expected only together with webhookSecretsArn/),
+    ]);
   });
 
   it('refuses a zero or fractional budget', () => {

@@ -9,13 +9,18 @@ import { buildStack, BUILD_TIMEOUT_MS, type BuiltStack } from './governance-stac
 
 let created: BuiltStack;
 let imported: BuiltStack;
+let importedWithKeys: BuiltStack;
 beforeAll(() => {
-  created = buildStack();
-  imported = buildStack({
+  const importedSecrets = {
     credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/credentials-AbCdEf',
     webhookSecretsArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/webhooks-123456',
-    alarmEmail: 'ops@example.com',
-    workspaces: 'acme',
+  };
+  created = buildStack();
+  imported = buildStack({ ...importedSecrets, alarmEmail: 'ops@example.com', workspaces: 'acme' });
+  importedWithKeys = buildStack({
+    ...importedSecrets,
+    credentialsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+    webhookSecretsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000',
   });
 }, BUILD_TIMEOUT_MS);
 
@@ -51,6 +56,10 @@ describe('cdk-nag AwsSolutionsChecks', () => {
 
   it('finds nothing unacknowledged with imported secrets and an alarm e-mail', () => {
     expect(findings(imported.app)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with imported secrets and their keys', () => {
+    expect(findings(importedWithKeys.app)).toEqual([]);
   });
 
   it(

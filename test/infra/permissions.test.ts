@@ -30,7 +30,7 @@ const TABLE_READ_WRITE = [
   'dynamodb:Scan',
   'dynamodb:UpdateItem',
 ];
-const SECRET_READ = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+const SECRET_READ = ['secretsmanager:GetSecretValue'];
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
 function allow(actions: string[], resources: unknown[], condition?: unknown): PolicyStatementJson {
@@ -68,7 +68,7 @@ function tableAndIndexes() {
 describe('function roles', () => {
   it('webhook: reads the webhook secret, writes delivery records only, sends to the queue', () => {
     expectStatements('webhook', [
-      allow(['secretsmanager:GetSecretValue'], [refOf(built.stack.secrets.webhookSecrets)]),
+      allow(SECRET_READ, [refOf(built.stack.secrets.webhookSecrets)]),
       allow(['dynamodb:DeleteItem', 'dynamodb:PutItem'], [arnOf(built.stack.data.table)], {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DELIVERY#*'] },
       }),
@@ -138,4 +138,114 @@ describe('function roles', () => {
     );
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
   });
+});
+
+// Each secret's own key decides who can read it: GetSecretValue alone no longer suffices.
+describe('secret keys', () => {
+  type FunctionName = 'webhook' | 'applyEvents' | 'sync' | 'api';
+  const FUNCTIONS: FunctionName[] = ['webhook', 'applyEvents', 'sync', 'api'];
+  const READERS = {
+    credentials: ['api', 'applyEvents', 'sync'],
+    webhookSecrets: ['webhook'],
+  } as const satisfies Record<'credentials' | 'webhookSecrets', FunctionName[]>;
+
+  const VIA_SECRETS_MANAGER = {
+    StringEquals: {
+      'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+    },
+  };
+  const ACCOUNT_ROOT = {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']],
+  };
+
+  interface KeyStatement {
+    Effect: string;
+    Action: string | string[];
+    Principal: { AWS: unknown };
+    Resource: string;
+    Condition?: unknown;
+  }
+
+  function keyPolicyOf(name: keyof typeof READERS): KeyStatement[] {
+    const key = built.stack.secrets.keys[name];
+    if (!key) throw new Error(`no key for the ${name} secret`);
+    const resource = built.template.findResources('AWS::KMS::Key')[logicalIdOf(key)];
+    return resource?.Properties.KeyPolicy.Statement as KeyStatement[];
+  }
+
+  /** The function a principal is the role of, or the principal itself when it is no function's role. */
+  function principalName(principal: unknown): string {
+    const found = FUNCTIONS.find(
+      (fn) => JSON.stringify(principal) === JSON.stringify(arnOf(built.stack.functions[fn].role)),
+    );
+    return found ?? JSON.stringify(principal);
+  }
+
+  it.each(Object.entries(READERS))(
+    'the %s key policy: the account administers it, only %j may decrypt, and only through Secrets Manager',
+    (name, readers) => {
+      const [admin, ...grants] = keyPolicyOf(name as keyof typeof READERS);
+      // The default administration statement: without it no one could manage or delete the key.
+      expect(admin).toEqual({
+        Effect: 'Allow',
+        Action: 'kms:*',
+        Principal: { AWS: ACCOUNT_ROOT },
+        Resource: '*',
+      });
+      for (const grant of grants) {
+        expect(grant).toMatchObject({
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Condition: VIA_SECRETS_MANAGER,
+        });
+      }
+      const decrypters = grants.flatMap((grant) => [grant.Principal.AWS].flat().map(principalName));
+      expect(decrypters.sort()).toEqual([...readers].sort());
+    },
+  );
+
+  it('the credential readers cannot decrypt the webhook secrets, nor the webhook receiver the credential', () => {
+    const decrypters = (name: keyof typeof READERS) =>
+      keyPolicyOf(name)
+        .filter((statement) => [statement.Action].flat().some((action) => action !== 'kms:*'))
+        .flatMap((statement) => [statement.Principal.AWS].flat().map(principalName));
+    expect(decrypters('credentials')).not.toContain('webhook');
+    for (const reader of READERS.credentials) expect(decrypters('webhookSecrets')).not.toContain(reader);
+  });
+
+  it('no IAM policy grants a KMS action: with created secrets the key policies alone decide', () => {
+    const kmsActions = Object.values(built.template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => action.startsWith('kms:')),
+    );
+    expect(kmsActions).toEqual([]);
+  });
+
+  it(
+    'imported secrets with a key ARN: each reader gets decrypt on that key alone, through Secrets Manager',
+    () => {
+      const credentialsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+      const webhookSecretsKeyArn =
+        'arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef';
+      const imported = buildStack({
+        credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/credentials-AbCdEf',
+        webhookSecretsArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/webhooks-123456',
+        credentialsKeyArn,
+        webhookSecretsKeyArn,
+      });
+      imported.template.resourceCountIs('AWS::KMS::Key', 0);
+      const keyOf = { credentials: credentialsKeyArn, webhookSecrets: webhookSecretsKeyArn };
+      for (const fn of FUNCTIONS) {
+        const kmsStatements = statementsOfRole(imported, imported.stack.functions[fn].role).filter(
+          (statement) => statement.Action.some((action) => action.startsWith('kms:')),
+        );
+        const expected = (Object.keys(READERS) as (keyof typeof READERS)[])
+          .filter((name) => (READERS[name] as readonly string[]).includes(fn))
+          .map((name) => allow(['kms:Decrypt'], [keyOf[name]], VIA_SECRETS_MANAGER));
+        expect(kmsStatements, fn).toEqual(expected);
+      }
+    },
+    BUILD_TIMEOUT_MS,
+  );
 });

@@ -270,8 +270,35 @@ describe('secrets', () => {
     const secrets = built.template.findResources('AWS::SecretsManager::Secret');
     expect(Object.keys(secrets)).toHaveLength(2);
     for (const secret of Object.values(secrets)) {
-      expect(Object.keys(secret.Properties)).toEqual(['Description']);
+      expect(Object.keys(secret.Properties).sort()).toEqual(['Description', 'KmsKeyId']);
       expect(secret.Properties.Description).not.toMatch(/placeholder|changeme|todo/i);
+    }
+  });
+
+  it('each is encrypted with a customer-managed key of its own, rotated, aliased, removed with it', () => {
+    const { secrets } = built.stack;
+    const keyIds = (['credentials', 'webhookSecrets'] as const).map((name) => {
+      const key = secrets.keys[name];
+      if (!key) throw new Error(`no key for the ${name} secret`);
+      const secret = resourceOf(secrets[name]);
+      expect(secret.Properties.KmsKeyId).toEqual(arnOf(key));
+      const keyResource = resourceOf(key);
+      expect(keyResource.Type).toBe('AWS::KMS::Key');
+      expect(keyResource.Properties).toMatchObject({ EnableKeyRotation: true, PendingWindowInDays: 30 });
+      expect(keyResource.DeletionPolicy).toBe(secret.DeletionPolicy);
+      return logicalIdOf(key);
+    });
+    expect(new Set(keyIds).size).toBe(2);
+    built.template.resourceCountIs('AWS::KMS::Key', 2);
+    for (const [name, alias] of [
+      ['credentials', 'alias/bitbucket-governance/BitbucketGovernance/credentials'],
+      ['webhookSecrets', 'alias/bitbucket-governance/BitbucketGovernance/webhook-secrets'],
+    ] as const) {
+      const key = secrets.keys[name];
+      built.template.hasResourceProperties('AWS::KMS::Alias', {
+        AliasName: alias,
+        TargetKeyId: key && arnOf(key),
+      });
     }
   });
 
@@ -299,13 +326,12 @@ describe('secrets', () => {
     imported.template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-            Resource: credentialsSecretArn,
-          }),
+          Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: credentialsSecretArn }),
         ]),
       },
     });
+    // Their keys are not ours to create; without key ARNs in context they use the AWS-managed key.
+    imported.template.resourceCountIs('AWS::KMS::Key', 0);
   });
 });
 
