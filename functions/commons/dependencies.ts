@@ -58,8 +58,10 @@ export function applyEventsDependencies(): ApplyEventsHandlerDependencies {
 export function webhookDependencies(): WebhookIntakeDependencies {
   const { webhooks } = config();
   const { deliveryLog } = stores();
-  if (webhooks.allowUnsigned) {
-    logger.warn('WEBHOOK_ALLOW_UNSIGNED is on: deliveries without X-Hub-Signature are accepted');
+  if (webhooks.allowUnsigned.length > 0) {
+    logger.warn('WEBHOOK_ALLOW_UNSIGNED lists workspaces whose unsigned deliveries only mark scopes dirty', {
+      workspaces: webhooks.allowUnsigned,
+    });
   }
   return {
     secrets: webhookSecretProvider(webhooks.secrets),

@@ -161,6 +161,8 @@ export class Monitoring extends Construct {
           count(METRIC_NAMES.WebhookRejected),
           count(METRIC_NAMES.WebhookDuplicate),
           count(METRIC_NAMES.WebhookActivitySkipped),
+          count(METRIC_NAMES.WebhookTimeClamped),
+          count(METRIC_NAMES.WebhookUnsigned),
         ],
         width: 8,
       }),

@@ -151,6 +151,7 @@ export class AdminTransport {
     }
     const url = new URL(`${this.#apiUrl}${request.path}`);
     for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+    call.onSend?.({ method: request.method, url: url.toString() });
     const started = this.#options.now();
     let raw: RawAnswer;
     try {

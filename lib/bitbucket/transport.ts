@@ -42,6 +42,11 @@ export interface CallOptions {
   budget?: RequestBudget;
   /** Epoch ms. No retry is attempted whose wait would pass it; no attempt outlives it. */
   deadlineAt?: number;
+  /**
+   * Told the method and absolute URL (query included) of every request as it goes on the wire, after
+   * every path and query rule has been applied: request records keep what was really sent.
+   */
+  onSend?: (request: { method: string; url: string }) => void;
 }
 
 export interface TransportOptions {
@@ -284,6 +289,7 @@ export class Transport {
     return this.#limit(async () => {
       const timeout = this.#attemptTimeout(call, details);
       call.budget?.take(details);
+      call.onSend?.({ method, url });
       try {
         const response = await this.#http.request<string>({ method, url, headers, data, timeout });
         const retryAfter = response.headers['retry-after'];

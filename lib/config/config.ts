@@ -66,7 +66,12 @@ export interface AppConfig {
     /** How long a refused listing waits before it is tried again, ms. */
     capabilityGapRetryMs: number;
   };
-  webhooks: { secrets: WebhookSecretSource; allowUnsigned: boolean; queueUrl?: string };
+  webhooks: {
+    secrets: WebhookSecretSource;
+    /** Workspace slugs that may deliver unsigned (WEBHOOK_ALLOW_UNSIGNED); empty for none. */
+    allowUnsigned: readonly string[];
+    queueUrl?: string;
+  };
   exports: { bucket?: string };
   local: { port: number; apiToken?: string; dataDir: string };
 }

@@ -68,10 +68,6 @@ export const WebhookSecrets = z.record(
 );
 export type WebhookSecrets = z.infer<typeof WebhookSecrets>;
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], 'one of true, false, 1, 0, yes, no')
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
-
 const positiveInteger = z.coerce
   .number('a whole number')
   .int('a whole number')
@@ -92,6 +88,17 @@ const commaList = z
       .filter((part) => part.length > 0),
   )
   .pipe(z.array(WorkspaceSlug));
+
+/**
+ * `WEBHOOK_ALLOW_UNSIGNED` was a switch before it became a list; a switch value would silently mean a
+ * workspace called "true", so it is refused with the new meaning.
+ */
+const unsignedWorkspaces = z
+  .string()
+  .refine((value) => !/^\s*(true|false|1|0|yes|no)\s*$/i.test(value), {
+    error: 'a comma-separated list of workspace slugs (it is no longer a true/false switch)',
+  })
+  .pipe(commaList);
 
 /**
  * Every environment variable the connector reads, with its default. Names are fixed by CONTRACTS.md;
@@ -120,8 +127,11 @@ export const EnvironmentSchema = {
   CREDENTIALS_SECRET_ARN: z.string().startsWith('arn:', 'a Secrets Manager ARN (arn:…)').optional(),
   WEBHOOK_SECRETS_ARN: z.string().startsWith('arn:', 'a Secrets Manager ARN (arn:…)').optional(),
   WEBHOOK_SECRETS: z.string().optional(),
-  /** Accept unsigned webhook deliveries. Only for hooks that cannot carry a secret; warns at cold start. */
-  WEBHOOK_ALLOW_UNSIGNED: booleanFlag.default(false),
+  /**
+   * Workspace slugs whose hooks may deliver unsigned (hooks that cannot carry a secret). Never honoured
+   * for a workspace that has a secret; unsigned deliveries only mark scopes dirty. Empty: none.
+   */
+  WEBHOOK_ALLOW_UNSIGNED: unsignedWorkspaces.default([]),
   TABLE_NAME: z
     .string()
     .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name')

@@ -30,6 +30,19 @@ export function createWebhookHandler(source: DependencySource<WebhookIntakeDepen
         MetricUnit.Count,
         1,
       );
+      if (outcome.status === 'accepted' && outcome.message.clampedFrom !== undefined) {
+        metrics.addMetric(METRIC_NAMES.WebhookTimeClamped, MetricUnit.Count, 1);
+        logger.warn('webhook payload time later than its receipt: clamped', {
+          workspace,
+          eventKey: outcome.message.eventKey,
+          deliveryId: outcome.message.deliveryId,
+          stated: outcome.message.clampedFrom,
+          receivedAt: outcome.message.receivedAt,
+        });
+      }
+      if (outcome.status === 'accepted' && outcome.message.unsigned) {
+        metrics.addMetric(METRIC_NAMES.WebhookUnsigned, MetricUnit.Count, 1);
+      }
       return jsonAnswer(202, { status: outcome.status });
     } catch (error) {
       const answer = errorResponse(error);

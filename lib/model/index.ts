@@ -4,3 +4,4 @@ export * from './resources.js';
 export * from './grants.js';
 export * from './items.js';
 export * from './scopes.js';
+export * from './identifiers.js';

@@ -2,6 +2,7 @@
 // seam between the sync (which maps Bitbucket listings) and the store.
 import { isProjectPermission, isRepositoryPermission, isWorkspaceRole } from './entitlements.js';
 import type { Grant } from './grants.js';
+import { checkIdentifier } from './identifiers.js';
 import { InvalidIdentifierError, isUuid, type ResourceRef } from './ids.js';
 import type { Resource } from './resources.js';
 
@@ -34,14 +35,33 @@ function checkId(ref: ResourceRef): void {
   }
 }
 
-/** Throws InvalidItemError / InvalidIdentifierError when an item does not fit DESIGN §2. */
+/** A user is named by account id and a Bitbucket group by slug: both become key parts and URL segments. */
+function checkNamed(ref: ResourceRef): void {
+  if (ref.type === 'user') checkIdentifier('account id', ref.id);
+  else if (ref.type === 'group') checkIdentifier('group slug', ref.id);
+}
+
+/** The attributes a URL is later built from: a repository's slug, a project's key. */
+function checkAddress(item: Resource): void {
+  if (item.type === 'repository') checkIdentifier('repository slug', item.attributes.slug);
+  else if (item.type === 'project') checkIdentifier('project key', item.attributes.key);
+}
+
+/**
+ * Throws InvalidItemError / InvalidIdentifierError when an item does not fit DESIGN §2 or names something
+ * by an identifier Bitbucket's rules do not allow (lib/model/identifiers.ts).
+ */
 export function validateItem(item: GovernanceItem): void {
   if (item.kind === 'resource') {
     checkId(item);
+    checkNamed(item);
+    checkAddress(item);
     return;
   }
   checkId(item.resource);
+  checkNamed(item.resource);
   checkId({ type: item.principal.type, id: item.principal.id });
+  checkNamed({ type: item.principal.type, id: item.principal.id });
   const { resource, principal, entitlement } = item;
   const fits =
     (resource.type === 'workspace' && principal.type === 'user' && isWorkspaceRole(entitlement)) ||

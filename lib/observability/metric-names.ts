@@ -42,8 +42,12 @@ export const METRIC_NAMES = {
   WebhookAccepted: 'WebhookAccepted',
   /** Count: webhook deliveries refused (bad signature, unknown workspace, malformed). */
   WebhookRejected: 'WebhookRejected',
-  /** Count: repeated deliveries (same X-Request-UUID) answered without queueing again. */
+  /** Count: repeated deliveries (same X-Request-UUID, or the same signed body) answered without queueing again. */
   WebhookDuplicate: 'WebhookDuplicate',
+  /** Count: accepted deliveries whose payload time was later than the receive time (clamped to it). */
+  WebhookTimeClamped: 'WebhookTimeClamped',
+  /** Count: accepted deliveries without a signature (WEBHOOK_ALLOW_UNSIGNED): they only mark scopes dirty. */
+  WebhookUnsigned: 'WebhookUnsigned',
   /** Count: queued webhook events the applier applied. */
   WebhookEventsApplied: 'WebhookEventsApplied',
   /** Count: queued webhook events left as dirty scopes for the sync (no budget or time left). */

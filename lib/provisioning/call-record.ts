@@ -16,6 +16,11 @@ export interface BitbucketCallRecord {
   endpoint: string;
   /** Concrete path. */
   path: string;
+  /**
+   * The absolute URL the last request of this call went to on the wire (query included), as the
+   * transport sent it; absent when nothing was sent.
+   */
+  url?: string;
   sent: boolean;
   /** `ok`: 2xx; `absent`: the read found no permission; `failed`: see status. Absent when not sent. */
   outcome?: 'ok' | 'absent' | 'failed';
@@ -23,22 +28,28 @@ export interface BitbucketCallRecord {
   status?: number;
 }
 
+/** Passed to a call's CallOptions (`onSend`): records the URL each request really went to. */
+export type SentUrlObserver = (request: { method: string; url: string }) => void;
+
 /**
  * Runs one call of a provisioning request, recording it in `calls` first (so a failure is recorded too).
+ * `run` gets the observer to pass as its CallOptions' `onSend`, so the record keeps the URL as sent.
  * Throws ProvisioningCallFailed wrapping the Bitbucket or Admin API error (unknown errors unchanged).
  * `absentStatus`: the status to record when the read found nothing (see GrantChannel.readAbsentStatus).
  */
 export async function send<T>(
   calls: BitbucketCallRecord[],
   description: CallDescription,
-  run: () => Promise<T>,
+  run: (onSend: SentUrlObserver) => Promise<T>,
   need?: CapabilityNeed,
   absentStatus?: number,
 ): Promise<T> {
   const record: BitbucketCallRecord = { ...description, sent: true };
   calls.push(record);
   try {
-    const value = await run();
+    const value = await run(({ url }) => {
+      record.url = url;
+    });
     // `absent`: the read found no permission (Bitbucket's 404, or a listing without the member).
     record.outcome = value === null ? 'absent' : 'ok';
     if (value === null && absentStatus !== undefined) record.status = absentStatus;

@@ -282,12 +282,13 @@ export async function restateWorkspaceRole(
     path: endpoints.workspaceMembers.route.replace('{workspace}', encodeURIComponent(workspace.slug)),
   };
   try {
-    const check = await send(calls, description, () =>
+    const check = await send(calls, description, (onSend) =>
       sourceOf(dependencies).confirmAbsent(
         { id: workspace.uuid, slug: workspace.slug },
         { kind: 'members' },
         asked,
         {
+          onSend,
           budget: hour.budget,
           ...(dependencies.deadlineAt === undefined ? {} : { deadlineAt: dependencies.deadlineAt }),
         },

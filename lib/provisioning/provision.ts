@@ -255,7 +255,7 @@ async function provisionThrough(
     const previous = await send(
       calls,
       channel.readCall,
-      () => channel.readCurrent(call),
+      (onSend) => channel.readCurrent({ ...call, onSend }),
       undefined,
       channel.readAbsentStatus,
     );
@@ -269,9 +269,19 @@ async function provisionThrough(
       );
     }
     if (decision.kind === 'write') {
-      await send(calls, channel.writeCall, () => channel.write(command.permission, call), channel.writeNeed);
+      await send(
+        calls,
+        channel.writeCall,
+        (onSend) => channel.write(command.permission, { ...call, onSend }),
+        channel.writeNeed,
+      );
     } else if (decision.kind === 'delete') {
-      await send(calls, channel.deleteCall, () => channel.remove(call), channel.deleteNeed);
+      await send(
+        calls,
+        channel.deleteCall,
+        (onSend) => channel.remove({ ...call, onSend }),
+        channel.deleteNeed,
+      );
     }
     const current =
       decision.kind === 'write' ? command.permission : decision.kind === 'delete' ? null : previous;

@@ -3,6 +3,7 @@
 // delivered late or twice can never move the recorded time back.
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toActivityRecord } from './activity-records.js';
+import { refuseFutureTime } from './observation-time.js';
 import { withThrottlingRetry } from './throttling-retry.js';
 
 /**
@@ -28,10 +29,16 @@ export interface ActivityObservation {
 }
 
 export class ActivityLog {
-  constructor(private readonly options: { documentClient: DynamoDBDocumentClient; tableName: string }) {}
+  constructor(
+    private readonly options: { documentClient: DynamoDBDocumentClient; tableName: string; now?: () => Date },
+  ) {}
 
-  /** Stores the observation if it is newer than what is recorded; false when an equal or newer one is. */
+  /**
+   * Stores the observation if it is newer than what is recorded; false when an equal or newer one is.
+   * @throws FutureObservationError when `observation.at` is later than now: it could never age.
+   */
   async record(workspaceId: string, observation: ActivityObservation): Promise<boolean> {
+    refuseFutureTime('activity time', observation.at, this.options.now?.() ?? new Date());
     const item = {
       ...toActivityRecord(workspaceId, {
         accountId: observation.accountId,

@@ -1,5 +1,6 @@
 // The store of the governance picture: scope diffs and targeted changes (guarded by observedAt, with
 // a change record each), and the queries the API and the access answers need.
+import { refuseFutureTime } from './observation-time.js';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccessFacts } from '../access/index.js';
 import {
@@ -177,6 +178,7 @@ export class GovernanceStore {
     observedAt: string,
     origin: ChangeOrigin,
   ): Promise<ApplyResult> {
+    refuseFutureTime('observedAt', observedAt, this.now());
     const written = await applyGuardedChanges(
       {
         documentClient: this.documentClient,

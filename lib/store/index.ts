@@ -9,3 +9,4 @@ export { attachRequestCounter, type RequestCounter, type RequestCounts } from '.
 export { DEFAULT_WORKSPACE_FACTS_TTL_MS } from './workspace-facts-cache.js';
 export type { AccessTarget, GroupGrantsMemo } from './access-facts-loader.js';
 export * from './governance-stores.js';
+export { FutureObservationError, MAX_CLOCK_LEAD_MS, refuseFutureTime } from './observation-time.js';

@@ -1,12 +1,13 @@
 // The applier (DESIGN §5): turns a batch of queued webhook events into store changes. Events are
-// coalesced (event-plan.ts), then per unit: a changed repository or project is upserted from the payload
-// (observedAt = the event's time, so an older event loses) and its grants re-read within the request
-// budget the sync leaves, or marked dirty for the next sync step when none is left; a deleted repository
-// is removed with its grants without a call; activity keeps the latest time. A repository event that
-// places its repository in another workspace removes nothing: it marks the repositories listing dirty, so
-// the sync confirms by reading Bitbucket (webhooks are hints). An event that cannot say which repository
-// or project changed marks the listing dirty too. Every message gets an outcome, so the caller can report
-// partial batch failures.
+// coalesced (event-plan.ts), then per unit: a created or updated repository or a changed project is
+// upserted from the payload (observedAt = the event's time, never later than its receipt, so an older
+// event loses) and its grants re-read within the request budget the sync leaves, or marked dirty for the
+// next sync step when none is left. A `repo:deleted` or `repo:transfer` is a hint, never the truth: the
+// signature covers the body, not the event key, so the repository is read first (404, or held by another
+// workspace → removed with its grants; present → stored as read and its grants refreshed) and, without
+// budget, the listing is marked dirty. Activity keeps the latest time. An unsigned delivery or an event
+// that cannot say which repository or project changed marks the listing dirty. Every message gets an
+// outcome, so the caller can report partial batch failures.
 import pLimit from 'p-limit';
 import {
   BudgetExhausted,
@@ -27,6 +28,7 @@ import { logger } from '../observability/index.js';
 import type { ActivityLog, ActivityObservation } from '../store/activity-log.js';
 import type { ApplyResult, ChangeOrigin, GovernanceStore, ItemRef } from '../store/index.js';
 import type { SyncStateStore } from '../store/sync-state.js';
+import { CONFIRMED_EVENTS } from './event-kinds.js';
 import type { WebhookEventMessage } from './event-message.js';
 import {
   eventTime,
@@ -197,7 +199,12 @@ async function refreshOrDefer(
   }
 }
 
-async function applyRepositoryRemoval(context: WorkspaceContext, work: RepositoryWork): Promise<UnitResult> {
+/** Removes a repository and its grants, as observed at `observedAt` (when Bitbucket was read). */
+async function applyRepositoryRemoval(
+  context: WorkspaceContext,
+  work: RepositoryWork,
+  observedAt: string,
+): Promise<UnitResult> {
   const { store, syncState } = context.dependencies;
   const ws = context.workspace.id;
   const grants = await store.listGrantsOnResource(ws, 'repository', work.repositoryId);
@@ -205,7 +212,7 @@ async function applyRepositoryRemoval(context: WorkspaceContext, work: Repositor
     { kind: 'resource', type: 'repository', id: work.repositoryId },
     ...grants.map(({ item }) => ({ kind: item.kind, resource: item.resource, principal: item.principal })),
   ];
-  const result = await store.applyItemChanges(ws, { remove }, eventTime(work.latest), originOf(work.latest));
+  const result = await store.applyItemChanges(ws, { remove }, observedAt, originOf(work.latest));
   tally(context.report, result);
   await syncState.deleteScopeState(
     ws,
@@ -251,8 +258,80 @@ async function projectUuidOf(
   return stored?.item.attributes.key === project.key ? storedProjectUuid : undefined;
 }
 
+/**
+ * A `repo:deleted` or `repo:transfer`, confirmed by one read of the repository by uuid
+ * (`GET /2.0/repositories/{ws}/{uuid}`, through the source's confirmAbsent): gone, or held by another
+ * workspace → removed with its grants; present here → stored as read, then its grants re-read; no budget,
+ * no time or no answer → the repositories listing is marked dirty. Times are the read's, never the payload's.
+ */
+async function confirmRepository(context: WorkspaceContext, work: RepositoryWork): Promise<UnitResult> {
+  const eventKey = work.latest.eventKey;
+  const { store, deadlineAt } = context.dependencies;
+  const ws = context.workspace.id;
+  const outOfTime = deadlineAt !== undefined && context.now().getTime() >= deadlineAt;
+  if (context.budget.remaining < 1 || outOfTime) {
+    await markDirty(context, ['repositories'], `${eventKey}: no webhook request budget left to confirm it`);
+    return { status: 'deferred', detail: 'request budget exhausted' };
+  }
+  const stored = (await store.getResource(ws, 'repository', work.repositoryId))?.item;
+  // Only the id is read from the asked item; a repository transferred in is not stored yet.
+  const asked =
+    stored ??
+    resource('repository', work.repositoryId, {
+      slug: work.repositoryId,
+      name: '',
+      fullName: '',
+      projectUuid: null,
+      isPrivate: true,
+    });
+  const readAt = context.now().toISOString();
+  let check;
+  try {
+    check = await context.source.confirmAbsent(context.workspace, { kind: 'repositories' }, [asked], {
+      budget: new SharedBudget(context.budget),
+      ...(deadlineAt !== undefined ? { deadlineAt } : {}),
+    });
+  } catch (error) {
+    if (!defersRefresh(error)) throw error;
+    await markDirty(
+      context,
+      ['repositories'],
+      `${eventKey}: confirming read failed (${(error as Error).name})`,
+    );
+    return { status: 'deferred', detail: (error as Error).name };
+  }
+  if (check.gone.length > 0) {
+    if (!stored) return { status: 'applied', detail: 'not held here, not stored' };
+    return applyRepositoryRemoval(context, work, readAt);
+  }
+  const present = check.present.find(
+    (item): item is Extract<GovernanceItem, { type: 'repository' }> =>
+      item.kind === 'resource' && item.type === 'repository',
+  );
+  if (!present) {
+    await markDirty(context, ['repositories'], `${eventKey}: the confirming read could not tell`);
+    return { status: 'deferred', detail: 'unconfirmed' };
+  }
+  const result = await store.applyItemChanges(ws, { upsert: [present] }, readAt, originOf(work.latest));
+  tally(context.report, result);
+  const projectUuid = present.attributes.projectUuid;
+  if (projectUuid !== null && !(await store.getResource(ws, 'project', projectUuid))) {
+    await markDirty(context, ['projects'], `${eventKey} names a project not stored yet`);
+  }
+  return refreshOrDefer(
+    context,
+    { kind: 'repository-grants', repositoryId: work.repositoryId, slug: present.attributes.slug },
+    eventKey,
+  );
+}
+
 async function applyRepositoryChange(context: WorkspaceContext, work: RepositoryWork): Promise<UnitResult> {
   const placement = placeRepository(work.latest, context.workspace);
+  if (CONFIRMED_EVENTS.has(work.latest.eventKey)) {
+    if (placement.kind === 'same' && placement.renamedSlug !== undefined)
+      noteSlugChange(context, work.latest, placement.renamedSlug);
+    return confirmRepository(context, work);
+  }
   if (placement.kind === 'elsewhere') {
     // A transfer away or a renamed workspace look alike from here; removing on this alone would drop a
     // repository and its grants on an unconfirmed hint. The listing read settles it.
@@ -264,7 +343,6 @@ async function applyRepositoryChange(context: WorkspaceContext, work: Repository
     return { status: 'deferred', detail: 'repository named in another workspace' };
   }
   if (placement.renamedSlug !== undefined) noteSlugChange(context, work.latest, placement.renamedSlug);
-  if (work.deleted) return applyRepositoryRemoval(context, work);
   const { store } = context.dependencies;
   const ws = context.workspace.id;
   const repository = work.latest.repository;

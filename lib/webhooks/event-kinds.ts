@@ -5,7 +5,7 @@
 export type EventKind =
   /** A repository appeared, changed (rename, project move, privacy) or was transferred: re-read it. */
   | 'repository-changed'
-  /** A repository is gone: remove it and its grants without asking Bitbucket. */
+  /** A repository may be gone: one read of it confirms (404 → remove it and its grants). */
   | 'repository-deleted'
   /** A project changed (name, key, privacy): re-read its grants. */
   | 'project-changed'
@@ -15,6 +15,9 @@ export type EventKind =
   | 'unknown';
 
 const REPOSITORY_CHANGES = new Set(['repo:created', 'repo:updated', 'repo:transfer']);
+
+/** Events whose meaning is a removal or a move: confirmed by reading the repository before anything goes. */
+export const CONFIRMED_EVENTS: ReadonlySet<string> = new Set(['repo:deleted', 'repo:transfer']);
 
 /** Events that show a person acting on a repository (pull request comments are `pullrequest:comment_*`). */
 const ACTIVITY_EVENTS = new Set(['repo:push', 'repo:commit_comment_created']);
@@ -54,3 +57,74 @@ export const SUBSCRIBED_EVENTS: readonly string[] = [
   ...ACTIVITY_EVENTS,
   ...PULL_REQUEST_EVENTS,
 ].sort();
+
+/**
+ * Top-level payload fields that tell one event family from another (Bitbucket's "Event payloads": a push
+ * carries `push`, a pull-request event `pullrequest`, an approval `approval`, …). The signature covers
+ * the body, not `X-Event-Key`, so a body is accepted only under a key whose shape it has.
+ */
+const DISTINCTIVE_FIELDS = [
+  'push',
+  'pullrequest',
+  'fork',
+  'changes',
+  'comment',
+  'commit',
+  'approval',
+  'changes_request',
+  'previous_workspace',
+  'project',
+] as const;
+type DistinctiveField = (typeof DISTINCTIVE_FIELDS)[number];
+
+/** What a key's payload must carry and may carry of the distinctive fields (anything else refused). */
+interface PayloadShape {
+  requires: readonly DistinctiveField[];
+  allows?: readonly DistinctiveField[];
+}
+
+/**
+ * Each used key's shape. Only a field the key cannot come without is required (a delivery answered 4xx is
+ * lost for good, API-NOTES "Webhooks"); what tells keys apart is the fields another family carries.
+ */
+function shapeOf(eventKey: string): PayloadShape | undefined {
+  if (PULL_REQUEST_EVENTS.includes(eventKey)) {
+    return {
+      requires: ['pullrequest'],
+      allows: ['approval', 'comment', 'changes_request', 'changes', 'push'],
+    };
+  }
+  switch (eventKey) {
+    case 'repo:push':
+      return { requires: [], allows: ['push'] };
+    case 'repo:updated':
+      return { requires: [], allows: ['changes'] };
+    case 'repo:transfer':
+      return { requires: [], allows: ['previous_workspace'] };
+    case 'repo:created':
+    case 'repo:deleted':
+      return { requires: [] };
+    case 'repo:commit_comment_created':
+      return { requires: ['comment'], allows: ['commit'] };
+    case 'project:updated':
+      return { requires: ['project'], allows: ['changes'] };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Why a payload's top-level fields do not fit its event key (e.g. a push body under `repo:deleted`), or
+ * undefined when they fit or the key is not one the applier uses.
+ */
+export function payloadShapeMismatch(eventKey: string, fields: readonly string[]): string | undefined {
+  const shape = shapeOf(eventKey);
+  if (!shape) return undefined;
+  const present = new Set(fields);
+  const missing = shape.requires.filter((field) => !present.has(field));
+  if (missing.length > 0) return `${eventKey} payloads carry ${missing.join(', ')}`;
+  const allowed = new Set<string>([...shape.requires, ...(shape.allows ?? [])]);
+  const foreign = DISTINCTIVE_FIELDS.filter((field) => present.has(field) && !allowed.has(field));
+  if (foreign.length > 0) return `${eventKey} payloads do not carry ${foreign.join(', ')}`;
+  return undefined;
+}

@@ -54,6 +54,16 @@ export const WebhookEventMessage = z.object({
    * date), never later than `receivedAt`. Absent for pushes: their commit dates are the authors'.
    */
   occurredAt: z.iso.datetime().optional(),
+  /**
+   * The payload's own time when it was later than `receivedAt` (a clock ahead of ours, or a forged date):
+   * `occurredAt` was clamped to the receive time. Counted in the WebhookTimeClamped metric.
+   */
+  clampedFrom: z.iso.datetime().optional(),
+  /**
+   * Accepted without a signature (the workspace is listed in WEBHOOK_ALLOW_UNSIGNED and has no secret):
+   * nothing in it is believed; it only marks scopes dirty.
+   */
+  unsigned: z.literal(true).optional(),
   actor: Actor.optional(),
   repository: RepositoryRef.optional(),
   project: ProjectRef.optional(),

@@ -15,15 +15,18 @@ export interface QueuedEvent {
 /**
  * `unknown-event`: a key the applier does not use. `no-actor`: activity whose actor cannot be named (none,
  * or a type we do not record, or an `app_user` without account_id). `no-subject`: activity naming no
- * repository.
+ * repository. `unsigned-activity`: activity from an unsigned delivery (its actor and time are not believed).
  */
-export type DropReason = 'unknown-event' | 'no-actor' | 'no-subject';
+export type DropReason = 'unknown-event' | 'no-actor' | 'no-subject' | 'unsigned-activity';
 
 export interface RepositoryWork {
   repositoryId: string;
   /** The event the unit acts on: the latest one about this repository. */
   latest: WebhookEventMessage;
-  /** The latest event is a `repo:deleted`. Whether it is about this workspace is decided on applying. */
+  /**
+   * The latest event is a `repo:deleted`. Nothing is removed on its word: the applier reads the
+   * repository first (event-kinds CONFIRMED_EVENTS).
+   */
   deleted: boolean;
   eventIds: string[];
 }
@@ -186,6 +189,15 @@ export function planEvents(events: readonly QueuedEvent[]): EventPlan {
     const drop = (reason: DropReason) => plan.dropped.push({ id, eventKey: message.eventKey, reason });
     if (kind === 'unknown') {
       drop('unknown-event');
+      continue;
+    }
+    if (message.unsigned) {
+      // Nothing an unsigned body says is believed: it can only send the sync to look.
+      if (kind === 'activity') drop('unsigned-activity');
+      else {
+        const scope = kind === 'project-changed' ? 'projects' : 'repositories';
+        markListing(workspacePlan(plan, message.workspace), scope, `unsigned ${message.eventKey}`, id);
+      }
       continue;
     }
     if (kind === 'project-changed') {

@@ -1,6 +1,7 @@
 // The webhook receiver's whole job, free of Lambda and AWS: find the workspace's secret, check the
-// signature over the raw bytes, only then parse, drop repeats of a delivery, and hand a compact message on.
-// It never calls Bitbucket.
+// signature over the raw bytes, only then parse, drop repeats of a delivery (by its id and by its body),
+// and hand a compact message on. It never calls Bitbucket.
+import { createHash } from 'node:crypto';
 import type { SecretProvider, WebhookSecrets } from '../config/index.js';
 import { NotFound, PayloadTooLarge, Unauthenticated, ValidationError } from '../errors/index.js';
 import type { WebhookEventMessage } from './event-message.js';
@@ -19,12 +20,18 @@ export interface WebhookDelivery {
 
 export interface WebhookIntakeDependencies {
   secrets: SecretProvider<WebhookSecrets>;
-  /** Accept deliveries without a signature (explicit opt-in; signed deliveries are still checked). */
-  allowUnsigned: boolean;
-  /** Records the delivery id; false when it was already recorded (a repeat). */
-  recordDelivery(workspace: string, deliveryId: string): Promise<boolean>;
-  /** Forgets a recorded delivery whose message could not be queued, so Bitbucket's retry is accepted. */
-  forgetDelivery(workspace: string, deliveryId: string): Promise<void>;
+  /**
+   * Workspace slugs whose deliveries may come unsigned (WEBHOOK_ALLOW_UNSIGNED). Honoured only while
+   * the workspace has no secret; such a delivery is queued as `unsigned` and only marks scopes dirty.
+   */
+  allowUnsigned: readonly string[];
+  /**
+   * Records a delivery key (the `X-Request-UUID`, or `sha256:<hex>` of the signed body); false when it
+   * was already recorded (a repeat).
+   */
+  recordDelivery(workspace: string, deliveryKey: string): Promise<boolean>;
+  /** Forgets a recorded delivery key whose message could not be queued, so Bitbucket's retry is accepted. */
+  forgetDelivery(workspace: string, deliveryKey: string): Promise<void>;
   enqueue(message: WebhookEventMessage): Promise<void>;
   now?: () => Date;
 }
@@ -66,6 +73,23 @@ class SecretLookup {
 export type WebhookOutcome =
   { status: 'accepted'; message: WebhookEventMessage } | { status: 'duplicate'; deliveryId: string };
 
+/**
+ * The delivery key of a body: the same signed bytes re-sent under a fresh `X-Request-UUID` (or another
+ * `X-Event-Key`: neither header is signed, API-NOTES "Webhooks") are a repeat, not a new event.
+ */
+export function bodyDeliveryKey(rawBody: Buffer): string {
+  return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+}
+
+/**
+ * Checks, parses and queues one delivery.
+ *
+ * @returns `accepted` with the queued message, or `duplicate` when its id or its exact body was seen.
+ * @throws PayloadTooLarge (413) above MAX_WEBHOOK_BODY_BYTES; NotFound (404) for a workspace with no
+ *   secret that is not allowed unsigned; Unauthenticated (401) for a missing or wrong signature where a
+ *   secret exists; ValidationError (400) for missing headers, a body that is not JSON, or a payload whose
+ *   shape does not fit its event key.
+ */
 export async function receiveWebhook(
   delivery: WebhookDelivery,
   dependencies: WebhookIntakeDependencies,
@@ -76,15 +100,11 @@ export async function receiveWebhook(
     });
   }
   const secrets = new SecretLookup(dependencies, delivery.workspace);
-  let secret = await secrets.current();
-  if (secret === undefined && !dependencies.allowUnsigned) secret = await secrets.reloaded();
-  if (secret === undefined && !dependencies.allowUnsigned) {
-    throw new NotFound(`no webhook secret is configured for workspace "${delivery.workspace}"`, {
-      workspace: delivery.workspace,
-    });
-  }
+  const secret = (await secrets.current()) ?? (await secrets.reloaded());
   const signatureHeader = delivery.headers['x-hub-signature'];
-  if (secret !== undefined && !(dependencies.allowUnsigned && !signatureHeader)) {
+  let unsigned = false;
+  if (secret !== undefined) {
+    // A workspace with a secret is always verified, whatever WEBHOOK_ALLOW_UNSIGNED lists.
     let check = checkSignature(delivery.rawBody, signatureHeader, secret);
     if (check === 'mismatch') {
       // The hook may have been reinstalled with a new secret since this process read it.
@@ -95,6 +115,12 @@ export async function receiveWebhook(
     if (check !== 'valid') {
       throw new Unauthenticated(`webhook signature ${check}`, { header: 'X-Hub-Signature' });
     }
+  } else if (dependencies.allowUnsigned.includes(delivery.workspace)) {
+    unsigned = true;
+  } else {
+    throw new NotFound(`no webhook secret is configured for workspace "${delivery.workspace}"`, {
+      workspace: delivery.workspace,
+    });
   }
 
   const eventKey = delivery.headers['x-event-key'];
@@ -117,19 +143,25 @@ export async function receiveWebhook(
       deliveryId,
       ...(delivery.headers['x-hook-uuid'] ? { hookUuid: delivery.headers['x-hook-uuid'] } : {}),
       receivedAt: (dependencies.now?.() ?? new Date()).toISOString(),
+      ...(unsigned ? { unsigned } : {}),
     });
   } catch (error) {
     if (error instanceof PayloadError) throw new ValidationError(error.message, { field: 'body' });
     throw error;
   }
 
-  if (!(await dependencies.recordDelivery(delivery.workspace, deliveryId))) {
-    return { status: 'duplicate', deliveryId };
+  const keys = [deliveryId, bodyDeliveryKey(delivery.rawBody)];
+  const recorded: string[] = [];
+  for (const key of keys) {
+    if (!(await dependencies.recordDelivery(delivery.workspace, key))) {
+      return { status: 'duplicate', deliveryId };
+    }
+    recorded.push(key);
   }
   try {
     await dependencies.enqueue(message);
   } catch (error) {
-    await dependencies.forgetDelivery(delivery.workspace, deliveryId);
+    for (const key of recorded) await dependencies.forgetDelivery(delivery.workspace, key);
     throw error;
   }
   return { status: 'accepted', message };

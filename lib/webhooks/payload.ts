@@ -4,8 +4,8 @@
 // answered 4xx: refusing one for a field the event does not need loses the event for good. Only what the
 // event cannot do without is required (an activity event's repository); the applier degrades the rest.
 import { z } from 'zod';
-import { isUuid } from '../model/index.js';
-import { eventKind } from './event-kinds.js';
+import { isIdentifier, isUuid } from '../model/index.js';
+import { eventKind, payloadShapeMismatch } from './event-kinds.js';
 import type { EventActor, WebhookEventMessage } from './event-message.js';
 
 const Text = z.string().min(1);
@@ -68,12 +68,18 @@ function readRepository(value: unknown): RepositoryRef | undefined {
   const uuid = uuidAt(repository?.uuid);
   if (!repository || uuid === undefined) return undefined;
   const fullName = textAt(repository.full_name);
-  // Webhook repositories carry full_name ("workspace/slug"); slug is not always present.
-  const slug = textAt(repository.slug) ?? (fullName?.includes('/') ? fullName.split('/').pop() : undefined);
+  // Webhook repositories carry full_name ("workspace/slug"); slug is not always present. A slug outside
+  // Bitbucket's rules (`..`, `a/b`) is left out: it would become a URL segment.
+  const statedSlug =
+    textAt(repository.slug) ?? (fullName?.includes('/') ? fullName.split('/').pop() : undefined);
+  const slug =
+    statedSlug !== undefined && isIdentifier('repository slug', statedSlug) ? statedSlug : undefined;
   const name = textAt(repository.name);
   const project = objectAt(repository.project);
   const projectUuid = uuidAt(project?.uuid);
-  const projectKey = textAt(project?.key);
+  const statedKey = textAt(project?.key);
+  const projectKey =
+    statedKey !== undefined && isIdentifier('project key', statedKey) ? statedKey : undefined;
   const workspace = objectAt(repository.workspace);
   const workspaceUuid = uuidAt(workspace?.uuid);
   const workspaceSlug = textAt(workspace?.slug);
@@ -106,7 +112,8 @@ function readProject(value: unknown): WebhookEventMessage['project'] {
   const project = objectAt(value);
   const uuid = uuidAt(project?.uuid);
   const key = textAt(project?.key);
-  if (!project || uuid === undefined || key === undefined) return undefined;
+  if (!project || uuid === undefined || key === undefined || !isIdentifier('project key', key))
+    return undefined;
   const name = textAt(project.name);
   return { uuid, key, ...(name !== undefined ? { name } : {}) };
 }
@@ -141,9 +148,11 @@ function occurredAtOf(eventKey: string, payload: Json): string | undefined {
 
 /**
  * The queue message for one verified delivery. `receivedAt` bounds `occurredAt`: a payload time later
- * than the receive time (a clock ahead of ours) is not believed.
+ * than the receive time (a clock ahead of ours, or a forged date) is clamped to it and kept as
+ * `clampedFrom`.
  *
- * @throws PayloadError when the body is not a JSON object, or when an activity event (push, pull
+ * @throws PayloadError when the body is not a JSON object, when its top-level fields do not fit the event
+ *   key (a push body under `repo:deleted`: the key is not signed), or when an activity event (push, pull
  *   request, comment) names no repository by uuid: nothing useful can be done with it.
  */
 export function describePayload(
@@ -154,10 +163,15 @@ export function describePayload(
     deliveryId: string;
     hookUuid?: string;
     receivedAt: string;
+    unsigned?: true;
   },
 ): WebhookEventMessage {
   const payload = objectAt(json);
   if (!payload) throw new PayloadError('payload (root): expected a JSON object');
+  const mismatch = payloadShapeMismatch(delivery.eventKey, Object.keys(payload));
+  if (mismatch !== undefined) {
+    throw new PayloadError(`payload does not fit X-Event-Key ${delivery.eventKey}: ${mismatch}`);
+  }
   const repository = readRepository(payload.repository);
   if (eventKind(delivery.eventKey) === 'activity' && !repository) {
     throw new PayloadError(`payload repository.uuid: required for ${delivery.eventKey}`);
@@ -166,11 +180,12 @@ export function describePayload(
   const project = readProject(payload.project);
   const changes = readChanges(payload.changes);
   const stated = occurredAtOf(delivery.eventKey, payload);
-  const occurredAt =
-    stated !== undefined && stated < new Date(delivery.receivedAt).toISOString() ? stated : undefined;
+  const received = new Date(delivery.receivedAt).toISOString();
+  const clamped = stated !== undefined && stated > received;
   return {
     ...delivery,
-    ...(occurredAt !== undefined ? { occurredAt } : {}),
+    ...(stated !== undefined ? { occurredAt: clamped ? received : stated } : {}),
+    ...(clamped ? { clampedFrom: stated } : {}),
     ...(actor ? { actor } : {}),
     ...(repository ? { repository } : {}),
     ...(project ? { project } : {}),

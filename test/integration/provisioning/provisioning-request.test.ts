@@ -86,6 +86,11 @@ describe('runProvisioningRequest', () => {
       ['GET', true, 'absent'],
       ['PUT', true, 'ok'],
     ]);
+    // The audit keeps the URL each call really went to on the wire, not only the path it meant.
+    for (const call of first.result.calls) {
+      expect(call.url).toBeDefined();
+      expect(new URL(call.url!).pathname).toBe(call.path);
+    }
     const record = await provisioningRequestRecord(requests, first.requestId);
     expect(record).toMatchObject({
       state: 'completed',

@@ -314,7 +314,7 @@ describe('access facts loaded from the store', () => {
     await cached.applyItemChanges(
       WS,
       { upsert: [role(WS, 'dan', 'owner')] },
-      '2026-11-28T12:50:00.000Z',
+      '2026-11-28T12:00:20.000Z',
       ORIGIN,
     );
     const dan = effectiveUserAccess(await cached.loadUserAccessFacts(WS, 'dan'), 'dan');
@@ -323,7 +323,7 @@ describe('access facts loaded from the store', () => {
     await cached.applyItemChanges(
       WS,
       { upsert: [role(WS, 'dan', 'collaborator')] },
-      '2026-11-28T12:51:00.000Z',
+      '2026-11-28T12:00:21.000Z',
       ORIGIN,
     );
 
@@ -334,9 +334,9 @@ describe('access facts loaded from the store', () => {
         id: 'ops',
       }).users.map((entry) => entry.accountId);
     expect(await opsMembers()).toEqual(['bob']);
-    await cached.applyItemChanges(WS, { upsert: [member('ops', 'eve')] }, '2026-11-28T12:52:00.000Z', ORIGIN);
+    await cached.applyItemChanges(WS, { upsert: [member('ops', 'eve')] }, '2026-11-28T12:00:22.000Z', ORIGIN);
     expect(await opsMembers()).toEqual(['bob', 'eve']);
-    await cached.applyItemChanges(WS, { remove: [member('ops', 'eve')] }, '2026-11-28T12:53:00.000Z', ORIGIN);
+    await cached.applyItemChanges(WS, { remove: [member('ops', 'eve')] }, '2026-11-28T12:00:23.000Z', ORIGIN);
 
     // So are organization groups: a membership alone, written through this store, shows at once.
     const orgOps = resource('org-group', 'g-ops', {
@@ -346,7 +346,7 @@ describe('access facts loaded from the store', () => {
       idpManaged: false,
       workspaceRole: 'member',
     });
-    await cached.applyItemChanges(WS, { upsert: [orgOps] }, '2026-11-28T12:54:00.000Z', ORIGIN);
+    await cached.applyItemChanges(WS, { upsert: [orgOps] }, '2026-11-28T12:00:24.000Z', ORIGIN);
     const bobRolePaths = async () =>
       effectiveResourceAccess((await cached.loadResourceAccessFacts(WS, 'group', 'ops'))!, {
         type: 'group',
@@ -354,8 +354,8 @@ describe('access facts loaded from the store', () => {
       }).users.find((entry) => entry.accountId === 'bob')?.rolePaths;
     expect(await bobRolePaths()).toBeUndefined();
     const bobInOrgOps = orgGroupMembershipGrant('g-ops', 'bob');
-    await cached.applyItemChanges(WS, { upsert: [bobInOrgOps] }, '2026-11-28T12:55:00.000Z', ORIGIN);
+    await cached.applyItemChanges(WS, { upsert: [bobInOrgOps] }, '2026-11-28T12:00:25.000Z', ORIGIN);
     expect(await bobRolePaths()).toEqual([{ via: 'org-group', group: 'ops', permission: 'member' }]);
-    await cached.applyItemChanges(WS, { remove: [bobInOrgOps, orgOps] }, '2026-11-28T12:56:00.000Z', ORIGIN);
+    await cached.applyItemChanges(WS, { remove: [bobInOrgOps, orgOps] }, '2026-11-28T12:00:26.000Z', ORIGIN);
   });
 });

@@ -29,6 +29,11 @@ let sequence = 0;
 const queued = (...messages: WebhookEventMessage[]): QueuedEvent[] =>
   messages.map((message) => ({ id: `msg-${++sequence}`, message }));
 const later = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+/** A queued message under another event key (the receiver refuses such bodies; the applier must not trust them). */
+const underKey = (message: WebhookEventMessage, eventKey: string): WebhookEventMessage => ({
+  ...message,
+  eventKey,
+});
 
 describe('applying webhook events', () => {
   it('stores a created repository from the payload and reads its grants in two requests', async () => {
@@ -110,7 +115,7 @@ describe('applying webhook events', () => {
     await expectStoreFollowsBitbucket(connector);
   });
 
-  it('removes a deleted repository and its grants without calling Bitbucket', async () => {
+  it('removes a deleted repository and its grants once one read of it answers 404', async () => {
     connector = await startSyncedConnector();
     const { harness, dependencies } = connector;
     await harness.mutate(createDeployRepository('write'));
@@ -118,16 +123,76 @@ describe('applying webhook events', () => {
     expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.deploy)).toHaveLength(2);
     await harness.mutate([{ op: 'deleteRepository', workspace: 'acme', slug: 'deploy' }]);
     const before = await harness.requestTotal();
+    const readStarted = new Date().toISOString();
     const report = await applyEvents(
       queued(fixtureMessage('repo-deleted', { receivedAt: later(1) })),
       dependencies,
     );
     expect(report.counts.applied).toBe(1);
-    expect(report.requests).toBe(0);
-    expect(await harness.requestTotal()).toBe(before);
+    expect(report.requests).toBe(1);
+    expect((await harness.requestTotal()) - before).toBe(1);
     expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy)).toBeNull();
     expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.deploy)).toEqual([]);
+    // The removal is observed when Bitbucket was read, never at a time the payload or its receipt says.
+    const changes = await harness.store.listChangesSince(WORKSPACE.id, readStarted, { limit: 100 });
+    const removal = changes.changes.find((change) => change.item === `resource/repository/${IDS.deploy}`);
+    const observedAt = removal?.observedAt ?? '';
+    expect(observedAt >= readStarted && observedAt <= new Date().toISOString()).toBe(true);
     await expectStoreFollowsBitbucket(connector);
+  });
+
+  it('removes nothing on a signed repo:deleted replayed while the repository exists: it is read and kept', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    await harness.mutate(createDeployRepository('write'));
+    await applyEvents(queued(fixtureMessage('repo-created')), dependencies);
+    const report = await applyEvents(
+      queued(fixtureMessage('repo-deleted', { receivedAt: later(1) })),
+      dependencies,
+    );
+    expect(report.counts.applied).toBe(1);
+    // One read of the repository, then its grants re-read under the name Bitbucket gives now.
+    expect(report.requests).toBe(3);
+    expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.deploy)).not.toBeNull();
+    expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.deploy)).toHaveLength(2);
+    await expectStoreFollowsBitbucket(connector);
+  });
+
+  it('marks the listing dirty and removes nothing when no request is left to confirm a repo:deleted', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    const spent = (await harness.ledger.spentInLastHour(new Date())).total;
+    const deleted = underKey(fixtureMessage('repo-push'), 'repo:deleted');
+    const before = await harness.requestTotal();
+    const report = await applyEvents(queued(deleted), { ...dependencies, hourlyRequestLimit: spent });
+    expect(report.counts).toEqual({ applied: 0, deferred: 1, dropped: 0, failed: 0 });
+    expect(await harness.requestTotal()).toBe(before);
+    expect(report.markedDirty).toEqual([`${WORKSPACE.id}:repositories`]);
+    expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.api)).not.toBeNull();
+    expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.api)).toHaveLength(1);
+  });
+
+  it('lets an unsigned delivery only mark listings dirty: no writes, no activity, no calls', async () => {
+    connector = await startSyncedConnector();
+    const { harness, dependencies } = connector;
+    const before = await harness.requestTotal();
+    const unsigned = (message: WebhookEventMessage): WebhookEventMessage => ({ ...message, unsigned: true });
+    const report = await applyEvents(
+      queued(
+        unsigned(fixtureMessage('repo-deleted')),
+        unsigned(fixtureMessage('repo-created')),
+        unsigned(fixtureMessage('project-updated')),
+        unsigned(fixtureMessage('repo-push')),
+      ),
+      dependencies,
+    );
+    expect(report.counts).toEqual({ applied: 0, deferred: 3, dropped: 1, failed: 0 });
+    expect(report.droppedByReason).toEqual({ 'unsigned-activity': 1 });
+    expect(report.changes).toBe(0);
+    expect(report.activityRecorded).toBe(0);
+    expect(await harness.requestTotal()).toBe(before);
+    expect(report.markedDirty.sort()).toEqual([`${WORKSPACE.id}:projects`, `${WORKSPACE.id}:repositories`]);
+    expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.api)).not.toBeNull();
   });
 
   it('updates a project and re-reads its grants', async () => {
@@ -201,7 +266,7 @@ describe('applying webhook events', () => {
     const spent = (await harness.ledger.spentInLastHour(new Date())).total;
     // Three requests left: one refresh (two listings) fits, the second does not.
     const report = await applyEvents(
-      queued(fixtureMessage('project-updated'), fixtureMessage('repo-push', { eventKey: 'repo:updated' })),
+      queued(fixtureMessage('project-updated'), underKey(fixtureMessage('repo-push'), 'repo:updated')),
       { ...dependencies, hourlyRequestLimit: spent + 3 },
     );
     expect(report.requests).toBeLessThanOrEqual(3);
@@ -212,7 +277,7 @@ describe('applying webhook events', () => {
     // Nothing left at all: no request is sent, both grant scopes are marked dirty.
     const before = await harness.requestTotal();
     const exhausted = await applyEvents(
-      queued(fixtureMessage('project-updated'), fixtureMessage('repo-push', { eventKey: 'repo:updated' })),
+      queued(fixtureMessage('project-updated'), underKey(fixtureMessage('repo-push'), 'repo:updated')),
       { ...dependencies, hourlyRequestLimit: (await harness.ledger.spentInLastHour(new Date())).total },
     );
     expect(exhausted.counts).toEqual({ applied: 0, deferred: 2, dropped: 0, failed: 0 });
@@ -239,7 +304,7 @@ describe('applying webhook events', () => {
     });
     const messages = [
       fixtureMessage('repo-push'),
-      fixtureMessage('repo-push', { eventKey: 'repo:updated' }),
+      underKey(fixtureMessage('repo-push'), 'repo:updated'),
       fixtureMessage('project-updated'),
     ];
     const event: SQSEvent = {
@@ -303,28 +368,26 @@ describe('applying webhook events', () => {
     expect(ada?.repositories.find((entry) => entry.uuid === IDS.api)?.lastActivity).toBe(pushReceivedAt);
   });
 
-  it('removes nothing for a repository event naming another workspace: the listing is marked for the sync', async () => {
+  it('removes nothing for a repo:transfer or repo:deleted naming another workspace while Bitbucket still answers the repository here', async () => {
     connector = await startSyncedConnector();
     const { harness, dependencies } = connector;
-    const before = await harness.requestTotal();
-    const away = fixtureMessage('repo-push', { eventKey: 'repo:transfer' });
+    const away = underKey(fixtureMessage('repo-push'), 'repo:transfer');
     away.repository = {
       ...away.repository!,
       fullName: 'globex/api',
       workspace: { uuid: '{9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a}', slug: 'globex' },
     };
-    const deletedElsewhere = fixtureMessage('repo-push', { eventKey: 'repo:deleted', receivedAt: later(1) });
+    const deletedElsewhere = underKey(fixtureMessage('repo-push', { receivedAt: later(1) }), 'repo:deleted');
     deletedElsewhere.repository = { ...away.repository };
     const report = await applyEvents(queued(away), dependencies);
-    expect(report.counts).toEqual({ applied: 0, deferred: 1, dropped: 0, failed: 0 });
+    expect(report.counts).toEqual({ applied: 1, deferred: 0, dropped: 0, failed: 0 });
     const second = await applyEvents(queued(deletedElsewhere), dependencies);
-    expect(second.counts.deferred).toBe(1);
-    expect(await harness.requestTotal()).toBe(before);
-    expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.api)).not.toBeNull();
+    expect(second.counts.applied).toBe(1);
+    expect(await harness.store.getResource(WORKSPACE.id, 'repository', IDS.api)).toMatchObject({
+      item: { attributes: { fullName: 'acme/api' } },
+    });
     expect(await harness.store.listGrantsOnResource(WORKSPACE.id, 'repository', IDS.api)).toHaveLength(1);
-    expect(report.markedDirty).toEqual([`${WORKSPACE.id}:repositories`]);
-    const states = await harness.syncState.listScopeStates(WORKSPACE.id);
-    expect(states.find((state) => state.scope === 'repositories')?.dirty).toBe(true);
+    await expectStoreFollowsBitbucket(connector);
   });
 
   it('records an older user object as the member with its uuid, and skips and counts one it cannot name', async () => {

@@ -48,7 +48,9 @@ function makeDelivery(index: number): Delivery {
   const actor = { type: 'user', account_id: accountId, display_name: `User ${index % 40}` };
   if (index % 10 === 9) {
     // Not an event the applier uses: counted and dropped.
-    const body = Buffer.from(JSON.stringify({ actor, repository, commit_status: { state: 'SUCCESSFUL' } }));
+    const body = Buffer.from(
+      JSON.stringify({ actor, repository, commit_status: { state: 'SUCCESSFUL', created_on: at } }),
+    );
     return { requestUuid, eventKey: 'repo:commit_status_created', body };
   }
   if (index % 3 === 0) {

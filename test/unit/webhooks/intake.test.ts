@@ -13,12 +13,12 @@ function staticSecrets(secrets: WebhookSecrets): SecretProvider<WebhookSecrets> 
   return { current: async () => secrets, reload: async () => secrets };
 }
 
-function intake(options: { allowUnsigned?: boolean; failEnqueue?: boolean } = {}) {
+function intake(options: { allowUnsigned?: string[]; failEnqueue?: boolean } = {}) {
   const recorded = new Set<string>();
   const queued: WebhookEventMessage[] = [];
   const dependencies = {
     secrets: staticSecrets({ acme: secret }),
-    allowUnsigned: options.allowUnsigned ?? false,
+    allowUnsigned: options.allowUnsigned ?? [],
     recordDelivery: async (workspace: string, id: string) => {
       const key = `${workspace}/${id}`;
       if (recorded.has(key)) return false;
@@ -223,13 +223,105 @@ describe('receiveWebhook', () => {
     expect(failing.recorded.size).toBe(0);
   });
 
-  it('accepts unsigned deliveries only when explicitly allowed', async () => {
+  it('accepts unsigned deliveries only from listed workspaces without a secret, marked unsigned', async () => {
     const unsigned = delivery(pushBody, { 'x-hub-signature': undefined }, 'no-secret-workspace');
     await expect(receiveWebhook(unsigned, intake().dependencies)).rejects.toBeInstanceOf(NotFound);
-    const allowed = intake({ allowUnsigned: true });
-    expect((await receiveWebhook(unsigned, allowed.dependencies)).status).toBe('accepted');
-    // A signed delivery is still checked in unsigned mode.
+    await expect(
+      receiveWebhook(unsigned, intake({ allowUnsigned: ['another'] }).dependencies),
+    ).rejects.toBeInstanceOf(NotFound);
+    const allowed = intake({ allowUnsigned: ['no-secret-workspace', 'acme'] });
+    const outcome = await receiveWebhook(unsigned, allowed.dependencies);
+    expect(outcome).toMatchObject({ status: 'accepted', message: { unsigned: true } });
+    // Listing a workspace that has a secret changes nothing: its deliveries are always verified.
+    const unsignedForAcme = delivery(pushBody, {
+      'x-hub-signature': undefined,
+      'x-request-uuid': 'unsigned-acme',
+    });
+    await expect(receiveWebhook(unsignedForAcme, allowed.dependencies)).rejects.toBeInstanceOf(
+      Unauthenticated,
+    );
     const forged = delivery(pushBody, { 'x-hub-signature': signBody(pushBody, 'forged-secret') });
     await expect(receiveWebhook(forged, allowed.dependencies)).rejects.toBeInstanceOf(Unauthenticated);
+    // A signed delivery is never marked unsigned.
+    const signed = await receiveWebhook(delivery(pushBody), allowed.dependencies);
+    expect(signed.status === 'accepted' && signed.message.unsigned).toBeFalsy();
+  });
+});
+
+describe('receiveWebhook against replays (the signature covers the body, not the headers)', () => {
+  it('refuses a signed push body re-sent under repo:deleted or repo:updated', async () => {
+    const { dependencies, queued } = intake();
+    for (const eventKey of ['repo:deleted', 'repo:updated', 'repo:transfer', 'pullrequest:created']) {
+      await expect(
+        receiveWebhook(
+          delivery(pushBody, { 'x-event-key': eventKey, 'x-request-uuid': `replay-${eventKey}` }),
+          dependencies,
+        ),
+      ).rejects.toMatchObject({
+        name: 'ValidationError',
+        status: 400,
+        message: expect.stringContaining(`payload does not fit X-Event-Key ${eventKey}`),
+      });
+    }
+    expect(queued).toHaveLength(0);
+  });
+
+  it('drops the same signed body under a fresh X-Request-UUID as a duplicate', async () => {
+    const { dependencies, queued } = intake();
+    expect((await receiveWebhook(delivery(pushBody), dependencies)).status).toBe('accepted');
+    const replay = delivery(pushBody, { 'x-request-uuid': 'a-fresh-uuid-for-the-same-body' });
+    expect(await receiveWebhook(replay, dependencies)).toEqual({
+      status: 'duplicate',
+      deliveryId: 'a-fresh-uuid-for-the-same-body',
+    });
+    // A body that differs by one byte is another event.
+    const other = Buffer.concat([pushBody, Buffer.from(' ')]);
+    const otherDelivery = delivery(other, { 'x-request-uuid': 'another-uuid' });
+    expect((await receiveWebhook(otherDelivery, dependencies)).status).toBe('accepted');
+    expect(queued).toHaveLength(2);
+  });
+
+  it('forgets both the id and the body when queueing fails', async () => {
+    const failing = intake({ failEnqueue: true });
+    await expect(receiveWebhook(delivery(pushBody), failing.dependencies)).rejects.toThrow();
+    expect(failing.recorded.size).toBe(0);
+  });
+
+  it('clamps a payload time later than the receive time and says so', async () => {
+    const { dependencies, queued } = intake();
+    const body = Buffer.from(
+      JSON.stringify({
+        actor: { type: 'user', account_id: '557058:ada' },
+        repository: { uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}', full_name: 'acme/api' },
+        pullrequest: { updated_on: '2099-01-01T00:00:00+00:00' },
+      }),
+    );
+    const outcome = await receiveWebhook(
+      delivery(body, { 'x-event-key': 'pullrequest:updated' }),
+      dependencies,
+    );
+    expect(outcome.status).toBe('accepted');
+    expect(queued[0]).toMatchObject({
+      occurredAt: '2026-11-28T12:00:00.000Z',
+      clampedFrom: '2099-01-01T00:00:00.000Z',
+    });
+  });
+
+  it("leaves out a repository slug or project key outside Bitbucket's rules", async () => {
+    const { dependencies, queued } = intake();
+    const body = Buffer.from(
+      JSON.stringify({
+        repository: {
+          uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}',
+          slug: '..',
+          full_name: 'acme/..',
+          is_private: true,
+          project: { uuid: '{7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d}', key: '../x' },
+        },
+      }),
+    );
+    await receiveWebhook(delivery(body, { 'x-event-key': 'repo:created' }), dependencies);
+    expect(queued[0]!.repository?.slug).toBeUndefined();
+    expect(queued[0]!.repository?.project).toEqual({ uuid: '{7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d}' });
   });
 });

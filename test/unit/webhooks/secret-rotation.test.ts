@@ -45,7 +45,7 @@ function receive(
     },
     {
       secrets,
-      allowUnsigned: false,
+      allowUnsigned: [],
       recordDelivery: async () => true,
       forgetDelivery: async () => undefined,
       enqueue: async () => undefined,

@@ -32,7 +32,7 @@ export function startReceiver(options: ReceiverOptions): Promise<LocalHttpServer
   });
   const webhook = createWebhookHandler({
     secrets: options.secrets,
-    allowUnsigned: false,
+    allowUnsigned: [],
     recordDelivery: (workspace, id) => deliveryLog.record(workspace, id),
     forgetDelivery: (workspace, id) => deliveryLog.forget(workspace, id),
     enqueue: options.enqueue,
