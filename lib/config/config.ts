@@ -5,6 +5,8 @@ import {
   Credential,
   CredentialSecretAdminPart,
   EnvironmentSchema,
+  HTTPS_RULE,
+  REMOTE_URL_VARIABLES,
   WebhookSecrets,
   type Administration,
   type OrganizationCredential,
@@ -108,6 +110,28 @@ function parseEnvironment(env: Environment, problems: string[]): ParsedEnvironme
   return parsed as ParsedEnvironment;
 }
 
+/**
+ * True when this environment is an AWS Lambda function's: the Lambda runtime sets AWS_LAMBDA_FUNCTION_NAME
+ * in every function and a deployment cannot unset it. Anything else (`npm start`, `bbgov`, tests) is local
+ * mode.
+ */
+export function runsInLambda(env: Environment): boolean {
+  return (env.AWS_LAMBDA_FUNCTION_NAME ?? '') !== '';
+}
+
+/** In AWS nothing answers on loopback but the function itself: every remote URL must be https there. */
+function refuseHttpInLambda(env: Environment, parsed: ParsedEnvironment, problems: string[]): void {
+  if (!runsInLambda(env)) return;
+  for (const name of REMOTE_URL_VARIABLES) {
+    const url = parsed[name];
+    if (url?.startsWith('http:')) {
+      problems.push(
+        `${name}: expected an https URL (${HTTPS_RULE}; this is AWS Lambda), got ${JSON.stringify(url)}`,
+      );
+    }
+  }
+}
+
 function credentialSource(env: ParsedEnvironment, problems: string[]): CredentialSource {
   const candidates: Credential[] = [];
   const pairs: [string | undefined, string | undefined, string, string][] = [
@@ -197,10 +221,14 @@ function webhookSecretSource(env: ParsedEnvironment, problems: string[]): Webhoo
   }
 }
 
-/** Parses the environment into the connector's configuration, or throws one ConfigError listing every problem. */
+/**
+ * Parses the environment into the connector's configuration, or throws one ConfigError listing every
+ * problem. Remote URLs must be https; http is accepted only for a loopback host outside AWS Lambda.
+ */
 export function loadConfig(env: Environment = process.env): AppConfig {
   const problems: string[] = [];
   const parsed = parseEnvironment(env, problems);
+  refuseHttpInLambda(env, parsed, problems);
   const credentials = credentialSource(parsed, problems);
   const webhookSecrets = webhookSecretSource(parsed, problems);
   const organizationCredentials = organizationCredentialSource(parsed, credentials, problems);

@@ -75,9 +75,47 @@ const positiveInteger = z.coerce
 
 const share = z.coerce.number('a number between 0 and 1').gt(0).max(1, 'a number between 0 and 1');
 
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+/**
+ * True when `hostname` can only mean this machine: `localhost`, an IPv4 address in 127.0.0.0/8, or `::1`.
+ * Takes a WHATWG URL's `hostname` (IPv6 in brackets; IPv4 already normalised, so `127.1` arrives as
+ * `127.0.0.1`). Names that merely resolve to loopback are not trusted: DNS can change its answer.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** True for an `http:` URL whose host is loopback (see isLoopbackHost); false for anything unparsable. */
+export function isLoopbackHttpUrl(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
+}
+
+/** Why plain http is refused, in the words every URL error uses. */
+export const HTTPS_RULE = 'http only for a loopback host in local mode';
+
+/**
+ * A URL the connector sends credentials, table items or queue messages to: https, or http to a loopback
+ * host (the simulator, DynamoDB Local). Whether the process is in local mode is known only from the whole
+ * environment, so loadConfig refuses the loopback http this lets through when it runs in AWS Lambda.
+ */
+const remoteUrl = z
+  .url({ protocol: /^https?$/, error: `an https URL (${HTTPS_RULE})` })
+  // Only http is this check's to refuse; anything else is already reported as not an https URL.
+  .refine((url) => !url.startsWith('http:') || isLoopbackHttpUrl(url), {
+    error: `an https URL (${HTTPS_RULE})`,
+  })
   .transform((url) => url.replace(/\/+$/, ''));
+
+/** The variables holding a remoteUrl, for loadConfig's check of the runtime. */
+export const REMOTE_URL_VARIABLES = [
+  'BITBUCKET_API_URL',
+  'BITBUCKET_OAUTH_URL',
+  'ATLASSIAN_ADMIN_API_URL',
+  'DYNAMODB_ENDPOINT',
+  'EVENTS_QUEUE_URL',
+] as const;
 
 const commaList = z
   .string()
@@ -105,8 +143,8 @@ const unsignedWorkspaces = z
  * new ones may be added, none renamed.
  */
 export const EnvironmentSchema = {
-  BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org'),
-  BITBUCKET_OAUTH_URL: httpUrl.default('https://bitbucket.org'),
+  BITBUCKET_API_URL: remoteUrl.default('https://api.bitbucket.org'),
+  BITBUCKET_OAUTH_URL: remoteUrl.default('https://bitbucket.org'),
   BITBUCKET_EMAIL: z.email('an Atlassian account e-mail address').optional(),
   BITBUCKET_API_TOKEN: z.string().min(1).optional(),
   BITBUCKET_OAUTH_CLIENT_ID: z.string().min(1).optional(),
@@ -118,7 +156,7 @@ export const EnvironmentSchema = {
   BITBUCKET_ADMINISTRATION: Administration.default('auto'),
   ATLASSIAN_ORG_ID: z.string().min(1).optional(),
   ATLASSIAN_ADMIN_API_KEY: z.string().min(1).optional(),
-  ATLASSIAN_ADMIN_API_URL: httpUrl.default('https://api.atlassian.com'),
+  ATLASSIAN_ADMIN_API_URL: remoteUrl.default('https://api.atlassian.com'),
   /**
    * Requests per rolling hour the connector allows itself on the Atlassian Admin API, apart from
    * Bitbucket's hour. Atlassian publishes no fixed number (ADMIN-API.md); 429s are backed off as well.
@@ -136,8 +174,8 @@ export const EnvironmentSchema = {
     .string()
     .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name')
     .default('bitbucket-governance'),
-  DYNAMODB_ENDPOINT: httpUrl.optional(),
-  EVENTS_QUEUE_URL: httpUrl.optional(),
+  DYNAMODB_ENDPOINT: remoteUrl.optional(),
+  EVENTS_QUEUE_URL: remoteUrl.optional(),
   EXPORT_BUCKET: z.string().min(3).optional(),
   /** The sync's share of the hourly limit; the rest is left for provisioning and webhook refreshes. */
   SYNC_HOURLY_REQUEST_BUDGET: positiveInteger.default(800),

@@ -65,9 +65,10 @@ export const COMMANDS = {
     positionals: { min: 0, max: 0 },
   },
   webhooks: {
-    usage: 'bbgov webhooks install --url URL [--workspace SLUG]',
-    summary: 'register (or update) the workspace webhook and store its secret where the receiver reads it',
-    options: { url: { type: 'string' }, ...workspace },
+    usage: 'bbgov webhooks install --url URL [--workspace SLUG] [--allow-insecure]',
+    summary:
+      'register (or update) the workspace webhook and store its secret where the receiver reads it (--url must be https; --allow-insecure accepts http for a loopback host only: 127.0.0.0/8, ::1, localhost)',
+    options: { url: { type: 'string' }, ...workspace, 'allow-insecure': { type: 'boolean' } },
     positionals: { min: 1, max: 1 },
   },
 } satisfies Record<string, CommandSpec>;

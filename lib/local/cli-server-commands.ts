@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { routeApiRequest } from '../api/index.js';
 import { withHourlyBudget } from '../budget/index.js';
 import { SecretsManagerWebhookSecretStore } from '../config/webhook-secret-writer.js';
-import { installWebhook } from '../webhooks/install.js';
+import { assertReceiverUrl, installWebhook, InsecureWebhookUrl } from '../webhooks/install.js';
 import { FileWebhookSecretStore, localWebhookSecretsPath } from '../webhooks/secret-file.js';
 import { COMMANDS, portFlag, UsageError, type CommandName, type ParsedCommand } from './cli-commands.js';
 import { chooseWorkspace } from './workspace-choice.js';
@@ -76,17 +76,27 @@ async function exportCommand(connector: LocalConnector, command: ParsedCommand):
   return 0;
 }
 
-async function webhooksCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
+/**
+ * The `webhooks` arguments, checked before anything starts: the action, and a receiver URL that is https
+ * (or loopback http with --allow-insecure). Returns the URL.
+ * @throws UsageError (exit code 2) naming the flag and what to change.
+ */
+export function checkWebhooksArguments(command: ParsedCommand): string {
   if (command.positionals[0] !== 'install') {
     throw new UsageError(`unknown webhooks action "${command.positionals[0]}"`, COMMANDS.webhooks.usage);
   }
-  const url = command.values.url as string | undefined;
-  if (!url || !/^https?:\/\/\S+$/.test(url)) {
-    throw new UsageError(
-      '--url: expected the receiver URL, e.g. https://…/webhooks/bitbucket/<workspace>',
-      COMMANDS.webhooks.usage,
-    );
+  const url = (command.values.url as string | undefined) ?? '';
+  try {
+    assertReceiverUrl(url, { allowInsecure: command.values['allow-insecure'] === true });
+  } catch (error) {
+    if (!(error instanceof InsecureWebhookUrl)) throw error;
+    throw new UsageError(`--url: ${error.message}`, COMMANDS.webhooks.usage);
   }
+  return url;
+}
+
+async function webhooksCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
+  const url = checkWebhooksArguments(command);
   const workspace = await chooseWorkspace(connector, command.values.workspace as string | undefined);
   const secrets = connector.config.webhooks.secrets;
   const secretStore =
@@ -103,6 +113,7 @@ async function webhooksCommand(connector: LocalConnector, command: ParsedCommand
         workspaceSlug: workspace.slug,
         url,
         secretStore,
+        allowInsecure: command.values['allow-insecure'] === true,
         call: { budget },
       }),
   );

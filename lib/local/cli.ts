@@ -31,7 +31,7 @@ import { loadEnvFile } from './env-file.js';
 import { progressPrinter } from './progress.js';
 import { administrationLine, formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
-import { localCommandHandlers } from './cli-server-commands.js';
+import { checkWebhooksArguments, localCommandHandlers } from './cli-server-commands.js';
 import { chooseWorkspace } from './workspace-choice.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -348,6 +348,8 @@ export async function runCli(argv: string[]): Promise<number> {
       await runSimulatorCli(['--port', String(port), '--seed', String(command.values.seed ?? 'demo')]);
       return 0;
     }
+    // A refused receiver URL is known without the store: say so before DynamoDB Local starts.
+    if (command.name === 'webhooks') checkWebhooksArguments(command);
     const connector = await openConnector();
     try {
       switch (command.name) {

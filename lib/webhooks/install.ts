@@ -4,6 +4,7 @@
 // so the receiver and Bitbucket never disagree for longer than the call takes.
 import { randomBytes } from 'node:crypto';
 import type { BitbucketClient, CallOptions } from '../bitbucket/index.js';
+import { isLoopbackHost } from '../config/index.js';
 import { SUBSCRIBED_EVENTS } from './event-kinds.js';
 
 /** Where the receiver's secrets live: a file locally, the WEBHOOK_SECRETS_ARN secret in AWS. */
@@ -18,6 +19,8 @@ export interface InstallWebhookOptions {
   /** The receiver's URL, e.g. `https://…/webhooks/bitbucket/acme`. */
   url: string;
   secretStore: WebhookSecretStore;
+  /** Accept an `http://` URL, for a receiver on this machine only (see assertReceiverUrl). */
+  allowInsecure?: boolean;
   description?: string;
   call?: CallOptions;
 }
@@ -36,12 +39,56 @@ export function generateWebhookSecret(): string {
   return randomBytes(32).toString('hex');
 }
 
+/** A receiver URL refused before anything is stored or registered; the message says what to change. */
+export class InsecureWebhookUrl extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InsecureWebhookUrl';
+  }
+}
+
+const LOOPBACK_HOSTS = '127.0.0.0/8, ::1, localhost';
+
+/**
+ * Checks the URL Bitbucket is to deliver signed bodies to. https is required: over http anyone on the
+ * path reads every delivery (and the secret's signatures with it). `allowInsecure` (`--allow-insecure`)
+ * accepts http for a loopback host only (a receiver on this machine, e.g. for the simulator), and is
+ * itself refused for any other host.
+ * @throws InsecureWebhookUrl when the URL is not http(s), is http without allowInsecure, or allowInsecure
+ *   is given for a host that is not loopback.
+ */
+export function assertReceiverUrl(url: string, options: { allowInsecure?: boolean } = {}): void {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw new InsecureWebhookUrl('expected the receiver URL, e.g. https://…/webhooks/bitbucket/<workspace>');
+  }
+  const loopback = isLoopbackHost(parsed.hostname);
+  if (options.allowInsecure && !loopback) {
+    throw new InsecureWebhookUrl(
+      `--allow-insecure is accepted for a loopback host only (${LOOPBACK_HOSTS}), not ${parsed.hostname}; use an https URL`,
+    );
+  }
+  if (parsed.protocol === 'http:' && !options.allowInsecure) {
+    throw new InsecureWebhookUrl(
+      loopback
+        ? 'https is required (signed deliveries would travel in clear text); for a receiver on this machine add --allow-insecure'
+        : `https is required (signed deliveries would travel in clear text); http is possible with --allow-insecure for a loopback host only (${LOOPBACK_HOSTS})`,
+    );
+  }
+}
+
 function sameUrl(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
+/**
+ * Registers or updates the workspace hook for `url` with a fresh secret, stored first (see the top).
+ * @throws InsecureWebhookUrl before any call when the URL is refused (assertReceiverUrl); Bitbucket's
+ *   errors as the client throws them, after the previous secret is put back.
+ */
 export async function installWebhook(options: InstallWebhookOptions): Promise<InstalledWebhook> {
   const { client, workspaceSlug, url, secretStore, call } = options;
+  assertReceiverUrl(url, { allowInsecure: options.allowInsecure ?? false });
   const existing = (await client.listHooks(workspaceSlug, call)).find((hook) => sameUrl(hook.url, url));
   const secret = generateWebhookSecret();
   const events = [...SUBSCRIBED_EVENTS];

@@ -136,10 +136,32 @@ describe('bbgov', { timeout: 240_000 }, () => {
   });
 
   it('installs the workspace webhook and keeps its secret under DATA_DIR', () => {
-    const installed = bbgov('webhooks', 'install', '--url', 'http://127.0.0.1:9/webhooks/bitbucket/acme');
+    // The simulator delivers to this machine: plain http, allowed for loopback with --allow-insecure.
+    const installed = bbgov(
+      'webhooks',
+      'install',
+      '--url',
+      'http://127.0.0.1:9/webhooks/bitbucket/acme',
+      '--allow-insecure',
+    );
     expect(installed.code, installed.stderr).toBe(0);
     expect(installed.stdout).toMatch(/^created webhook \S+ on acme/);
     expect(existsSync(join(dataDir, 'webhook-secrets.json'))).toBe(true);
     expect(bbgov('webhooks', 'remove').code).toBe(2);
+  });
+
+  it('refuses an http receiver URL with exit code 2 before starting anything', () => {
+    const plain = bbgov('webhooks', 'install', '--url', 'http://127.0.0.1:9/webhooks/bitbucket/acme');
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain(
+      'bbgov: --url: https is required (signed deliveries would travel in clear text); for a receiver on this machine add --allow-insecure',
+    );
+    expect(plain.stderr).toContain('[--allow-insecure]');
+    const remote = bbgov('webhooks', 'install', '--url', 'http://hooks.example.com/w', '--allow-insecure');
+    expect(remote.code).toBe(2);
+    expect(remote.stderr).toContain('--allow-insecure is accepted for a loopback host only');
+    expect(bbgov('webhooks', '--help').stdout).toContain(
+      '--allow-insecure accepts http for a loopback host only',
+    );
   });
 });
