@@ -117,6 +117,35 @@ export const REMOTE_URL_VARIABLES = [
   'EVENTS_QUEUE_URL',
 ] as const;
 
+/** The entropy a local bearer token must carry by estimateTokenBits, in bits. */
+export const MIN_LOCAL_TOKEN_BITS = 128;
+
+/**
+ * A conservative estimate of a token's entropy, in bits: its length times log2 of the number of distinct
+ * characters in it (both counted in Unicode code points). That is never more than the usual length ×
+ * log2(size of the character classes used), and unlike it, it sees through repetition: `aaaa…` carries
+ * 0 bits, `abab…` one bit a character. It underrates short random strings (32 random hex digits, 128 real
+ * bits, use about 14 distinct digits: about 122 bits here), so it never passes a weak token as strong.
+ */
+export function estimateTokenBits(token: string): number {
+  const characters = Array.from(token);
+  const distinct = new Set(characters).size;
+  return distinct <= 1 ? 0 : characters.length * Math.log2(distinct);
+}
+
+/**
+ * A bearer token for the local API: at least MIN_LOCAL_TOKEN_BITS by estimateTokenBits. The error gives the
+ * estimate and a way to make a good one, never the token.
+ */
+const localToken = z.string().superRefine((token, context) => {
+  const bits = estimateTokenBits(token);
+  if (bits >= MIN_LOCAL_TOKEN_BITS) return;
+  context.addIssue({
+    code: 'custom',
+    message: `a token of at least ${MIN_LOCAL_TOKEN_BITS} bits (length × log2 of its distinct characters; this one has about ${Math.floor(bits)}): use e.g. \`openssl rand -base64 32\`, or leave it unset for a random one`,
+  });
+});
+
 const commaList = z
   .string()
   .transform((value) =>
@@ -188,6 +217,7 @@ export const EnvironmentSchema = {
   /** A listing the credential is refused (a capability gap) is tried again after this long. */
   SYNC_CAPABILITY_GAP_RETRY_MINUTES: positiveInteger.default(360),
   PORT: positiveInteger.max(65535, 'a port number up to 65535').default(3000),
-  LOCAL_API_TOKEN: z.string().min(16, 'a token of at least 16 characters').optional(),
+  /** Bearer token of the local API; refused under MIN_LOCAL_TOKEN_BITS (see estimateTokenBits). */
+  LOCAL_API_TOKEN: localToken.optional(),
   DATA_DIR: z.string().min(1).default('.data'),
 };

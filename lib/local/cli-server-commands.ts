@@ -1,5 +1,4 @@
 // bbgov commands that run the API's own code paths locally: `serve`, `export`, `webhooks install`.
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { routeApiRequest } from '../api/index.js';
 import { withHourlyBudget } from '../budget/index.js';
@@ -9,6 +8,7 @@ import { FileWebhookSecretStore, localWebhookSecretsPath } from '../webhooks/sec
 import { COMMANDS, portFlag, UsageError, type CommandName, type ParsedCommand } from './cli-commands.js';
 import { chooseWorkspace } from './workspace-choice.js';
 import { localApiDependencies, type LocalConnector } from './connector.js';
+import { randomLocalApiToken } from './local-api-token.js';
 import { startLocalServices } from './local-services.js';
 
 type CommandHandler = (connector: LocalConnector, command: ParsedCommand) => Promise<number>;
@@ -17,7 +17,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function serve(connector: LocalConnector, command: ParsedCommand): Promise<number> {
   const port = portFlag(command.values.port, 'serve', connector.config.local.port);
-  const apiToken = connector.config.local.apiToken ?? randomBytes(24).toString('base64url');
+  const apiToken = connector.config.local.apiToken ?? randomLocalApiToken();
   const services = await startLocalServices(connector, { port, apiToken });
   out(`api listening on ${services.url}`);
   out(`local API token: ${apiToken}`);

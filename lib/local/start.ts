@@ -2,7 +2,6 @@
 // configured (environment or .env) or the bundled simulator otherwise, a sync until the pass completes with
 // a progress bar, a summary, then the API and webhook route on 127.0.0.1. Ctrl-C stops everything.
 import './local-process-defaults.js';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
@@ -11,6 +10,7 @@ import { runUntilPassComplete, resolveGovernedWorkspaces, WorkspaceDiscoveryRefu
 import { openConnector, type LocalConnector } from './connector.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
 import { loadEnvFile } from './env-file.js';
+import { randomLocalApiToken } from './local-api-token.js';
 import { startLocalServices, type LocalServices } from './local-services.js';
 import { progressPrinter } from './progress.js';
 import { administrationLine, formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
@@ -153,7 +153,7 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
     firstUser ??= (await connector.store.listResources(workspace.id, 'user'))[0]?.item.id;
   }
 
-  const apiToken = config.local.apiToken ?? randomBytes(24).toString('base64url');
+  const apiToken = config.local.apiToken ?? randomLocalApiToken();
   const services = await startLocalServices(connector, { port: config.local.port, apiToken });
   say(`api listening on ${services.url}`);
   say(
