@@ -351,6 +351,8 @@ export async function runCli(argv: string[]): Promise<number> {
     // A refused receiver URL is known without the store: say so before DynamoDB Local starts.
     if (command.name === 'webhooks') checkWebhooksArguments(command);
     const connector = await openConnector();
+    // Once per command, on stderr so --json output stays data.
+    if (connector.localStore.exposure) err(`warning: ${connector.localStore.exposure}`);
     try {
       switch (command.name) {
         case 'sync':

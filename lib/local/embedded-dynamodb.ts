@@ -30,7 +30,18 @@ export interface EmbeddedDynamoDbOptions {
 export interface EmbeddedDynamoDb {
   endpoint: string;
   port: number;
+  /** The one line to show while it runs: it listens on every interface, unauthenticated (exposureWarning). */
+  exposure: string;
   stop(): Promise<void>;
+}
+
+/**
+ * What a running DynamoDB Local exposes, as one warning line. The bundled engine cannot be bound to
+ * loopback: it has no bind-address option (`-help` lists none) and builds its Jetty server from the port
+ * alone, which listens on every interface; it checks no credentials either.
+ */
+export function exposureWarning(port: number): string {
+  return `DynamoDB Local listens on all interfaces at port ${port} without authentication; keep this machine's firewall closed to it`;
 }
 
 /** Major Java version from `java -version`, or a JavaMissingError saying what is wrong. */
@@ -133,6 +144,7 @@ export async function startEmbeddedDynamoDb(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    exposure: exposureWarning(port),
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited !== undefined) return resolve();

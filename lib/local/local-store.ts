@@ -12,6 +12,8 @@ export interface LocalStore {
   documentClient: ReturnType<typeof createDynamoDbClients>['documentClient'];
   /** True when this process started DynamoDB Local (and stops it in close()). */
   embedded: boolean;
+  /** Set when embedded: the warning that the engine listens on every interface, to show once. */
+  exposure?: string;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export async function openLocalStore(
 ): Promise<LocalStore> {
   let endpoint = config.store.endpoint;
   let stopEmbedded: (() => Promise<void>) | undefined;
+  let exposure: string | undefined;
   if (!endpoint) {
     const dataDir = resolve(config.local.dataDir, 'dynamodb');
     if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
@@ -29,6 +32,7 @@ export async function openLocalStore(
     const embedded = await startEmbeddedDynamoDb({ dataDir });
     endpoint = embedded.endpoint;
     stopEmbedded = embedded.stop;
+    exposure = embedded.exposure;
   }
   const { client, documentClient } = createDynamoDbClients({ endpoint });
   await createGovernanceTable(client, config.store.tableName);
@@ -37,6 +41,7 @@ export async function openLocalStore(
     tableName: config.store.tableName,
     documentClient,
     embedded: stopEmbedded !== undefined,
+    ...(exposure ? { exposure } : {}),
     close: async () => {
       client.destroy();
       await stopEmbedded?.();

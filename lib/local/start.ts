@@ -121,6 +121,8 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
   say(
     `store: ${connector.localStore.embedded ? `embedded DynamoDB Local, data in ${config.local.dataDir}/dynamodb` : connector.localStore.endpoint}`,
   );
+  // Once, beside the store line: the engine cannot be bound to loopback (embedded-dynamodb.ts).
+  if (connector.localStore.exposure) process.stderr.write(`warning: ${connector.localStore.exposure}\n`);
 
   const governed = await resolveGovernedWorkspaces(connector.sync, config.bitbucket.workspaces);
   for (const skipped of governed.skipped) say(`skipped ${skipped.slug}: ${skipped.reason}`);

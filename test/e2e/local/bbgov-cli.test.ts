@@ -123,6 +123,10 @@ describe('bbgov', { timeout: 240_000 }, () => {
   it('reports the credential and its capabilities', () => {
     const doctor = bbgov('doctor', '--json');
     expect(doctor.code, doctor.stderr).toBe(0);
+    // DynamoDB Local cannot be bound to loopback: said once, on stderr, so --json stays data.
+    expect(
+      doctor.stderr.match(/DynamoDB Local listens on all interfaces at port \d+ without authentication/g),
+    ).toHaveLength(1);
     expect(JSON.parse(doctor.stdout)).toMatchObject({
       credential: 'api-token',
       workspaces: [{ slug: 'acme', administrator: true }],
@@ -160,6 +164,8 @@ describe('bbgov', { timeout: 240_000 }, () => {
     const remote = bbgov('webhooks', 'install', '--url', 'http://hooks.example.com/w', '--allow-insecure');
     expect(remote.code).toBe(2);
     expect(remote.stderr).toContain('--allow-insecure is accepted for a loopback host only');
+    // Refused before DynamoDB Local started.
+    expect(remote.stderr).not.toContain('DynamoDB Local listens');
     expect(bbgov('webhooks', '--help').stdout).toContain(
       '--allow-insecure accepts http for a loopback host only',
     );

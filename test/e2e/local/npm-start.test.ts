@@ -65,6 +65,12 @@ describe('npm start', () => {
       /workspace acme:\n {2}12 users \(2 owners\), 4 groups, 3 projects, 10 repositories \(1 public\)/,
     );
     expect(output.text).not.toContain('NodeVersionSupportWarning');
+    // The engine cannot be bound to loopback: one warning naming its port, not one per step or request.
+    expect(
+      output.text.match(
+        /warning: DynamoDB Local listens on all interfaces at port \d+ without authentication; keep this machine's firewall closed to it/g,
+      ),
+    ).toHaveLength(1);
 
     expect((await fetch(`${url}/v1/workspaces`)).status).toBe(401);
     const access = await fetch(`${url}/v1/workspaces/acme/users/557058%3Aada/access`, {
