@@ -1,9 +1,27 @@
 // Request and answer bodies of grants, revocations and request records. The OpenAPI document is
 // generated from these same schemas.
 import { z } from 'zod';
-import { PROJECT_PERMISSIONS, REPOSITORY_PERMISSIONS } from '../model/index.js';
+import {
+  isIdentifier,
+  isUuid,
+  PROJECT_PERMISSIONS,
+  REPOSITORY_PERMISSIONS,
+  type IdentifierKind,
+} from '../model/index.js';
 
 const name = z.string().min(1).max(200);
+
+/** Adds an issue at `field` when `value` is given and does not fit Bitbucket's rule for `kind`. */
+function checkNamed(
+  context: z.RefinementCtx,
+  field: string,
+  value: string | undefined,
+  kind: IdentifierKind,
+): void {
+  if (value !== undefined && !isIdentifier(kind, value)) {
+    context.addIssue({ code: 'custom', path: [field], message: `not a valid ${kind}` });
+  }
+}
 
 export const ResourceSelector = z
   .strictObject({
@@ -19,6 +37,13 @@ export const ResourceSelector = z
         : value.type === 'project'
           ? (value.id ?? value.key)
           : (value.id ?? value.slug);
+    // Identifiers reach URLs and keys: held to Bitbucket's rules here, before anything is looked up.
+    const slugKind = value.type === 'group' ? 'group slug' : 'repository slug';
+    checkNamed(context, 'slug', value.slug, slugKind);
+    checkNamed(context, 'key', value.key, 'project key');
+    if (value.id !== undefined && !isUuid(value.id)) {
+      checkNamed(context, 'id', value.id, value.type === 'project' ? 'project key' : slugKind);
+    }
     if (named === undefined) {
       const field = value.type === 'group' ? 'slug' : value.type === 'project' ? 'key' : 'slug';
       context.addIssue({
@@ -36,6 +61,8 @@ export const PrincipalSelector = z
     slug: name.optional().describe('group slug (groups)'),
   })
   .superRefine((value, context) => {
+    checkNamed(context, 'accountId', value.accountId, 'account id');
+    checkNamed(context, 'slug', value.slug, 'group slug');
     const field = value.type === 'user' ? 'accountId' : 'slug';
     if (value[field] === undefined) {
       context.addIssue({ code: 'custom', path: [field], message: `a ${value.type} is named by ${field}` });

@@ -185,7 +185,10 @@ describe('an organization-administered workspace', () => {
     for (const accountId of ['..', '.']) {
       const answer = await fixture.call('POST', grants(), { body: membership('developers', accountId) });
       expect(answer.status, answer.text).toBe(400);
-      expect(answer.body.error.details).toMatchObject({ reason: 'invalid-identifier' });
+      expect(answer.body.error.details).toMatchObject({
+        field: 'principal.accountId',
+        problems: [{ field: 'principal.accountId', message: 'not a valid account id' }],
+      });
     }
     expect(await fixture.harness.requestTotal()).toBe(0);
   });
