@@ -52,7 +52,7 @@ export async function administrationForProvisioning(
 }
 
 /** True when `error` is Bitbucket refusing a 1.0 group write because an organization administers the workspace. */
-export function isRefusedAsOrganizationAdministered(error: unknown): boolean {
+function isRefusedAsOrganizationAdministered(error: unknown): boolean {
   return error instanceof BitbucketError && saysAdministeredByOrganization(error.status, error.message);
 }
 

@@ -13,6 +13,7 @@ import { logger } from '../observability/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import type { ScopeApi } from './scope-kinds.js';
 import type { WorkspaceRef } from './scope-refresh.js';
+import { scopeApisOf } from './stored-scopes.js';
 
 export interface OrganizationStep {
   administration: WorkspaceAdministration;
@@ -91,12 +92,13 @@ export async function openOrganizationStep(
   });
   if (note) administration.note = note;
   const close = (at: Date) => hour?.close(at) ?? Promise.resolve();
-  if (!administration.orgGroupsRead) return { administration, apis: ['bitbucket'], budget, close };
+  if (!administration.orgGroupsRead)
+    return { administration, apis: scopeApisOf(administration), budget, close };
   const source = new OrganizationSource(organization.client, async (workspaceId) =>
     (await store.listResources(workspaceId, 'group')).map((entry) => ({
       slug: entry.item.id,
       name: entry.item.attributes.name,
     })),
   );
-  return { administration, apis: ['bitbucket', 'atlassian-admin'], source, budget, close };
+  return { administration, apis: scopeApisOf(administration), source, budget, close };
 }
