@@ -1,9 +1,8 @@
 // The Atlassian Admin API (/admin/…) on the simulator's port: organization API keys, a per-organization
 // rate window, request accounting and faults like the Bitbucket routes, then the routes in routes/admin-api.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminApiError } from './admin-errors.js';
-import type { FaultInjector, FaultSpec } from './faults.js';
+import { answerFault, type FaultInjector, type FaultSpec } from './faults.js';
 import { HttpError, readBody, sendJson } from './http.js';
 import type { WindowStatus } from './rate-limit.js';
 import { FixedWindowLimiter } from './rate-limit.js';
@@ -155,7 +154,7 @@ export class AdminApi {
   }
 
   /** True when the fault answered the request (latency only delays it). */
-  private async applyFault(
+  private applyFault(
     fault: FaultSpec,
     org: OrganizationState,
     req: IncomingMessage,
@@ -163,50 +162,29 @@ export class AdminApi {
   ): Promise<boolean> {
     const window = this.limiter.peek(org.id);
     const headers = rateHeaders(window);
-    switch (fault.kind) {
-      case 'latency':
-        await sleep(fault.ms ?? 1000);
-        return false;
-      case 'drop':
-        req.socket.destroy();
-        return true;
-      case 'malformed-json': {
-        const text = '{"data": [{"id": ';
-        res
-          .writeHead(200, {
-            'Content-Type': 'application/json',
-            'Content-Length': String(text.length),
-            ...headers,
-          })
-          .end(text);
-        return true;
-      }
-      case 'gone': {
-        const gone = new AdminApiError(410, 'This API is no longer supported.');
-        sendJson(res, 410, gone.body(), headers);
-        return true;
-      }
-      case 'status': {
-        const status = fault.status ?? 500;
+    return answerFault(fault, req, res, {
+      truncatedJson: '{"data": [{"id": ',
+      headers,
+      gone: (answer) =>
+        sendJson(answer, 410, new AdminApiError(410, 'This API is no longer supported.').body(), headers),
+      status: (answer, status, retryAfter) => {
         if (status === 429) {
-          const retryAfter = String(fault.retryAfter ?? this.secondsToReset(window));
-          const error = new AdminApiError(429, `Rate limit exceeded; retry after ${retryAfter} seconds.`);
-          sendJson(res, 429, error.body(), {
+          const seconds = String(retryAfter ?? this.secondsToReset(window));
+          const error = new AdminApiError(429, `Rate limit exceeded; retry after ${seconds} seconds.`);
+          sendJson(answer, 429, error.body(), {
             ...headers,
             'X-RateLimit-Remaining': '0',
-            'Retry-After': retryAfter,
+            'Retry-After': seconds,
           });
-          return true;
+          return;
         }
-        const error = new AdminApiError(status, `Simulated failure (${status})`);
         const retry: Record<string, string> =
-          fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-        sendJson(res, status, error.body(), { ...headers, ...retry });
-        return true;
-      }
-      case 'page-drift':
-      case 'repeated-item':
-        return false;
-    }
+          retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
+        sendJson(answer, status, new AdminApiError(status, `Simulated failure (${status})`).body(), {
+          ...headers,
+          ...retry,
+        });
+      },
+    });
   }
 }

@@ -1,5 +1,7 @@
 // Faults injected on demand through the control API. Request faults apply to the next `times` matching
 // requests before any route runs; listing faults change what a paged listing serves (see FaultSpec).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 
 /**
@@ -139,4 +141,58 @@ function matches(f: FaultSpec, method: string, path: string, identity: string): 
     (f.match.pathPrefix === undefined || path.startsWith(f.match.pathPrefix)) &&
     (f.match.identity === undefined || f.match.identity === identity)
   );
+}
+
+/**
+ * How one API words the answer to a fault: Bitbucket and the Admin API share what each fault kind does and
+ * differ only in their error bodies and the headers every answer carries (the Admin API's rate headers).
+ */
+export interface FaultAnswers {
+  /** The truncated JSON a `malformed-json` fault answers with status 200. */
+  truncatedJson: string;
+  /** Headers sent with every faulted answer. */
+  headers?: Record<string, string>;
+  /** Answers a `gone` fault (410, the API's own removal body). */
+  gone(res: ServerResponse): void;
+  /** Answers a `status` fault; `retryAfter` in seconds when the fault names one. */
+  status(res: ServerResponse, status: number, retryAfter: number | undefined): void;
+}
+
+/**
+ * Applies one fault to a request. True when the fault answered it (or dropped the connection); false
+ * when the request goes on (latency only delays it; listing faults are the pager's).
+ */
+export async function answerFault(
+  fault: FaultSpec,
+  req: IncomingMessage,
+  res: ServerResponse,
+  answers: FaultAnswers,
+): Promise<boolean> {
+  switch (fault.kind) {
+    case 'latency':
+      await sleep(fault.ms ?? 1000);
+      return false;
+    case 'drop':
+      req.socket.destroy();
+      return true;
+    case 'malformed-json':
+      res
+        .writeHead(200, {
+          'Content-Type': 'application/json',
+          'Content-Length': String(answers.truncatedJson.length),
+          ...answers.headers,
+        })
+        .end(answers.truncatedJson);
+      return true;
+    case 'gone':
+      answers.gone(res);
+      return true;
+    case 'status':
+      answers.status(res, fault.status ?? 500, fault.retryAfter);
+      return true;
+    case 'page-drift':
+    case 'repeated-item':
+      // Listing faults are applied by the pager (FaultInjector.take never returns them).
+      return false;
+  }
 }

@@ -3,12 +3,11 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminApi, DEFAULT_ADMIN_RATE_LIMIT } from './admin-api.js';
 import type { AdminRateLimit } from './admin-api.js';
 import { Authenticator } from './auth.js';
 import { handleControl } from './control.js';
-import { FaultInjector } from './faults.js';
+import { answerFault, FaultInjector } from './faults.js';
 import type { FaultSpec } from './faults.js';
 import { applyFields } from './fields.js';
 import { HookDispatcher } from './hooks.js';
@@ -208,36 +207,16 @@ export class Simulator {
   }
 
   /** True when the fault answered the request (latency only delays it). */
-  private async applyFault(fault: FaultSpec, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    switch (fault.kind) {
-      case 'latency':
-        await sleep(fault.ms ?? 1000);
-        return false;
-      case 'drop':
-        req.socket.destroy();
-        return true;
-      case 'malformed-json': {
-        const text = '{"values": [{"type": "repository", "uuid": ';
-        res
-          .writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(text.length) })
-          .end(text);
-        return true;
-      }
-      case 'gone':
-        sendJson(res, 410, errorBody(410, 'Resource removed', CHANGE_2770_DETAIL));
-        return true;
-      case 'status': {
-        const status = fault.status ?? 500;
+  private applyFault(fault: FaultSpec, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return answerFault(fault, req, res, {
+      truncatedJson: '{"values": [{"type": "repository", "uuid": ',
+      gone: (answer) => sendJson(answer, 410, errorBody(410, 'Resource removed', CHANGE_2770_DETAIL)),
+      status: (answer, status, retryAfter) => {
         const headers: Record<string, string> =
-          fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-        if (status === 429) sendText(res, 429, RATE_LIMIT_MESSAGE, headers);
-        else sendJson(res, status, errorBody(status, `Simulated failure (${status})`), headers);
-        return true;
-      }
-      case 'page-drift':
-      case 'repeated-item':
-        // Listing faults are applied by the pager (FaultInjector.take never returns them).
-        return false;
-    }
+          retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
+        if (status === 429) sendText(answer, 429, RATE_LIMIT_MESSAGE, headers);
+        else sendJson(answer, status, errorBody(status, `Simulated failure (${status})`), headers);
+      },
+    });
   }
 }
