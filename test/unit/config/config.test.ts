@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../support/thrown.js';
 import {
   ConfigError,
   loadConfig,
@@ -6,15 +7,7 @@ import {
   parseWebhookSecrets,
 } from '../../../lib/config/index.js';
 
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (run: () => unknown): string[] => thrownBy(ConfigError, run).problems;
 
 describe('loadConfig', () => {
   it('refuses a sync budget above what Bitbucket allows per hour', () => {

@@ -1,5 +1,6 @@
 // Issue 19: a local bearer token carries at least 128 bits by an estimate that repetition cannot fool.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../support/thrown.js';
 import {
   ConfigError,
   estimateTokenBits,
@@ -7,15 +8,7 @@ import {
   MIN_LOCAL_TOKEN_BITS,
 } from '../../../lib/config/index.js';
 
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (run: () => unknown): string[] => thrownBy(ConfigError, run).problems;
 
 describe('local API token', () => {
   it('estimates bits as length × log2(distinct characters)', () => {

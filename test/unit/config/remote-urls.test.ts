@@ -1,17 +1,10 @@
 // Issue 19: remote URLs are https unless they name this machine (loopback) in local mode; in AWS Lambda
 // plain http is refused even for loopback.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../support/thrown.js';
 import { ConfigError, isLoopbackHost, loadConfig, REMOTE_URL_VARIABLES } from '../../../lib/config/index.js';
 
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (run: () => unknown): string[] => thrownBy(ConfigError, run).problems;
 
 const LAMBDA = { AWS_LAMBDA_FUNCTION_NAME: 'bitbucket-governance-sync' };
 

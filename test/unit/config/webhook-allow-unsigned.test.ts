@@ -1,16 +1,10 @@
 // WEBHOOK_ALLOW_UNSIGNED names workspaces; it is no longer a switch that turns verification off for all.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../support/thrown.js';
 import { ConfigError, loadConfig } from '../../../lib/config/index.js';
 
-function problemsOf(environment: Record<string, string>): string[] {
-  try {
-    loadConfig(environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (environment: Record<string, string>): string[] =>
+  thrownBy(ConfigError, () => loadConfig(environment)).problems;
 
 describe('WEBHOOK_ALLOW_UNSIGNED', () => {
   it('is a list of workspace slugs, empty by default', () => {

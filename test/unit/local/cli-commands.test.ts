@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../support/thrown.js';
 import { COMMANDS, parseCommandLine, portFlag, UsageError } from '../../../lib/local/cli-commands.js';
 import { loadEnvFile } from '../../../lib/local/env-file.js';
 import { describeProgress } from '../../../lib/local/progress.js';
@@ -6,15 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function usageErrorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error('expected a UsageError');
-}
+const usageErrorOf = (run: () => unknown): UsageError => thrownBy(UsageError, run);
 
 describe('bbgov command line', () => {
   it('offers exactly the commands of CONTRACTS.md', () => {

@@ -1,6 +1,7 @@
 // Issue 19: `bbgov webhooks install` registers an https receiver only; http needs --allow-insecure, which is
 // accepted for a loopback host alone. Refused before the store starts or Bitbucket is called.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../support/thrown.js';
 import type { BitbucketClient } from '../../../lib/bitbucket/index.js';
 import { parseCommandLine, UsageError, type ParsedCommand } from '../../../lib/local/cli-commands.js';
 import { checkWebhooksArguments } from '../../../lib/local/cli-server-commands.js';
@@ -10,15 +11,7 @@ function webhooks(...args: string[]): ParsedCommand {
   return parseCommandLine(['webhooks', 'install', ...args]) as ParsedCommand;
 }
 
-function usageErrorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error('expected a UsageError');
-}
+const usageErrorOf = (run: () => unknown): UsageError => thrownBy(UsageError, run);
 
 describe('webhooks install --url', () => {
   it('accepts https for any host', () => {
