@@ -88,11 +88,19 @@ export function formatIssue(source: string, issue: z.core.$ZodIssue): string {
   return `${where}: expected ${inner?.message ?? issue.message}`;
 }
 
+/** A URL's user name and password replaced by `…`, so an error can show the rest of it. */
+function withoutUserInfo(raw: string): string {
+  if (!URL.canParse(raw)) return raw;
+  const url = new URL(raw);
+  return url.username === '' && url.password === '' ? raw : raw.replace(/\/\/[^/]*@/, '//…@');
+}
+
 function describeIssue(name: string, issue: z.core.$ZodIssue, raw: string | undefined): string {
+  const shown = raw === undefined ? undefined : withoutUserInfo(raw);
   const got =
-    raw === undefined
+    shown === undefined
       ? 'it is not set'
-      : `got ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)}`;
+      : `got ${JSON.stringify(shown.length > 40 ? `${shown.slice(0, 40)}…` : shown)}`;
   // Never echo values of variables that hold secrets.
   const secretish = /TOKEN|SECRET|PASSWORD|KEY/.test(name);
   return `${formatIssue(name, issue)}${secretish ? '' : `, ${got}`}`;
@@ -124,7 +132,7 @@ function refuseHttpInLambda(env: Environment, parsed: ParsedEnvironment, problem
   if (!runsInLambda(env)) return;
   for (const name of REMOTE_URL_VARIABLES) {
     const url = parsed[name];
-    if (url?.startsWith('http:')) {
+    if (url !== undefined && URL.canParse(url) && new URL(url).protocol === 'http:') {
       problems.push(
         `${name}: expected an https URL (${HTTPS_RULE}; this is AWS Lambda), got ${JSON.stringify(url)}`,
       );

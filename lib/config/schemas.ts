@@ -102,9 +102,14 @@ export const HTTPS_RULE = 'http only for a loopback host in local mode';
  */
 const remoteUrl = z
   .url({ protocol: /^https?$/, error: `an https URL (${HTTPS_RULE})` })
-  // Only http is this check's to refuse; anything else is already reported as not an https URL.
-  .refine((url) => !url.startsWith('http:') || isLoopbackHttpUrl(url), {
+  // Only http is this check's to refuse (anything else is already not an https URL); the parsed protocol,
+  // not the text, so `HTTP://` is http too.
+  .refine((url) => !URL.canParse(url) || new URL(url).protocol !== 'http:' || isLoopbackHttpUrl(url), {
     error: `an https URL (${HTTPS_RULE})`,
+  })
+  // A password in the URL would travel into every request record that keeps the URL sent.
+  .refine((url) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''), {
+    error: 'a URL without a user name or password',
   })
   .transform((url) => url.replace(/\/+$/, ''));
 

@@ -30,6 +30,26 @@ describe('remote URLs', () => {
       expect(() => loadConfig({ [name]: url }), url).not.toThrow();
   });
 
+  it.each(REMOTE_URL_VARIABLES)('%s reads the scheme as a URL does: HTTP:// and Http:// are http', (name) => {
+    for (const url of ['HTTP://evil.example.com', 'Http://evil.example.com']) {
+      expect(problemsOf(() => loadConfig({ [name]: url }))[0], url).toMatch(
+        new RegExp(`^${name}: expected an https URL`),
+      );
+      expect(problemsOf(() => loadConfig({ ...LAMBDA, [name]: url }))[0], url).toMatch(
+        new RegExp(`^${name}: expected an https URL`),
+      );
+    }
+    expect(problemsOf(() => loadConfig({ ...LAMBDA, [name]: 'HTTP://127.0.0.1:8000' }))[0]).toMatch(
+      /this is AWS Lambda/,
+    );
+  });
+
+  it.each(REMOTE_URL_VARIABLES)('%s refuses a user name or password in the URL', (name) => {
+    expect(
+      problemsOf(() => loadConfig({ [name]: 'https://proxyuser:s3cretPass@proxy.example.com' })),
+    ).toEqual([`${name}: expected a URL without a user name or password, got "https://…@proxy.example.com"`]);
+  });
+
   it.each(REMOTE_URL_VARIABLES)('%s refuses http even to loopback in AWS Lambda', (name) => {
     expect(problemsOf(() => loadConfig({ ...LAMBDA, [name]: 'http://127.0.0.1:8000' }))).toEqual([
       `${name}: expected an https URL (http only for a loopback host in local mode; this is AWS Lambda), got "http://127.0.0.1:8000"`,
