@@ -96,7 +96,9 @@ function shapeOf(eventKey: string): PayloadShape | undefined {
   }
   switch (eventKey) {
     case 'repo:push':
-      return { requires: [], allows: ['push'] };
+      // Every push payload carries `push` (its changes); without it, a repository event's body could be
+      // re-sent as a push to make its actor look active.
+      return { requires: ['push'] };
     case 'repo:updated':
       return { requires: [], allows: ['changes'] };
     case 'repo:transfer':

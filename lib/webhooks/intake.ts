@@ -152,15 +152,17 @@ export async function receiveWebhook(
 
   const keys = [deliveryId, bodyDeliveryKey(delivery.rawBody)];
   const recorded: string[] = [];
-  for (const key of keys) {
-    if (!(await dependencies.recordDelivery(delivery.workspace, key))) {
-      return { status: 'duplicate', deliveryId };
-    }
-    recorded.push(key);
-  }
   try {
+    for (const key of keys) {
+      if (!(await dependencies.recordDelivery(delivery.workspace, key))) {
+        // A replay of a body already queued: the id it came under stays recorded as a repeat too.
+        return { status: 'duplicate', deliveryId };
+      }
+      recorded.push(key);
+    }
     await dependencies.enqueue(message);
   } catch (error) {
+    // Nothing was queued: Bitbucket's retry (same id, same body) must be accepted.
     for (const key of recorded) await dependencies.forgetDelivery(delivery.workspace, key);
     throw error;
   }

@@ -138,7 +138,7 @@ describe('receiveWebhook', () => {
       message: 'webhook body is not JSON',
       status: 400,
     });
-    const noRepository = Buffer.from(JSON.stringify({ actor: { account_id: 'x' } }));
+    const noRepository = Buffer.from(JSON.stringify({ actor: { account_id: 'x' }, push: { changes: [] } }));
     await expect(receiveWebhook(delivery(noRepository), dependencies)).rejects.toThrow(
       'payload repository.uuid: required for repo:push',
     );
@@ -158,6 +158,7 @@ describe('receiveWebhook', () => {
         payload: {
           actor: { type: 'team', display_name: 'Acme', uuid: '{0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d}' },
           repository: { uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}', full_name: 'acme/api' },
+          push: { changes: [] },
         },
       },
       {
@@ -169,7 +170,10 @@ describe('receiveWebhook', () => {
         },
       },
       // No actor at all: the activity is skipped later, and counted.
-      { eventKey: 'repo:push', payload: { repository: { uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}' } } },
+      {
+        eventKey: 'repo:push',
+        payload: { repository: { uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}' }, push: { changes: [] } },
+      },
       // A deleted repository whose project has a key and no uuid.
       {
         eventKey: 'repo:deleted',
@@ -279,6 +283,37 @@ describe('receiveWebhook against replays (the signature covers the body, not the
     const otherDelivery = delivery(other, { 'x-request-uuid': 'another-uuid' });
     expect((await receiveWebhook(otherDelivery, dependencies)).status).toBe('accepted');
     expect(queued).toHaveLength(2);
+  });
+
+  it('refuses a repository event body re-sent as a push (a push carries push)', async () => {
+    const { dependencies, queued } = intake();
+    const created = Buffer.from(
+      JSON.stringify({
+        actor: { type: 'user', account_id: '557058:ada' },
+        repository: { uuid: '{2c6e0f3a-9f4b-4a8e-8d7c-5b1a2e3f4d5c}', full_name: 'acme/api' },
+      }),
+    );
+    await expect(receiveWebhook(delivery(created), dependencies)).rejects.toThrow(
+      'payload does not fit X-Event-Key repo:push: repo:push payloads carry push',
+    );
+    expect(queued).toHaveLength(0);
+  });
+
+  it('forgets what it recorded when recording the body fails, so the retry is accepted', async () => {
+    const { dependencies, queued, recorded } = intake();
+    let failNext = true;
+    const record = dependencies.recordDelivery;
+    dependencies.recordDelivery = async (workspace: string, key: string) => {
+      if (key.startsWith('sha256:') && failNext) {
+        failNext = false;
+        throw new Error('ProvisionedThroughputExceededException');
+      }
+      return record(workspace, key);
+    };
+    await expect(receiveWebhook(delivery(pushBody), dependencies)).rejects.toThrow('ProvisionedThroughput');
+    expect(recorded.size).toBe(0);
+    expect((await receiveWebhook(delivery(pushBody), dependencies)).status).toBe('accepted');
+    expect(queued).toHaveLength(1);
   });
 
   it('forgets both the id and the body when queueing fails', async () => {
