@@ -54,6 +54,44 @@ const kmsKeyArn = z
     'the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID), not of an alias',
   );
 
+const IAM_NAME = String.raw`[\w+=,.@-]+`;
+/** A role or user ARN, with an optional path (IAM Identity Center roles have one). */
+const IAM_ROLE_OR_USER_ARN = new RegExp(
+  String.raw`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/(${IAM_NAME}/)*${IAM_NAME}$`,
+);
+
+/** Why an ARN cannot be a secret operator, or undefined when it can. */
+function secretOperatorProblem(arn: string): string | undefined {
+  if (/^arn:aws[a-z-]*:iam::\d{12}:root$/.test(arn) || /^\d{12}$/.test(arn))
+    return 'a role or user, not an account (naming an account lets every IAM policy in it grant the use of the keys)';
+  if (/^arn:aws[a-z-]*:sts::\d{12}:assumed-role\//.test(arn))
+    return "the role's ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME; `aws iam get-role --role-name NAME` shows it), not an assumed-role session ARN";
+  if (!IAM_ROLE_OR_USER_ARN.test(arn))
+    return 'the ARN of an IAM role or user (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)';
+  return undefined;
+}
+
+/**
+ * Who puts the secret values: a comma-separated `-c` string or a cdk.json list of role or user ARNs, each
+ * given GenerateDataKey and Decrypt on the created keys through Secrets Manager. Duplicates count once.
+ */
+const secretOperatorList = z
+  .union([z.string(), z.array(z.string())], 'a comma-separated list of IAM role or user ARNs')
+  .transform((value) =>
+    (Array.isArray(value) ? value : value.split(','))
+      .map((arn) => arn.trim())
+      .filter((arn) => arn.length > 0),
+  )
+  .pipe(
+    z.array(
+      z.string().superRefine((arn, context) => {
+        const problem = secretOperatorProblem(arn);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      }),
+    ),
+  )
+  .transform((arns) => [...new Set(arns)]);
+
 /** Each key-ARN setting and the imported secret it belongs to: a created secret uses the stack's own key. */
 const SECRET_OF_KEY = {
   credentialsKeyArn: 'credentialsSecretArn',
@@ -75,6 +113,8 @@ export const DeploymentContextSchema = {
   credentialsKeyArn: kmsKeyArn.optional(),
   /** The customer-managed key of an imported webhook-secrets secret. */
   webhookSecretsKeyArn: kmsKeyArn.optional(),
+  /** IAM roles or users who put the secret values: they may use the created keys through Secrets Manager. */
+  secretOperators: secretOperatorList.default([]),
   alarmEmail: z.email('an e-mail address').optional(),
   oldestScopeAgeAlarmHours: z.coerce
     .number('a number of hours')
@@ -107,6 +147,11 @@ export function parseDeploymentContext(read: (key: string) => unknown): Deployme
         `${keyArn}: expected only together with ${secretArn} (a secret the stack creates is encrypted with the stack's own key), got ${JSON.stringify(settings[keyArn])}`,
       );
   }
+  const operators = settings.secretOperators as string[] | undefined;
+  if (operators?.length && settings.credentialsSecretArn && settings.webhookSecretsArn)
+    problems.push(
+      `secretOperators: expected only when the stack creates a secret (an imported secret's key policy is its owner's to write), got ${JSON.stringify(operators)}`,
+    );
   if (problems.length > 0) throw new DeploymentContextError(problems);
   return settings as DeploymentSettings;
 }

@@ -39,6 +39,7 @@ export class BitbucketGovernanceStack extends Stack {
       webhookSecretsArn: settings.webhookSecretsArn,
       credentialsKeyArn: settings.credentialsKeyArn,
       webhookSecretsKeyArn: settings.webhookSecretsKeyArn,
+      secretOperators: settings.secretOperators,
     });
     this.events = new EventQueue(this, 'Events', { consumerTimeout: APPLY_EVENTS_TIMEOUT });
     this.exports = new ExportsBucket(this, 'Exports');

@@ -6,14 +6,52 @@
 // decrypt grant on that key as well as `secretsmanager:GetSecretValue`: with the AWS-managed
 // `aws/secretsmanager` key, any principal allowed GetSecretValue on `*` could read the credential. One key
 // per secret lets the key policy name exactly the functions that read that secret.
+//
+// The key policy is written out in full instead of CDK's default, whose statement gives the account root
+// `kms:*`: that lets any IAM policy grant decrypt, so a principal allowed `kms:Decrypt` and GetSecretValue
+// on `*` could still read the credential. Here the account may only administer the key; using it takes a
+// statement of the key policy itself that names the principal.
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import {
+  AccountRootPrincipal,
+  ArnPrincipal,
+  PolicyDocument,
+  PolicyStatement,
+  type IRole,
+} from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret, type CfnSecret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 /** The two secrets of the stack, by the name the constructs and grants use. */
 export type SecretName = 'credentials' | 'webhookSecrets';
+
+/**
+ * What the account, and through it any IAM policy, may do with a created key: administer it (so the key
+ * can never be orphaned), never use it. This is AWS's key-administrator list with `kms:Create*` narrowed to
+ * `kms:CreateAlias`: the wildcard also matches `kms:CreateGrant`, and a grant lets its holder decrypt
+ * without the key policy naming it. `kms:Put*` (PutKeyPolicy) stays: an administrator can rewrite the
+ * policy, which CloudTrail records.
+ */
+const KEY_ADMINISTRATION_ACTIONS = [
+  'kms:CreateAlias',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
+/** What a secret operator may do with each created key: write a value (GenerateDataKey) and read it. */
+const SECRET_OPERATOR_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 export interface GovernanceSecretsProps {
   credentialsSecretArn?: string;
@@ -22,6 +60,11 @@ export interface GovernanceSecretsProps {
   credentialsKeyArn?: string;
   /** The KMS key ARN that encrypts the imported webhook-secrets secret; unset: its AWS-managed key. */
   webhookSecretsKeyArn?: string;
+  /**
+   * ARNs of the IAM roles or users who put the secret values (an operator, `bbgov webhooks install`): each
+   * created key lets them generate data keys and decrypt, through Secrets Manager only.
+   */
+  secretOperators?: readonly string[];
 }
 
 /** Where a secret's key comes from, which decides where a decrypt grant can be written. */
@@ -36,9 +79,12 @@ export class GovernanceSecrets extends Construct {
   /** The customer-managed key of each secret this stack created. */
   readonly keys: Partial<Record<SecretName, Key>> = {};
   private readonly secretKeys: Record<SecretName, SecretKey>;
+  /** The statement of each created key that names its reading functions, made on the first grantRead(). */
+  private readonly readerStatements: Partial<Record<SecretName, PolicyStatement>> = {};
 
   constructor(scope: Construct, id: string, props: GovernanceSecretsProps) {
     super(scope, id);
+    const operators = [...new Set(props.secretOperators ?? [])];
     const credentials = this.secret('Credentials', 'credentials', props.credentialsSecretArn, {
       importedKeyArn: props.credentialsKeyArn,
       description:
@@ -60,41 +106,59 @@ export class GovernanceSecrets extends Construct {
     this.secretKeys = { credentials: credentials.key, webhookSecrets: webhookSecrets.key };
     for (const name of ['credentials', 'webhookSecrets'] as const) {
       const secretKey = this.secretKeys[name];
-      if (secretKey.kind === 'created') this.keys[name] = secretKey.key;
+      if (secretKey.kind !== 'created') continue;
+      this.keys[name] = secretKey.key;
+      if (operators.length > 0)
+        secretKey.key.addToResourcePolicy(
+          new PolicyStatement({
+            sid: 'SecretOperatorsPutAndReadThroughSecretsManager',
+            principals: operators.map((arn) => new ArnPrincipal(arn)),
+            actions: SECRET_OPERATOR_ACTIONS,
+            // In a key policy `*` means this key.
+            resources: ['*'],
+            conditions: this.viaSecretsManager(),
+          }),
+        );
     }
   }
 
   /**
    * Lets `role` read one secret: `secretsmanager:GetSecretValue` on it, and `kms:Decrypt` on its key only
-   * when Secrets Manager asks on the role's behalf. A created key's policy names the role; an imported
-   * key's policy is not ours, so the grant goes on the role and that key's policy must allow IAM grants.
+   * when Secrets Manager asks on the role's behalf. A created key's policy names the role (its account may
+   * not grant use through IAM, so `key.grantDecrypt()` would write a statement that never applies); an
+   * imported key's policy is not ours, so the grant goes on the role and that key's policy must allow IAM
+   * grants.
    */
   grantRead(name: SecretName, role: IRole): void {
     role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this[name].secretArn] }),
     );
-    const viaSecretsManager = {
-      StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-    };
     const secretKey = this.secretKeys[name];
     switch (secretKey.kind) {
-      case 'created':
-        secretKey.key.addToResourcePolicy(
-          new PolicyStatement({
-            principals: [role],
-            actions: ['kms:Decrypt'],
-            // In a key policy `*` means this key.
-            resources: ['*'],
-            conditions: viaSecretsManager,
-          }),
-        );
+      case 'created': {
+        const readers = this.readerStatements[name];
+        if (readers) {
+          readers.addPrincipals(role);
+          return;
+        }
+        const statement = new PolicyStatement({
+          sid: 'ReadingFunctionsDecryptThroughSecretsManager',
+          principals: [role],
+          actions: ['kms:Decrypt'],
+          // In a key policy `*` means this key.
+          resources: ['*'],
+          conditions: this.viaSecretsManager(),
+        });
+        this.readerStatements[name] = statement;
+        secretKey.key.addToResourcePolicy(statement);
         return;
+      }
       case 'imported':
         role.addToPrincipalPolicy(
           new PolicyStatement({
             actions: ['kms:Decrypt'],
             resources: [secretKey.keyArn],
-            conditions: viaSecretsManager,
+            conditions: this.viaSecretsManager(),
           }),
         );
         return;
@@ -102,6 +166,10 @@ export class GovernanceSecrets extends Construct {
         // The aws/secretsmanager key lets every principal of the account decrypt through Secrets Manager.
         return;
     }
+  }
+
+  private viaSecretsManager() {
+    return { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } };
   }
 
   private secret(
@@ -117,9 +185,23 @@ export class GovernanceSecrets extends Construct {
         : { kind: 'aws-managed' };
       return { secret, key };
     }
-    // The default key policy gives the account root `kms:*`: the administration statement without which the
-    // key could not be managed (or deleted) at all. Decrypt for the functions is added by grantRead().
+    // With @aws-cdk/aws-kms:defaultKeyPolicies (always on in CDK v2) a `policy` given here replaces CDK's
+    // default (`kms:*` for the account root) instead of being added to it. The account administers the key,
+    // which also lets CloudFormation's execution role manage, update and delete it; no one may use it but
+    // the principals a statement names: the reading functions (grantRead()) and the secret operators.
+    // The secret is created empty, so creating it calls no KMS operation and CloudFormation's role needs
+    // no use of the key.
     const key = new Key(this, `${id}Key`, {
+      policy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            sid: 'AccountAdministersTheKeyButCannotUseIt',
+            principals: [new AccountRootPrincipal()],
+            actions: KEY_ADMINISTRATION_ACTIONS,
+            resources: ['*'],
+          }),
+        ],
+      }),
       description: text.keyDescription,
       alias: `alias/bitbucket-governance/${Stack.of(this).stackName}/${aliasName}`,
       enableKeyRotation: true,

@@ -28,6 +28,7 @@ describe('parseDeploymentContext', () => {
       webhookSecretsArn: undefined,
       credentialsKeyArn: undefined,
       webhookSecretsKeyArn: undefined,
+      secretOperators: [],
       alarmEmail: undefined,
       oldestScopeAgeAlarmHours: 6,
     });
@@ -102,6 +103,63 @@ describe('parseDeploymentContext', () => {
     expect(problemsOf({ webhookSecretsKeyArn: credentialsKeyArn })).toEqual([
       expect.stringMatching(/^webhookSecretsKeyArn: expected only together with webhookSecretsArn/),
     ]);
+  });
+
+  describe('secretOperators', () => {
+    const ops = 'arn:aws:iam::123456789012:role/ops';
+    const sso =
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef';
+    const ada = 'arn:aws-cn:iam::210987654321:user/people/ada.lovelace@example.com';
+
+    it('takes role and user ARNs (with a path) as a -c list or a cdk.json list, each once', () => {
+      expect(parse({ secretOperators: ` ${ops} ,${sso},, ${ops}` }).secretOperators).toEqual([ops, sso]);
+      expect(parse({ secretOperators: [ada, ops] }).secretOperators).toEqual([ada, ops]);
+      expect(parse({ secretOperators: '' }).secretOperators).toEqual([]);
+    });
+
+    it('refuses an account, a session, a group or a wildcard, naming the entry and saying what to give', () => {
+      const problemOf = (arn: string) => problemsOf({ secretOperators: [ops, arn] });
+      expect(problemOf('arn:aws:iam::123456789012:root')).toEqual([
+        expect.stringMatching(
+          /^secretOperators\.1: expected a role or user, not an account \(naming an account lets every IAM policy/,
+        ),
+      ]);
+      expect(problemOf('123456789012')).toEqual([
+        expect.stringMatching(/^secretOperators\.1: expected a role or user, not an account/),
+      ]);
+      expect(problemOf('arn:aws:sts::123456789012:assumed-role/Admin/ada')).toEqual([
+        expect.stringMatching(
+          /^secretOperators\.1: expected the role's ARN \(arn:aws:iam::ACCOUNT:role\/PATH\/NAME; `aws iam get-role --role-name NAME` shows it\), not an assumed-role session ARN, got /,
+        ),
+      ]);
+      for (const arn of [
+        'arn:aws:iam::123456789012:group/admins',
+        'arn:aws:iam::123456789012:role/*',
+        'arn:aws:iam::12345:role/ops',
+        'ops',
+        '*',
+      ])
+        expect(problemOf(arn), arn).toEqual([
+          `secretOperators.1: expected the ARN of an IAM role or user (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME), got ${JSON.stringify([ops, arn])}`,
+        ]);
+      expect(problemsOf({ secretOperators: 42 })).toEqual([
+        'secretOperators: expected a comma-separated list of IAM role or user ARNs, got 42',
+      ]);
+    });
+
+    it('are refused when both secrets are imported: there is no key of ours to name them in', () => {
+      const imported = {
+        credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/credentials-AbCdEf',
+        webhookSecretsArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/webhooks-123456',
+      };
+      expect(problemsOf({ ...imported, secretOperators: ops })).toEqual([
+        expect.stringMatching(/^secretOperators: expected only when the stack creates a secret/),
+      ]);
+      expect(parse({ ...imported, secretOperators: '' }).secretOperators).toEqual([]);
+      expect(
+        parse({ credentialsSecretArn: imported.credentialsSecretArn, secretOperators: ops }).secretOperators,
+      ).toEqual([ops]);
+    });
   });
 
   it('refuses a zero or fractional budget', () => {

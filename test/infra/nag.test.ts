@@ -10,6 +10,7 @@ import { buildStack, BUILD_TIMEOUT_MS, type BuiltStack } from './governance-stac
 let created: BuiltStack;
 let imported: BuiltStack;
 let importedWithKeys: BuiltStack;
+let withOperators: BuiltStack;
 beforeAll(() => {
   const importedSecrets = {
     credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/credentials-AbCdEf',
@@ -21,6 +22,9 @@ beforeAll(() => {
     ...importedSecrets,
     credentialsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
     webhookSecretsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000',
+  });
+  withOperators = buildStack({
+    secretOperators: 'arn:aws:iam::123456789012:role/ops,arn:aws:iam::123456789012:user/ada',
   });
 }, BUILD_TIMEOUT_MS);
 
@@ -60,6 +64,15 @@ describe('cdk-nag AwsSolutionsChecks', () => {
 
   it('finds nothing unacknowledged with imported secrets and their keys', () => {
     expect(findings(importedWithKeys.app)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with secret operators named in the key policies', () => {
+    expect(findings(withOperators.app)).toEqual([]);
+  });
+
+  it('acknowledges nothing more when the key policies name secret operators', () => {
+    const paths = (built: BuiltStack) => acknowledgements(built.app).map(({ path, id }) => `${path} ${id}`);
+    expect(paths(withOperators).sort()).toEqual(paths(created).sort());
   });
 
   it(

@@ -140,14 +140,22 @@ describe('function roles', () => {
   });
 });
 
-// Each secret's own key decides who can read it: GetSecretValue alone no longer suffices.
+// Each secret's own key decides who can read it: GetSecretValue alone no longer suffices. The key policy is
+// the only place use of a created key can come from: the account administers the key but may use it for
+// nothing, so no IAM policy (not even `kms:*` on `*`) can let another principal decrypt.
 describe('secret keys', () => {
   type FunctionName = 'webhook' | 'applyEvents' | 'sync' | 'api';
+  type SecretName = 'credentials' | 'webhookSecrets';
   const FUNCTIONS: FunctionName[] = ['webhook', 'applyEvents', 'sync', 'api'];
   const READERS = {
     credentials: ['api', 'applyEvents', 'sync'],
     webhookSecrets: ['webhook'],
-  } as const satisfies Record<'credentials' | 'webhookSecrets', FunctionName[]>;
+  } as const satisfies Record<SecretName, FunctionName[]>;
+  const SECRETS = Object.keys(READERS) as SecretName[];
+  const OPERATORS = [
+    'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Ops_0123456789abcdef',
+    'arn:aws:iam::123456789012:user/ada',
+  ];
 
   const VIA_SECRETS_MANAGER = {
     StringEquals: {
@@ -157,8 +165,49 @@ describe('secret keys', () => {
   const ACCOUNT_ROOT = {
     'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']],
   };
+  /** Every action that uses a symmetric key's material, or hands its use to someone (a grant). */
+  const KEY_USE = [
+    'kms:Decrypt',
+    'kms:Encrypt',
+    'kms:GenerateDataKey',
+    'kms:GenerateDataKeyWithoutPlaintext',
+    'kms:GenerateDataKeyPair',
+    'kms:GenerateDataKeyPairWithoutPlaintext',
+    'kms:ReEncryptFrom',
+    'kms:ReEncryptTo',
+    'kms:CreateGrant',
+  ];
+  /** What managing, updating and deleting the key takes (CloudFormation's execution role does it). */
+  const KEY_ADMINISTRATION = [
+    'kms:PutKeyPolicy',
+    'kms:GetKeyPolicy',
+    'kms:ScheduleKeyDeletion',
+    'kms:CancelKeyDeletion',
+    'kms:DescribeKey',
+    'kms:EnableKey',
+    'kms:DisableKey',
+    'kms:EnableKeyRotation',
+    'kms:DisableKeyRotation',
+    'kms:GetKeyRotationStatus',
+    'kms:CreateAlias',
+    'kms:UpdateAlias',
+    'kms:DeleteAlias',
+    'kms:UpdateKeyDescription',
+    'kms:ListResourceTags',
+    'kms:ListKeyPolicies',
+    'kms:ListGrants',
+    'kms:RevokeGrant',
+    'kms:TagResource',
+    'kms:UntagResource',
+  ];
+
+  let withOperators: BuiltStack;
+  beforeAll(() => {
+    withOperators = buildStack({ secretOperators: OPERATORS.join(',') });
+  }, BUILD_TIMEOUT_MS);
 
   interface KeyStatement {
+    Sid?: string;
     Effect: string;
     Action: string | string[];
     Principal: { AWS: unknown };
@@ -166,61 +215,166 @@ describe('secret keys', () => {
     Condition?: unknown;
   }
 
-  function keyPolicyOf(name: keyof typeof READERS): KeyStatement[] {
-    const key = built.stack.secrets.keys[name];
+  function keyPolicyOf(stack: BuiltStack, name: SecretName): KeyStatement[] {
+    const key = stack.stack.secrets.keys[name];
     if (!key) throw new Error(`no key for the ${name} secret`);
-    const resource = built.template.findResources('AWS::KMS::Key')[logicalIdOf(key)];
+    const resource = stack.template.findResources('AWS::KMS::Key')[logicalIdOf(key)];
     return resource?.Properties.KeyPolicy.Statement as KeyStatement[];
   }
 
-  /** The function a principal is the role of, or the principal itself when it is no function's role. */
-  function principalName(principal: unknown): string {
-    const found = FUNCTIONS.find(
-      (fn) => JSON.stringify(principal) === JSON.stringify(arnOf(built.stack.functions[fn].role)),
-    );
-    return found ?? JSON.stringify(principal);
+  /** Whether one of the statement's action patterns (`kms:Get*`, `kms:*`) covers `action`. */
+  function covers(statement: KeyStatement, action: string): boolean {
+    return [statement.Action].flat().some((pattern) => {
+      const regex = pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
+      return new RegExp(`^${regex}$`, 'i').test(action);
+    });
   }
 
-  it.each(Object.entries(READERS))(
-    'the %s key policy: the account administers it, only %j may decrypt, and only through Secrets Manager',
-    (name, readers) => {
-      const [admin, ...grants] = keyPolicyOf(name as keyof typeof READERS);
-      // The default administration statement: without it no one could manage or delete the key.
-      expect(admin).toEqual({
-        Effect: 'Allow',
-        Action: 'kms:*',
-        Principal: { AWS: ACCOUNT_ROOT },
-        Resource: '*',
-      });
-      for (const grant of grants) {
-        expect(grant).toMatchObject({
-          Effect: 'Allow',
-          Action: 'kms:Decrypt',
-          Condition: VIA_SECRETS_MANAGER,
-        });
+  /** A function's name for its role, `account` for the account root, or the principal itself. */
+  function principalName(stack: BuiltStack, principal: unknown): string {
+    if (JSON.stringify(principal) === JSON.stringify(ACCOUNT_ROOT)) return 'account';
+    const found = FUNCTIONS.find(
+      (fn) => JSON.stringify(principal) === JSON.stringify(arnOf(stack.stack.functions[fn].role)),
+    );
+    return found ?? (typeof principal === 'string' ? principal : JSON.stringify(principal));
+  }
+
+  /** Who may use the key, for which actions, under which condition: every statement counted. */
+  function usersOf(
+    stack: BuiltStack,
+    name: SecretName,
+  ): Record<string, { actions: string[]; condition: unknown }> {
+    const users: Record<string, { actions: string[]; condition: unknown }> = {};
+    for (const statement of keyPolicyOf(stack, name)) {
+      const actions = KEY_USE.filter((action) => covers(statement, action));
+      if (actions.length === 0) continue;
+      for (const principal of [statement.Principal.AWS].flat()) {
+        const user = principalName(stack, principal);
+        if (users[user]) throw new Error(`${user} is named by two statements that use the ${name} key`);
+        users[user] = { actions: actions.sort(), condition: statement.Condition };
       }
-      const decrypters = grants.flatMap((grant) => [grant.Principal.AWS].flat().map(principalName));
-      expect(decrypters.sort()).toEqual([...readers].sort());
+    }
+    return users;
+  }
+
+  const readersOnly = (name: SecretName) =>
+    Object.fromEntries(
+      READERS[name].map((fn) => [fn, { actions: ['kms:Decrypt'], condition: VIA_SECRETS_MANAGER }]),
+    );
+
+  it.each(SECRETS)('the %s key policy: every statement allows, on this key, with nothing negated', (name) => {
+    for (const stack of [built, withOperators]) {
+      for (const statement of keyPolicyOf(stack, name)) {
+        expect(Object.keys(statement).sort()).toEqual(
+          expect.arrayContaining(['Action', 'Effect', 'Principal', 'Resource']),
+        );
+        for (const field of Object.keys(statement))
+          expect(['Sid', 'Effect', 'Principal', 'Action', 'Resource', 'Condition']).toContain(field);
+        expect(statement).toMatchObject({ Effect: 'Allow', Resource: '*' });
+      }
+    }
+  });
+
+  it.each(SECRETS)(
+    'the %s key: the account may administer it (PutKeyPolicy, ScheduleKeyDeletion, …) and use it for nothing',
+    (name) => {
+      for (const stack of [built, withOperators]) {
+        const accountStatements = keyPolicyOf(stack, name).filter(
+          (statement) => principalName(stack, statement.Principal.AWS) === 'account',
+        );
+        expect(accountStatements).toEqual([
+          {
+            Sid: 'AccountAdministersTheKeyButCannotUseIt',
+            Effect: 'Allow',
+            Action: [
+              'kms:CancelKeyDeletion',
+              'kms:CreateAlias',
+              'kms:Delete*',
+              'kms:Describe*',
+              'kms:Disable*',
+              'kms:Enable*',
+              'kms:Get*',
+              'kms:List*',
+              'kms:Put*',
+              'kms:Revoke*',
+              'kms:ScheduleKeyDeletion',
+              'kms:TagResource',
+              'kms:UntagResource',
+              'kms:Update*',
+            ],
+            Principal: { AWS: ACCOUNT_ROOT },
+            Resource: '*',
+          },
+        ]);
+        const [administration] = accountStatements;
+        if (!administration) throw new Error('no account statement');
+        for (const action of KEY_ADMINISTRATION) expect(covers(administration, action), action).toBe(true);
+        // No `kms:*`, no decrypt, no data keys, no grants: an IAM policy can hand none of them out.
+        for (const action of KEY_USE) expect(covers(administration, action), action).toBe(false);
+        expect(usersOf(stack, name)).not.toHaveProperty('account');
+      }
+    },
+  );
+
+  it.each(Object.entries(READERS))(
+    'the %s key: only %j may use it, to decrypt, and only through Secrets Manager',
+    (name) => {
+      expect(usersOf(built, name as SecretName)).toEqual(readersOnly(name as SecretName));
+    },
+  );
+
+  it.each(SECRETS)(
+    'the %s key: secretOperators get exactly GenerateDataKey and Decrypt through Secrets Manager, beside the readers',
+    (name) => {
+      expect(usersOf(withOperators, name)).toEqual({
+        ...readersOnly(name),
+        ...Object.fromEntries(
+          OPERATORS.map((arn) => [
+            arn,
+            { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], condition: VIA_SECRETS_MANAGER },
+          ]),
+        ),
+      });
     },
   );
 
   it('the credential readers cannot decrypt the webhook secrets, nor the webhook receiver the credential', () => {
-    const decrypters = (name: keyof typeof READERS) =>
-      keyPolicyOf(name)
-        .filter((statement) => [statement.Action].flat().some((action) => action !== 'kms:*'))
-        .flatMap((statement) => [statement.Principal.AWS].flat().map(principalName));
-    expect(decrypters('credentials')).not.toContain('webhook');
-    for (const reader of READERS.credentials) expect(decrypters('webhookSecrets')).not.toContain(reader);
+    expect(usersOf(built, 'credentials')).not.toHaveProperty('webhook');
+    for (const reader of READERS.credentials)
+      expect(usersOf(built, 'webhookSecrets')).not.toHaveProperty(reader);
   });
 
   it('no IAM policy grants a KMS action: with created secrets the key policies alone decide', () => {
-    const kmsActions = Object.values(built.template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
-      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
-        .flatMap((statement) => [statement.Action].flat())
-        .filter((action) => action.startsWith('kms:')),
-    );
-    expect(kmsActions).toEqual([]);
+    for (const stack of [built, withOperators]) {
+      const kmsActions = Object.values(stack.template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+          .flatMap((statement) => [statement.Action].flat())
+          .filter((action) => action.startsWith('kms:')),
+      );
+      expect(kmsActions).toEqual([]);
+    }
   });
+
+  it(
+    'secretOperators reach only the key the stack creates; an imported secret keeps its own key policy',
+    () => {
+      const oneImported = buildStack({
+        credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/credentials-AbCdEf',
+        secretOperators: OPERATORS,
+      });
+      oneImported.template.resourceCountIs('AWS::KMS::Key', 1);
+      expect(oneImported.stack.secrets.keys.credentials).toBeUndefined();
+      expect(Object.keys(usersOf(oneImported, 'webhookSecrets')).sort()).toEqual(
+        ['webhook', ...OPERATORS].sort(),
+      );
+      const everyPolicy = JSON.stringify(oneImported.template.findResources('AWS::IAM::Policy'));
+      for (const arn of OPERATORS) expect(everyPolicy).not.toContain(arn);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
   it(
     'imported secrets with a key ARN: each reader gets decrypt on that key alone, through Secrets Manager',
@@ -240,9 +394,9 @@ describe('secret keys', () => {
         const kmsStatements = statementsOfRole(imported, imported.stack.functions[fn].role).filter(
           (statement) => statement.Action.some((action) => action.startsWith('kms:')),
         );
-        const expected = (Object.keys(READERS) as (keyof typeof READERS)[])
-          .filter((name) => (READERS[name] as readonly string[]).includes(fn))
-          .map((name) => allow(['kms:Decrypt'], [keyOf[name]], VIA_SECRETS_MANAGER));
+        const expected = SECRETS.filter((name) => (READERS[name] as readonly string[]).includes(fn)).map(
+          (name) => allow(['kms:Decrypt'], [keyOf[name]], VIA_SECRETS_MANAGER),
+        );
         expect(kmsStatements, fn).toEqual(expected);
       }
     },

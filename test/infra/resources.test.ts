@@ -302,6 +302,28 @@ describe('secrets', () => {
     }
   });
 
+  it(
+    "each key's policy is the stack's own, not CDK's default: administration, readers, operators if named",
+    () => {
+      const sidsOf = (stack: BuiltStack) =>
+        (['credentials', 'webhookSecrets'] as const).map((name) => {
+          const key = stack.stack.secrets.keys[name];
+          if (!key) throw new Error(`no key for the ${name} secret`);
+          const policy = stack.template.findResources('AWS::KMS::Key')[logicalIdOf(key)]?.Properties
+            .KeyPolicy as {
+            Statement: { Sid?: string }[];
+          };
+          return policy.Statement.map((statement) => statement.Sid);
+        });
+      const own = ['AccountAdministersTheKeyButCannotUseIt', 'ReadingFunctionsDecryptThroughSecretsManager'];
+      expect(sidsOf(built)).toEqual([own, own]);
+      const withOperators = buildStack({ secretOperators: 'arn:aws:iam::123456789012:role/ops' });
+      const withOperatorSid = [own[0], 'SecretOperatorsPutAndReadThroughSecretsManager', own[1]];
+      expect(sidsOf(withOperators)).toEqual([withOperatorSid, withOperatorSid]);
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
   it('are imported by ARN from context instead, and the roles point at those ARNs', () => {
     const credentialsSecretArn =
       'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbgov/credentials-AbCdEf';
