@@ -2,6 +2,7 @@
 // put together per function. Each is a builder the handler runs on its first invocation.
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ApiDependencies } from '../../lib/api/index.js';
+import { AuthorizationPolicy } from '../../lib/authz/index.js';
 import type { ApplyEventsHandlerDependencies } from '../../lib/handlers/apply-events-handler.js';
 import type { SyncHandlerDependencies } from '../../lib/handlers/sync-handler.js';
 import { webhookSecretProvider } from '../../lib/config/index.js';
@@ -14,8 +15,12 @@ import { bitbucketClient, config, organizationAccess, sqsClient, stores } from '
 
 export function apiDependencies(): ApiDependencies {
   const { store, syncState, ledger, requests } = stores();
-  const { exports, local, bitbucket } = config();
+  const { exports, local, bitbucket, authorization } = config();
+  if (!authorization.policy) {
+    logger.warn('AUTHORIZATION_POLICY is not set: every /v1 call that needs a role answers 403');
+  }
   return {
+    authorization: new AuthorizationPolicy(authorization.policy ?? { statements: [] }),
     client: bitbucketClient(),
     store,
     syncState,

@@ -1,4 +1,5 @@
 // What the API handlers work with, passed in: AWS-backed in the Lambda, local in tests and `npm start`.
+import type { AuthorizationPolicy } from '../authz/index.js';
 import type { BitbucketClient } from '../bitbucket/index.js';
 import type { ProvisioningOrganization } from '../provisioning/index.js';
 import { NotFound } from '../errors/index.js';
@@ -10,6 +11,8 @@ import type { SyncStateStore } from '../store/sync-state.js';
 import { pathParameter, type ApiRequest } from './api-request.js';
 
 export interface ApiDependencies {
+  /** Who may do what: every route checks the caller's role on the workspace it touches (lib/authz). */
+  authorization: AuthorizationPolicy;
   client: BitbucketClient;
   store: GovernanceStore;
   syncState: SyncStateStore;
@@ -36,11 +39,15 @@ export function clockOf(dependencies: ApiDependencies): () => Date {
   return dependencies.now ?? (() => new Date());
 }
 
-/** The `{workspace}` path parameter (slug or uuid) as a governed workspace; 404 when unknown. */
+/**
+ * The `{workspace}` path parameter (slug or uuid) as a governed workspace (the one the router resolved
+ * and authorised, when it did); 404 when unknown.
+ */
 export async function requireWorkspace(
   dependencies: ApiDependencies,
   request: ApiRequest,
 ): Promise<WorkspaceEntry> {
+  if (request.workspace) return request.workspace;
   const name = pathParameter(request, 'workspace');
   const workspace = await dependencies.store.resolveWorkspace(name);
   if (!workspace) throw new NotFound(`unknown workspace ${name}`, { field: 'workspace' });

@@ -2,6 +2,7 @@
 // event). Parsing helpers turn zod issues into a 400 that names the field or parameter.
 import type { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
+import type { WorkspaceEntry } from '../store/index.js';
 
 export interface ApiRequest {
   /** `METHOD /path/{param}` exactly as in infra/routes.ts. */
@@ -11,8 +12,10 @@ export interface ApiRequest {
   /** Lower-case names. */
   headers: Record<string, string>;
   body: string | undefined;
-  /** The caller: IAM principal ARN in AWS, `local` locally. */
+  /** The caller: IAM principal ARN in AWS, the principal its bearer token names locally. */
   actor: string;
+  /** The `{workspace}` the router resolved (slug or uuid → one identity) and checked the caller's role on. */
+  workspace?: WorkspaceEntry;
 }
 
 function fieldOf(path: readonly PropertyKey[], prefix: string): string {

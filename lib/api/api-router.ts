@@ -1,7 +1,8 @@
 // One handler per /v1 route, keyed by the API Gateway route key (infra/routes.ts); errors become the
 // `{error: {code, message, details}}` answer in one place.
+import { requireRole } from '../authz/index.js';
 import { errorResponse, NotFound, type HttpAnswer } from '../errors/index.js';
-import type { ApiDependencies } from './api-dependencies.js';
+import { requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseQuery, type ApiRequest } from './api-request.js';
 import { handleExport } from './export-handler.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -15,7 +16,7 @@ import {
   handleWorkspaces,
 } from './read-handlers.js';
 import { NoQuery } from './read-schemas.js';
-import type { ApiRouteKey } from './route-docs.js';
+import { ROUTE_DOCS, type ApiRouteKey } from './route-docs.js';
 import { handleSyncAction, handleSyncStatus } from './sync-handlers.js';
 import { governanceErrorOf } from './upstream-errors.js';
 
@@ -45,6 +46,19 @@ export const API_HANDLERS: Record<ApiRouteKey, RouteHandler> = {
   'GET /v1/requests/{requestId}': handleRequestRecord,
 };
 
+/**
+ * Checks the route's role (ROUTE_DOCS `access`) for the workspace its path names, resolved to one identity
+ * first, so a workspace addressed by uuid is held to the same roles as by slug. Routes without a workspace
+ * check their records themselves. Throws NotFound (unknown workspace) or AccessDenied (403).
+ */
+async function authorized(request: ApiRequest, dependencies: ApiDependencies): Promise<ApiRequest> {
+  const { access } = ROUTE_DOCS[request.routeKey as ApiRouteKey];
+  if (typeof access !== 'object') return request;
+  const workspace = await requireWorkspace(dependencies, request);
+  requireRole(dependencies.authorization, request.actor, workspace, access.role);
+  return { ...request, workspace };
+}
+
 export interface RoutedAnswer {
   answer: HttpAnswer;
   /** Set when the answer is a 500: the failure, for the caller's log (never sent to the client). */
@@ -59,7 +73,7 @@ export async function routeApiRequest(
   const handler = (API_HANDLERS as Record<string, RouteHandler | undefined>)[request.routeKey];
   try {
     if (!handler) throw new NotFound(`no API route ${request.routeKey}`, { routeKey: request.routeKey });
-    return { answer: await handler(request, dependencies) };
+    return { answer: await handler(await authorized(request, dependencies), dependencies) };
   } catch (error) {
     const mapped = governanceErrorOf(error);
     const answer = errorResponse(mapped);

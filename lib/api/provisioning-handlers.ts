@@ -1,6 +1,6 @@
 // POST …/grants, POST …/revocations and GET /v1/requests/{id}: HTTP in and out of provisioning, which
 // records every request and, for an Idempotency-Key, keeps and replays the first answer.
-import { errorResponse, jsonAnswer, ValidationError, type HttpAnswer } from '../errors/index.js';
+import { errorResponse, jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../errors/index.js';
 import {
   provisioningRequestRecord,
   runProvisioningRequest,
@@ -78,8 +78,13 @@ export async function handleRequestRecord(
   request: ApiRequest,
   dependencies: ApiDependencies,
 ): Promise<HttpAnswer> {
-  const record = await provisioningRequestRecord(dependencies.requests, pathParameter(request, 'requestId'));
-  const { workspaceId: _id, workspaceSlug, bodyHash: _hash, answer, ...rest } = record;
+  const requestId = pathParameter(request, 'requestId');
+  const record = await provisioningRequestRecord(dependencies.requests, requestId);
+  const { workspaceId, workspaceSlug, bodyHash: _hash, answer, ...rest } = record;
+  // A record is visible to callers with a role on its workspace; to others it does not exist.
+  if (!dependencies.authorization.hasAnyRole(request.actor, { uuid: workspaceId, slug: workspaceSlug })) {
+    throw new NotFound(`no provisioning request ${requestId}`, { field: 'requestId' });
+  }
   return jsonAnswer(200, {
     ...rest,
     workspace: workspaceSlug,

@@ -25,7 +25,10 @@ export async function handleWorkspaces(
   dependencies: ApiDependencies,
 ): Promise<HttpAnswer> {
   parseQuery(request, NoQuery);
-  const workspaces = await dependencies.store.listWorkspaces();
+  // Only the workspaces the caller holds a role on: the others' names are not theirs to see.
+  const workspaces = (await dependencies.store.listWorkspaces()).filter((workspace) =>
+    dependencies.authorization.hasAnyRole(request.actor, workspace),
+  );
   workspaces.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
   const statuses = await Promise.all(
     workspaces.map((workspace) => dependencies.syncState.getStatus(workspace.uuid)),

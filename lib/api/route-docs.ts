@@ -1,6 +1,7 @@
 // What each /v1 route takes and answers, as zod schemas: one entry per API route of infra/routes.ts (the
 // type makes a missing route a compile error). The OpenAPI document is generated from this table.
 import { z } from 'zod';
+import type { Role } from '../authz/index.js';
 import type { Route } from './routes.js';
 import {
   ProvisioningAnswer,
@@ -29,8 +30,16 @@ type KeyOf<R> = R extends { method: infer M extends string; path: infer P extend
 /** Route keys of the routes served by the API function. */
 export type ApiRouteKey = KeyOf<Extract<Route, { target: 'api' }>>;
 
+/**
+ * Who may call a route: a `role` on the workspace its path names (resolved to one identity, slug or uuid);
+ * `record-workspace`: any role on the workspace of the record it reads; `authenticated`: any caller (the
+ * answer holds only the caller's workspaces, or nothing workspace-bound).
+ */
+export type RouteAccess = { role: Role } | 'record-workspace' | 'authenticated';
+
 export interface RouteDoc {
   operationId: string;
+  access: RouteAccess;
   query: z.ZodObject;
   body?: z.ZodType;
   /** Takes an Idempotency-Key header. */
@@ -46,25 +55,28 @@ const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.object({}),
 
 const provisioning = (operationId: string): RouteDoc => ({
   operationId,
+  access: { role: 'administrator' },
   query: NoQuery,
   body: ProvisioningRequestBody,
   idempotent: true,
   status: 200,
   answer: ProvisioningAnswer,
-  errors: [400, 402, 404, 409, 422, 429, 502],
+  errors: [400, 402, 403, 404, 409, 422, 429, 502],
 });
 
 const resourceAccess = (operationId: string): RouteDoc => ({
   operationId,
+  access: { role: 'reader' },
   query: ResourceAccessQuery,
   status: 200,
   answer: ResourceAccessAnswer,
-  errors: [400, 404],
+  errors: [400, 403, 404],
 });
 
 export const ROUTE_DOCS: Record<ApiRouteKey, RouteDoc> = {
   'GET /v1/openapi.json': {
     operationId: 'getOpenApiDocument',
+    access: 'authenticated',
     query: NoQuery,
     status: 200,
     answer: OpenApiDocument,
@@ -72,6 +84,7 @@ export const ROUTE_DOCS: Record<ApiRouteKey, RouteDoc> = {
   },
   'GET /v1/workspaces': {
     operationId: 'listWorkspaces',
+    access: 'authenticated',
     query: NoQuery,
     status: 200,
     answer: WorkspacesAnswer,
@@ -79,47 +92,53 @@ export const ROUTE_DOCS: Record<ApiRouteKey, RouteDoc> = {
   },
   'GET /v1/workspaces/{workspace}/sync': {
     operationId: 'getSyncStatus',
+    access: { role: 'reader' },
     query: NoQuery,
     status: 200,
     answer: SyncStatusAnswer,
-    errors: [400, 404],
+    errors: [400, 403, 404],
   },
   'POST /v1/workspaces/{workspace}/sync': {
     operationId: 'changeSync',
+    access: { role: 'administrator' },
     query: NoQuery,
     body: SyncActionBody,
     status: 202,
     answer: SyncActionAnswer,
-    errors: [400, 404],
+    errors: [400, 403, 404],
   },
   'GET /v1/workspaces/{workspace}/users/{accountId}/access': {
     operationId: 'getUserAccess',
+    access: { role: 'reader' },
     query: UserAccessQuery,
     status: 200,
     answer: UserAccessAnswer,
-    errors: [400, 404],
+    errors: [400, 403, 404],
   },
   'GET /v1/workspaces/{workspace}/projects/{resourceId}/access': resourceAccess('getProjectAccess'),
   'GET /v1/workspaces/{workspace}/repositories/{resourceId}/access': resourceAccess('getRepositoryAccess'),
   'GET /v1/workspaces/{workspace}/groups/{resourceId}/access': resourceAccess('getGroupAccess'),
   'GET /v1/workspaces/{workspace}/changes': {
     operationId: 'listChanges',
+    access: { role: 'reader' },
     query: ChangesQuery,
     status: 200,
     answer: ChangesAnswer,
-    errors: [400, 404],
+    errors: [400, 403, 404],
   },
   'GET /v1/workspaces/{workspace}/export': {
     operationId: 'exportAccess',
+    access: { role: 'reader' },
     query: ExportQuery,
     status: 200,
     answer: ExportAnswer,
-    errors: [400, 404],
+    errors: [400, 403, 404],
   },
   'POST /v1/workspaces/{workspace}/grants': provisioning('grant'),
   'POST /v1/workspaces/{workspace}/revocations': provisioning('revoke'),
   'GET /v1/requests/{requestId}': {
     operationId: 'getProvisioningRequest',
+    access: 'record-workspace',
     query: NoQuery,
     status: 200,
     answer: ProvisioningRequestRecordAnswer,

@@ -1,5 +1,6 @@
 // Reads and validates the whole configuration once. Every problem is reported with the variable's name
 // and what was expected, all at once, so a misconfigured deployment fails at cold start, not mid-sync.
+import type { AuthorizationPolicyDocument } from '../authz/index.js';
 import type { z } from 'zod';
 import {
   Credential,
@@ -9,6 +10,7 @@ import {
   REMOTE_URL_VARIABLES,
   WebhookSecrets,
   type Administration,
+  type LocalTokenEntry,
   type OrganizationCredential,
   type WorkspaceSlug,
 } from './schemas.js';
@@ -75,7 +77,15 @@ export interface AppConfig {
     queueUrl?: string;
   };
   exports: { bucket?: string };
-  local: { port: number; apiToken?: string; dataDir: string };
+  local: {
+    port: number;
+    apiToken?: string;
+    /** LOCAL_API_TOKENS: callers with roles, each with its bearer token. */
+    apiTokens: LocalTokenEntry[];
+    dataDir: string;
+  };
+  /** The AWS policy document (AUTHORIZATION_POLICY); absent: nobody holds a role. */
+  authorization: { policy?: AuthorizationPolicyDocument };
 }
 
 type Environment = Record<string, string | undefined>;
@@ -283,8 +293,10 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     local: {
       port: parsed.PORT,
       ...(parsed.LOCAL_API_TOKEN ? { apiToken: parsed.LOCAL_API_TOKEN } : {}),
+      apiTokens: parsed.LOCAL_API_TOKENS ?? [],
       dataDir: parsed.DATA_DIR,
     },
+    authorization: parsed.AUTHORIZATION_POLICY ? { policy: parsed.AUTHORIZATION_POLICY } : {},
   };
 }
 

@@ -1,5 +1,6 @@
 // Shapes of every secret and every configuration value, as zod schemas. Parsed once, at cold start.
 import { z } from 'zod';
+import { AuthorizationPolicyDocument, PolicyStatement } from '../authz/index.js';
 
 /** A workspace slug as Bitbucket allows it: lower case letters, digits, `-`, `_`, `.`. */
 export const WorkspaceSlug = z
@@ -151,6 +152,32 @@ const localToken = z.string().superRefine((token, context) => {
   });
 });
 
+/** Text holding JSON, parsed; `what` says what the JSON should be. */
+const jsonText = (what: string) =>
+  z.string().transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: what });
+      return z.NEVER;
+    }
+  });
+
+/**
+ * One LOCAL_API_TOKENS entry: a strong token and the policy statement it stands for. `local` is the
+ * LOCAL_API_TOKEN administrator's principal, and `*` would make a pattern of a name.
+ */
+const LocalTokenEntry = PolicyStatement.extend({
+  token: localToken,
+  principal: z
+    .string()
+    .min(1)
+    .refine((name) => name !== 'local' && !name.includes('*'), {
+      error: 'a principal name other than "local", without "*"',
+    }),
+});
+export type LocalTokenEntry = z.infer<typeof LocalTokenEntry>;
+
 const commaList = z
   .string()
   .transform((value) =>
@@ -224,5 +251,26 @@ export const EnvironmentSchema = {
   PORT: positiveInteger.max(65535, 'a port number up to 65535').default(3000),
   /** Bearer token of the local API; refused under MIN_LOCAL_TOKEN_BITS (see estimateTokenBits). */
   LOCAL_API_TOKEN: localToken.optional(),
+  /**
+   * Local callers with roles (CONTRACTS.md): `{"<token>": {"principal", "accountId"?, "roles", "workspaces"}}`,
+   * read as a list so no error message ever names a token. LOCAL_API_TOKEN stays one administrator of all.
+   */
+  LOCAL_API_TOKENS: jsonText('a JSON object {"<token>": {"principal", "roles", "workspaces"}}')
+    .transform((value, context) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        context.addIssue({ code: 'custom', message: 'a JSON object keyed by token' });
+        return z.NEVER;
+      }
+      return Object.entries(value).map(([token, entry]) => ({ token, ...(entry as object) }));
+    })
+    .pipe(z.array(LocalTokenEntry))
+    .optional(),
+  /**
+   * The authorization policy document in AWS (CDK context `authorizationPolicy`): `{"statements": [...]}`
+   * mapping IAM principal ARN patterns to roles per workspace (lib/authz). Unset: nobody holds a role.
+   */
+  AUTHORIZATION_POLICY: jsonText('a JSON policy document {"statements": [...]}')
+    .pipe(AuthorizationPolicyDocument)
+    .optional(),
   DATA_DIR: z.string().min(1).default('.data'),
 };

@@ -16,8 +16,10 @@ export type HttpLambdaHandler = (
 
 export interface LocalHttpServerOptions {
   handlers: Record<RouteTarget, HttpLambdaHandler>;
-  /** Bearer token required on `/v1` routes. */
+  /** Bearer token required on `/v1` routes; a call with it is made as LOCAL_PRINCIPAL. */
   apiToken: string;
+  /** More bearer tokens (LOCAL_API_TOKENS), each standing for the principal it maps to. */
+  apiTokens?: ReadonlyMap<string, string>;
   /** 0 picks a free port. */
   port?: number;
   /** Largest accepted body; API Gateway HTTP APIs stop at 10 MB. */
@@ -36,6 +38,14 @@ export interface LocalHttpServer {
 export const LOCAL_PRINCIPAL = 'local';
 
 const LOOPBACK = '127.0.0.1';
+
+interface LocalServerSettings {
+  handlers: Record<RouteTarget, HttpLambdaHandler>;
+  /** Bearer token → the principal it stands for. */
+  tokens: ReadonlyMap<string, string>;
+  maxBodyBytes: number;
+  timeoutMs: number;
+}
 
 function sendJson(response: ServerResponse, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message, details: {} } });
@@ -68,6 +78,21 @@ function digest(value: string): Buffer {
 export function bearerTokenMatches(header: string | undefined, expected: string): boolean {
   const presented = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
   return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/**
+ * The principal whose token the `Authorization: Bearer` header presents, or undefined. Every token is
+ * compared (digests, in constant time), so the answer's timing says nothing about which one matched.
+ */
+export function principalOfBearer(
+  header: string | undefined,
+  tokens: ReadonlyMap<string, string>,
+): string | undefined {
+  let principal: string | undefined;
+  for (const [token, name] of tokens) {
+    if (bearerTokenMatches(header, token) && principal === undefined) principal = name;
+  }
+  return principal;
 }
 
 function headersOf(request: IncomingMessage): Record<string, string> {
@@ -112,7 +137,7 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2):
 async function handleRequest(
   request: IncomingMessage,
   response: ServerResponse,
-  options: Required<Omit<LocalHttpServerOptions, 'port'>>,
+  options: LocalServerSettings,
 ): Promise<void> {
   const url = new URL(request.url ?? '/', `http://${LOOPBACK}`);
   const method = request.method ?? 'GET';
@@ -123,7 +148,9 @@ async function handleRequest(
     else sendJson(response, 404, 'not_found', `no route for ${method} ${url.pathname}`);
     return;
   }
-  if (match.route.auth === 'iam' && !bearerTokenMatches(request.headers.authorization, options.apiToken)) {
+  const principal =
+    match.route.auth === 'iam' ? principalOfBearer(request.headers.authorization, options.tokens) : undefined;
+  if (match.route.auth === 'iam' && principal === undefined) {
     sendJson(response, 401, 'unauthorized', 'send the local API token as "Authorization: Bearer <token>"');
     return;
   }
@@ -170,17 +197,17 @@ async function handleRequest(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
       // Same shape as the IAM authorizer's, so handlers read the caller one way in AWS and locally.
-      ...(match.route.auth === 'iam'
+      ...(principal !== undefined
         ? {
             authorizer: {
               iam: {
-                accessKey: LOCAL_PRINCIPAL,
+                accessKey: principal,
                 accountId: '000000000000',
-                callerId: LOCAL_PRINCIPAL,
+                callerId: principal,
                 cognitoIdentity: null,
                 principalOrgId: '',
-                userArn: LOCAL_PRINCIPAL,
-                userId: LOCAL_PRINCIPAL,
+                userArn: principal,
+                userId: principal,
               },
             },
           }
@@ -196,9 +223,9 @@ async function handleRequest(
 
 /** Starts the local HTTP server on 127.0.0.1 (never another interface). */
 export async function startLocalHttpServer(options: LocalHttpServerOptions): Promise<LocalHttpServer> {
-  const settings = {
+  const settings: LocalServerSettings = {
     handlers: options.handlers,
-    apiToken: options.apiToken,
+    tokens: new Map([...(options.apiTokens ?? []), [options.apiToken, LOCAL_PRINCIPAL]]),
     maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
     timeoutMs: options.timeoutMs ?? 30_000,
   };

@@ -1,6 +1,7 @@
 // The composition root for local use (`npm start` and the CLI): configuration, the store (embedded or
 // DYNAMODB_ENDPOINT), and a Bitbucket client for real credentials or, without any, for the bundled
 // simulator with its demo workspace.
+import { localAuthorizationPolicy } from './local-authorization.js';
 import type { ApiDependencies } from '../api/index.js';
 import { organizationAccess, type OrganizationAccess } from '../atlassian-admin/index.js';
 import { bitbucketClientFromConfig, type BitbucketClient } from '../bitbucket/index.js';
@@ -39,6 +40,7 @@ export interface LocalConnector {
 export function localApiDependencies(connector: LocalConnector): ApiDependencies {
   const { store, syncState, ledger, requests } = connector.stores;
   return {
+    authorization: localAuthorizationPolicy(connector.config.local.apiTokens),
     client: connector.client,
     store,
     syncState,

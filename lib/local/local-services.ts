@@ -10,6 +10,7 @@ import { logger } from '../observability/index.js';
 import { localWebhookSecretsPath, readWebhookSecretsFile } from '../webhooks/secret-file.js';
 import { startLocalHttpServer } from './api-gateway-adapter.js';
 import { localApiDependencies, type LocalConnector } from './connector.js';
+import { localBearerTokens } from './local-authorization.js';
 import { LocalEventQueue } from './event-queue.js';
 import { localLambdaContext } from './lambda-context.js';
 
@@ -67,6 +68,7 @@ export async function startLocalServices(
   const server = await startLocalHttpServer({
     handlers: { api, webhook },
     apiToken: options.apiToken,
+    apiTokens: localBearerTokens(connector.config.local.apiTokens),
     port: options.port,
   });
 

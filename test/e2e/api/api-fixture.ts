@@ -8,6 +8,8 @@ import type { ApiDependencies } from '../../../lib/api/index.js';
 import { createBitbucketClient } from '../../../lib/bitbucket/index.js';
 import type { Credential } from '../../../lib/config/index.js';
 import { startLocalHttpServer, type HttpLambdaHandler } from '../../../lib/local/api-gateway-adapter.js';
+import { localAuthorizationPolicy, localBearerTokens } from '../../../lib/local/local-authorization.js';
+import type { LocalTokenEntry } from '../../../lib/config/index.js';
 import { normalizeUuid } from '../../../lib/model/index.js';
 import type { SeedDocument } from '../../../lib/simulator/index.js';
 import { LocalExportWriter } from '../../../lib/store/export-files.js';
@@ -87,9 +89,13 @@ function caller(url: string): ApiFixture['call'] {
 
 export async function startApiFixture(
   seed: SeedDocument | string,
-  options: Omit<HarnessOptions, 'seed'> = {},
+  options: Omit<HarnessOptions, 'seed'> & {
+    /** Callers with roles (LOCAL_API_TOKENS entries); API_TOKEN stays one administrator of all. */
+    callers?: LocalTokenEntry[];
+  } = {},
 ): Promise<ApiFixture> {
-  const harness = await startHarness({ ...options, seed });
+  const { callers = [], ...harnessOptions } = options;
+  const harness = await startHarness({ ...harnessOptions, seed });
   const truth = await harness.groundTruth();
   const first = truth.workspaces[0]!;
   const workspace: WorkspaceRef = { id: normalizeUuid(first.uuid), slug: first.slug };
@@ -102,6 +108,7 @@ export async function startApiFixture(
   if (!pass.completed) throw new Error(`the sync pass did not complete: ${pass.stoppedBecause}`);
   const dataDir = await mkdtemp(join(tmpdir(), 'api-e2e-'));
   const dependencies: ApiDependencies = {
+    authorization: localAuthorizationPolicy(callers),
     client: harness.client,
     store: harness.store,
     syncState: harness.syncState,
@@ -120,7 +127,11 @@ export async function startApiFixture(
   const serve = async (deps: ApiDependencies) => {
     const api = createApiHandler(deps) as unknown as HttpLambdaHandler;
     const notHere: HttpLambdaHandler = async () => ({ statusCode: 404, body: '' });
-    const server = await startLocalHttpServer({ handlers: { api, webhook: notHere }, apiToken: API_TOKEN });
+    const server = await startLocalHttpServer({
+      handlers: { api, webhook: notHere },
+      apiToken: API_TOKEN,
+      apiTokens: localBearerTokens(callers),
+    });
     servers.push(server);
     return server.url;
   };

@@ -34,7 +34,8 @@ describe('loadConfig', () => {
     expect(config.sync.hourlyRequestBudget).toBe(800);
     expect(config.sync.membershipIntervalMs).toBe(15 * 60_000);
     expect(config.sync.deletionGuardShare).toBe(0.25);
-    expect(config.local).toEqual({ port: 3000, dataDir: '.data' });
+    expect(config.local).toEqual({ port: 3000, apiTokens: [], dataDir: '.data' });
+    expect(config.authorization).toEqual({});
     expect(config.store.tableName).toBe('bitbucket-governance');
   });
 
