@@ -109,6 +109,10 @@ export const BitbucketCall = z
         'route template: a Bitbucket route, or an Atlassian Admin API route (`/admin/v2/orgs/{orgId}/…`) for group membership in a workspace administered in admin.atlassian.com',
       ),
     path: z.string(),
+    url: z
+      .string()
+      .optional()
+      .describe('the absolute URL the last request went to on the wire (absent: nothing sent)'),
     sent: z.boolean(),
     outcome: z.enum(['ok', 'absent', 'failed']).optional(),
     status: z.number().int().optional(),
@@ -154,5 +158,17 @@ export const ProvisioningRequestRecordAnswer = z.object({
   idempotencyKey: z.string().optional(),
   request: z.unknown(),
   answer: z.object({ status: z.number().int(), body: z.unknown() }).optional(),
-  calls: z.array(BitbucketCall),
+  calls: z.array(BitbucketCall).describe('the calls of the latest attempt'),
+  attempts: z
+    .array(
+      z.object({
+        startedAt: z.string(),
+        completedAt: z.string(),
+        state: z.enum(['completed', 'failed']),
+        status: z.number().int(),
+        calls: z.array(BitbucketCall),
+      }),
+    )
+    .optional()
+    .describe('every finished attempt, oldest first: a retry after a failure never erases the one before'),
 });

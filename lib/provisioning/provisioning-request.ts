@@ -78,7 +78,8 @@ export async function runProvisioningRequest(
 ): Promise<ProvisioningRequestOutcome> {
   const { requests, now } = dependencies;
   const { workspace, action, actor, idempotencyKey: key, body } = input;
-  const id = key === undefined ? newRequestId() : idempotentRequestId(workspace.uuid, key);
+  const id = key === undefined ? newRequestId() : idempotentRequestId(workspace.uuid, actor, key);
+  const startedAt = now().toISOString();
   const bodyHash = createHash('sha256').update(JSON.stringify({ action, body })).digest('hex');
   const begun = await requests.begin(
     {
@@ -87,7 +88,7 @@ export async function runProvisioningRequest(
       workspaceSlug: workspace.slug,
       action,
       actor,
-      receivedAt: now().toISOString(),
+      receivedAt: startedAt,
       ...(key === undefined ? {} : { idempotencyKey: key }),
       bodyHash,
       request: body,
@@ -142,7 +143,7 @@ export async function runProvisioningRequest(
     );
     const result: ProvisionedAnswer = { requestId: id, workspace: workspace.slug, ...provisioned };
     const answer: StoredAnswer = { status: 200, body: jsonAnswer(200, result).body };
-    await requests.finish(id, { state: 'completed', answer, calls }, now());
+    await requests.finish(id, { state: 'completed', answer, calls, startedAt }, now());
     return { kind: 'provisioned', requestId: id, answer, result };
   } catch (error) {
     const mapped = dependencies.explainFailure(error);
@@ -151,7 +152,7 @@ export async function runProvisioningRequest(
     // the same body (a replayed 402 after the plan was raised would be wrong).
     const transient = statusCode === 402 || statusCode === 429 || statusCode >= 500;
     const answer: StoredAnswer = { status: statusCode, body: text };
-    await requests.finish(id, { state: transient ? 'failed' : 'completed', answer, calls }, now());
+    await requests.finish(id, { state: transient ? 'failed' : 'completed', answer, calls, startedAt }, now());
     // Unknown failures go on to the caller, which logs them and answers 500.
     if (!(mapped instanceof GovernanceError)) throw mapped;
     return { kind: 'refused', requestId: id, answer, error: mapped };

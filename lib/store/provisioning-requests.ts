@@ -16,6 +16,16 @@ export interface StoredAnswer {
   body: string;
 }
 
+/** One finished attempt of a request: a retry after a transient failure never erases the one before. */
+export interface ProvisioningAttempt {
+  startedAt: string;
+  completedAt: string;
+  state: 'completed' | 'failed';
+  /** The status answered. */
+  status: number;
+  calls: BitbucketCallRecord[];
+}
+
 export interface ProvisioningRequestRecord {
   id: string;
   workspaceId: string;
@@ -30,7 +40,10 @@ export interface ProvisioningRequestRecord {
   bodyHash: string;
   request: unknown;
   answer?: StoredAnswer;
+  /** The calls of the latest attempt. */
   calls: BitbucketCallRecord[];
+  /** Every finished attempt, oldest first (the latest one repeats `calls` and `answer`). */
+  attempts?: ProvisioningAttempt[];
 }
 
 export type BeginOutcome =
@@ -56,9 +69,13 @@ function fromItem(item: Record<string, unknown>): ProvisioningRequestRecord {
   return record as unknown as ProvisioningRequestRecord;
 }
 
-/** The request id for an Idempotency-Key: stable per workspace and key, safe inside a table key. */
-export function idempotentRequestId(workspaceId: string, idempotencyKey: string): string {
-  return `idem-${createHash('sha256').update(`${workspaceId}\n${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+/**
+ * The request id for an Idempotency-Key: stable per caller, workspace and key (another caller's same key
+ * is another request, never a replay of theirs), safe inside a table key.
+ */
+export function idempotentRequestId(workspaceId: string, caller: string, idempotencyKey: string): string {
+  const scoped = `${workspaceId}\n${caller}\n${idempotencyKey}`;
+  return `idem-${createHash('sha256').update(scoped).digest('hex').slice(0, 40)}`;
 }
 
 export function newRequestId(): string {
@@ -83,7 +100,8 @@ export class ProvisioningRequestStore {
 
   /**
    * Claims the request id. It is free when no record exists, when an earlier attempt with the same body
-   * failed (a transient failure must not stick to the key), or when an in-flight claim has expired.
+   * failed (a transient failure must not stick to the key), or when an in-flight claim has expired. A
+   * retry keeps the earlier attempts (`attempts`); only the latest attempt's fields are reset.
    */
   async begin(record: Omit<ProvisioningRequestRecord, 'state' | 'calls'>, now: Date): Promise<BeginOutcome> {
     const started: ProvisioningRequestRecord = { ...record, state: 'in-flight', calls: [] };
@@ -93,19 +111,12 @@ export class ProvisioningRequestStore {
           TableName: this.#tableName,
           Item: {
             ...started,
+            attempts: [],
             ...provisioningRequestKey(record.workspaceId, record.id, record.receivedAt),
             leaseExpiresAtMs: now.getTime() + this.#leaseMs,
             expiresAt: Math.floor(now.getTime() / 1000) + this.#retentionSeconds,
           },
-          ConditionExpression:
-            'attribute_not_exists(PK) OR (bodyHash = :hash AND (#state = :failed OR (#state = :inFlight AND leaseExpiresAtMs < :now)))',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':hash': record.bodyHash,
-            ':failed': 'failed',
-            ':inFlight': 'in-flight',
-            ':now': now.getTime(),
-          },
+          ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
       return { kind: 'started', record: started };
@@ -117,26 +128,76 @@ export class ProvisioningRequestStore {
     if (!existing) return { kind: 'in-flight', record: started };
     if (existing.bodyHash !== record.bodyHash) return { kind: 'key-reused', record: existing };
     if (existing.state === 'completed') return { kind: 'replay', record: existing };
-    return { kind: 'in-flight', record: existing };
+    return (await this.#restart(record, now))
+      ? { kind: 'started', record: started }
+      : { kind: 'in-flight', record: existing };
   }
 
-  /** Records the outcome. `failed` frees the key for a retry with the same body. */
+  /** Takes a failed or abandoned claim for a new attempt, keeping `attempts`; false when it is not free. */
+  async #restart(record: Omit<ProvisioningRequestRecord, 'state' | 'calls'>, now: Date): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { PK: provisioningRequestKey('-', record.id, '-').PK, SK: 'REQ' },
+          UpdateExpression:
+            'SET #state = :inFlight, calls = :none, receivedAt = :receivedAt, leaseExpiresAtMs = :lease REMOVE answer, completedAt',
+          ConditionExpression:
+            'bodyHash = :hash AND (#state = :failed OR (#state = :inFlight AND leaseExpiresAtMs < :now))',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':hash': record.bodyHash,
+            ':failed': 'failed',
+            ':inFlight': 'in-flight',
+            ':now': now.getTime(),
+            ':none': [],
+            ':receivedAt': record.receivedAt,
+            ':lease': now.getTime() + this.#leaseMs,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Records the outcome of the attempt that began at `outcome.startedAt`, and appends it to `attempts`.
+   * `failed` frees the key for a retry with the same body.
+   */
   async finish(
     id: string,
-    outcome: { state: 'completed' | 'failed'; answer: StoredAnswer; calls: BitbucketCallRecord[] },
+    outcome: {
+      state: 'completed' | 'failed';
+      answer: StoredAnswer;
+      calls: BitbucketCallRecord[];
+      startedAt: string;
+    },
     now: Date,
   ): Promise<void> {
+    const attempt: ProvisioningAttempt = {
+      startedAt: outcome.startedAt,
+      completedAt: now.toISOString(),
+      state: outcome.state,
+      status: outcome.answer.status,
+      calls: outcome.calls,
+    };
     await this.#db.send(
       new UpdateCommand({
         TableName: this.#tableName,
         Key: { PK: provisioningRequestKey('-', id, '-').PK, SK: 'REQ' },
-        UpdateExpression: 'SET #state = :state, answer = :answer, calls = :calls, completedAt = :at',
+        UpdateExpression:
+          'SET #state = :state, answer = :answer, calls = :calls, completedAt = :at, attempts = list_append(if_not_exists(attempts, :none), :attempt)',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
           ':state': outcome.state,
           ':answer': outcome.answer,
           ':calls': outcome.calls,
+          ':none': [],
+          ':attempt': [attempt],
           ':at': now.toISOString(),
         },
       }),

@@ -143,7 +143,7 @@ describe('runProvisioningRequest', () => {
       },
     };
     await expect(runProvisioningRequest(failing, input)).rejects.toBe(broken);
-    const id = idempotentRequestId(workspace.uuid, input.idempotencyKey!);
+    const id = idempotentRequestId(workspace.uuid, input.actor, input.idempotencyKey!);
     const record = await provisioningRequestRecord(requests, id);
     expect(record).toMatchObject({ state: 'failed', answer: { status: 500 }, calls: [] });
     expect(JSON.parse(record.answer!.body)).toMatchObject({ error: { code: 'internal_error' } });
