@@ -174,6 +174,13 @@ const ScopeError = z.object({
   endpoint: z.string().optional(),
 });
 
+/** Who released a deletion hold, when, and the most removals the release allows. */
+const HoldRelease = z.object({
+  by: z.string().describe('the caller who released it'),
+  at: z.string(),
+  removals: z.number().describe("the hold's removals when released: a larger removal is held again"),
+});
+
 export const SyncStatusAnswer = z.object({
   workspace: z.string(),
   workspaceId: z.string(),
@@ -214,6 +221,7 @@ export const SyncStatusAnswer = z.object({
       storedCount: z.number(),
       observedCount: z.number(),
       released: z.boolean(),
+      release: HoldRelease.optional(),
     }),
   ),
   dirtyScopes: z.array(z.string()),
@@ -223,13 +231,22 @@ export const SyncStatusAnswer = z.object({
 });
 
 export const SyncActionBody = z.union([
-  z.strictObject({ releaseHold: z.string().min(1).describe('scope id, e.g. `members`') }),
+  z.strictObject({
+    releaseHold: z.string().min(1).describe('scope id, e.g. `members`'),
+    removals: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('the removals of the hold you read; a hold grown since answers 409 and stays'),
+  }),
   z.strictObject({ markDirty: z.array(z.string().min(1)).min(1).max(1000) }),
 ]);
 
 export const SyncActionAnswer = z.object({
   workspace: z.string(),
   released: z.string().optional(),
+  release: HoldRelease.optional(),
   markedDirty: z.array(z.string()).optional(),
 });
 

@@ -105,7 +105,7 @@ export const ROUTE_DOCS: Record<ApiRouteKey, RouteDoc> = {
     body: SyncActionBody,
     status: 202,
     answer: SyncActionAnswer,
-    errors: [400, 403, 404],
+    errors: [400, 403, 404, 409],
   },
   'GET /v1/workspaces/{workspace}/users/{accountId}/access': {
     operationId: 'getUserAccess',

@@ -1,6 +1,6 @@
 // GET and POST …/sync: where the rolling sync stands (pass progress, freshness, holds, errors) and the two
 // things a person may do about it: release a deletion hold, mark scopes for the next step.
-import { jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../errors/index.js';
+import { Conflict, jsonAnswer, NotFound, ValidationError, type HttpAnswer } from '../errors/index.js';
 import { scopeId } from '../model/index.js';
 import type { WorkspaceEntry } from '../store/index.js';
 import type { ScopeState, WorkspaceSyncStatus } from '../store/sync-state.js';
@@ -52,7 +52,12 @@ export async function handleSyncStatus(
     freshnessSeconds: freshnessByKind(scopes, byScope, clockOf(dependencies)().getTime()),
     holds: states
       .filter((state) => state.hold !== undefined)
-      .map((state) => ({ scope: state.scope, ...state.hold!, released: state.holdReleased === true })),
+      .map((state) => ({
+        scope: state.scope,
+        ...state.hold!,
+        released: state.holdReleased === true,
+        ...(state.holdRelease ? { release: state.holdRelease } : {}),
+      })),
     dirtyScopes: states.filter((state) => state.dirty === true).map((state) => state.scope),
     lastError: status?.lastError ?? null,
     scopeErrors: states
@@ -69,11 +74,25 @@ export async function handleSyncAction(
   const workspace = await requireWorkspace(dependencies, request);
   const body = parseJsonBody(request, SyncActionBody);
   if ('releaseHold' in body) {
-    const released = await dependencies.syncState.releaseHold(workspace.uuid, body.releaseHold);
-    if (!released) {
+    const outcome = await dependencies.syncState.releaseHold(workspace.uuid, body.releaseHold, {
+      by: request.actor,
+      at: clockOf(dependencies)().toISOString(),
+      ...(body.removals !== undefined ? { seenRemovals: body.removals } : {}),
+    });
+    if ('refused' in outcome && outcome.refused === 'not-held') {
       throw new NotFound(`no deletion hold on scope ${body.releaseHold}`, { field: 'releaseHold' });
     }
-    return jsonAnswer(202, { workspace: workspace.slug, released: body.releaseHold });
+    if ('refused' in outcome) {
+      throw new Conflict(
+        `the hold on ${body.releaseHold} changed since it was read: read the sync status again and release what it shows`,
+        { field: 'removals', reason: 'hold-changed' },
+      );
+    }
+    return jsonAnswer(202, {
+      workspace: workspace.slug,
+      released: body.releaseHold,
+      release: outcome.released,
+    });
   }
   const known = new Set((await knownScopeIds(dependencies, workspace)).map(scopeId));
   body.markDirty.forEach((scope, index) => {

@@ -47,6 +47,15 @@ export interface CapabilityGap {
   credential?: string;
 }
 
+/** A caller's release of a deletion hold: evidence of who allowed which removal. */
+export interface HoldRelease {
+  /** The caller (IAM principal ARN, or the local principal). */
+  by: string;
+  at: string;
+  /** The hold's removals when it was released: the most the next refresh may remove. */
+  removals: number;
+}
+
 /** A deletion the guard would not apply on its own (DESIGN §4). */
 export interface DeletionHold {
   since: string;
@@ -65,8 +74,13 @@ export interface ScopeState {
   /** Requests the last refresh of this scope cost. */
   requests?: number;
   hold?: DeletionHold;
-  /** Set by a release: the next refresh applies even a removal above the guard's share. */
+  /**
+   * Set by a release: the next refresh applies a removal above the guard's share, up to the removals of
+   * the hold the caller released (`holdRelease.removals`); a larger one is held again.
+   */
   holdReleased?: boolean;
+  /** Who released the hold, when, and how many removals the hold they released had. */
+  holdRelease?: HoldRelease;
   /** The credential may not read this scope; retried on the slow gap interval, not every step. */
   capabilityGap?: CapabilityGap;
 }
@@ -234,22 +248,46 @@ export class SyncStateStore {
     }
   }
 
-  /** Releases a deletion hold: the next refresh of that scope applies its removals. */
-  async releaseHold(ws: string, scope: string): Promise<boolean> {
+  /**
+   * Releases a deletion hold for `by`: the next refresh of that scope applies removals up to the hold's
+   * count at release. With `seenRemovals` (the hold the caller looked at), only a hold no larger than that
+   * is released. Answers the release, `not-held` when the scope has no hold, or `grown` when the hold now
+   * removes more than the caller saw.
+   */
+  async releaseHold(
+    ws: string,
+    scope: string,
+    release: { by: string; at: string; seenRemovals?: number },
+  ): Promise<{ released: HoldRelease } | { refused: 'not-held' | 'grown' }> {
+    const state = (await this.listScopeStates(ws)).find((entry) => entry.scope === scope);
+    const hold = state?.hold;
+    if (!hold) return { refused: 'not-held' };
+    if (release.seenRemovals !== undefined && hold.removals > release.seenRemovals)
+      return { refused: 'grown' };
+    const holdRelease: HoldRelease = { by: release.by, at: release.at, removals: hold.removals };
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: scopeStateKey(ws, scope),
-          UpdateExpression: 'SET holdReleased = :true, dirty = :true, dirtyReason = :reason',
-          ConditionExpression: 'attribute_exists(#hold)',
+          UpdateExpression:
+            'SET holdReleased = :true, holdRelease = :release, dirty = :true, dirtyReason = :reason',
+          // The hold released is the one read above: a refresh that changed it meanwhile wins.
+          ConditionExpression: '#hold.removals = :removals AND #hold.since = :since',
           ExpressionAttributeNames: { '#hold': 'hold' },
-          ExpressionAttributeValues: { ':true': true, ':reason': 'deletion hold released' },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':release': holdRelease,
+            ':reason': `deletion hold released by ${release.by}`,
+            ':removals': hold.removals,
+            ':since': hold.since,
+          },
         }),
       );
-      return true;
+      return { released: holdRelease };
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException')
+        return { refused: 'grown' };
       throw error;
     }
   }

@@ -111,7 +111,15 @@ export class ScopeBook {
     const state = this.stateOf(due.id);
     state.refreshedAt = at;
     state.requests = requests;
-    const settled = ['dirty', 'dirtyReason', 'lastError', 'hold', 'holdReleased', 'capabilityGap'] as const;
+    const settled = [
+      'dirty',
+      'dirtyReason',
+      'lastError',
+      'hold',
+      'holdReleased',
+      'holdRelease',
+      'capabilityGap',
+    ] as const;
     for (const field of settled) delete state[field];
     if (reread) {
       state.dirty = true;

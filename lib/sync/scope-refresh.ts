@@ -8,7 +8,7 @@ import { scopeId, type GovernanceItem, type ScopeRef } from '../model/index.js';
 import { logger } from '../observability/index.js';
 import type { ScopeLister, ScopeTarget } from '../source/index.js';
 import type { ApplyResult, GovernanceStore, Observed } from '../store/index.js';
-import type { DeletionHold } from '../store/sync-state.js';
+import type { DeletionHold, ScopeState } from '../store/sync-state.js';
 import { listConfirmed, type DriftCounts } from './confirmed-listing.js';
 import { perResourceKindListedBy, scopeKind } from './scope-kinds.js';
 
@@ -50,11 +50,20 @@ export interface RefreshContext {
   workspace: WorkspaceRef;
   call: CallOptions;
   guard: DeletionGuard;
-  /** Apply a removal above the guard's share (the hold was released). */
-  holdReleased: boolean;
+  /**
+   * The most removals a released hold allows (the released hold's count; Infinity for a release recorded
+   * before counts were kept); undefined when no hold was released.
+   */
+  releasedRemovals: number | undefined;
   now: () => Date;
   /** Direct reads a refresh may spend confirming removals before keeping the rest; default 10. */
   confirmationLimit?: number;
+}
+
+/** The removals a scope's released hold allows (RefreshContext.releasedRemovals), from its stored state. */
+export function releasedRemovalsOf(state: Pick<ScopeState, 'holdReleased' | 'holdRelease'> | undefined) {
+  if (state?.holdReleased !== true) return undefined;
+  return state.holdRelease?.removals ?? Number.POSITIVE_INFINITY;
 }
 
 /** What to list for a scope: per-resource scopes are addressed by their stored resource's key or slug. */
@@ -75,7 +84,7 @@ function deletionHold(
   since: string,
 ): DeletionHold | undefined {
   const type = scopeKind(scope.kind).guardedType;
-  if (!type || context.holdReleased) return undefined;
+  if (!type) return undefined;
   const storedIds = stored
     .filter(({ item }) => item.kind === 'resource' && item.type === type)
     .map(({ item }) => (item as { id: string }).id);
@@ -87,6 +96,8 @@ function deletionHold(
   );
   const removals = storedIds.filter((id) => !observedIds.has(id)).length;
   if (removals / storedIds.length <= context.guard.maxRemovalShare) return undefined;
+  // A release covers the hold its caller saw, not a larger removal that came after it.
+  if (context.releasedRemovals !== undefined && removals <= context.releasedRemovals) return undefined;
   return { since, removals, storedCount: storedIds.length, observedCount: observedIds.size };
 }
 

@@ -26,7 +26,7 @@ import { ScopeBook, type ScopeEvent } from './scope-book.js';
 import { openOrganizationStep, type OrganizationStep } from './organization-step.js';
 import { listingKindsOf, scopeKind } from './scope-kinds.js';
 import { dueScopes, listingScopesOf, stretchedIntervals, type DueScope } from './scope-plan.js';
-import { refreshScope, type WorkspaceRef } from './scope-refresh.js';
+import { refreshScope, releasedRemovalsOf, type WorkspaceRef } from './scope-refresh.js';
 import { stepAllowance, syncHourLimits, type SyncSettings } from './settings.js';
 import { KindGaps } from './kind-gaps.js';
 import { settleStep, type StepOutcome, type StepReport } from './step-settlement.js';
@@ -203,7 +203,7 @@ async function runBudgetedStep(
         workspace,
         call: { budget: scopeBudget, deadlineAt },
         guard: settings.deletionGuard,
-        holdReleased: book.states.get(due.id)?.holdReleased === true,
+        releasedRemovals: releasedRemovalsOf(book.states.get(due.id)),
         now,
       },
       due.scope,

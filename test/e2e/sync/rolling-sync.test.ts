@@ -200,10 +200,36 @@ describe('rolling sync', () => {
     let picture = await harness.storedPicture(workspace.id);
     expect(picture.filter((line) => line.startsWith('resource/user/'))).toHaveLength(250);
 
-    expect(await harness.syncState.releaseHold(workspace.id, 'members')).toBe(true);
+    const release = { by: 'arn:aws:iam::123456789012:role/GovernanceAdmins', at: new Date().toISOString() };
+    // A release for a smaller hold than the one stored is refused; the hold stays.
+    expect(
+      await harness.syncState.releaseHold(workspace.id, 'members', { ...release, seenRemovals: 99 }),
+    ).toEqual({
+      refused: 'grown',
+    });
+    expect(
+      await harness.syncState.releaseHold(workspace.id, 'members', { ...release, seenRemovals: 100 }),
+    ).toEqual({
+      released: { ...release, removals: 100 },
+    });
+    // Ten more leave after the release: 110 removals are more than the caller released, so they are held.
+    const more = ws.members.filter((entry) => entry.role !== 'owner').slice(100, 110);
+    await harness.mutate(
+      more.map((entry) => ({ op: 'removeMember', workspace: ws.slug, accountId: entry.accountId })),
+    );
+    const grown = await runSyncStep(harness.dependencies, workspace, Date.now() + 120_000);
+    expect(grown.holds).toEqual(['members']);
+    const regrown = await harness.syncState.listScopeStates(workspace.id);
+    expect(regrown.find((state) => state.scope === 'members')?.hold).toMatchObject({ removals: 110 });
+    picture = await harness.storedPicture(workspace.id);
+    expect(picture.filter((line) => line.startsWith('resource/user/'))).toHaveLength(250);
+
+    expect(await harness.syncState.releaseHold(workspace.id, 'members', release)).toMatchObject({
+      released: { by: release.by, removals: 110 },
+    });
     const released = await runSyncStep(harness.dependencies, workspace, Date.now() + 120_000);
     expect(released.holds).toEqual([]);
     picture = await harness.storedPicture(workspace.id);
-    expect(picture.filter((line) => line.startsWith('resource/user/'))).toHaveLength(150);
+    expect(picture.filter((line) => line.startsWith('resource/user/'))).toHaveLength(140);
   });
 });

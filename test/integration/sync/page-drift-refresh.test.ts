@@ -42,7 +42,7 @@ function setup(budget = 1000) {
     workspace: { id: ws, slug: 'acme' },
     call,
     guard: { maxRemovalShare: 0.25, minimumStoredItems: 20 },
-    holdReleased: false,
+    releasedRemovals: undefined,
     now: () => new Date(),
     ...overrides,
   });
