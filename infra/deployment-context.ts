@@ -2,6 +2,7 @@
 // typo fails the synth with the key's name instead of deploying something surprising.
 import { Duration } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { AuthorizationPolicy, AuthorizationPolicyDocument } from '../lib/authz/index.js';
 import { formatIssue } from '../lib/config/config.js';
 import { WorkspaceSlug } from '../lib/config/schemas.js';
 
@@ -98,7 +99,7 @@ const SECRET_OF_KEY = {
   webhookSecretsKeyArn: 'webhookSecretsArn',
 } as const;
 
-/** Every context key the app reads, with its default. */
+/** Every context key the app reads, with its default; and `authorizationPolicy`, required (below). */
 export const DeploymentContextSchema = {
   workspaces: workspaceList.default([]),
   scheduleRate: scheduleRate.default(Duration.minutes(5)),
@@ -122,9 +123,139 @@ export const DeploymentContextSchema = {
     .default(6),
 };
 
+/** The context key of the authorization policy document (read apart from the schema: it has no default). */
+export const AUTHORIZATION_POLICY_KEY = 'authorizationPolicy';
+
+/**
+ * The most compact-JSON bytes the policy may take: it travels in the API function's environment, and
+ * Lambda allows 4 KB of environment variables in all (the stack sets about 600 bytes of its own).
+ */
+export const MAX_AUTHORIZATION_POLICY_BYTES = 3000;
+
 export type DeploymentSettings = {
   [K in keyof typeof DeploymentContextSchema]: z.output<(typeof DeploymentContextSchema)[K]>;
+} & {
+  /** Who holds which role (README "Roles"): the API function's AUTHORIZATION_POLICY. */
+  authorizationPolicy: AuthorizationPolicyDocument;
 };
+
+const EXAMPLE_POLICY = JSON.stringify({
+  statements: [
+    {
+      principal: 'arn:aws:sts::123456789012:assumed-role/GovernanceAdmins/*',
+      roles: ['administrator'],
+      workspaces: ['*'],
+    },
+  ],
+});
+
+const PRINCIPAL_SHAPES =
+  'arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE)';
+
+/**
+ * Why `principal` can never name a caller in AWS, or undefined when it can. API Gateway's IAM authorizer
+ * reports a caller as the ARN it signed with: a role's session (`sts::…:assumed-role/ROLE/SESSION`, the
+ * role's path left out), an IAM user (`iam::…:user/PATH/NAME`), a federated user or the account's root.
+ */
+function principalProblem(principal: string): string | undefined {
+  if (principal === 'local')
+    return `an IAM principal ARN or ARN pattern (${PRINCIPAL_SHAPES}); "local" is the local server's caller and names nobody in AWS`;
+  const arn = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}|\*):(\S+)$/.exec(principal);
+  if (!arn) return `an IAM principal ARN or ARN pattern (${PRINCIPAL_SHAPES})`;
+  const [, partition = '', service = '', account = '', resource = ''] = arn;
+  if (service === 'iam' && resource.startsWith('role/')) {
+    const name = resource.split('/').at(-1) ?? '';
+    return `the sessions of the role, arn:${partition}:sts::${account}:assumed-role/${name}/* (callers arrive as assumed-role session ARNs, without the role's path, so a role ARN matches nobody)`;
+  }
+  const callerShapes = service === 'iam' ? /^(root$|user\/|\*)/ : /^(assumed-role\/|federated-user\/|\*)/;
+  if (!callerShapes.test(resource)) return `an IAM principal ARN or ARN pattern (${PRINCIPAL_SHAPES})`;
+  return undefined;
+}
+
+/** The value at `path` inside `value`, or undefined. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** `got …` for an error message: short values whole, long ones cut. */
+function got(value: unknown): string {
+  if (value === undefined) return 'got nothing';
+  const text = JSON.stringify(value);
+  return `got ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+}
+
+/** What a policy document issue expected, in words (zod's own words for shapes are its defaults). */
+function policyIssueProblem(issue: z.core.$ZodIssue, document: unknown): string {
+  const key = [AUTHORIZATION_POLICY_KEY, ...issue.path.map(String)].join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const known = issue.path.length === 0 ? 'statements' : 'principal, roles, workspaces and accountId';
+    return `${key}: expected only ${known}, got ${issue.keys.map((name) => JSON.stringify(name)).join(', ')}`;
+  }
+  let message = issue.message;
+  if (issue.code === 'invalid_type') {
+    const depth = issue.path.length;
+    if (depth === 0) message = 'a policy document {"statements": [...]}';
+    else if (depth === 1) message = 'a list of statements';
+    else if (depth === 2)
+      message = 'a statement {"principal": …, "roles": […], "workspaces": […], "accountId"?: …}';
+    else message = issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+  }
+  return `${key}: expected ${message}, ${got(valueAt(document, issue.path))}`;
+}
+
+/**
+ * The authorization policy document: JSON text (`-c authorizationPolicy='{"statements": […]}'`) or an
+ * object (cdk.json). Required, with at least one administrator, principals that can name AWS callers, and
+ * small enough for the API function's environment.
+ */
+function parseAuthorizationPolicy(raw: unknown, problems: string[]): AuthorizationPolicyDocument | undefined {
+  const key = AUTHORIZATION_POLICY_KEY;
+  if (raw === undefined || raw === '') {
+    problems.push(
+      `${key}: expected the policy document naming who holds which role (README "Roles"), e.g. -c ${key}='${EXAMPLE_POLICY}', got nothing`,
+    );
+    return undefined;
+  }
+  let document: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      document = JSON.parse(raw) as unknown;
+    } catch {
+      // The CLI cuts a -c value at its first line break, so an indented file arrives as `{`.
+      problems.push(
+        `${key}: expected a JSON policy document {"statements": [...]} on one line (the CDK CLI keeps a -c value only up to its first line break; from a file: -c ${key}="$(jq -c . policy.json)"), ${got(raw)}`,
+      );
+      return undefined;
+    }
+  }
+  const result = AuthorizationPolicyDocument.safeParse(document);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(policyIssueProblem(issue, document));
+    return undefined;
+  }
+  const policy = result.data;
+  const before = problems.length;
+  policy.statements.forEach(({ principal }, index) => {
+    const problem = principalProblem(principal);
+    if (problem)
+      problems.push(`${key}.statements.${index}.principal: expected ${problem}, ${got(principal)}`);
+  });
+  if (!new AuthorizationPolicy(policy).hasAdministrator())
+    problems.push(
+      `${key}: expected at least one administrator (a statement with "roles": ["administrator"]); without one nobody could grant, revoke or release a hold`,
+    );
+  const bytes = Buffer.byteLength(JSON.stringify(policy), 'utf8');
+  if (bytes > MAX_AUTHORIZATION_POLICY_BYTES)
+    problems.push(
+      `${key}: expected at most ${MAX_AUTHORIZATION_POLICY_BYTES} bytes of compact JSON (it travels in the API function's environment, which Lambda caps at 4 KB), got ${bytes} bytes; shorten it with ARN patterns, e.g. one arn:aws:sts::123456789012:assumed-role/Reviewers/* statement instead of one per session, and one statement per role listing several workspaces`,
+    );
+  return problems.length === before ? policy : undefined;
+}
 
 /**
  * Validates raw context values (as `node.tryGetContext` returns them) and collects every problem before
@@ -147,6 +278,7 @@ export function parseDeploymentContext(read: (key: string) => unknown): Deployme
         `${keyArn}: expected only together with ${secretArn} (a secret the stack creates is encrypted with the stack's own key), got ${JSON.stringify(settings[keyArn])}`,
       );
   }
+  settings.authorizationPolicy = parseAuthorizationPolicy(read(AUTHORIZATION_POLICY_KEY), problems);
   const operators = settings.secretOperators as string[] | undefined;
   if (operators?.length && settings.credentialsSecretArn && settings.webhookSecretsArn)
     problems.push(

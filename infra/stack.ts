@@ -52,6 +52,7 @@ export class BitbucketGovernanceStack extends Stack {
       hourlyRequestBudget: settings.hourlyRequestBudget,
       administration: settings.administration,
       syncInterval: settings.scheduleRate,
+      authorizationPolicy: settings.authorizationPolicy,
     });
     this.http = new GovernanceHttpApi(this, 'Http', {
       handlers: { api: this.functions.api.function, webhook: this.functions.webhook.function },

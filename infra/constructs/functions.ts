@@ -7,6 +7,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
+import type { AuthorizationPolicyDocument } from '../../lib/authz/index.js';
 import { GovernanceFunction } from './governance-function.js';
 import type { GovernanceSecrets } from './secrets.js';
 
@@ -28,6 +29,8 @@ export interface GovernanceFunctionsProps {
   administration: 'auto' | 'bitbucket' | 'organization';
   /** The sync schedule's rate: each step spends the hourly budget's share of it. */
   syncInterval: Duration;
+  /** Who holds which role: the API function's AUTHORIZATION_POLICY, read at cold start. */
+  authorizationPolicy: AuthorizationPolicyDocument;
 }
 
 export class GovernanceFunctions extends Construct {
@@ -122,6 +125,8 @@ export class GovernanceFunctions extends Construct {
         CREDENTIALS_SECRET_ARN: secrets.credentials.secretArn,
         EXPORT_BUCKET: exportsBucket.bucketName,
         ...bitbucketSettings,
+        // Only the API decides who may do what; compact, as Lambda counts every byte of the environment.
+        AUTHORIZATION_POLICY: JSON.stringify(props.authorizationPolicy),
       },
     });
     table.grantReadWriteData(this.api.role);

@@ -20,9 +20,36 @@ const CDK_JSON_CONTEXT = (
   }
 ).context;
 
+/**
+ * The policy every test deploy gets unless it passes its own: the context is required, and names at least one
+ * administrator (cdk.json holds none, so no deploy inherits a made-up administrator).
+ */
+export const TEST_AUTHORIZATION_POLICY = {
+  statements: [
+    {
+      principal: 'arn:aws:sts::123456789012:assumed-role/GovernanceAdmins/*',
+      roles: ['administrator'],
+      workspaces: ['*'],
+    },
+    {
+      principal: 'arn:aws:sts::123456789012:assumed-role/Engineers/ada@example.com',
+      accountId: '557058:ada',
+      roles: ['requester'],
+      workspaces: ['acme'],
+    },
+  ],
+};
+
 export function buildStack(context: Record<string, unknown> = {}): BuiltStack {
   // An empty bundling list makes NodejsFunction skip esbuild: template tests need no bundles.
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({
+    context: {
+      ...CDK_JSON_CONTEXT,
+      'aws:cdk:bundling-stacks': [],
+      authorizationPolicy: TEST_AUTHORIZATION_POLICY,
+      ...context,
+    },
+  });
   const settings = parseDeploymentContext((key) => app.node.tryGetContext(key));
   const stack = new BitbucketGovernanceStack(app, 'BitbucketGovernance', { settings });
   return { app, stack, template: Template.fromStack(stack) };

@@ -1,6 +1,7 @@
 // The template, resource by resource: the properties a reviewer signs off on.
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_AUTHORIZATION_POLICY_BYTES } from '../../infra/deployment-context.js';
 import { ROUTES } from '../../lib/api/routes.js';
 import { METRIC_NAMES, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/observability/metric-names.js';
 import { GSI1, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/store/table-definition.js';
@@ -10,6 +11,7 @@ import {
   BUILD_TIMEOUT_MS,
   logicalIdOf,
   refOf,
+  TEST_AUTHORIZATION_POLICY,
   type BuiltStack,
 } from './governance-stack.js';
 
@@ -130,7 +132,39 @@ describe('functions', () => {
       CREDENTIALS_SECRET_ARN: credentials,
       EXPORT_BUCKET: refOf(stack.exports.bucket),
       ...bitbucket,
+      AUTHORIZATION_POLICY: JSON.stringify(TEST_AUTHORIZATION_POLICY),
     });
+  });
+
+  it('the authorization policy reaches the API function alone, as compact JSON', () => {
+    const policy = {
+      statements: [
+        {
+          principal: 'arn:aws:iam::123456789012:user/ops/ada',
+          roles: ['administrator', 'reader'],
+          workspaces: ['acme'],
+        },
+      ],
+    };
+    // Given as text with spaces (as after -c), the function gets it compact.
+    const custom = buildStack({ authorizationPolicy: JSON.stringify(policy, null, 1).replace(/\n/g, '') });
+    const withPolicy = custom.template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { AUTHORIZATION_POLICY: Match.anyValue() } } },
+    });
+    expect(Object.keys(withPolicy)).toEqual([logicalIdOf(custom.stack.functions.api.function)]);
+    const variables = Object.values(withPolicy)[0]?.Properties.Environment.Variables as Record<
+      string,
+      string
+    >;
+    expect(variables.AUTHORIZATION_POLICY).toBe(JSON.stringify(policy));
+    // Lambda caps a function's environment at 4 KB in all: the policy's 3000 bytes leave room for the rest,
+    // each name and value counted, an ARN or name CloudFormation fills in at up to 128 characters.
+    const others = Object.entries(variables).filter(([name]) => name !== 'AUTHORIZATION_POLICY');
+    const otherBytes = others.reduce(
+      (sum, [name, value]) => sum + name.length + (typeof value === 'string' ? value.length : 128),
+      0,
+    );
+    expect(otherBytes).toBeLessThan(4096 - MAX_AUTHORIZATION_POLICY_BYTES - 400);
   });
 
   it('context reaches the functions: workspaces, hourly budget and administration', () => {

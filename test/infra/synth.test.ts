@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../infra/constructs/governance-function.js';
+import { TEST_AUTHORIZATION_POLICY } from './governance-stack.js';
 
 const outdir = mkdtempSync(join(tmpdir(), 'bbgov-synth-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -15,15 +16,30 @@ function environmentWithoutAws(): NodeJS.ProcessEnv {
 }
 
 interface TemplateJson {
-  Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+  Resources: Record<
+    string,
+    {
+      Type: string;
+      Metadata?: Record<string, string>;
+      Properties?: { Environment?: { Variables?: Record<string, unknown> } };
+    }
+  >;
 }
 
 it('synthesises without AWS credentials or Docker, bundling every function as minified ESM', () => {
-  const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], {
-    cwd: new URL('../../', import.meta.url),
-    env: { ...environmentWithoutAws(), CI: 'true' },
-    encoding: 'utf8',
-  });
+  // The one required setting, as README's deploy command passes it: JSON text after -c, on one line (the
+  // CLI cuts a -c value at its first line break), with spaces the stack leaves out.
+  const policyText = JSON.stringify(TEST_AUTHORIZATION_POLICY, null, 1).replace(/\n/g, '');
+  const policy = `authorizationPolicy=${policyText}`;
+  const run = spawnSync(
+    'npx',
+    ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir, '-c', policy],
+    {
+      cwd: new URL('../../', import.meta.url),
+      env: { ...environmentWithoutAws(), CI: 'true' },
+      encoding: 'utf8',
+    },
+  );
   expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
   // cdk-nag runs as a validation plugin: a finding would have failed the synth and been reported here.
   expect(run.stderr).not.toMatch(/AwsSolutions-/);
@@ -35,6 +51,17 @@ it('synthesises without AWS credentials or Docker, bundling every function as mi
     (resource) => resource.Type === 'AWS::Lambda::Function',
   );
   expect(functions).toHaveLength(4);
+  // The policy reaches the API function alone (the one with EXPORT_BUCKET), as compact JSON.
+  expect(
+    functions
+      .filter((fn) => fn.Properties?.Environment?.Variables?.AUTHORIZATION_POLICY !== undefined)
+      .map((fn) => fn.Properties?.Environment?.Variables),
+  ).toEqual([
+    expect.objectContaining({
+      EXPORT_BUCKET: expect.anything(),
+      AUTHORIZATION_POLICY: JSON.stringify(TEST_AUTHORIZATION_POLICY),
+    }),
+  ]);
   const bundleSizes: number[] = [];
   for (const fn of functions) {
     const assetDir = join(outdir, fn.Metadata?.['aws:asset:path'] ?? 'missing-asset-path');
