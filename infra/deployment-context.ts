@@ -150,7 +150,7 @@ const EXAMPLE_POLICY = JSON.stringify({
 });
 
 const PRINCIPAL_SHAPES =
-  'arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE)';
+  'arn:aws:iam::ACCOUNT:role/NAME (every session of the role), arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE)';
 
 /**
  * Why `principal` can never name a caller in AWS, or undefined when it can. API Gateway's IAM authorizer
@@ -162,12 +162,10 @@ function principalProblem(principal: string): string | undefined {
     return `an IAM principal ARN or ARN pattern (${PRINCIPAL_SHAPES}); "local" is the local server's caller and names nobody in AWS`;
   const arn = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}|\*):(\S+)$/.exec(principal);
   if (!arn) return `an IAM principal ARN or ARN pattern (${PRINCIPAL_SHAPES})`;
-  const [, partition = '', service = '', account = '', resource = ''] = arn;
-  if (service === 'iam' && resource.startsWith('role/')) {
-    const name = resource.split('/').at(-1) ?? '';
-    return `the sessions of the role, arn:${partition}:sts::${account}:assumed-role/${name}/* (callers arrive as assumed-role session ARNs, without the role's path, so a role ARN matches nobody)`;
-  }
-  const callerShapes = service === 'iam' ? /^(root$|user\/|\*)/ : /^(assumed-role\/|federated-user\/|\*)/;
+  const [, , service = '', , resource = ''] = arn;
+  // A role ARN stands for every session of the role (lib/authz matches assumed-role/NAME/* for it).
+  const callerShapes =
+    service === 'iam' ? /^(root$|user\/|role\/[^*]+$|\*)/ : /^(assumed-role\/|federated-user\/|\*)/;
   if (!callerShapes.test(resource)) return `an IAM principal ARN or ARN pattern (${PRINCIPAL_SHAPES})`;
   return undefined;
 }

@@ -17,8 +17,9 @@ const WorkspacePattern = z.union([
 ]);
 
 /**
- * One statement: who (`principal`: an exact principal, or an IAM ARN pattern where `*` matches any run of
- * characters, e.g. `arn:aws:sts::123456789012:assumed-role/Reviewers/*`), which roles, in which workspaces
+ * One statement: who (`principal`: an exact principal, an IAM role ARN standing for every session of the
+ * role, or an IAM ARN pattern where `*` matches any run of characters, e.g.
+ * `arn:aws:sts::123456789012:assumed-role/Reviewers/*`), which roles, in which workspaces
  * (`*` or slugs), and optionally the caller's Bitbucket `accountId` (requests benefit it; nobody approves
  * for their own account).
  */
@@ -45,9 +46,22 @@ export interface CanonicalWorkspace {
   slug: string;
 }
 
+function globOf(principal: string): string {
+  return principal
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+}
+
+/**
+ * What a statement's principal matches. An IAM role ARN (`arn:aws:iam::ACCOUNT:role/PATH/NAME`) also
+ * matches every session of the role: API Gateway reports such a caller as
+ * `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION` (the role's path left out).
+ */
 function patternOf(principal: string): RegExp {
-  const escaped = principal.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`);
+  const role = /^arn:([^:]+):iam::([^:]+):role\/(?:.*\/)?([^/]+)$/.exec(principal);
+  const sessions = role ? `|${globOf(`arn:${role[1]}:sts::${role[2]}:assumed-role/${role[3]}/`)}[^/]+` : '';
+  return new RegExp(`^(?:${globOf(principal)}${sessions})$`);
 }
 
 /** The roles and account one caller holds, evaluated from the policy document. */

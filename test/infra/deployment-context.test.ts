@@ -275,7 +275,7 @@ describe('parseDeploymentContext', () => {
       const problemOf = (principal: string) =>
         problemsOfPolicy(policyOf(admins, { ...reviewers, principal }));
       const shapes =
-        'an IAM principal ARN or ARN pattern (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE))';
+        'an IAM principal ARN or ARN pattern (arn:aws:iam::ACCOUNT:role/NAME (every session of the role), arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE))';
       for (const principal of [
         '*',
         'alice',
@@ -292,13 +292,14 @@ describe('parseDeploymentContext', () => {
       expect(problemOf('local')).toEqual([
         `authorizationPolicy.statements.1.principal: expected ${shapes}; "local" is the local server's caller and names nobody in AWS, got "local"`,
       ]);
-      // API Gateway reports a role's caller as its session: a role ARN would hold a role nobody can use.
-      expect(
-        problemOf(
-          'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Ops_0a1b',
-        ),
-      ).toEqual([
-        'authorizationPolicy.statements.1.principal: expected the sessions of the role, arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Ops_0a1b/* (callers arrive as assumed-role session ARNs, without the role\'s path, so a role ARN matches nobody), got "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Ops_0a1b"',
+      // A role ARN stands for its sessions (lib/authz); a pattern inside one is not a role's name.
+      const roleArn =
+        'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Ops_0a1b';
+      expect(() =>
+        parse({ authorizationPolicy: policyOf(admins, { ...reviewers, principal: roleArn }) }),
+      ).not.toThrow();
+      expect(problemOf('arn:aws:iam::123456789012:role/Ops*')).toEqual([
+        `authorizationPolicy.statements.1.principal: expected ${shapes}, got "arn:aws:iam::123456789012:role/Ops*"`,
       ]);
     });
 

@@ -50,6 +50,31 @@ describe('AuthorizationPolicy', () => {
     expect(policy.hasAnyRole(`x${ADMINS}`, ACME)).toBe(false);
   });
 
+  it('lets a role ARN stand for every session of the role, as API Gateway reports its callers', () => {
+    const byRole = new AuthorizationPolicy({
+      statements: [
+        {
+          principal: 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Ops_0a1b',
+          roles: ['reader'],
+          workspaces: ['*'],
+        },
+      ],
+    });
+    const session = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Ops_0a1b/ada@example.com';
+    expect(byRole.hasAnyRole(session, ACME)).toBe(true);
+    expect(
+      byRole.hasAnyRole('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Ops_0a1bX/ada', ACME),
+    ).toBe(false);
+    expect(
+      byRole.hasAnyRole('arn:aws:sts::999999999999:assumed-role/AWSReservedSSO_Ops_0a1b/ada', ACME),
+    ).toBe(false);
+    expect(byRole.hasAnyRole(`${session}/extra`, ACME)).toBe(false);
+    // The existing example: ADMINS is a role ARN, so its sessions administer.
+    expect(
+      policy.holds('arn:aws:sts::123456789012:assumed-role/GovernanceAdmins/ops', ACME, 'administrator'),
+    ).toBe(true);
+  });
+
   it('lets an administrator hold every role, and nobody unnamed any', () => {
     for (const role of ['reader', 'requester', 'approver', 'administrator'] as const)
       expect(policy.holds(ADMINS, GLOBEX, role), role).toBe(true);
