@@ -14,7 +14,7 @@ import type { WebhookIntakeDependencies } from '../../lib/webhooks/intake.js';
 import { bitbucketClient, config, organizationAccess, sqsClient, stores } from './clients.js';
 
 export function apiDependencies(): ApiDependencies {
-  const { store, syncState, ledger, requests } = stores();
+  const { store, syncState, ledger, requests, accessRequests } = stores();
   const { exports, local, bitbucket, authorization } = config();
   if (!authorization.policy) {
     logger.warn('AUTHORIZATION_POLICY is not set: every /v1 call that needs a role answers 403');
@@ -26,6 +26,7 @@ export function apiDependencies(): ApiDependencies {
     syncState,
     ledger,
     requests,
+    accessRequests,
     exportWriter: exports.bucket
       ? new S3ExportWriter({ bucket: exports.bucket })
       : new LocalExportWriter(local.dataDir),

@@ -6,6 +6,7 @@ import { NotFound } from '../errors/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import type { ExportFileWriter } from '../store/export-files.js';
 import type { ProvisioningRequestStore } from '../store/provisioning-requests.js';
+import type { AccessRequestStore } from '../store/access-requests.js';
 import type { HourLedger } from '../budget/index.js';
 import type { SyncStateStore } from '../store/sync-state.js';
 import { pathParameter, type ApiRequest } from './api-request.js';
@@ -18,6 +19,8 @@ export interface ApiDependencies {
   syncState: SyncStateStore;
   ledger: HourLedger;
   requests: ProvisioningRequestStore;
+  /** Access requests and their decisions. */
+  accessRequests: AccessRequestStore;
   exportWriter: ExportFileWriter;
   /** Bitbucket's rolling-hour limit for the credential (config bitbucket.hourlyRequestLimit). */
   hourlyRequestLimit: number;

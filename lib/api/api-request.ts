@@ -44,9 +44,17 @@ function validationError(issues: z.core.$ZodIssue[], where: string, prefix = '')
   return new ValidationError(`${where}: ${field || 'value'}: ${message}`, { field, problems });
 }
 
-/** The JSON body, validated. Malformed JSON is a 400 that says where parsing failed. */
-export function parseJsonBody<S extends z.ZodType>(request: ApiRequest, schema: S): z.output<S> {
+/**
+ * The JSON body, validated. Malformed JSON is a 400 that says where parsing failed. With `optional`, an
+ * empty body is validated as `{}`.
+ */
+export function parseJsonBody<S extends z.ZodType>(
+  request: ApiRequest,
+  schema: S,
+  options: { optional?: boolean } = {},
+): z.output<S> {
   if (request.body === undefined || request.body.trim() === '') {
+    if (options.optional) return parseJsonBody({ ...request, body: '{}' }, schema);
     throw new ValidationError('the request needs a JSON body', { field: 'body' });
   }
   let json: unknown;

@@ -1,7 +1,15 @@
 // One handler per /v1 route, keyed by the API Gateway route key (infra/routes.ts); errors become the
 // `{error: {code, message, details}}` answer in one place.
 import { requireRole } from '../authz/index.js';
-import { errorResponse, NotFound, type HttpAnswer } from '../errors/index.js';
+import {
+  handleApproveAccessRequest,
+  handleCreateAccessRequest,
+  handleDenyAccessRequest,
+  handleGetAccessRequest,
+  handleListAccessRequests,
+  handleWithdrawAccessRequest,
+} from './access-request-handlers.js';
+import { AccessDenied, errorResponse, NotFound, type HttpAnswer } from '../errors/index.js';
 import { requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseQuery, type ApiRequest } from './api-request.js';
 import { handleExport } from './export-handler.js';
@@ -44,6 +52,12 @@ export const API_HANDLERS: Record<ApiRouteKey, RouteHandler> = {
   'POST /v1/workspaces/{workspace}/grants': handleGrant,
   'POST /v1/workspaces/{workspace}/revocations': handleRevocation,
   'GET /v1/requests/{requestId}': handleRequestRecord,
+  'POST /v1/workspaces/{workspace}/access-requests': handleCreateAccessRequest,
+  'GET /v1/workspaces/{workspace}/access-requests': handleListAccessRequests,
+  'GET /v1/access-requests/{id}': handleGetAccessRequest,
+  'POST /v1/access-requests/{id}/approve': handleApproveAccessRequest,
+  'POST /v1/access-requests/{id}/deny': handleDenyAccessRequest,
+  'POST /v1/access-requests/{id}/withdraw': handleWithdrawAccessRequest,
 };
 
 /**
@@ -53,9 +67,15 @@ export const API_HANDLERS: Record<ApiRouteKey, RouteHandler> = {
  */
 async function authorized(request: ApiRequest, dependencies: ApiDependencies): Promise<ApiRequest> {
   const { access } = ROUTE_DOCS[request.routeKey as ApiRouteKey];
-  if (typeof access !== 'object') return request;
+  if (access === 'authenticated' || access === 'record-workspace') return request;
   const workspace = await requireWorkspace(dependencies, request);
-  requireRole(dependencies.authorization, request.actor, workspace, access.role);
+  if (access === 'any-role') {
+    if (!dependencies.authorization.hasAnyRole(request.actor, workspace)) {
+      throw new AccessDenied(`this needs a role on workspace ${workspace.slug}`, {
+        workspace: workspace.slug,
+      });
+    }
+  } else requireRole(dependencies.authorization, request.actor, workspace, access.role);
   return { ...request, workspace };
 }
 

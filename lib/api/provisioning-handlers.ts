@@ -5,6 +5,7 @@ import {
   provisioningRequestRecord,
   runProvisioningRequest,
   type ProvisioningAction,
+  type ProvisioningRequestDependencies,
 } from '../provisioning/index.js';
 import { clockOf, requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseJsonBody, pathParameter, type ApiRequest } from './api-request.js';
@@ -28,6 +29,22 @@ function withHeaders(answer: HttpAnswer, headers: Record<string, string>): HttpA
   return { ...answer, headers: { ...answer.headers, ...headers } };
 }
 
+/** Provisioning's collaborators, as `/grants` and an approved access request use them. */
+export function provisioningDependenciesOf(dependencies: ApiDependencies): ProvisioningRequestDependencies {
+  return {
+    client: dependencies.client,
+    store: dependencies.store,
+    ledger: dependencies.ledger,
+    hourlyRequestLimit: dependencies.hourlyRequestLimit,
+    now: clockOf(dependencies),
+    requests: dependencies.requests,
+    provisioningTimeMs: dependencies.provisioningTimeMs,
+    syncState: dependencies.syncState,
+    ...(dependencies.organization ? { organization: dependencies.organization } : {}),
+    explainFailure: governanceErrorOf,
+  };
+}
+
 async function handleProvisioning(
   action: ProvisioningAction,
   request: ApiRequest,
@@ -36,21 +53,13 @@ async function handleProvisioning(
   const workspace = await requireWorkspace(dependencies, request);
   const body = parseJsonBody(request, ProvisioningRequestBody);
   const idempotencyKey = idempotencyKeyOf(request);
-  const outcome = await runProvisioningRequest(
-    {
-      client: dependencies.client,
-      store: dependencies.store,
-      ledger: dependencies.ledger,
-      hourlyRequestLimit: dependencies.hourlyRequestLimit,
-      now: clockOf(dependencies),
-      requests: dependencies.requests,
-      provisioningTimeMs: dependencies.provisioningTimeMs,
-      syncState: dependencies.syncState,
-      ...(dependencies.organization ? { organization: dependencies.organization } : {}),
-      explainFailure: governanceErrorOf,
-    },
-    { workspace, action, actor: request.actor, idempotencyKey, body },
-  );
+  const outcome = await runProvisioningRequest(provisioningDependenciesOf(dependencies), {
+    workspace,
+    action,
+    actor: request.actor,
+    idempotencyKey,
+    body,
+  });
   const requestId = { 'x-request-id': outcome.requestId };
   switch (outcome.kind) {
     case 'replayed':

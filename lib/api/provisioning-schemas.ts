@@ -69,7 +69,7 @@ export const PrincipalSelector = z
     }
   });
 
-const ALL_PERMISSIONS = ['member', ...PROJECT_PERMISSIONS] as const;
+export const ALL_PERMISSIONS = ['member', ...PROJECT_PERMISSIONS] as const;
 
 export const ProvisioningRequestBody = z
   .strictObject({
@@ -83,7 +83,15 @@ export const ProvisioningRequestBody = z
     replace: z.boolean().default(false).describe('allow replacing a higher permission with a lower one'),
     dryRun: z.boolean().default(false).describe('report the calls that would be made; send none'),
   })
-  .superRefine((value, context) => {
+  .superRefine(checkPermissionFits);
+export type ProvisioningRequestBody = z.infer<typeof ProvisioningRequestBody>;
+
+/** Adds an issue at `permission` when it is not one the resource's type takes. */
+export function checkPermissionFits(
+  value: { resource: { type: 'group' | 'project' | 'repository' }; permission: string },
+  context: z.RefinementCtx,
+): void {
+  {
     const allowed: readonly string[] =
       value.resource.type === 'group'
         ? ['member']
@@ -97,8 +105,8 @@ export const ProvisioningRequestBody = z
         message: `a ${value.resource.type} takes ${allowed.join(', ')}`,
       });
     }
-  });
-export type ProvisioningRequestBody = z.infer<typeof ProvisioningRequestBody>;
+  }
+}
 
 export const BitbucketCall = z
   .object({

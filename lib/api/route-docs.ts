@@ -4,6 +4,13 @@ import { z } from 'zod';
 import type { Role } from '../authz/index.js';
 import type { Route } from './routes.js';
 import {
+  AccessRequestAnswer,
+  AccessRequestBody,
+  AccessRequestDecisionBody,
+  AccessRequestsAnswer,
+  AccessRequestsQuery,
+} from './access-request-schemas.js';
+import {
   ProvisioningAnswer,
   ProvisioningRequestBody,
   ProvisioningRequestRecordAnswer,
@@ -32,10 +39,11 @@ export type ApiRouteKey = KeyOf<Extract<Route, { target: 'api' }>>;
 
 /**
  * Who may call a route: a `role` on the workspace its path names (resolved to one identity, slug or uuid);
- * `record-workspace`: any role on the workspace of the record it reads; `authenticated`: any caller (the
- * answer holds only the caller's workspaces, or nothing workspace-bound).
+ * `any-role`: any role on that workspace; `record-workspace`: the handler checks the role the action needs
+ * on the workspace of the record it reads; `authenticated`: any caller (the answer holds only the caller's
+ * workspaces, or nothing workspace-bound).
  */
-export type RouteAccess = { role: Role } | 'record-workspace' | 'authenticated';
+export type RouteAccess = { role: Role } | 'any-role' | 'record-workspace' | 'authenticated';
 
 export interface RouteDoc {
   operationId: string;
@@ -49,6 +57,16 @@ export interface RouteDoc {
   /** Error statuses the route can answer (besides 401 and 500). */
   errors: number[];
 }
+
+const accessRequestAction = (operationId: string, errors: number[]): RouteDoc => ({
+  operationId,
+  access: 'record-workspace',
+  query: NoQuery,
+  body: AccessRequestDecisionBody,
+  status: 200,
+  answer: AccessRequestAnswer,
+  errors,
+});
 
 /** The OpenAPI document itself: described loosely (its own structure is OpenAPI 3.1). */
 const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.object({}), paths: z.object({}) });
@@ -144,4 +162,35 @@ export const ROUTE_DOCS: Record<ApiRouteKey, RouteDoc> = {
     answer: ProvisioningRequestRecordAnswer,
     errors: [404],
   },
+  'POST /v1/workspaces/{workspace}/access-requests': {
+    operationId: 'createAccessRequest',
+    access: { role: 'requester' },
+    query: NoQuery,
+    body: AccessRequestBody,
+    status: 201,
+    answer: AccessRequestAnswer,
+    errors: [400, 403, 404],
+  },
+  'GET /v1/workspaces/{workspace}/access-requests': {
+    operationId: 'listAccessRequests',
+    access: 'any-role',
+    query: AccessRequestsQuery,
+    status: 200,
+    answer: AccessRequestsAnswer,
+    errors: [400, 403, 404],
+  },
+  'GET /v1/access-requests/{id}': {
+    operationId: 'getAccessRequest',
+    access: 'record-workspace',
+    query: NoQuery,
+    status: 200,
+    answer: AccessRequestAnswer,
+    errors: [404],
+  },
+  'POST /v1/access-requests/{id}/approve': accessRequestAction('approveAccessRequest', [400, 403, 404, 409]),
+  'POST /v1/access-requests/{id}/deny': accessRequestAction('denyAccessRequest', [400, 403, 404, 409]),
+  'POST /v1/access-requests/{id}/withdraw': accessRequestAction(
+    'withdrawAccessRequest',
+    [400, 403, 404, 409],
+  ),
 };

@@ -38,7 +38,7 @@ export interface LocalConnector {
 
 /** The API's collaborators on this machine: exports go under DATA_DIR/exports. */
 export function localApiDependencies(connector: LocalConnector): ApiDependencies {
-  const { store, syncState, ledger, requests } = connector.stores;
+  const { store, syncState, ledger, requests, accessRequests } = connector.stores;
   return {
     authorization: localAuthorizationPolicy(connector.config.local.apiTokens),
     client: connector.client,
@@ -46,6 +46,7 @@ export function localApiDependencies(connector: LocalConnector): ApiDependencies
     syncState,
     ledger,
     requests,
+    accessRequests,
     exportWriter: new LocalExportWriter(connector.config.local.dataDir),
     hourlyRequestLimit: connector.config.bitbucket.hourlyRequestLimit,
     organization: { access: connector.organization, statuses: syncState },

@@ -1,6 +1,7 @@
 // Every store of the one governance table, built together from one document client: what a composition
 // root (functions/commons for AWS, lib/local for one machine) hands to the use cases.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AccessRequestStore } from './access-requests.js';
 import { ActivityLog } from './activity-log.js';
 import { DeliveryLog } from './delivery-log.js';
 import { GovernanceStore } from './governance-store.js';
@@ -24,6 +25,8 @@ export interface GovernanceStores {
   adminLedger: RequestLedger;
   /** Provisioning requests (idempotency and audit). */
   requests: ProvisioningRequestStore;
+  /** Access requests and their decisions. */
+  accessRequests: AccessRequestStore;
   /** Who was last active where (webhook activity). */
   activity: ActivityLog;
   /** Webhook delivery ids already received. */
@@ -38,6 +41,7 @@ export function governanceStores(table: GovernanceTable): GovernanceStores {
     ledger: new RequestLedger(table),
     adminLedger: new RequestLedger({ ...table, identity: 'atlassian-admin' }),
     requests: new ProvisioningRequestStore(table),
+    accessRequests: new AccessRequestStore(table),
     activity: new ActivityLog(table),
     deliveryLog: new DeliveryLog(table),
   };

@@ -142,6 +142,20 @@ export function activityOnRepositoryPrefix(repositoryId: string): string {
   return `${ACTIVITY_PREFIX}${part(repositoryId, 'repository id')}#`;
 }
 
+// Access requests ---------------------------------------------------------------------------------
+
+/** One access request, readable by id; listed per workspace by creation time through GSI1. */
+export function accessRequestKey(ws: string, requestId: string, createdAt: string): IndexedKey {
+  return {
+    PK: `ACCESSREQ#${part(requestId, 'access request id')}`,
+    SK: 'ACCESSREQ',
+    GSI1PK: accessRequestsPartition(ws),
+    GSI1SK: `${createdAt}#${part(requestId, 'access request id')}`,
+  };
+}
+
+export const accessRequestsPartition = (ws: string) => `WS#${part(ws, 'workspace id')}#ACCESSREQS`;
+
 // Provisioning requests ---------------------------------------------------------------------------
 
 export function provisioningRequestKey(ws: string, requestId: string, isoTime: string): IndexedKey {

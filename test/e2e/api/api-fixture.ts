@@ -10,6 +10,7 @@ import type { Credential } from '../../../lib/config/index.js';
 import { startLocalHttpServer, type HttpLambdaHandler } from '../../../lib/local/api-gateway-adapter.js';
 import { localAuthorizationPolicy, localBearerTokens } from '../../../lib/local/local-authorization.js';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
+import { AccessRequestStore } from '../../../lib/store/access-requests.js';
 import { normalizeUuid } from '../../../lib/model/index.js';
 import type { SeedDocument } from '../../../lib/simulator/index.js';
 import { LocalExportWriter } from '../../../lib/store/export-files.js';
@@ -114,6 +115,10 @@ export async function startApiFixture(
     syncState: harness.syncState,
     ledger: harness.ledger,
     requests: new ProvisioningRequestStore({
+      documentClient: harness.documentClient,
+      tableName: harness.tableName,
+    }),
+    accessRequests: new AccessRequestStore({
       documentClient: harness.documentClient,
       tableName: harness.tableName,
     }),

@@ -1,0 +1,234 @@
+// Access requests (DESIGN §8b): someone asks for access, someone else decides, and an approval grants it
+// through the same idempotent, audited, never-downgrading path as `/grants`. Plain TypeScript: the API
+// handlers pass the caller, the stores and the provisioning collaborators in.
+import type { AuthorizationPolicy } from '../authz/index.js';
+import { requireRole } from '../authz/index.js';
+import { AccessDenied, Conflict, NotFound, type GovernanceError } from '../errors/index.js';
+import {
+  resolveTarget,
+  runProvisioningRequest,
+  type PrincipalSelector,
+  type ProvisioningRequestDependencies,
+  type ResourceSelector,
+} from '../provisioning/index.js';
+import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
+import {
+  newAccessRequestId,
+  type AccessRequestRecord,
+  type AccessRequestStore,
+} from '../store/access-requests.js';
+
+/** What an access request asks for, validated (lib/api/access-request-schemas.ts). */
+export interface AccessRequestAsk {
+  resource: ResourceSelector;
+  principal: PrincipalSelector;
+  permission: string;
+  /** Minutes the grant lasts (1 … 43,200); absent: until revoked. */
+  durationMinutes?: number;
+  reason: string;
+}
+
+export interface AccessRequestDependencies {
+  accessRequests: AccessRequestStore;
+  store: GovernanceStore;
+  authorization: AuthorizationPolicy;
+  /** How an approval provisions: the `/grants` path's collaborators. */
+  provisioning: ProvisioningRequestDependencies;
+  now: () => Date;
+}
+
+/**
+ * Records a pending request by `caller` (a requester on `workspace`). The resource and principal must be
+ * known to the stored picture (404 otherwise), so an approver decides on something that exists.
+ */
+export async function createAccessRequest(
+  dependencies: AccessRequestDependencies,
+  workspace: WorkspaceEntry,
+  caller: string,
+  ask: AccessRequestAsk,
+): Promise<AccessRequestRecord> {
+  await resolveTarget(dependencies.store, workspace, ask.resource, ask.principal);
+  const accountId = dependencies.authorization.accountIdOf(caller);
+  const record: AccessRequestRecord = {
+    id: newAccessRequestId(),
+    workspaceId: workspace.uuid,
+    workspaceSlug: workspace.slug,
+    status: 'pending',
+    resource: { ...ask.resource } as Record<string, string>,
+    principal: { ...ask.principal } as Record<string, string>,
+    permission: ask.permission,
+    ...(ask.durationMinutes !== undefined ? { durationMinutes: ask.durationMinutes } : {}),
+    reason: ask.reason,
+    requestedBy: caller,
+    ...(accountId !== undefined ? { requesterAccountId: accountId } : {}),
+    createdAt: dependencies.now().toISOString(),
+  };
+  await dependencies.accessRequests.create(record);
+  return record;
+}
+
+/**
+ * The request `id` when `caller` holds a role on its workspace. Throws NotFound (404) otherwise: a
+ * request of a workspace the caller has no role on does not exist for them.
+ */
+export async function visibleAccessRequest(
+  dependencies: Pick<AccessRequestDependencies, 'accessRequests' | 'authorization'>,
+  id: string,
+  caller: string,
+): Promise<AccessRequestRecord> {
+  const record = await dependencies.accessRequests.get(id);
+  if (!record || !dependencies.authorization.hasAnyRole(caller, workspaceOf(record))) {
+    throw new NotFound(`no access request ${id}`, { field: 'id' });
+  }
+  return record;
+}
+
+const workspaceOf = (record: AccessRequestRecord) => ({
+  uuid: record.workspaceId,
+  slug: record.workspaceSlug,
+});
+
+function notPending(record: AccessRequestRecord): Conflict {
+  return new Conflict(`access request ${record.id} is ${record.status}, not pending`, {
+    reason: 'not-pending',
+    status: record.status,
+  });
+}
+
+/**
+ * Denies a pending request (an approver on its workspace, not its requester).
+ * @throws NotFound, AccessDenied (403: no approver role, or the caller's own request), Conflict (409: not pending).
+ */
+export async function denyAccessRequest(
+  dependencies: AccessRequestDependencies,
+  id: string,
+  caller: string,
+  comment: string | undefined,
+): Promise<AccessRequestRecord> {
+  const record = await decidable(dependencies, id, caller);
+  const decided = {
+    status: 'denied' as const,
+    decidedBy: caller,
+    decidedAt: dependencies.now().toISOString(),
+    ...(comment !== undefined ? { comment } : {}),
+  };
+  if (!(await dependencies.accessRequests.transition(id, 'pending', decided))) {
+    throw notPending((await dependencies.accessRequests.get(id)) ?? record);
+  }
+  return { ...record, ...decided };
+}
+
+/** The pending request `caller` may decide. Throws as denyAccessRequest. */
+async function decidable(
+  dependencies: AccessRequestDependencies,
+  id: string,
+  caller: string,
+): Promise<AccessRequestRecord> {
+  const record = await visibleAccessRequest(dependencies, id, caller);
+  requireRole(dependencies.authorization, caller, workspaceOf(record), 'approver');
+  if (record.requestedBy === caller) {
+    throw new AccessDenied('nobody decides a request they made', { reason: 'own-request' });
+  }
+  const callerAccount = dependencies.authorization.accountIdOf(caller);
+  if (
+    callerAccount !== undefined &&
+    record.principal.type === 'user' &&
+    record.principal.accountId === callerAccount
+  ) {
+    throw new AccessDenied('nobody decides a request that benefits their own account', {
+      reason: 'own-account',
+    });
+  }
+  if (record.status !== 'pending') throw notPending(record);
+  return record;
+}
+
+/**
+ * Approves a pending request and grants it through provisioning (an idempotent, audited request keyed by
+ * the access request, so a crash and retry grants once). The request ends `active` (with `expiresAt` when
+ * time-boxed; `alreadyHeld` when the access, or more, existed already: then nothing is revoked later) or
+ * `failed` with the answer's status and message.
+ * @throws as denyAccessRequest.
+ */
+export async function approveAccessRequest(
+  dependencies: AccessRequestDependencies,
+  id: string,
+  caller: string,
+  comment: string | undefined,
+  workspace: WorkspaceEntry,
+): Promise<AccessRequestRecord> {
+  const record = await decidable(dependencies, id, caller);
+  const decided = {
+    status: 'approved' as const,
+    decidedBy: caller,
+    decidedAt: dependencies.now().toISOString(),
+    ...(comment !== undefined ? { comment } : {}),
+  };
+  if (!(await dependencies.accessRequests.transition(id, 'pending', decided))) {
+    throw notPending((await dependencies.accessRequests.get(id)) ?? record);
+  }
+  const outcome = await runProvisioningRequest(dependencies.provisioning, {
+    workspace,
+    action: 'grant',
+    actor: caller,
+    idempotencyKey: `access-request ${id}`,
+    body: {
+      resource: record.resource as unknown as ResourceSelector,
+      principal: record.principal as unknown as PrincipalSelector,
+      permission: record.permission as never,
+      replace: false,
+      dryRun: false,
+    },
+  });
+  const at = dependencies.now();
+  let ended: Partial<AccessRequestRecord> & { status: AccessRequestRecord['status'] };
+  if (outcome.kind === 'refused' && !heldHigher(outcome.error)) {
+    ended = {
+      status: 'failed',
+      provisioningRequestId: outcome.requestId,
+      failure: { status: outcome.error.status, message: outcome.error.message },
+    };
+  } else {
+    const granted = outcome.kind === 'provisioned' && outcome.result.changed;
+    ended = {
+      status: 'active',
+      provisioningRequestId: outcome.requestId,
+      activatedAt: at.toISOString(),
+      alreadyHeld: !granted,
+      ...(granted && outcome.kind === 'provisioned' ? { previousPermission: outcome.result.previous } : {}),
+      ...(granted && record.durationMinutes !== undefined
+        ? { expiresAt: new Date(at.getTime() + record.durationMinutes * 60_000).toISOString() }
+        : {}),
+    };
+  }
+  await dependencies.accessRequests.transition(id, 'approved', ended);
+  return { ...record, ...decided, ...ended };
+}
+
+/** A refusal because the principal holds more than asked: the access exists, nothing to grant. */
+function heldHigher(error: GovernanceError): boolean {
+  return error.status === 409 && error.details.reason === 'would-downgrade';
+}
+
+/**
+ * Withdraws a pending request: its requester, or an administrator of its workspace.
+ * @throws NotFound, AccessDenied (403), Conflict (409: not pending).
+ */
+export async function withdrawAccessRequest(
+  dependencies: AccessRequestDependencies,
+  id: string,
+  caller: string,
+): Promise<AccessRequestRecord> {
+  const record = await visibleAccessRequest(dependencies, id, caller);
+  if (record.requestedBy !== caller)
+    requireRole(dependencies.authorization, caller, workspaceOf(record), 'administrator');
+  const withdrawn = {
+    status: 'withdrawn' as const,
+    decidedBy: caller,
+    decidedAt: dependencies.now().toISOString(),
+  };
+  if (!(await dependencies.accessRequests.transition(id, 'pending', withdrawn))) {
+    throw notPending((await dependencies.accessRequests.get(id)) ?? record);
+  }
+  return { ...record, ...withdrawn };
+}

@@ -1,0 +1,152 @@
+// Access requests on the governance table (`ACCESSREQ#{id}`, listed per workspace through GSI1): the
+// record of who asked for what, who decided, and what provisioning did. Every status change is one
+// conditional update on the status the caller read, so two deciders cannot both win.
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryIndexPrefix } from './dynamodb-reads.js';
+import { accessRequestKey, accessRequestsPartition } from './keys.js';
+
+/**
+ * `pending → approved → active → expired`, or `denied`, `withdrawn` (before a decision), `failed` (the
+ * grant could not be made: `failure` says why, in Bitbucket's words where it answered).
+ */
+export const ACCESS_REQUEST_STATUSES = [
+  'pending',
+  'approved',
+  'active',
+  'expired',
+  'denied',
+  'withdrawn',
+  'failed',
+] as const;
+export type AccessRequestStatus = (typeof ACCESS_REQUEST_STATUSES)[number];
+
+/** One access request as stored and answered. */
+export interface AccessRequestRecord {
+  id: string;
+  workspaceId: string;
+  workspaceSlug: string;
+  status: AccessRequestStatus;
+  /** What is asked for, as in `/grants`: `{type, id|slug|key}`. */
+  resource: Record<string, string>;
+  /** Who would get it: `{type: 'user', accountId}` or `{type: 'group', slug}`. */
+  principal: Record<string, string>;
+  permission: string;
+  /** Minutes the grant lasts once active (1 … 43,200); absent: until revoked. */
+  durationMinutes?: number;
+  reason: string;
+  /** The caller who asked (principal), and their Bitbucket account when the policy names one. */
+  requestedBy: string;
+  requesterAccountId?: string;
+  createdAt: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  comment?: string;
+  /** The provisioning request that made the grant (`GET /v1/requests/{id}`). */
+  provisioningRequestId?: string;
+  /** The access existed already (equal or higher): nothing was granted, nothing will be revoked. */
+  alreadyHeld?: boolean;
+  /** The permission the principal held before the grant (null: none): what expiry restores. */
+  previousPermission?: string | null;
+  activatedAt?: string;
+  /** When a time-boxed grant ends (ISO 8601). */
+  expiresAt?: string;
+  /** Why the grant could not be made: the answer's status and message. */
+  failure?: { status: number; message: string };
+  /** When expiry ended the grant, and how: `revoked`, `restored` (the previous permission), `left-alone`. */
+  expiredAt?: string;
+  expiry?: { outcome: 'revoked' | 'restored' | 'left-alone'; detail?: string };
+}
+
+const BOOKKEEPING = ['PK', 'SK', 'GSI1PK', 'GSI1SK'];
+
+function fromItem(item: Record<string, unknown>): AccessRequestRecord {
+  const record: Record<string, unknown> = { ...item };
+  for (const name of BOOKKEEPING) delete record[name];
+  return record as unknown as AccessRequestRecord;
+}
+
+export function newAccessRequestId(): string {
+  return `ar-${randomUUID()}`;
+}
+
+export class AccessRequestStore {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(options: { documentClient: DynamoDBDocumentClient; tableName: string }) {
+    this.#db = options.documentClient;
+    this.#tableName = options.tableName;
+  }
+
+  async create(record: AccessRequestRecord): Promise<void> {
+    await this.#db.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: { ...record, ...accessRequestKey(record.workspaceId, record.id, record.createdAt) },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+  }
+
+  async get(id: string): Promise<AccessRequestRecord | null> {
+    if (id === '' || id.includes('#')) return null;
+    const { Item } = await this.#db.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { PK: `ACCESSREQ#${id}`, SK: 'ACCESSREQ' },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item) : null;
+  }
+
+  /** A workspace's requests, newest first, optionally of one status. */
+  async list(workspaceId: string, status?: AccessRequestStatus): Promise<AccessRequestRecord[]> {
+    const items = await queryIndexPrefix(
+      this.#db,
+      this.#tableName,
+      accessRequestsPartition(workspaceId),
+      undefined,
+    );
+    return items
+      .map(fromItem)
+      .filter((record) => status === undefined || record.status === status)
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  }
+
+  /**
+   * Moves a request from status `from` to `changes.status`, setting the other fields of `changes`.
+   * False when the request is not in `from` any more (someone else decided first).
+   */
+  async transition(
+    id: string,
+    from: AccessRequestStatus,
+    changes: Partial<AccessRequestRecord> & { status: AccessRequestStatus },
+  ): Promise<boolean> {
+    const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':from': from };
+    const sets = entries.map(([name, value], index) => {
+      names[`#f${index}`] = name;
+      values[`:v${index}`] = value;
+      return `#f${index} = :v${index}`;
+    });
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { PK: `ACCESSREQ#${id}`, SK: 'ACCESSREQ' },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK) AND #status = :from',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}
