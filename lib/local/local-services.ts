@@ -6,7 +6,9 @@ import { createApiHandler } from '../handlers/api-handler.js';
 import { createApplyEventsHandler } from '../handlers/apply-events-handler.js';
 import { createSyncHandler } from '../handlers/sync-handler.js';
 import { createWebhookHandler } from '../handlers/webhook-handler.js';
+import { provisioningDependenciesOf } from '../api/provisioning-handlers.js';
 import { logger } from '../observability/index.js';
+import { expireAccessGrants } from '../requests/grant-expiry.js';
 import { localWebhookSecretsPath, readWebhookSecretsFile } from '../webhooks/secret-file.js';
 import { startLocalHttpServer } from './api-gateway-adapter.js';
 import { localApiDependencies, type LocalConnector } from './connector.js';
@@ -19,6 +21,8 @@ export interface LocalServicesOptions {
   apiToken: string;
   /** Interval of the scheduled sync step (the EventBridge schedule in AWS); 0 turns it off. */
   syncIntervalMs?: number;
+  /** Interval of the expiry of time-boxed grants (default a minute); 0 turns it off. */
+  expiryIntervalMs?: number;
 }
 
 export interface LocalServices {
@@ -94,11 +98,42 @@ export async function startLocalServices(
       : undefined;
   timer?.unref();
 
+  // The every-minute expiry of time-boxed grants (a schedule in AWS): one run at a time.
+  const apiDependencies = localApiDependencies(connector);
+  let expiring: Promise<void> | undefined;
+  const expireAll = async () => {
+    const workspaces = await apiDependencies.store.listWorkspaces();
+    const outcomes = await expireAccessGrants(
+      {
+        accessRequests: apiDependencies.accessRequests,
+        store: apiDependencies.store,
+        provisioning: provisioningDependenciesOf(apiDependencies),
+        now: () => new Date(),
+      },
+      workspaces.map((workspace) => workspace.uuid),
+    );
+    if (outcomes.length > 0) logger.info('time-boxed grants expired', { outcomes });
+  };
+  const expiryInterval = options.expiryIntervalMs ?? 60_000;
+  const expiryTimer =
+    expiryInterval > 0
+      ? setInterval(() => {
+          expiring ??= expireAll()
+            .catch((error: unknown) => logger.error('grant expiry failed', { error: error as Error }))
+            .finally(() => {
+              expiring = undefined;
+            });
+        }, expiryInterval)
+      : undefined;
+  expiryTimer?.unref();
+
   return {
     url: server.url,
     queue,
     close: async () => {
       if (timer) clearInterval(timer);
+      if (expiryTimer) clearInterval(expiryTimer);
+      await expiring;
       await running;
       await server.close();
       await queue.drain();
