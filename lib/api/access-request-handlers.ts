@@ -21,6 +21,7 @@ import { provisioningDependenciesOf } from './provisioning-handlers.js';
 
 function requestDependencies(dependencies: ApiDependencies): AccessRequestDependencies {
   return {
+    ...(dependencies.accessRequestEvents ? { events: dependencies.accessRequestEvents } : {}),
     accessRequests: dependencies.accessRequests,
     store: dependencies.store,
     authorization: dependencies.authorization,

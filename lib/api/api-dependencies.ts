@@ -1,5 +1,6 @@
 // What the API handlers work with, passed in: AWS-backed in the Lambda, local in tests and `npm start`.
 import type { AuthorizationPolicy } from '../authz/index.js';
+import type { AccessRequestEvents } from '../requests/access-requests.js';
 import type { BitbucketClient } from '../bitbucket/index.js';
 import type { ProvisioningOrganization } from '../provisioning/index.js';
 import { NotFound } from '../errors/index.js';
@@ -21,6 +22,8 @@ export interface ApiDependencies {
   requests: ProvisioningRequestStore;
   /** Access requests and their decisions. */
   accessRequests: AccessRequestStore;
+  /** Where access-request state changes are published (EventBridge in AWS); absent: nowhere. */
+  accessRequestEvents?: AccessRequestEvents;
   exportWriter: ExportFileWriter;
   /** Bitbucket's rolling-hour limit for the credential (config bitbucket.hourlyRequestLimit). */
   hourlyRequestLimit: number;

@@ -4,6 +4,7 @@
 import type { AuthorizationPolicy } from '../authz/index.js';
 import { requireRole } from '../authz/index.js';
 import { AccessDenied, Conflict, NotFound, type GovernanceError } from '../errors/index.js';
+import { logger } from '../observability/index.js';
 import {
   resolveTarget,
   runProvisioningRequest,
@@ -28,7 +29,58 @@ export interface AccessRequestAsk {
   reason: string;
 }
 
+/**
+ * One state change of an access request, as published (EventBridge in AWS, `source: bitbucket-governance`,
+ * detail-type `Access request <status>`): who moved it, from which status, and the request as it is now.
+ */
+export interface AccessRequestChange {
+  id: string;
+  workspace: string;
+  status: AccessRequestRecord['status'];
+  previousStatus: AccessRequestRecord['status'] | null;
+  /** The caller who caused it (the requester, an approver, or `grant-expiry`). */
+  actor: string;
+  at: string;
+  request: Omit<AccessRequestRecord, 'workspaceId'>;
+}
+
+/** Where state changes go so teams can route them to chat or e-mail. Failures are logged, never thrown. */
+export interface AccessRequestEvents {
+  publish(change: AccessRequestChange): Promise<void>;
+}
+
+/** Publishes one change; a publisher failure never undoes or fails the change itself. */
+export async function publishChange(
+  events: AccessRequestEvents | undefined,
+  record: AccessRequestRecord,
+  previousStatus: AccessRequestRecord['status'] | null,
+  actor: string,
+  at: Date,
+): Promise<void> {
+  if (!events) return;
+  const { workspaceId: _id, ...request } = record;
+  try {
+    await events.publish({
+      id: record.id,
+      workspace: record.workspaceSlug,
+      status: record.status,
+      previousStatus,
+      actor,
+      at: at.toISOString(),
+      request,
+    });
+  } catch (error) {
+    logger.warn('access request event not published', {
+      id: record.id,
+      status: record.status,
+      error: error as Error,
+    });
+  }
+}
+
 export interface AccessRequestDependencies {
+  /** State changes are published here when given. */
+  events?: AccessRequestEvents;
   accessRequests: AccessRequestStore;
   store: GovernanceStore;
   authorization: AuthorizationPolicy;
@@ -64,6 +116,7 @@ export async function createAccessRequest(
     createdAt: dependencies.now().toISOString(),
   };
   await dependencies.accessRequests.create(record);
+  await publishChange(dependencies.events, record, null, caller, dependencies.now());
   return record;
 }
 
@@ -115,7 +168,9 @@ export async function denyAccessRequest(
   if (!(await dependencies.accessRequests.transition(id, 'pending', decided))) {
     throw notPending((await dependencies.accessRequests.get(id)) ?? record);
   }
-  return { ...record, ...decided };
+  const denied = { ...record, ...decided };
+  await publishChange(dependencies.events, denied, 'pending', caller, dependencies.now());
+  return denied;
 }
 
 /** The pending request `caller` may decide. Throws as denyAccessRequest. */
@@ -167,6 +222,7 @@ export async function approveAccessRequest(
   if (!(await dependencies.accessRequests.transition(id, 'pending', decided))) {
     throw notPending((await dependencies.accessRequests.get(id)) ?? record);
   }
+  await publishChange(dependencies.events, { ...record, ...decided }, 'pending', caller, dependencies.now());
   const outcome = await runProvisioningRequest(dependencies.provisioning, {
     workspace,
     action: 'grant',
@@ -202,7 +258,9 @@ export async function approveAccessRequest(
     };
   }
   await dependencies.accessRequests.transition(id, 'approved', ended);
-  return { ...record, ...decided, ...ended };
+  const final = { ...record, ...decided, ...ended };
+  await publishChange(dependencies.events, final, 'approved', caller, at);
+  return final;
 }
 
 /** A refusal because the principal holds more than asked: the access exists, nothing to grant. */
@@ -230,5 +288,7 @@ export async function withdrawAccessRequest(
   if (!(await dependencies.accessRequests.transition(id, 'pending', withdrawn))) {
     throw notPending((await dependencies.accessRequests.get(id)) ?? record);
   }
-  return { ...record, ...withdrawn };
+  const ended = { ...record, ...withdrawn };
+  await publishChange(dependencies.events, ended, 'pending', caller, dependencies.now());
+  return ended;
 }

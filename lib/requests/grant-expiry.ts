@@ -11,12 +11,15 @@ import {
   type ResourceSelector,
 } from '../provisioning/index.js';
 import type { GovernanceStore } from '../store/index.js';
+import { publishChange, type AccessRequestEvents } from './access-requests.js';
 import type { AccessRequestRecord, AccessRequestStore } from '../store/access-requests.js';
 
 /** The caller expiry acts as, in provisioning records and change records. */
 export const EXPIRY_ACTOR = 'grant-expiry';
 
 export interface GrantExpiryDependencies {
+  /** Each expiry is published here when given (status `expired`). */
+  events?: AccessRequestEvents;
   accessRequests: AccessRequestStore;
   store: GovernanceStore;
   provisioning: ProvisioningRequestDependencies;
@@ -97,11 +100,20 @@ async function expireOne(
   }
   // A failure (Bitbucket refusing, the budget spent) stays active: the next run tries again.
   if (result.outcome !== 'failed') {
-    await dependencies.accessRequests.transition(record.id, 'active', {
-      status: 'expired',
+    const expired = {
+      status: 'expired' as const,
       expiredAt: dependencies.now().toISOString(),
       expiry: { outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) },
-    });
+    };
+    if (await dependencies.accessRequests.transition(record.id, 'active', expired)) {
+      await publishChange(
+        dependencies.events,
+        { ...record, ...expired },
+        'active',
+        EXPIRY_ACTOR,
+        dependencies.now(),
+      );
+    }
   }
   return result;
 }

@@ -4,6 +4,7 @@
 // exists is recorded as held, not granted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
+import type { AccessRequestChange } from '../../../lib/requests/access-requests.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
 
 let fixture: ApiFixture;
@@ -194,6 +195,33 @@ describe('access requests', () => {
     expect(approved.body).toMatchObject({ status: 'active', alreadyHeld: true });
     expect(approved.body.expiresAt).toBeUndefined();
     expect(await simulatorGrant(repository.slug, holder)).toBe('admin');
+  });
+
+  it('publishes every state change with its actor', async () => {
+    const published: AccessRequestChange[] = [];
+    const variant = await fixture.variant({
+      accessRequestEvents: {
+        publish: async (change) => {
+          published.push(change);
+        },
+      },
+    });
+    const repository = repositoryWithoutGrant(REQUESTER_ACCOUNT, 3);
+    const created = await variant.call('POST', requestsPath(), {
+      ...as('requester'),
+      body: ask(repository.slug, REQUESTER_ACCOUNT, { permission: 'read' }),
+    });
+    await variant.call('POST', `/v1/access-requests/${created.body.id}/approve`, as('approver'));
+    expect(published.map((change) => [change.previousStatus, change.status, change.actor])).toEqual([
+      [null, 'pending', 'reza'],
+      ['pending', 'approved', 'april'],
+      ['approved', 'active', 'april'],
+    ]);
+    expect(published[2]).toMatchObject({
+      id: created.body.id,
+      workspace: fixture.workspace.slug,
+      request: { permission: 'read', provisioningRequestId: expect.any(String) },
+    });
   });
 
   it('refuses requests from readers, for unknown resources, and bad durations', async () => {
