@@ -91,20 +91,18 @@ export function checkPermissionFits(
   value: { resource: { type: 'group' | 'project' | 'repository' }; permission: string },
   context: z.RefinementCtx,
 ): void {
-  {
-    const allowed: readonly string[] =
-      value.resource.type === 'group'
-        ? ['member']
-        : value.resource.type === 'project'
-          ? PROJECT_PERMISSIONS
-          : REPOSITORY_PERMISSIONS;
-    if (!allowed.includes(value.permission)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['permission'],
-        message: `a ${value.resource.type} takes ${allowed.join(', ')}`,
-      });
-    }
+  const allowed: readonly string[] =
+    value.resource.type === 'group'
+      ? ['member']
+      : value.resource.type === 'project'
+        ? PROJECT_PERMISSIONS
+        : REPOSITORY_PERMISSIONS;
+  if (!allowed.includes(value.permission)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['permission'],
+      message: `a ${value.resource.type} takes ${allowed.join(', ')}`,
+    });
   }
 }
 
