@@ -42,6 +42,31 @@ function localWebhookSecrets(connector: LocalConnector): SecretProvider<WebhookS
   return { current: read, reload: read };
 }
 
+/**
+ * Runs `job` every `intervalMs` (0: never) as a schedule would, one run at a time (a tick while one runs is
+ * skipped), logging a failure under `what`. `stop` clears the timer and waits for a run in progress.
+ */
+function repeating(intervalMs: number, what: string, job: () => Promise<void>): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          running ??= job()
+            .catch((error: unknown) => logger.error(`${what} failed`, { error: error as Error }))
+            .finally(() => {
+              running = undefined;
+            });
+        }, intervalMs)
+      : undefined;
+  timer?.unref();
+  return {
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 export async function startLocalServices(
   connector: LocalConnector,
   options: LocalServicesOptions,
@@ -81,30 +106,17 @@ export async function startLocalServices(
     ...connector.sync,
     configuredWorkspaces: connector.config.bitbucket.workspaces,
   });
-  let running: Promise<void> | undefined;
-  const syncAll = async () => {
+  const syncTimer = repeating(options.syncIntervalMs ?? 5 * 60_000, 'scheduled sync step', async () => {
     await sync({}, localLambdaContext('sync', 4 * 60_000));
-  };
-  const interval = options.syncIntervalMs ?? 5 * 60_000;
-  const timer =
-    interval > 0
-      ? setInterval(() => {
-          running ??= syncAll()
-            .catch((error: unknown) => logger.error('scheduled sync step failed', { error: error as Error }))
-            .finally(() => {
-              running = undefined;
-            });
-        }, interval)
-      : undefined;
-  timer?.unref();
+  });
 
-  // The every-minute expiry of time-boxed grants (a schedule in AWS): one run at a time.
+  // The every-minute expiry of time-boxed grants (a schedule in AWS).
   const apiDependencies = localApiDependencies(connector);
-  let expiring: Promise<void> | undefined;
-  const expireAll = async () => {
+  const expiryTimer = repeating(options.expiryIntervalMs ?? 60_000, 'grant expiry', async () => {
     const workspaces = await apiDependencies.store.listWorkspaces();
     const outcomes = await expireAccessGrants(
       {
+        ...(apiDependencies.accessRequestEvents ? { events: apiDependencies.accessRequestEvents } : {}),
         accessRequests: apiDependencies.accessRequests,
         store: apiDependencies.store,
         provisioning: provisioningDependenciesOf(apiDependencies),
@@ -113,28 +125,13 @@ export async function startLocalServices(
       workspaces.map((workspace) => workspace.uuid),
     );
     if (outcomes.length > 0) logger.info('time-boxed grants expired', { outcomes });
-  };
-  const expiryInterval = options.expiryIntervalMs ?? 60_000;
-  const expiryTimer =
-    expiryInterval > 0
-      ? setInterval(() => {
-          expiring ??= expireAll()
-            .catch((error: unknown) => logger.error('grant expiry failed', { error: error as Error }))
-            .finally(() => {
-              expiring = undefined;
-            });
-        }, expiryInterval)
-      : undefined;
-  expiryTimer?.unref();
+  });
 
   return {
     url: server.url,
     queue,
     close: async () => {
-      if (timer) clearInterval(timer);
-      if (expiryTimer) clearInterval(expiryTimer);
-      await expiring;
-      await running;
+      await Promise.all([syncTimer.stop(), expiryTimer.stop()]);
       await server.close();
       await queue.drain();
     },

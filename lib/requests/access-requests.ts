@@ -159,18 +159,31 @@ export async function denyAccessRequest(
   comment: string | undefined,
 ): Promise<AccessRequestRecord> {
   const record = await decidable(dependencies, id, caller);
+  return leavePending(dependencies, record, caller, { status: 'denied', comment });
+}
+
+/**
+ * Moves a pending `record` to `status` decided by `caller` (at most one decider wins), publishes the change
+ * and answers the record as it is now. Throws Conflict (409) when someone else moved it first.
+ */
+async function leavePending(
+  dependencies: AccessRequestDependencies,
+  record: AccessRequestRecord,
+  caller: string,
+  decision: { status: 'approved' | 'denied' | 'withdrawn'; comment?: string | undefined },
+): Promise<AccessRequestRecord> {
   const decided = {
-    status: 'denied' as const,
+    status: decision.status,
     decidedBy: caller,
     decidedAt: dependencies.now().toISOString(),
-    ...(comment !== undefined ? { comment } : {}),
+    ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
   };
-  if (!(await dependencies.accessRequests.transition(id, 'pending', decided))) {
-    throw notPending((await dependencies.accessRequests.get(id)) ?? record);
+  if (!(await dependencies.accessRequests.transition(record.id, 'pending', decided))) {
+    throw notPending((await dependencies.accessRequests.get(record.id)) ?? record);
   }
-  const denied = { ...record, ...decided };
-  await publishChange(dependencies.events, denied, 'pending', caller, dependencies.now());
-  return denied;
+  const now = { ...record, ...decided };
+  await publishChange(dependencies.events, now, 'pending', caller, dependencies.now());
+  return now;
 }
 
 /** The pending request `caller` may decide. Throws as denyAccessRequest. */
@@ -213,16 +226,7 @@ export async function approveAccessRequest(
   workspace: WorkspaceEntry,
 ): Promise<AccessRequestRecord> {
   const record = await decidable(dependencies, id, caller);
-  const decided = {
-    status: 'approved' as const,
-    decidedBy: caller,
-    decidedAt: dependencies.now().toISOString(),
-    ...(comment !== undefined ? { comment } : {}),
-  };
-  if (!(await dependencies.accessRequests.transition(id, 'pending', decided))) {
-    throw notPending((await dependencies.accessRequests.get(id)) ?? record);
-  }
-  await publishChange(dependencies.events, { ...record, ...decided }, 'pending', caller, dependencies.now());
+  const decided = await leavePending(dependencies, record, caller, { status: 'approved', comment });
   const outcome = await runProvisioningRequest(dependencies.provisioning, {
     workspace,
     action: 'grant',
@@ -258,7 +262,7 @@ export async function approveAccessRequest(
     };
   }
   await dependencies.accessRequests.transition(id, 'approved', ended);
-  const final = { ...record, ...decided, ...ended };
+  const final = { ...decided, ...ended };
   await publishChange(dependencies.events, final, 'approved', caller, at);
   return final;
 }
@@ -280,15 +284,5 @@ export async function withdrawAccessRequest(
   const record = await visibleAccessRequest(dependencies, id, caller);
   if (record.requestedBy !== caller)
     requireRole(dependencies.authorization, caller, workspaceOf(record), 'administrator');
-  const withdrawn = {
-    status: 'withdrawn' as const,
-    decidedBy: caller,
-    decidedAt: dependencies.now().toISOString(),
-  };
-  if (!(await dependencies.accessRequests.transition(id, 'pending', withdrawn))) {
-    throw notPending((await dependencies.accessRequests.get(id)) ?? record);
-  }
-  const ended = { ...record, ...withdrawn };
-  await publishChange(dependencies.events, ended, 'pending', caller, dependencies.now());
-  return ended;
+  return leavePending(dependencies, record, caller, { status: 'withdrawn' });
 }
