@@ -1,11 +1,12 @@
-// The whole connector in one stack: data, secrets, queue, bucket, functions, HTTP API, schedule, monitoring.
+// The whole connector in one stack: data, secrets, queue, bucket, functions, HTTP API, schedules, monitoring.
 // Each piece is a construct of its own under infra/constructs; this file only wires them.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { GovernanceData } from './constructs/data.js';
 import { EventQueue } from './constructs/event-queue.js';
 import { ExportsBucket } from './constructs/exports-bucket.js';
-import { APPLY_EVENTS_TIMEOUT, GovernanceFunctions } from './constructs/functions.js';
+import { APPLY_EVENTS_TIMEOUT, GovernanceFunctions, GRANT_EXPIRY_RATE } from './constructs/functions.js';
+import { GrantExpirySchedule } from './constructs/grant-expiry-schedule.js';
 import { GovernanceHttpApi } from './constructs/http-api.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { GovernanceSecrets } from './constructs/secrets.js';
@@ -24,6 +25,7 @@ export class BitbucketGovernanceStack extends Stack {
   readonly functions: GovernanceFunctions;
   readonly http: GovernanceHttpApi;
   readonly syncSchedule: SyncSchedule;
+  readonly grantExpirySchedule: GrantExpirySchedule;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: BitbucketGovernanceStackProps) {
@@ -61,12 +63,17 @@ export class BitbucketGovernanceStack extends Stack {
       syncFunction: this.functions.sync.function,
       rate: settings.scheduleRate,
     });
+    this.grantExpirySchedule = new GrantExpirySchedule(this, 'GrantExpirySchedule', {
+      expiryFunction: this.functions.grantExpiry.function,
+      rate: GRANT_EXPIRY_RATE,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: {
         sync: this.functions.sync,
         webhook: this.functions.webhook,
         applyEvents: this.functions.applyEvents,
         api: this.functions.api,
+        grantExpiry: this.functions.grantExpiry,
       },
       queue: this.events.queue,
       deadLetterQueue: this.events.deadLetterQueue,

@@ -1,10 +1,13 @@
 // The AWS runtime's shared objects, built once per execution environment and only when first used:
-// configuration, the governance table's stores, the Bitbucket client, the SQS client.
+// configuration, the governance table's stores, the Bitbucket client, the SQS client, the access-request
+// event publisher.
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { bitbucketClientFromConfig } from '../../lib/bitbucket/index.js';
 import { organizationAccess as buildOrganizationAccess } from '../../lib/atlassian-admin/index.js';
 import { loadConfig, organizationCredentialProvider } from '../../lib/config/index.js';
 import { governanceStores, governanceTableFromConfig } from '../../lib/store/index.js';
+import { EventBridgeAccessRequestEvents } from './access-request-events.js';
 import { once } from './once.js';
 
 /** The validated configuration (throws ConfigError on the first invocation when it is wrong). */
@@ -30,3 +33,6 @@ export const organizationAccess = once(() =>
 
 /** SQS, for the webhook receiver's queue. */
 export const sqsClient = once(() => new SQSClient({}));
+
+/** Access-request state changes as events on the default EventBridge bus (the API and the expiry). */
+export const accessRequestEvents = once(() => new EventBridgeAccessRequestEvents(new EventBridgeClient({})));

@@ -1,9 +1,10 @@
 // What each function's handler factory (lib/handlers) is given in AWS: the shared objects of clients.ts,
 // put together per function. Each is a builder the handler runs on its first invocation.
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { ApiDependencies } from '../../lib/api/index.js';
+import { governanceErrorOf, type ApiDependencies } from '../../lib/api/index.js';
 import { AuthorizationPolicy } from '../../lib/authz/index.js';
 import type { ApplyEventsHandlerDependencies } from '../../lib/handlers/apply-events-handler.js';
+import type { GrantExpiryHandlerDependencies } from '../../lib/handlers/grant-expiry-handler.js';
 import type { SyncHandlerDependencies } from '../../lib/handlers/sync-handler.js';
 import { webhookSecretProvider } from '../../lib/config/index.js';
 import { logger } from '../../lib/observability/index.js';
@@ -11,7 +12,14 @@ import { LocalExportWriter, S3ExportWriter } from '../../lib/store/export-files.
 import { syncSettingsFromConfig } from '../../lib/sync/index.js';
 import type { WebhookEventMessage } from '../../lib/webhooks/event-message.js';
 import type { WebhookIntakeDependencies } from '../../lib/webhooks/intake.js';
-import { bitbucketClient, config, organizationAccess, sqsClient, stores } from './clients.js';
+import {
+  accessRequestEvents,
+  bitbucketClient,
+  config,
+  organizationAccess,
+  sqsClient,
+  stores,
+} from './clients.js';
 
 export function apiDependencies(): ApiDependencies {
   const { store, syncState, ledger, requests, accessRequests } = stores();
@@ -27,6 +35,7 @@ export function apiDependencies(): ApiDependencies {
     ledger,
     requests,
     accessRequests,
+    accessRequestEvents: accessRequestEvents(),
     exportWriter: exports.bucket
       ? new S3ExportWriter({ bucket: exports.bucket })
       : new LocalExportWriter(local.dataDir),
@@ -58,6 +67,32 @@ export function applyEventsDependencies(): ApplyEventsHandlerDependencies {
     ledger,
     activity,
     hourlyRequestLimit: config().bitbucket.hourlyRequestLimit,
+  };
+}
+
+/**
+ * The expiry of time-boxed grants: provisioning as the API's `/grants` path builds it
+ * (lib/api/provisioning-handlers.ts provisioningDependenciesOf), and the same event publisher.
+ */
+export function grantExpiryDependencies(): GrantExpiryHandlerDependencies {
+  const { store, syncState, ledger, requests, accessRequests } = stores();
+  const now = () => new Date();
+  return {
+    events: accessRequestEvents(),
+    accessRequests,
+    store,
+    now,
+    provisioning: {
+      client: bitbucketClient(),
+      store,
+      ledger,
+      hourlyRequestLimit: config().bitbucket.hourlyRequestLimit,
+      now,
+      requests,
+      syncState,
+      organization: { access: organizationAccess(), statuses: syncState },
+      explainFailure: governanceErrorOf,
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-// The four functions and, next to each, exactly what its role may do. Reading this file answers "what can
+// The five functions and, next to each, exactly what its role may do. Reading this file answers "what can
 // the webhook receiver touch?" without opening the template.
 import { Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -7,12 +7,16 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
+import { ACCESS_REQUEST_EVENT_SOURCE } from '../../functions/commons/access-request-events.js';
 import type { AuthorizationPolicyDocument } from '../../lib/authz/index.js';
 import { GovernanceFunction } from './governance-function.js';
 import type { GovernanceSecrets } from './secrets.js';
 
 /** Partition-key prefix of webhook delivery records: the only items the receiver may write or delete. */
 export const DELIVERY_KEY_PREFIX = 'DELIVERY#';
+
+/** How often the expiry of time-boxed grants runs (the issue: every minute). */
+export const GRANT_EXPIRY_RATE = Duration.minutes(1);
 
 /** The applier's timeout; the queue's visibility timeout is derived from it. */
 export const APPLY_EVENTS_TIMEOUT = Duration.seconds(60);
@@ -38,6 +42,7 @@ export class GovernanceFunctions extends Construct {
   readonly webhook: GovernanceFunction;
   readonly applyEvents: GovernanceFunction;
   readonly api: GovernanceFunction;
+  readonly grantExpiry: GovernanceFunction;
 
   constructor(scope: Construct, id: string, props: GovernanceFunctionsProps) {
     super(scope, id);
@@ -138,7 +143,41 @@ export class GovernanceFunctions extends Construct {
       }),
     );
 
-    for (const fn of [this.applyEvents, this.sync, this.api]) {
+    this.grantExpiry = new GovernanceFunction(this, 'GrantExpiry', {
+      entryFile: 'expire-grants.ts',
+      description: 'Ends time-boxed grants of access requests once they expire (every minute)',
+      // Under the schedule's minute, so runs do not pile up (each one is safe to repeat regardless).
+      timeout: Duration.seconds(50),
+      memorySize: 512,
+      environment: {
+        TABLE_NAME: table.tableName,
+        // The Bitbucket credential and the organization's (its `admin` part) are in this one secret.
+        CREDENTIALS_SECRET_ARN: secrets.credentials.secretArn,
+        SYNC_HOURLY_REQUEST_BUDGET: bitbucketSettings.SYNC_HOURLY_REQUEST_BUDGET,
+        BITBUCKET_ADMINISTRATION: bitbucketSettings.BITBUCKET_ADMINISTRATION,
+      },
+    });
+    table.grantReadWriteData(this.grantExpiry.role);
+    secrets.grantRead('credentials', this.grantExpiry.role);
+
+    // Access-request state changes go to the default bus, from the two functions that make them, and
+    // only under the stack's own source: neither can pass its events off as another application's.
+    const defaultBus = Stack.of(this).formatArn({
+      service: 'events',
+      resource: 'event-bus',
+      resourceName: 'default',
+    });
+    for (const fn of [this.api, this.grantExpiry]) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [defaultBus],
+          conditions: { StringEquals: { 'events:source': ACCESS_REQUEST_EVENT_SOURCE } },
+        }),
+      );
+    }
+
+    for (const fn of [this.applyEvents, this.sync, this.api, this.grantExpiry]) {
       acknowledgeWildcard(
         fn.role,
         table,

@@ -25,7 +25,7 @@ import {
 import type { GovernanceFunction } from './governance-function.js';
 
 export interface MonitoringProps {
-  functions: Record<'sync' | 'webhook' | 'applyEvents' | 'api', GovernanceFunction>;
+  functions: Record<'sync' | 'webhook' | 'applyEvents' | 'api' | 'grantExpiry', GovernanceFunction>;
   queue: Queue;
   deadLetterQueue: Queue;
   httpApi: HttpApi;
@@ -110,6 +110,17 @@ export class Monitoring extends Construct {
       {
         threshold: 1,
         description: 'The HTTP API answered 5xx: a failing grant, revocation or read.',
+      },
+    );
+    alarm(
+      'GrantExpiryFailures',
+      governanceMetric(METRIC_NAMES.GrantExpiryFailures, 'Sum', Duration.minutes(5)),
+      {
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        description:
+          'Time-boxed grants are past their end and the expiry job keeps failing to revoke them (15 minutes): access outlives what was approved.',
       },
     );
     for (const [name, fn] of Object.entries(props.functions)) {
@@ -202,6 +213,11 @@ export class Monitoring extends Construct {
           count(METRIC_NAMES.ApiError),
           count(METRIC_NAMES.ApiRateLimited),
         ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Time-boxed grants',
+        left: [count(METRIC_NAMES.GrantsExpired), count(METRIC_NAMES.GrantExpiryFailures)],
         width: 8,
       }),
     );

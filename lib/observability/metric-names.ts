@@ -6,7 +6,7 @@ export const METRICS_NAMESPACE = 'BitbucketGovernance';
 
 /**
  * POWERTOOLS_SERVICE_NAME of every function, and so the value of the `service` dimension. One value for
- * all four functions: an alarm on `SyncErrors` then sees errors from the sync and the applier alike.
+ * every function: an alarm on `SyncErrors` then sees errors from the sync and the applier alike.
  */
 export const SERVICE_NAME = 'bitbucket-governance';
 
@@ -63,6 +63,13 @@ export const METRIC_NAMES = {
   WebhookRefreshes: 'WebhookRefreshes',
   /** Count: Bitbucket requests the applier spent. */
   WebhookRequests: 'WebhookRequests',
+  /** Count: time-boxed grants the expiry job ended (revoked, restored, or left alone as changed meanwhile). */
+  GrantsExpired: 'GrantsExpired',
+  /**
+   * Count: due time-boxed grants the expiry job could not end (Bitbucket refused, no budget): they stay
+   * active and are tried again on the next run, so non-zero for long means access outlives its end.
+   */
+  GrantExpiryFailures: 'GrantExpiryFailures',
   /** Count: /v1 answers below 400. */
   ApiSuccess: 'ApiSuccess',
   /** Count: /v1 answers of 400 or more. */

@@ -51,13 +51,37 @@ function sortStatements(statements: PolicyStatementJson[]): PolicyStatementJson[
   return sorted.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
-function expectStatements(role: 'webhook' | 'applyEvents' | 'sync' | 'api', expected: PolicyStatementJson[]) {
+type FunctionName = 'webhook' | 'applyEvents' | 'sync' | 'api' | 'grantExpiry';
+const ALL_FUNCTIONS: FunctionName[] = ['webhook', 'applyEvents', 'sync', 'api', 'grantExpiry'];
+
+function expectStatements(role: FunctionName, expected: PolicyStatementJson[]) {
   const fn = built.stack.functions[role];
   const own = [
     allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [arnOf(fn.logGroup)]),
     allow(XRAY, ['*']),
   ];
   expect(sortStatements(statementsOfRole(built, fn.role))).toEqual(sortStatements([...own, ...expected]));
+}
+
+/** events:PutEvents on the default bus, under the stack's own source only. */
+function putAccessRequestEvents(): PolicyStatementJson {
+  const defaultBus = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':event-bus/default',
+      ],
+    ],
+  };
+  return allow(['events:PutEvents'], [defaultBus], {
+    StringEquals: { 'events:source': 'bitbucket-governance' },
+  });
 }
 
 function tableAndIndexes() {
@@ -100,7 +124,7 @@ describe('function roles', () => {
     ]);
   });
 
-  it('api: table read/write (grants, request records), credentials read, put/get on export objects', () => {
+  it('api: table read/write (grants, request records), credentials read, put/get on export objects, access-request events', () => {
     expectStatements('api', [
       allow(TABLE_READ_WRITE, tableAndIndexes()),
       allow(SECRET_READ, [refOf(built.stack.secrets.credentials)]),
@@ -108,12 +132,37 @@ describe('function roles', () => {
         ['s3:GetObject', 's3:PutObject'],
         [{ 'Fn::Join': ['', [arnOf(built.stack.exports.bucket), '/*']] }],
       ),
+      putAccessRequestEvents(),
     ]);
+  });
+
+  it('grant expiry: table read/write, credentials read (Bitbucket and organization), access-request events', () => {
+    expectStatements('grantExpiry', [
+      allow(TABLE_READ_WRITE, tableAndIndexes()),
+      allow(SECRET_READ, [refOf(built.stack.secrets.credentials)]),
+      putAccessRequestEvents(),
+    ]);
+  });
+
+  it('only the api and the grant expiry may put events, on the default bus, as bitbucket-governance', () => {
+    const putters = Object.values(built.template.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((statement) =>
+          [statement.Action].flat().some((action) => action.startsWith('events:')),
+        ),
+      )
+      .flatMap((policy) => policy.Properties.Roles as unknown[])
+      .map((role) => JSON.stringify(role));
+    expect(putters.sort()).toEqual(
+      [built.stack.functions.api.role, built.stack.functions.grantExpiry.role]
+        .map((role) => JSON.stringify(refOf(role)))
+        .sort(),
+    );
   });
 
   it('every function role is assumable by Lambda only and has no managed policy', () => {
     const roles = built.template.findResources('AWS::IAM::Role');
-    for (const name of ['webhook', 'applyEvents', 'sync', 'api'] as const) {
+    for (const name of ALL_FUNCTIONS) {
       const role = roles[logicalIdOf(built.stack.functions[name].role)];
       expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
@@ -126,6 +175,15 @@ describe('function roles', () => {
     const syncArn = arnOf(built.stack.functions.sync.function);
     expect(sortStatements(statementsOfRole(built, built.stack.syncSchedule.role))).toEqual(
       sortStatements([allow(['lambda:InvokeFunction'], [syncArn, { 'Fn::Join': ['', [syncArn, ':*']] }])]),
+    );
+  });
+
+  it('the expiry scheduler role may only invoke the grant expiry function', () => {
+    const expiryArn = arnOf(built.stack.functions.grantExpiry.function);
+    expect(sortStatements(statementsOfRole(built, built.stack.grantExpirySchedule.role))).toEqual(
+      sortStatements([
+        allow(['lambda:InvokeFunction'], [expiryArn, { 'Fn::Join': ['', [expiryArn, ':*']] }]),
+      ]),
     );
   });
 
@@ -144,11 +202,10 @@ describe('function roles', () => {
 // the only place use of a created key can come from: the account administers the key but may use it for
 // nothing, so no IAM policy (not even `kms:*` on `*`) can let another principal decrypt.
 describe('secret keys', () => {
-  type FunctionName = 'webhook' | 'applyEvents' | 'sync' | 'api';
   type SecretName = 'credentials' | 'webhookSecrets';
-  const FUNCTIONS: FunctionName[] = ['webhook', 'applyEvents', 'sync', 'api'];
+  const FUNCTIONS = ALL_FUNCTIONS;
   const READERS = {
-    credentials: ['api', 'applyEvents', 'sync'],
+    credentials: ['api', 'applyEvents', 'sync', 'grantExpiry'],
     webhookSecrets: ['webhook'],
   } as const satisfies Record<SecretName, FunctionName[]>;
   const SECRETS = Object.keys(READERS) as SecretName[];

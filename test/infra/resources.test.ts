@@ -80,7 +80,7 @@ describe('functions', () => {
     NODE_OPTIONS: '--enable-source-maps',
   };
 
-  it('all four run Node.js 24 on arm64 with active tracing and a log group with retention', () => {
+  it('all five run Node.js 24 on arm64 with active tracing and a log group with retention', () => {
     for (const fn of Object.values(functionsByName())) {
       const resource = resourceOf(fn.function);
       expect(resource.Properties).toMatchObject({
@@ -133,6 +133,15 @@ describe('functions', () => {
       EXPORT_BUCKET: refOf(stack.exports.bucket),
       ...bitbucket,
       AUTHORIZATION_POLICY: JSON.stringify(TEST_AUTHORIZATION_POLICY),
+    });
+    // Over every governed workspace in the table: no workspace list; the budget and the administration
+    // for the revocations it makes.
+    expect(environmentOf('grantExpiry')).toEqual({
+      ...POWERTOOLS,
+      TABLE_NAME: table,
+      CREDENTIALS_SECRET_ARN: credentials,
+      SYNC_HOURLY_REQUEST_BUDGET: '800',
+      BITBUCKET_ADMINISTRATION: 'auto',
     });
   });
 
@@ -296,6 +305,28 @@ it('the scheduler starts the sync at the configured rate with an empty payload',
   schedule('2 hours');
   built.template.hasResourceProperties('AWS::Scheduler::Schedule', {
     Target: { Arn: arnOf(built.stack.functions.sync.function) },
+  });
+});
+
+it('the grant expiry runs every minute, with an empty payload, under the run-time of its tick', () => {
+  const schedules = Object.values(
+    built.template.findResources('AWS::Scheduler::Schedule', {
+      Properties: { Target: { Arn: arnOf(built.stack.functions.grantExpiry.function) } },
+    }),
+  );
+  expect(schedules).toHaveLength(1);
+  expect(schedules[0]?.Properties).toMatchObject({
+    ScheduleExpression: 'rate(1 minute)',
+    State: 'ENABLED',
+    Target: {
+      Input: '{}',
+      RoleArn: arnOf(built.stack.grantExpirySchedule.role),
+      RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+    },
+  });
+  expect(resourceOf(built.stack.functions.grantExpiry.function).Properties).toMatchObject({
+    Handler: 'index.handler',
+    Timeout: 50,
   });
 });
 
@@ -469,6 +500,22 @@ describe('monitoring', () => {
     });
   });
 
+  it('alarms when due time-boxed grants keep failing to expire, and on the expiry function failing', () => {
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC_NAMES.GrantExpiryFailures,
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Statistic: 'Sum',
+      AlarmActions: [topic()],
+    });
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: refOf(built.stack.functions.grantExpiry.function) }],
+      AlarmActions: [topic()],
+    });
+  });
+
   it('the scope-age threshold and the alarm e-mail come from context', () => {
     const custom = buildStack({ oldestScopeAgeAlarmHours: '2', alarmEmail: 'ops@example.com' });
     custom.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -501,8 +548,8 @@ it('outputs the API URL, table name, secret ARNs and queue URL', () => {
 });
 
 function functionsByName() {
-  const { sync, webhook, applyEvents, api } = built.stack.functions;
-  return { sync, webhook, applyEvents, api };
+  const { sync, webhook, applyEvents, api, grantExpiry } = built.stack.functions;
+  return { sync, webhook, applyEvents, api, grantExpiry };
 }
 
 function byKey(a: { routeKey: string }, b: { routeKey: string }) {

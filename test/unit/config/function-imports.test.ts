@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConfigError } from '../../../lib/config/index.js';
 
-const ENTRIES = ['api', 'sync', 'webhook', 'apply-events'] as const;
+const ENTRIES = ['api', 'sync', 'webhook', 'apply-events', 'expire-grants'] as const;
 
 afterEach(() => {
   vi.unstubAllEnvs();
