@@ -1,7 +1,8 @@
 // What each function's handler factory (lib/handlers) is given in AWS: the shared objects of clients.ts,
 // put together per function. Each is a builder the handler runs on its first invocation.
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { governanceErrorOf, type ApiDependencies } from '../../lib/api/index.js';
+import { type ApiDependencies } from '../../lib/api/index.js';
+import { provisioningDependenciesOf } from '../../lib/api/provisioning-handlers.js';
 import { AuthorizationPolicy } from '../../lib/authz/index.js';
 import type { ApplyEventsHandlerDependencies } from '../../lib/handlers/apply-events-handler.js';
 import type { GrantExpiryHandlerDependencies } from '../../lib/handlers/grant-expiry-handler.js';
@@ -82,7 +83,7 @@ export function grantExpiryDependencies(): GrantExpiryHandlerDependencies {
     accessRequests,
     store,
     now,
-    provisioning: {
+    provisioning: provisioningDependenciesOf({
       client: bitbucketClient(),
       store,
       ledger,
@@ -91,8 +92,7 @@ export function grantExpiryDependencies(): GrantExpiryHandlerDependencies {
       requests,
       syncState,
       organization: { access: organizationAccess(), statuses: syncState },
-      explainFailure: governanceErrorOf,
-    },
+    }),
   };
 }
 

@@ -41,7 +41,7 @@ export interface ApiDependencies {
 
 export const DEFAULT_EXPORT_INLINE_LIMIT_BYTES = 5 * 1024 * 1024;
 
-export function clockOf(dependencies: ApiDependencies): () => Date {
+export function clockOf(dependencies: Pick<ApiDependencies, 'now'>): () => Date {
   return dependencies.now ?? (() => new Date());
 }
 

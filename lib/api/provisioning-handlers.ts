@@ -29,8 +29,24 @@ function withHeaders(answer: HttpAnswer, headers: Record<string, string>): HttpA
   return { ...answer, headers: { ...answer.headers, ...headers } };
 }
 
-/** Provisioning's collaborators, as `/grants` and an approved access request use them. */
-export function provisioningDependenciesOf(dependencies: ApiDependencies): ProvisioningRequestDependencies {
+/** What provisioning needs of the API's collaborators (the grant-expiry function has these alone). */
+export type ProvisioningSources = Pick<
+  ApiDependencies,
+  | 'client'
+  | 'store'
+  | 'ledger'
+  | 'hourlyRequestLimit'
+  | 'now'
+  | 'requests'
+  | 'provisioningTimeMs'
+  | 'syncState'
+  | 'organization'
+>;
+
+/** Provisioning's collaborators, as `/grants`, an approved access request and grant expiry use them. */
+export function provisioningDependenciesOf(
+  dependencies: ProvisioningSources,
+): ProvisioningRequestDependencies {
   return {
     client: dependencies.client,
     store: dependencies.store,
