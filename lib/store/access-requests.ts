@@ -66,6 +66,7 @@ function fromItem(item: Record<string, unknown>): AccessRequestRecord {
   return record as unknown as AccessRequestRecord;
 }
 
+/** A fresh request id: `ar-` and a random uuid. */
 export function newAccessRequestId(): string {
   return `ar-${randomUUID()}`;
 }
@@ -79,6 +80,7 @@ export class AccessRequestStore {
     this.#tableName = options.tableName;
   }
 
+  /** Stores a new request; throws ConditionalCheckFailedException if its id exists (ids are random). */
   async create(record: AccessRequestRecord): Promise<void> {
     await this.#db.send(
       new PutCommand({
@@ -89,6 +91,7 @@ export class AccessRequestStore {
     );
   }
 
+  /** One request by id (strongly consistent), or null when there is none or the id is malformed. */
   async get(id: string): Promise<AccessRequestRecord | null> {
     if (id === '' || id.includes('#')) return null;
     const { Item } = await this.#db.send(
