@@ -6,11 +6,10 @@ import { GovernanceData } from './constructs/data.js';
 import { EventQueue } from './constructs/event-queue.js';
 import { ExportsBucket } from './constructs/exports-bucket.js';
 import { APPLY_EVENTS_TIMEOUT, GovernanceFunctions, GRANT_EXPIRY_RATE } from './constructs/functions.js';
-import { GrantExpirySchedule } from './constructs/grant-expiry-schedule.js';
 import { GovernanceHttpApi } from './constructs/http-api.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { GovernanceSecrets } from './constructs/secrets.js';
-import { SyncSchedule } from './constructs/sync-schedule.js';
+import { FunctionSchedule } from './constructs/function-schedule.js';
 import type { DeploymentSettings } from './deployment-context.js';
 
 export interface BitbucketGovernanceStackProps extends StackProps {
@@ -24,8 +23,8 @@ export class BitbucketGovernanceStack extends Stack {
   readonly exports: ExportsBucket;
   readonly functions: GovernanceFunctions;
   readonly http: GovernanceHttpApi;
-  readonly syncSchedule: SyncSchedule;
-  readonly grantExpirySchedule: GrantExpirySchedule;
+  readonly syncSchedule: FunctionSchedule;
+  readonly grantExpirySchedule: FunctionSchedule;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: BitbucketGovernanceStackProps) {
@@ -59,13 +58,15 @@ export class BitbucketGovernanceStack extends Stack {
     this.http = new GovernanceHttpApi(this, 'Http', {
       handlers: { api: this.functions.api.function, webhook: this.functions.webhook.function },
     });
-    this.syncSchedule = new SyncSchedule(this, 'SyncSchedule', {
-      syncFunction: this.functions.sync.function,
+    this.syncSchedule = new FunctionSchedule(this, 'SyncSchedule', {
+      target: this.functions.sync.function,
       rate: settings.scheduleRate,
+      purpose: 'one budgeted sync step',
     });
-    this.grantExpirySchedule = new GrantExpirySchedule(this, 'GrantExpirySchedule', {
-      expiryFunction: this.functions.grantExpiry.function,
+    this.grantExpirySchedule = new FunctionSchedule(this, 'GrantExpirySchedule', {
+      target: this.functions.grantExpiry.function,
       rate: GRANT_EXPIRY_RATE,
+      purpose: 'end the time-boxed grants that expired',
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: {
