@@ -8,29 +8,20 @@ import middy from '@middy/core';
 import { logger, METRIC_NAMES, metrics } from '../observability/index.js';
 import {
   expireAccessGrants,
-  type ExpiryOutcome,
   type GrantExpiryDependencies,
+  type GrantExpiryReport,
 } from '../requests/grant-expiry.js';
 import { lazyDependencies, type DependencySource } from './dependency-source.js';
 
 /** What the expiry function works with: the expiry's own dependencies (its event publisher included). */
 export type GrantExpiryHandlerDependencies = GrantExpiryDependencies;
 
-export interface GrantExpiryReport {
-  workspaces: number;
-  outcomes: ExpiryOutcome[];
-}
-
 /** The expiry function with its collaborators passed in (tests use the same one). */
 export function createGrantExpiryHandler(source: DependencySource<GrantExpiryHandlerDependencies>) {
   const dependenciesOf = lazyDependencies(source);
   return middy(async (): Promise<GrantExpiryReport> => {
-    const dependencies = dependenciesOf();
-    const workspaces = await dependencies.store.listWorkspaces();
-    const outcomes = await expireAccessGrants(
-      dependencies,
-      workspaces.map((workspace) => workspace.uuid),
-    );
+    const report = await expireAccessGrants(dependenciesOf());
+    const { outcomes } = report;
     for (const outcome of outcomes) {
       if (outcome.outcome === 'failed') logger.warn('time-boxed grant not expired yet', { ...outcome });
       else logger.info('time-boxed grant expired', { ...outcome });
@@ -38,7 +29,7 @@ export function createGrantExpiryHandler(source: DependencySource<GrantExpiryHan
     const failed = outcomes.filter((outcome) => outcome.outcome === 'failed').length;
     metrics.addMetric(METRIC_NAMES.GrantsExpired, MetricUnit.Count, outcomes.length - failed);
     metrics.addMetric(METRIC_NAMES.GrantExpiryFailures, MetricUnit.Count, failed);
-    return { workspaces: workspaces.length, outcomes };
+    return report;
   })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));

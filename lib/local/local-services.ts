@@ -4,11 +4,11 @@
 import type { SecretProvider, WebhookSecrets } from '../config/index.js';
 import { createApiHandler } from '../handlers/api-handler.js';
 import { createApplyEventsHandler } from '../handlers/apply-events-handler.js';
+import { createGrantExpiryHandler } from '../handlers/grant-expiry-handler.js';
 import { createSyncHandler } from '../handlers/sync-handler.js';
 import { createWebhookHandler } from '../handlers/webhook-handler.js';
 import { provisioningDependenciesOf } from '../api/provisioning-handlers.js';
 import { logger } from '../observability/index.js';
-import { expireAccessGrants } from '../requests/grant-expiry.js';
 import { localWebhookSecretsPath, readWebhookSecretsFile } from '../webhooks/secret-file.js';
 import { startLocalHttpServer } from './api-gateway-adapter.js';
 import { localApiDependencies, type LocalConnector } from './connector.js';
@@ -110,21 +110,17 @@ export async function startLocalServices(
     await sync({}, localLambdaContext('sync', 4 * 60_000));
   });
 
-  // The every-minute expiry of time-boxed grants (a schedule in AWS).
+  // The every-minute expiry of time-boxed grants: the same function EventBridge Scheduler starts in AWS.
   const apiDependencies = localApiDependencies(connector);
+  const expireGrants = createGrantExpiryHandler({
+    ...(apiDependencies.accessRequestEvents ? { events: apiDependencies.accessRequestEvents } : {}),
+    accessRequests: apiDependencies.accessRequests,
+    store: apiDependencies.store,
+    provisioning: provisioningDependenciesOf(apiDependencies),
+    now: () => new Date(),
+  });
   const expiryTimer = repeating(options.expiryIntervalMs ?? 60_000, 'grant expiry', async () => {
-    const workspaces = await apiDependencies.store.listWorkspaces();
-    const outcomes = await expireAccessGrants(
-      {
-        ...(apiDependencies.accessRequestEvents ? { events: apiDependencies.accessRequestEvents } : {}),
-        accessRequests: apiDependencies.accessRequests,
-        store: apiDependencies.store,
-        provisioning: provisioningDependenciesOf(apiDependencies),
-        now: () => new Date(),
-      },
-      workspaces.map((workspace) => workspace.uuid),
-    );
-    if (outcomes.length > 0) logger.info('time-boxed grants expired', { outcomes });
+    await expireGrants({}, localLambdaContext('grant-expiry', 50_000));
   });
 
   return {

@@ -10,7 +10,7 @@ import {
   type ProvisioningRequestOutcome,
   type ResourceSelector,
 } from '../provisioning/index.js';
-import type { GovernanceStore } from '../store/index.js';
+import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import { publishChange, type AccessRequestEvents } from './access-requests.js';
 import type { AccessRequestRecord, AccessRequestStore } from '../store/access-requests.js';
 
@@ -41,39 +41,60 @@ function command(record: AccessRequestRecord, permission: string) {
   };
 }
 
-/** Why a provisioning outcome left the grant alone, or undefined when it changed what was asked. */
-function leftAlone(outcome: ProvisioningRequestOutcome): string | undefined {
+/**
+ * A provisioning outcome as the expiry reads it. A replay (the run retried after a crash between the
+ * revocation and the `expired` mark) is read from the answer it replays, like the first run's outcome.
+ */
+type Settled = { ok: true; changed: boolean } | { ok: false; reason?: unknown; message: string };
+
+function settled(outcome: ProvisioningRequestOutcome): Settled {
+  if (outcome.kind === 'provisioned') return { ok: true, changed: outcome.result.changed };
   if (outcome.kind === 'refused') {
-    return outcome.error.details.reason === 'permission-differs'
-      ? `changed meanwhile: ${outcome.error.message}`
-      : undefined;
+    return { ok: false, reason: outcome.error.details.reason, message: outcome.error.message };
   }
-  if (outcome.kind === 'provisioned' && !outcome.result.changed) return 'already removed meanwhile';
-  return undefined;
+  const body = JSON.parse(outcome.answer.body) as {
+    changed?: boolean;
+    error?: { message?: string; details?: { reason?: unknown } };
+  };
+  return outcome.answer.status < 400
+    ? { ok: true, changed: body.changed === true }
+    : {
+        ok: false,
+        reason: body.error?.details?.reason,
+        message: body.error?.message ?? `status ${outcome.answer.status}`,
+      };
+}
+
+/** Why an outcome left the grant alone, or undefined when it changed what was asked (or failed). */
+function leftAlone(outcome: Settled): string | undefined {
+  if (!outcome.ok)
+    return outcome.reason === 'permission-differs' ? `changed meanwhile: ${outcome.message}` : undefined;
+  return outcome.changed ? undefined : 'already removed meanwhile';
 }
 
 async function expireOne(
   dependencies: GrantExpiryDependencies,
+  workspace: WorkspaceEntry,
   record: AccessRequestRecord,
 ): Promise<ExpiryOutcome> {
-  const workspace = await dependencies.store.resolveWorkspace(record.workspaceId);
-  if (!workspace) return { id: record.id, outcome: 'failed', detail: 'workspace not governed any more' };
-  const run = (
+  const run = async (
     action: 'grant' | 'revoke',
     permission: string,
     options: { dryRun?: boolean; replace?: boolean },
   ) =>
-    runProvisioningRequest(dependencies.provisioning, {
-      workspace,
-      action,
-      actor: EXPIRY_ACTOR,
-      idempotencyKey: `access-request-expiry ${record.id}${options.dryRun ? ' check' : ''}`,
-      body: {
-        ...command(record, permission),
-        replace: options.replace ?? false,
-        dryRun: options.dryRun ?? false,
-      },
-    });
+    settled(
+      await runProvisioningRequest(dependencies.provisioning, {
+        workspace,
+        action,
+        actor: EXPIRY_ACTOR,
+        idempotencyKey: `access-request-expiry ${record.id}${options.dryRun ? ' check' : ''}`,
+        body: {
+          ...command(record, permission),
+          replace: options.replace ?? false,
+          dryRun: options.dryRun ?? false,
+        },
+      }),
+    );
   const previous = record.previousPermission ?? null;
   let result: ExpiryOutcome;
   if (previous === null) {
@@ -82,8 +103,8 @@ async function expireOne(
     result =
       alone !== undefined
         ? { id: record.id, outcome: 'left-alone', detail: alone }
-        : outcome.kind === 'refused'
-          ? { id: record.id, outcome: 'failed', detail: outcome.error.message }
+        : !outcome.ok
+          ? { id: record.id, outcome: 'failed', detail: outcome.message }
           : { id: record.id, outcome: 'revoked' };
   } else {
     // Restoring lowers the permission: only while what the request granted is still what is held.
@@ -92,10 +113,9 @@ async function expireOne(
     if (alone !== undefined) result = { id: record.id, outcome: 'left-alone', detail: alone };
     else {
       const outcome = await run('grant', previous, { replace: true });
-      result =
-        outcome.kind === 'refused'
-          ? { id: record.id, outcome: 'failed', detail: outcome.error.message }
-          : { id: record.id, outcome: 'restored', detail: `restored ${previous}` };
+      result = !outcome.ok
+        ? { id: record.id, outcome: 'failed', detail: outcome.message }
+        : { id: record.id, outcome: 'restored', detail: `restored ${previous}` };
     }
   }
   // A failure (Bitbucket refusing, the budget spent) stays active: the next run tries again.
@@ -118,22 +138,26 @@ async function expireOne(
   return result;
 }
 
+/** What one expiry run did: how many workspaces it looked at, and one outcome per request handled. */
+export interface GrantExpiryReport {
+  workspaces: number;
+  outcomes: ExpiryOutcome[];
+}
+
 /**
- * Ends every active, time-boxed access request of the governed workspaces whose `expiresAt` has passed.
- * Each is revoked (or its previous permission restored) through provisioning, then marked `expired`; one
- * that fails stays active for the next run. Answers one outcome per request handled.
+ * Ends every active, time-boxed access request of the governed workspaces (one listing of the directory
+ * per run) whose `expiresAt` has passed. Each is revoked (or its previous permission restored) through
+ * provisioning, then marked `expired`; one that fails stays active for the next run.
  */
-export async function expireAccessGrants(
-  dependencies: GrantExpiryDependencies,
-  workspaceIds: readonly string[],
-): Promise<ExpiryOutcome[]> {
+export async function expireAccessGrants(dependencies: GrantExpiryDependencies): Promise<GrantExpiryReport> {
   const now = dependencies.now().toISOString();
+  const workspaces = await dependencies.store.listWorkspaces();
   const outcomes: ExpiryOutcome[] = [];
-  for (const workspaceId of workspaceIds) {
-    const due = (await dependencies.accessRequests.list(workspaceId, 'active')).filter(
+  for (const workspace of workspaces) {
+    const due = (await dependencies.accessRequests.list(workspace.uuid, 'active')).filter(
       (record) => record.expiresAt !== undefined && record.expiresAt <= now,
     );
-    for (const record of due) outcomes.push(await expireOne(dependencies, record));
+    for (const record of due) outcomes.push(await expireOne(dependencies, workspace, record));
   }
-  return outcomes;
+  return { workspaces: workspaces.length, outcomes };
 }

@@ -66,15 +66,12 @@ async function activeGrant(slug: string, accountId: string, permission: string, 
 /** Runs the expiry job as if `at` were now (the provisioning it does keeps the real clock). */
 function expireAt(at: Date) {
   const dependencies = fixture.dependencies;
-  return expireAccessGrants(
-    {
-      accessRequests: dependencies.accessRequests,
-      store: dependencies.store,
-      provisioning: provisioningDependenciesOf(dependencies),
-      now: () => at,
-    },
-    [fixture.workspace.id],
-  );
+  return expireAccessGrants({
+    accessRequests: dependencies.accessRequests,
+    store: dependencies.store,
+    provisioning: provisioningDependenciesOf(dependencies),
+    now: () => at,
+  }).then((report) => report.outcomes);
 }
 
 describe('time-boxed grants', () => {

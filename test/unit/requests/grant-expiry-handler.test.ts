@@ -45,8 +45,6 @@ describe('grant expiry function', () => {
           { uuid: '{ws-1}', slug: 'acme', name: 'Acme' },
           { uuid: '{ws-2}', slug: 'beta', name: 'Beta' },
         ],
-        // Not governed any more: the expiry cannot end the grant (no Bitbucket call is made).
-        resolveWorkspace: async () => null,
       },
       accessRequests: {
         list: async (workspaceId: string, status: string) => {
@@ -54,7 +52,23 @@ describe('grant expiry function', () => {
           return workspaceId === '{ws-2}' ? [dueRecord('ar-9', '{ws-2}')] : [];
         },
       },
-      provisioning: {},
+      // A retry after a crash replays the first run's answer: a 502 is a failure, not a revocation.
+      provisioning: {
+        now: () => NOW,
+        requests: {
+          begin: async () => ({
+            kind: 'replay',
+            record: {
+              answer: {
+                status: 502,
+                body: JSON.stringify({
+                  error: { code: 'upstream_failure', message: 'Bitbucket answered 502' },
+                }),
+              },
+            },
+          }),
+        },
+      },
       now: () => NOW,
     } as unknown as GrantExpiryDependencies;
     const added: [string, number][] = [];
@@ -70,7 +84,7 @@ describe('grant expiry function', () => {
     expect(listed).toEqual(['{ws-1} active', '{ws-2} active']);
     expect(report).toEqual({
       workspaces: 2,
-      outcomes: [{ id: 'ar-9', outcome: 'failed', detail: 'workspace not governed any more' }],
+      outcomes: [{ id: 'ar-9', outcome: 'failed', detail: 'Bitbucket answered 502' }],
     });
     expect(warn).toHaveBeenCalledWith(
       'time-boxed grant not expired yet',
