@@ -25,6 +25,21 @@ export interface CommandSpec {
 const json = { json: { type: 'boolean' } } as const;
 const workspace = { workspace: { type: 'string' } } as const;
 
+/**
+ * `bbgov requests` actions and each one's usage line. They call the running API over HTTP as the caller
+ * whose token is in BBGOV_API_TOKEN (else LOCAL_API_TOKEN), so that caller's roles apply.
+ */
+export const REQUEST_ACTION_USAGE = {
+  create:
+    'bbgov requests create --workspace SLUG --resource repository:SLUG|project:KEY|group:SLUG --principal user:ACCOUNT_ID|group:SLUG --permission P [--duration MINUTES] --reason TEXT [--api URL] [--json]',
+  list: 'bbgov requests list --workspace SLUG [--status S] [--api URL] [--json]',
+  show: 'bbgov requests show ID [--api URL] [--json]',
+  approve: 'bbgov requests approve ID [--comment TEXT] [--api URL] [--json]',
+  deny: 'bbgov requests deny ID [--comment TEXT] [--api URL] [--json]',
+  withdraw: 'bbgov requests withdraw ID [--api URL] [--json]',
+} as const;
+export type RequestAction = keyof typeof REQUEST_ACTION_USAGE;
+
 export const COMMANDS = {
   simulator: {
     usage:
@@ -70,6 +85,25 @@ export const COMMANDS = {
       'register (or update) the workspace webhook and store its secret where the receiver reads it (--url must be https; --allow-insecure accepts http for a loopback host only: 127.0.0.0/8, ::1, localhost)',
     options: { url: { type: 'string' }, ...workspace, 'allow-insecure': { type: 'boolean' } },
     positionals: { min: 1, max: 1 },
+  },
+  requests: {
+    usage: Object.values(REQUEST_ACTION_USAGE).join('\n       '),
+    summary:
+      'create, list, show, approve, deny or withdraw access requests through the running API (`npm start` or `bbgov serve`) as the caller whose token is in BBGOV_API_TOKEN (else LOCAL_API_TOKEN); --api URL, else BBGOV_API_URL, else http://127.0.0.1:PORT',
+    options: {
+      ...workspace,
+      resource: { type: 'string' },
+      principal: { type: 'string' },
+      permission: { type: 'string' },
+      duration: { type: 'string' },
+      reason: { type: 'string' },
+      status: { type: 'string' },
+      comment: { type: 'string' },
+      api: { type: 'string' },
+      ...json,
+    },
+    // The action, then the request id for show, approve, deny and withdraw: checked per action.
+    positionals: { min: 0, max: 2 },
   },
 } satisfies Record<string, CommandSpec>;
 

@@ -128,7 +128,7 @@ async function webhooksCommand(connector: LocalConnector, command: ParsedCommand
 }
 
 export const localCommandHandlers: Record<
-  Exclude<CommandName, 'simulator' | 'sync' | 'access' | 'doctor'>,
+  Exclude<CommandName, 'simulator' | 'sync' | 'access' | 'doctor' | 'requests'>,
   CommandHandler
 > = {
   serve,

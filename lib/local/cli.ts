@@ -32,6 +32,7 @@ import { progressPrinter } from './progress.js';
 import { administrationLine, formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
 import { checkWebhooksArguments, localCommandHandlers } from './cli-server-commands.js';
+import { runRequestsCommand } from './cli-request-commands.js';
 import { chooseWorkspace } from './workspace-choice.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -348,6 +349,8 @@ export async function runCli(argv: string[]): Promise<number> {
       await runSimulatorCli(['--port', String(port), '--seed', String(command.values.seed ?? 'demo')]);
       return 0;
     }
+    // A caller of the running API: its roles apply there, so no store is opened here.
+    if (command.name === 'requests') return await runRequestsCommand(command);
     // A refused receiver URL is known without the store: say so before DynamoDB Local starts.
     if (command.name === 'webhooks') checkWebhooksArguments(command);
     const connector = await openConnector();

@@ -10,15 +10,24 @@ import { join } from 'node:path';
 const usageErrorOf = (run: () => unknown): UsageError => thrownBy(UsageError, run);
 
 describe('bbgov command line', () => {
-  it('offers exactly the commands of CONTRACTS.md', () => {
+  it('offers exactly the commands of CONTRACTS.md, and `requests` (issue 20)', () => {
     expect(Object.keys(COMMANDS).sort()).toEqual([
       'access',
       'doctor',
       'export',
+      'requests',
       'serve',
       'simulator',
       'sync',
       'webhooks',
+    ]);
+    expect(COMMANDS.requests.usage.split('\n').map((line) => line.trim().split(' ')[2])).toEqual([
+      'create',
+      'list',
+      'show',
+      'approve',
+      'deny',
+      'withdraw',
     ]);
   });
 
@@ -47,6 +56,7 @@ describe('bbgov command line', () => {
 
   it('accepts --help on every command without its required arguments', () => {
     expect(parseCommandLine(['access', '--help'])).toMatchObject({ name: 'access', help: true });
+    expect(parseCommandLine(['requests', '--help'])).toMatchObject({ name: 'requests', help: true });
     expect(parseCommandLine([])).toEqual({ name: 'help' });
   });
 
