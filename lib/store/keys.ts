@@ -144,11 +144,15 @@ export function activityOnRepositoryPrefix(repositoryId: string): string {
 
 // Access requests ---------------------------------------------------------------------------------
 
+/** The table key of one access request: all a read or update by id needs. */
+export function accessRequestItemKey(requestId: string): TableKey {
+  return { PK: `ACCESSREQ#${part(requestId, 'access request id')}`, SK: 'ACCESSREQ' };
+}
+
 /** One access request, readable by id; listed per workspace by creation time through GSI1. */
 export function accessRequestKey(ws: string, requestId: string, createdAt: string): IndexedKey {
   return {
-    PK: `ACCESSREQ#${part(requestId, 'access request id')}`,
-    SK: 'ACCESSREQ',
+    ...accessRequestItemKey(requestId),
     GSI1PK: accessRequestsPartition(ws),
     GSI1SK: `${createdAt}#${part(requestId, 'access request id')}`,
   };
@@ -158,10 +162,15 @@ export const accessRequestsPartition = (ws: string) => `WS#${part(ws, 'workspace
 
 // Provisioning requests ---------------------------------------------------------------------------
 
+/** The table key of one provisioning request: all a read or update by id needs. */
+export function provisioningRequestItemKey(requestId: string): TableKey {
+  return { PK: `REQ#${part(requestId, 'request id')}`, SK: 'REQ' };
+}
+
+/** One provisioning request, readable by id; listed per workspace by receive time through GSI1. */
 export function provisioningRequestKey(ws: string, requestId: string, isoTime: string): IndexedKey {
   return {
-    PK: `REQ#${part(requestId, 'request id')}`,
-    SK: 'REQ',
+    ...provisioningRequestItemKey(requestId),
     GSI1PK: provisioningRequestsPartition(ws),
     GSI1SK: isoTime,
   };

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 // Type only: provisioning owns the call record and uses this store, so no runtime import goes back.
 import type { BitbucketCallRecord } from '../provisioning/provision.js';
-import { provisioningRequestKey } from './keys.js';
+import { provisioningRequestItemKey, provisioningRequestKey } from './keys.js';
 
 export type ProvisioningRequestState = 'in-flight' | 'completed' | 'failed';
 
@@ -139,7 +139,7 @@ export class ProvisioningRequestStore {
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#tableName,
-          Key: { PK: provisioningRequestKey('-', record.id, '-').PK, SK: 'REQ' },
+          Key: provisioningRequestItemKey(record.id),
           UpdateExpression:
             'SET #state = :inFlight, calls = :none, receivedAt = :receivedAt, leaseExpiresAtMs = :lease REMOVE answer, completedAt',
           ConditionExpression:
@@ -187,7 +187,7 @@ export class ProvisioningRequestStore {
     await this.#db.send(
       new UpdateCommand({
         TableName: this.#tableName,
-        Key: { PK: provisioningRequestKey('-', id, '-').PK, SK: 'REQ' },
+        Key: provisioningRequestItemKey(id),
         UpdateExpression:
           'SET #state = :state, answer = :answer, calls = :calls, completedAt = :at, attempts = list_append(if_not_exists(attempts, :none), :attempt)',
         ConditionExpression: 'attribute_exists(PK)',
@@ -209,7 +209,7 @@ export class ProvisioningRequestStore {
     const { Item } = await this.#db.send(
       new GetCommand({
         TableName: this.#tableName,
-        Key: { PK: provisioningRequestKey('-', id, '-').PK, SK: 'REQ' },
+        Key: provisioningRequestItemKey(id),
         ConsistentRead: true,
       }),
     );
