@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { jsonAnswer, type HttpAnswer } from '../errors/index.js';
+import { requestedPathsOf } from '../requests/request-provenance.js';
 import { coverageOf, freshnessByKind, scopeApisOf, storedScopes } from '../sync/index.js';
 import {
   clockOf,
@@ -19,8 +20,9 @@ export async function handleExport(request: ApiRequest, dependencies: ApiDepende
   const workspace = await requireWorkspace(dependencies, request);
   const format = parseQuery(request, ExportQuery).format ?? 'json';
   const snapshotAt = clockOf(dependencies)();
+  const requested = await requestedPathsOf(dependencies.store, dependencies.accessRequests, workspace);
   const [{ rows, users }, states, status] = await Promise.all([
-    buildExportRows(dependencies.store, workspace.uuid),
+    buildExportRows(dependencies.store, workspace.uuid, { requested }),
     dependencies.syncState.listScopeStates(workspace.uuid),
     dependencies.syncState.getStatus(workspace.uuid),
   ]);

@@ -3,9 +3,10 @@
 // that access was first seen (see firstSeenOf). In a workspace administered in admin.atlassian.com a row
 // also says why the user holds their role: JSON rows carry `rolePaths` (the organization groups with a
 // role on the workspace the user is in) and owner paths name their `admin` group; the CSV writes them in
-// a last column, `rolePaths` (`org-group:bb-admins=admin; org-group:developers=member`, empty where no
+// a column, `rolePaths` (`org-group:bb-admins=admin; org-group:developers=member`, empty where no
 // organization group explains the role), and in `paths` (`workspace-owner(org-group:bb-admins)=admin`).
-// `role` stays the plain role, so filters on it keep working.
+// `role` stays the plain role, so filters on it keep working. A row whose path was granted by an active
+// access request names it (`accessRequests`; in CSV the last column: `ar-…: write approved by bob until …`).
 import { Readable, pipeline } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { stringify } from 'csv-stringify';
@@ -13,6 +14,7 @@ import pLimit from 'p-limit';
 import type { z } from 'zod';
 import { effectiveUserAccess, type AccessPath, type RolePath } from '../access/index.js';
 import type { Grant } from '../model/index.js';
+import { describeRequestEvidence, type RequestedPaths } from '../requests/request-provenance.js';
 import type { GovernanceStore, GroupGrantsMemo, Observed } from '../store/index.js';
 import type { ExportRow } from './read-schemas.js';
 
@@ -30,11 +32,16 @@ function firstSeenOf(explicit: { observedAt: string } | undefined, userObservedA
   return explicit?.observedAt ?? (userObservedAt || null);
 }
 
+/**
+ * Every row of the workspace's export, sorted by account id, resource type, name and id. `requested`
+ * names the active access requests behind a row's paths (its `accessRequests`, left out when none).
+ */
 export async function buildExportRows(
   store: GovernanceStore,
   workspaceId: string,
-  parallelism = 8,
+  options: { parallelism?: number; requested?: RequestedPaths } = {},
 ): Promise<{ rows: ExportRowValue[]; users: number }> {
+  const { parallelism = 8, requested } = options;
   const users = await store.listResources(workspaceId, 'user');
   const rows: ExportRowValue[] = [];
   const groupGrants: GroupGrantsMemo = new Map();
@@ -55,6 +62,15 @@ export async function buildExportRows(
     };
     // Last, and only when there are any: rows of Bitbucket-administered workspaces keep their bytes.
     const provenance = access.user.rolePaths ? { rolePaths: access.user.rolePaths } : {};
+    const requests = (
+      type: 'project' | 'repository',
+      id: string,
+      name: string,
+      paths: readonly AccessPath<string>[],
+    ) => {
+      const behind = requested?.behind(accountId, { type, id, name }, paths) ?? [];
+      return behind.length > 0 ? { accessRequests: behind } : {};
+    };
     for (const project of access.projects) {
       const own = explicit.get(`project/${project.uuid}`);
       rows.push({
@@ -67,6 +83,7 @@ export async function buildExportRows(
         explicitGrant: own ? String(own.item.entitlement) : null,
         firstSeen: firstSeenOf(own, user.observedAt),
         ...provenance,
+        ...requests('project', project.uuid, project.key, project.paths as AccessPath<string>[]),
       });
     }
     for (const repository of access.repositories) {
@@ -82,6 +99,7 @@ export async function buildExportRows(
         lastActivity: repository.lastActivity,
         firstSeen: firstSeenOf(own, user.observedAt),
         ...provenance,
+        ...requests('repository', repository.uuid, repository.slug, repository.paths as AccessPath<string>[]),
       });
     }
   });
@@ -108,6 +126,7 @@ const CSV_COLUMNS = [
   'lastActivity',
   'firstSeen',
   'rolePaths',
+  'accessRequests',
 ] as const;
 
 /**
@@ -157,7 +176,9 @@ function csvRecord(row: ExportRowValue): (string | null)[] {
       ? describePaths(row.paths)
       : column === 'rolePaths'
         ? describeRolePaths(row.rolePaths)
-        : row[column],
+        : column === 'accessRequests'
+          ? describeRequestEvidence(row.accessRequests)
+          : row[column],
   );
 }
 

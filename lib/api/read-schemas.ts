@@ -250,7 +250,9 @@ export const SyncActionAnswer = z.object({
   markedDirty: z.array(z.string()).optional(),
 });
 
-const GovernanceItem = z.record(z.string(), z.unknown()).describe('a resource or grant as stored');
+const GovernanceItem = z
+  .record(z.string(), z.unknown())
+  .describe('a resource or grant as stored, or an access request (`kind: access-request`) as it was');
 
 export const ChangesAnswer = z.object({
   workspace: z.string(),
@@ -258,7 +260,9 @@ export const ChangesAnswer = z.object({
     z.object({
       at: z.string(),
       id: z.string(),
-      cause: z.enum(['sync', 'webhook', 'provisioning']),
+      cause: z
+        .enum(['sync', 'webhook', 'provisioning', 'access-request'])
+        .describe('`access-request`: a request made, decided, withdrawn, activated or expired'),
       actor: z.string(),
       scope: z.string().nullable(),
       item: z.string(),
@@ -286,6 +290,20 @@ export const ExportRow = z.object({
     .array(RolePath)
     .optional()
     .describe(`${ROLE_PATHS}; in CSV, after the role: \`owner via org-group:bb-admins=admin\``),
+  accessRequests: z
+    .array(
+      z.object({
+        id: z.string(),
+        permission: z.string(),
+        requestedBy: z.string(),
+        decidedBy: z.string().nullable(),
+        expiresAt: z.string().nullable().describe('when the time-boxed grant ends; null: until revoked'),
+      }),
+    )
+    .optional()
+    .describe(
+      'the active access requests whose grant is one of the paths (absent when none); in CSV the last column, `ar-…: write approved by bob until …`',
+    ),
 });
 
 export const ExportManifest = z.object({

@@ -26,6 +26,10 @@ export function createGrantExpiryHandler(source: DependencySource<GrantExpiryHan
       if (outcome.outcome === 'failed') logger.warn('time-boxed grant not expired yet', { ...outcome });
       else logger.info('time-boxed grant expired', { ...outcome });
     }
+    for (const entry of report.resumed) {
+      if (entry.status === 'approved') logger.warn('approved access request not granted yet', { ...entry });
+      else logger.info('approved access request completed after an interruption', { ...entry });
+    }
     const failed = outcomes.filter((outcome) => outcome.outcome === 'failed').length;
     metrics.addMetric(METRIC_NAMES.GrantsExpired, MetricUnit.Count, outcomes.length - failed);
     metrics.addMetric(METRIC_NAMES.GrantExpiryFailures, MetricUnit.Count, failed);

@@ -3,7 +3,7 @@
 // handlers pass the caller, the stores and the provisioning collaborators in.
 import type { AuthorizationPolicy } from '../authz/index.js';
 import { requireRole } from '../authz/index.js';
-import { AccessDenied, Conflict, NotFound, type GovernanceError } from '../errors/index.js';
+import { AccessDenied, Conflict, NotFound } from '../errors/index.js';
 import { logger } from '../observability/index.js';
 import {
   resolveTarget,
@@ -18,6 +18,7 @@ import {
   type AccessRequestRecord,
   type AccessRequestStore,
 } from '../store/access-requests.js';
+import { settledOutcome } from './settled-outcome.js';
 
 /** What an access request asks for, validated (lib/api/access-request-schemas.ts). */
 export interface AccessRequestAsk {
@@ -178,7 +179,9 @@ async function leavePending(
     decidedAt: dependencies.now().toISOString(),
     ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
   };
-  if (!(await dependencies.accessRequests.transition(record.id, 'pending', decided))) {
+  if (
+    !(await dependencies.accessRequests.transition(record, decided, { actor: caller, at: decided.decidedAt }))
+  ) {
     throw notPending((await dependencies.accessRequests.get(record.id)) ?? record);
   }
   const now = { ...record, ...decided };
@@ -227,49 +230,67 @@ export async function approveAccessRequest(
 ): Promise<AccessRequestRecord> {
   const record = await decidable(dependencies, id, caller);
   const decided = await leavePending(dependencies, record, caller, { status: 'approved', comment });
-  const outcome = await runProvisioningRequest(dependencies.provisioning, {
-    workspace,
-    action: 'grant',
-    actor: caller,
-    idempotencyKey: `access-request ${id}`,
-    body: {
-      resource: record.resource as unknown as ResourceSelector,
-      principal: record.principal as unknown as PrincipalSelector,
-      permission: record.permission as never,
-      replace: false,
-      dryRun: false,
-    },
-  });
+  return completeApproval(dependencies, decided, workspace);
+}
+
+/**
+ * Grants an `approved` request and moves it to `active` or `failed` (see approveAccessRequest). The
+ * provisioning request runs as its approver (`decidedBy`) with the key `access-request {id}`, so running
+ * this again for a request left `approved` by a crash replays the first grant instead of granting twice.
+ * Answers the request unchanged when someone else completed it meanwhile.
+ * @throws Conflict (409, reason `in-flight`) while the first grant attempt holds its claim.
+ */
+export async function completeApproval(
+  dependencies: Pick<AccessRequestDependencies, 'accessRequests' | 'provisioning' | 'events' | 'now'>,
+  decided: AccessRequestRecord,
+  workspace: WorkspaceEntry,
+): Promise<AccessRequestRecord> {
+  const approver = decided.decidedBy ?? decided.requestedBy;
+  const outcome = settledOutcome(
+    await runProvisioningRequest(dependencies.provisioning, {
+      workspace,
+      action: 'grant',
+      actor: approver,
+      idempotencyKey: `access-request ${decided.id}`,
+      body: {
+        resource: decided.resource as unknown as ResourceSelector,
+        principal: decided.principal as unknown as PrincipalSelector,
+        permission: decided.permission as never,
+        replace: false,
+        dryRun: false,
+      },
+    }),
+  );
   const at = dependencies.now();
   let ended: Partial<AccessRequestRecord> & { status: AccessRequestRecord['status'] };
-  if (outcome.kind === 'refused' && !heldHigher(outcome.error)) {
+  // Refused because the principal holds more than asked: the access exists, nothing to grant.
+  if (!outcome.ok && !(outcome.status === 409 && outcome.reason === 'would-downgrade')) {
     ended = {
       status: 'failed',
       provisioningRequestId: outcome.requestId,
-      failure: { status: outcome.error.status, message: outcome.error.message },
+      failure: { status: outcome.status, message: outcome.message },
     };
   } else {
-    const granted = outcome.kind === 'provisioned' && outcome.result.changed;
+    const granted = outcome.ok && outcome.changed;
     ended = {
       status: 'active',
       provisioningRequestId: outcome.requestId,
       activatedAt: at.toISOString(),
       alreadyHeld: !granted,
-      ...(granted && outcome.kind === 'provisioned' ? { previousPermission: outcome.result.previous } : {}),
-      ...(granted && record.durationMinutes !== undefined
-        ? { expiresAt: new Date(at.getTime() + record.durationMinutes * 60_000).toISOString() }
+      ...(granted ? { previousPermission: outcome.previous } : {}),
+      ...(granted && decided.durationMinutes !== undefined
+        ? { expiresAt: new Date(at.getTime() + decided.durationMinutes * 60_000).toISOString() }
         : {}),
     };
   }
-  await dependencies.accessRequests.transition(id, 'approved', ended);
+  if (
+    !(await dependencies.accessRequests.transition(decided, ended, { actor: approver, at: at.toISOString() }))
+  ) {
+    return (await dependencies.accessRequests.get(decided.id)) ?? decided;
+  }
   const final = { ...decided, ...ended };
-  await publishChange(dependencies.events, final, 'approved', caller, at);
+  await publishChange(dependencies.events, final, 'approved', approver, at);
   return final;
-}
-
-/** A refusal because the principal holds more than asked: the access exists, nothing to grant. */
-function heldHigher(error: GovernanceError): boolean {
-  return error.status === 409 && error.details.reason === 'would-downgrade';
 }
 
 /**

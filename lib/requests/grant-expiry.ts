@@ -3,15 +3,16 @@
 // idempotent provisioning request keyed by the access request, so a crash and a retry revoke once), and
 // marks the request `expired`. Where the request raised an existing permission, expiry restores the
 // previous one. A grant someone else changed or removed meanwhile is left alone, and the request says so.
+// The same job completes approvals a crash left `approved` (granted once, through the approval's own key).
 import {
   runProvisioningRequest,
   type PrincipalSelector,
   type ProvisioningRequestDependencies,
-  type ProvisioningRequestOutcome,
   type ResourceSelector,
 } from '../provisioning/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
-import { publishChange, type AccessRequestEvents } from './access-requests.js';
+import { completeApproval, publishChange, type AccessRequestEvents } from './access-requests.js';
+import { settledOutcome, type SettledOutcome } from './settled-outcome.js';
 import type { AccessRequestRecord, AccessRequestStore } from '../store/access-requests.js';
 
 /** The caller expiry acts as, in provisioning records and change records. */
@@ -41,32 +42,8 @@ function command(record: AccessRequestRecord, permission: string) {
   };
 }
 
-/**
- * A provisioning outcome as the expiry reads it. A replay (the run retried after a crash between the
- * revocation and the `expired` mark) is read from the answer it replays, like the first run's outcome.
- */
-type Settled = { ok: true; changed: boolean } | { ok: false; reason?: unknown; message: string };
-
-function settled(outcome: ProvisioningRequestOutcome): Settled {
-  if (outcome.kind === 'provisioned') return { ok: true, changed: outcome.result.changed };
-  if (outcome.kind === 'refused') {
-    return { ok: false, reason: outcome.error.details.reason, message: outcome.error.message };
-  }
-  const body = JSON.parse(outcome.answer.body) as {
-    changed?: boolean;
-    error?: { message?: string; details?: { reason?: unknown } };
-  };
-  return outcome.answer.status < 400
-    ? { ok: true, changed: body.changed === true }
-    : {
-        ok: false,
-        reason: body.error?.details?.reason,
-        message: body.error?.message ?? `status ${outcome.answer.status}`,
-      };
-}
-
 /** Why an outcome left the grant alone, or undefined when it changed what was asked (or failed). */
-function leftAlone(outcome: Settled): string | undefined {
+function leftAlone(outcome: SettledOutcome): string | undefined {
   if (!outcome.ok)
     return outcome.reason === 'permission-differs' ? `changed meanwhile: ${outcome.message}` : undefined;
   return outcome.changed ? undefined : 'already removed meanwhile';
@@ -82,7 +59,7 @@ async function expireOne(
     permission: string,
     options: { dryRun?: boolean; replace?: boolean },
   ) =>
-    settled(
+    settledOutcome(
       await runProvisioningRequest(dependencies.provisioning, {
         workspace,
         action,
@@ -125,7 +102,8 @@ async function expireOne(
       expiredAt: dependencies.now().toISOString(),
       expiry: { outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) },
     };
-    if (await dependencies.accessRequests.transition(record.id, 'active', expired)) {
+    const step = { actor: EXPIRY_ACTOR, at: expired.expiredAt };
+    if (await dependencies.accessRequests.transition(record, expired, step)) {
       await publishChange(
         dependencies.events,
         { ...record, ...expired },
@@ -138,11 +116,21 @@ async function expireOne(
   return result;
 }
 
-/** What one expiry run did: how many workspaces it looked at, and one outcome per request handled. */
+/**
+ * What one expiry run did: how many workspaces it looked at, one outcome per expired request, and each
+ * approval it completed after a crash left it `approved` (`status` where it ended, `detail` when not).
+ */
 export interface GrantExpiryReport {
   workspaces: number;
   outcomes: ExpiryOutcome[];
+  resumed: { id: string; status: AccessRequestRecord['status']; detail?: string }[];
 }
+
+/**
+ * How long an approval may stay `approved` before the job completes it: longer than the provisioning
+ * request's in-flight claim (60 s) plus its Bitbucket time (20 s), so a live approval is never raced.
+ */
+export const RESUME_APPROVAL_AFTER_MS = 120_000;
 
 /**
  * Ends every active, time-boxed access request of the governed workspaces (one listing of the directory
@@ -152,12 +140,38 @@ export interface GrantExpiryReport {
 export async function expireAccessGrants(dependencies: GrantExpiryDependencies): Promise<GrantExpiryReport> {
   const now = dependencies.now().toISOString();
   const workspaces = await dependencies.store.listWorkspaces();
-  const outcomes: ExpiryOutcome[] = [];
+  const report: GrantExpiryReport = { workspaces: workspaces.length, outcomes: [], resumed: [] };
   for (const workspace of workspaces) {
+    report.resumed.push(...(await resumeApprovals(dependencies, workspace)));
     const due = (await dependencies.accessRequests.list(workspace.uuid, 'active')).filter(
       (record) => record.expiresAt !== undefined && record.expiresAt <= now,
     );
-    for (const record of due) outcomes.push(await expireOne(dependencies, workspace, record));
+    for (const record of due) report.outcomes.push(await expireOne(dependencies, workspace, record));
   }
-  return { workspaces: workspaces.length, outcomes };
+  return report;
+}
+
+/**
+ * Completes the approvals of `workspace` left `approved` for longer than RESUME_APPROVAL_AFTER_MS (the
+ * approving call crashed or timed out between the decision and the grant). One that cannot be completed
+ * now stays `approved` for the next run, with the reason in `detail`.
+ */
+async function resumeApprovals(
+  dependencies: GrantExpiryDependencies,
+  workspace: WorkspaceEntry,
+): Promise<GrantExpiryReport['resumed']> {
+  const before = dependencies.now().getTime() - RESUME_APPROVAL_AFTER_MS;
+  const stuck = (await dependencies.accessRequests.list(workspace.uuid, 'approved')).filter(
+    (record) => record.decidedAt !== undefined && Date.parse(record.decidedAt) <= before,
+  );
+  const resumed: GrantExpiryReport['resumed'] = [];
+  for (const record of stuck) {
+    try {
+      const after = await completeApproval(dependencies, record, workspace);
+      resumed.push({ id: record.id, status: after.status });
+    } catch (error) {
+      resumed.push({ id: record.id, status: 'approved', detail: (error as Error).message });
+    }
+  }
+  return resumed;
 }

@@ -1,10 +1,14 @@
 // Access requests on the governance table (`ACCESSREQ#{id}`, listed per workspace through GSI1): the
 // record of who asked for what, who decided, and what provisioning did. Every status change is one
-// conditional update on the status the caller read, so two deciders cannot both win.
+// conditional update on the status the caller read, so two deciders cannot both win; it travels with its
+// change record (cause `access-request`) in one transaction, so the change log holds exactly the steps
+// that happened, each naming its caller.
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toChangeRecordItem, type AccessRequestSnapshot, type ChangeRecord } from './change-records.js';
 import { queryIndexPrefix } from './dynamodb-reads.js';
-import { accessRequestKey, accessRequestsPartition } from './keys.js';
+import { accessRequestItemKey, accessRequestKey, accessRequestsPartition } from './keys.js';
+import { monotonicUlid } from './ulid.js';
 
 /**
  * `pending → approved → active → expired`, or `denied`, `withdrawn` (before a decision), `failed` (the
@@ -71,24 +75,67 @@ export function newAccessRequestId(): string {
   return `ar-${randomUUID()}`;
 }
 
+/** Who took a step of a request, and when (ISO 8601): what its change record names. */
+export interface AccessRequestStep {
+  actor: string;
+  at: string;
+}
+
+function snapshotOf(record: AccessRequestRecord): AccessRequestSnapshot {
+  const { workspaceId: _id, ...rest } = record;
+  return { kind: 'access-request', ...rest };
+}
+
 export class AccessRequestStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #tableName: string;
+  readonly #nextId = monotonicUlid();
 
   constructor(options: { documentClient: DynamoDBDocumentClient; tableName: string }) {
     this.#db = options.documentClient;
     this.#tableName = options.tableName;
   }
 
-  /** Stores a new request; throws ConditionalCheckFailedException if its id exists (ids are random). */
+  /**
+   * Stores a new request with its change record (actor: the requester, at: `createdAt`). Throws
+   * TransactionCanceledException if its id exists (ids are random).
+   */
   async create(record: AccessRequestRecord): Promise<void> {
     await this.#db.send(
-      new PutCommand({
-        TableName: this.#tableName,
-        Item: { ...record, ...accessRequestKey(record.workspaceId, record.id, record.createdAt) },
-        ConditionExpression: 'attribute_not_exists(PK)',
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.#tableName,
+              Item: { ...record, ...accessRequestKey(record.workspaceId, record.id, record.createdAt) },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          this.#changeRecordPut(null, record, { actor: record.requestedBy, at: record.createdAt }),
+        ],
       }),
     );
+  }
+
+  /** The change log entry of one step: the request before (null when created) and after it. */
+  #changeRecordPut(
+    before: AccessRequestRecord | null,
+    after: AccessRequestRecord,
+    step: AccessRequestStep,
+  ): { Put: { TableName: string; Item: Record<string, unknown> } } {
+    const record: ChangeRecord<AccessRequestSnapshot> = {
+      at: step.at,
+      id: this.#nextId(Date.parse(step.at)),
+      workspaceId: after.workspaceId,
+      scope: null,
+      item: `access-request/${after.id}`,
+      observedAt: step.at,
+      cause: 'access-request',
+      actor: step.actor,
+      before: before && snapshotOf(before),
+      after: snapshotOf(after),
+    };
+    return { Put: { TableName: this.#tableName, Item: toChangeRecordItem(record) } };
   }
 
   /** One request by id (strongly consistent), or null when there is none or the id is malformed. */
@@ -97,7 +144,7 @@ export class AccessRequestStore {
     const { Item } = await this.#db.send(
       new GetCommand({
         TableName: this.#tableName,
-        Key: { PK: `ACCESSREQ#${id}`, SK: 'ACCESSREQ' },
+        Key: accessRequestItemKey(id),
         ConsistentRead: true,
       }),
     );
@@ -119,37 +166,57 @@ export class AccessRequestStore {
   }
 
   /**
-   * Moves a request from status `from` to `changes.status`, setting the other fields of `changes`.
-   * False when the request is not in `from` any more (someone else decided first).
+   * Moves `current` (the request as the caller read it) from its status to `changes.status`, setting the
+   * other fields of `changes`, and appends the step's change record naming `step.actor`. False, with
+   * nothing written, when the request is not in that status any more (someone else moved it first).
    */
   async transition(
-    id: string,
-    from: AccessRequestStatus,
+    current: AccessRequestRecord,
     changes: Partial<AccessRequestRecord> & { status: AccessRequestStatus },
+    step: AccessRequestStep,
   ): Promise<boolean> {
     const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
     const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':from': from };
+    const values: Record<string, unknown> = { ':from': current.status };
     const sets = entries.map(([name, value], index) => {
       names[`#f${index}`] = name;
       values[`:v${index}`] = value;
       return `#f${index} = :v${index}`;
     });
+    const after = { ...current, ...changes } as AccessRequestRecord;
     try {
       await this.#db.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: { PK: `ACCESSREQ#${id}`, SK: 'ACCESSREQ' },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK) AND #status = :from',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.#tableName,
+                Key: accessRequestItemKey(current.id),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ConditionExpression: 'attribute_exists(PK) AND #status = :from',
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              },
+            },
+            this.#changeRecordPut(current, after, step),
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (conditionFailedFirst(error)) return false;
       throw error;
     }
   }
+}
+
+/** The transaction was cancelled because the request's status guard (its first item) failed. */
+function conditionFailedFirst(error: unknown): boolean {
+  const { name, CancellationReasons } = error as {
+    name?: string;
+    CancellationReasons?: { Code?: string }[];
+  };
+  return (
+    name === 'TransactionCanceledException' && CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+  );
 }

@@ -57,7 +57,7 @@ export interface ApplyResult {
   deleted: number;
   unchanged: number;
   skippedStale: number;
-  changes: ChangeRecord[];
+  changes: ChangeRecord<GovernanceItem>[];
 }
 
 export interface WorkspaceEntry {

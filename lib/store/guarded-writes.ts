@@ -4,7 +4,7 @@
 // when guards fail, the cancellation reasons name them: those count as stale and the rest is resent.
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { itemIdentity, scopeId, scopeOfItem } from '../model/index.js';
+import { itemIdentity, scopeId, scopeOfItem, type GovernanceItem } from '../model/index.js';
 import { toChangeRecordItem, type ChangeOrigin, type ChangeRecord } from './change-records.js';
 import { itemKey } from './keys.js';
 import type { ItemChange } from './scope-diff.js';
@@ -27,7 +27,7 @@ export interface GuardedWriteResult {
   put: number;
   deleted: number;
   skippedStale: number;
-  changes: ChangeRecord[];
+  changes: ChangeRecord<GovernanceItem>[];
 }
 
 /** DynamoDB allows 100 items per transaction: 50 writes, each with its change record. */
@@ -35,7 +35,7 @@ const CHANGES_PER_TRANSACTION = 50;
 
 interface PreparedChange {
   change: ItemChange;
-  record: ChangeRecord;
+  record: ChangeRecord<GovernanceItem>;
   items: [Record<string, unknown>, Record<string, unknown>];
 }
 
@@ -45,7 +45,7 @@ function prepare(context: GuardedWriteContext, change: ItemChange): PreparedChan
   const { tableName, workspaceId, observedAt, origin } = context;
   const at = context.now();
   const scope = scopeOfItem(subject);
-  const record: ChangeRecord = {
+  const record: ChangeRecord<GovernanceItem> = {
     at: at.toISOString(),
     id: context.nextId(at.getTime()),
     workspaceId,

@@ -316,7 +316,7 @@ describe('export', () => {
     expect(createHash('sha256').update(text).digest('hex')).toBe(csv.body.manifest.sha256);
     const lines = text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths',
+      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths,accessRequests',
     );
     expect(lines).toHaveLength(json.body.rows.length + 1);
     const bad = await fixture.call('GET', `${base()}/export?format=xml`);

@@ -23,6 +23,7 @@ import {
   type ScopeRef,
 } from '../../../lib/model/index.js';
 import { GovernanceStore } from '../../../lib/store/index.js';
+import { AccessRequestStore } from '../../../lib/store/access-requests.js';
 import { SyncStateStore } from '../../../lib/store/sync-state.js';
 import { freshTable } from '../../support/dynamodb.js';
 import {
@@ -128,7 +129,11 @@ beforeAll(async () => {
   for (const { scope, items } of observation(BB_WS, false)) {
     await store.applyScopeDiff(BB_WS, scope, items, T1, ORIGIN);
   }
-  dependencies = { store, syncState } as unknown as ApiDependencies;
+  const accessRequests = new AccessRequestStore({
+    documentClient: table.documentClient,
+    tableName: table.tableName,
+  });
+  dependencies = { store, syncState, accessRequests } as unknown as ApiDependencies;
 }, 60_000);
 afterAll(() => table.client.destroy());
 
@@ -301,19 +306,19 @@ describe('the access-review export', () => {
     for (const row of legacy.rows) expect(row).not.toHaveProperty('rolePaths');
   });
 
-  it('CSV keeps role plain and adds the provenance as a last column, rolePaths, and in paths', async () => {
+  it('CSV keeps role plain and adds the provenance in a column, rolePaths, and in paths', async () => {
     const lines = ((await exportOf('acme', 'csv')).csv as string).split('\r\n');
     expect(lines[0]).toBe(
-      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths',
+      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths,accessRequests',
     );
     expect(lines[1]).toBe(
-      `ada,Name ada,owner,project,${P1},CORE,admin,workspace-owner(org-group:bb-admins)=admin,,,${T1},org-group:bb-admins=admin`,
+      `ada,Name ada,owner,project,${P1},CORE,admin,workspace-owner(org-group:bb-admins)=admin,,,${T1},org-group:bb-admins=admin,`,
     );
     expect(lines).toContain(
-      `carol,Name carol,member,repository,${R1},api,write,group:developers=write; project-group:CORE/developers=read,,,${T1},org-group:Contractors=member; org-group:developers=member`,
+      `carol,Name carol,member,repository,${R1},api,write,group:developers=write; project-group:CORE/developers=read,,,${T1},org-group:Contractors=member; org-group:developers=member,`,
     );
     const legacy = ((await exportOf('legacy', 'csv')).csv as string).split('\r\n');
-    expect(legacy[1]).toBe(`ada,Name ada,owner,project,${P1},CORE,admin,workspace-owner=admin,,,${T1},`);
+    expect(legacy[1]).toBe(`ada,Name ada,owner,project,${P1},CORE,admin,workspace-owner=admin,,,${T1},,`);
   });
 });
 

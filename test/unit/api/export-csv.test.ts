@@ -28,10 +28,10 @@ describe('export CSV', () => {
   it('quotes commas and quotes, neutralises formulas, leaves nulls empty', async () => {
     const [header, line] = (await toCsv([row])).split('\r\n');
     expect(header).toBe(
-      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths',
+      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths,accessRequests',
     );
     expect(line).toBe(
-      `557058:ada,"'=HYPERLINK(""x""), ""Ada""",member,repository,b1,api,write,group:devs=write; project-group:CORE/devs=write,,,2026-11-01T00:00:00.000Z,`,
+      `557058:ada,"'=HYPERLINK(""x""), ""Ada""",member,repository,b1,api,write,group:devs=write; project-group:CORE/devs=write,,,2026-11-01T00:00:00.000Z,,`,
     );
   });
 });
@@ -42,7 +42,7 @@ describe('export CSV edge cases', () => {
   it('quotes a cell holding CR or LF alone, not only CRLF', async () => {
     const csv = await toCsv([cells({ displayName: 'two\nlines', resourceName: 'cr\ronly', role: 'x\r' })]);
     expect(csv.split('\r\n')[1]).toBe(
-      `557058:ada,"two\nlines","x\r",repository,b1,"cr\ronly",write,,,,2026-11-01T00:00:00.000Z,`,
+      `557058:ada,"two\nlines","x\r",repository,b1,"cr\ronly",write,,,,2026-11-01T00:00:00.000Z,,`,
     );
   });
 
@@ -58,13 +58,13 @@ describe('export CSV edge cases', () => {
       }),
     ]);
     expect(csv.split('\r\n')[1]).toBe(
-      `'-1,'+cmd,'@SUM(A1),repository,b1,'\t=x,write,,"'\r=1+1",a=b,2026-11-01T00:00:00.000Z,`,
+      `'-1,'+cmd,'@SUM(A1),repository,b1,'\t=x,write,,"'\r=1+1",a=b,2026-11-01T00:00:00.000Z,,`,
     );
   });
 
   it('is the header line alone for no rows, and ends every line with CRLF', async () => {
     expect(await toCsv([])).toBe(
-      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths\r\n',
+      'accountId,displayName,role,resourceType,resourceId,resourceName,permission,paths,explicitGrant,lastActivity,firstSeen,rolePaths,accessRequests\r\n',
     );
     expect(await toCsv([row, row])).toMatch(/^(?:[^\r]*\r\n){3}$/);
   });

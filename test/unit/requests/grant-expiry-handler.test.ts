@@ -49,7 +49,7 @@ describe('grant expiry function', () => {
       accessRequests: {
         list: async (workspaceId: string, status: string) => {
           listed.push(`${workspaceId} ${status}`);
-          return workspaceId === '{ws-2}' ? [dueRecord('ar-9', '{ws-2}')] : [];
+          return workspaceId === '{ws-2}' && status === 'active' ? [dueRecord('ar-9', '{ws-2}')] : [];
         },
       },
       // A retry after a crash replays the first run's answer: a 502 is a failure, not a revocation.
@@ -81,10 +81,11 @@ describe('grant expiry function', () => {
 
     const report = await createGrantExpiryHandler(() => dependencies)({}, CONTEXT);
 
-    expect(listed).toEqual(['{ws-1} active', '{ws-2} active']);
+    expect(listed).toEqual(['{ws-1} approved', '{ws-1} active', '{ws-2} approved', '{ws-2} active']);
     expect(report).toEqual({
       workspaces: 2,
       outcomes: [{ id: 'ar-9', outcome: 'failed', detail: 'Bitbucket answered 502' }],
+      resumed: [],
     });
     expect(warn).toHaveBeenCalledWith(
       'time-boxed grant not expired yet',
