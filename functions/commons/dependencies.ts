@@ -23,7 +23,7 @@ import {
 } from './clients.js';
 
 export function apiDependencies(): ApiDependencies {
-  const { store, syncState, ledger, requests, accessRequests } = stores();
+  const { store, syncState, ledger, requests, accessRequests, reviews } = stores();
   const { exports, local, bitbucket, authorization } = config();
   if (!authorization.policy) {
     logger.warn('AUTHORIZATION_POLICY is not set: every /v1 call that needs a role answers 403');
@@ -36,6 +36,7 @@ export function apiDependencies(): ApiDependencies {
     ledger,
     requests,
     accessRequests,
+    reviews,
     accessRequestEvents: accessRequestEvents(),
     exportWriter: exports.bucket
       ? new S3ExportWriter({ bucket: exports.bucket })

@@ -8,6 +8,7 @@ import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import type { ExportFileWriter } from '../store/export-files.js';
 import type { ProvisioningRequestStore } from '../store/provisioning-requests.js';
 import type { AccessRequestStore } from '../store/access-requests.js';
+import type { ReviewCampaignStore } from '../store/review-campaigns.js';
 import type { HourLedger } from '../budget/index.js';
 import type { SyncStateStore } from '../store/sync-state.js';
 import { pathParameter, type ApiRequest } from './api-request.js';
@@ -24,6 +25,8 @@ export interface ApiDependencies {
   accessRequests: AccessRequestStore;
   /** Where access-request state changes are published (EventBridge in AWS); absent: nowhere. */
   accessRequestEvents?: AccessRequestEvents;
+  /** Access-review campaigns and their items. */
+  reviews: ReviewCampaignStore;
   exportWriter: ExportFileWriter;
   /** Bitbucket's rolling-hour limit for the credential (config bitbucket.hourlyRequestLimit). */
   hourlyRequestLimit: number;

@@ -13,6 +13,13 @@ import { AccessDenied, errorResponse, NotFound, type HttpAnswer } from '../error
 import { requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseQuery, type ApiRequest } from './api-request.js';
 import { handleExport } from './export-handler.js';
+import { handleCloseReview, handleReviewReport } from './review-close-handlers.js';
+import {
+  handleCreateReview,
+  handleDecideReviewItems,
+  handleGetReview,
+  handleListReviewItems,
+} from './review-handlers.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { handleGrant, handleRequestRecord, handleRevocation } from './provisioning-handlers.js';
 import {
@@ -58,6 +65,12 @@ export const API_HANDLERS: Record<ApiRouteKey, RouteHandler> = {
   'POST /v1/access-requests/{id}/approve': handleApproveAccessRequest,
   'POST /v1/access-requests/{id}/deny': handleDenyAccessRequest,
   'POST /v1/access-requests/{id}/withdraw': handleWithdrawAccessRequest,
+  'POST /v1/workspaces/{workspace}/reviews': handleCreateReview,
+  'GET /v1/reviews/{id}': handleGetReview,
+  'GET /v1/reviews/{id}/items': handleListReviewItems,
+  'POST /v1/reviews/{id}/decisions': handleDecideReviewItems,
+  'POST /v1/reviews/{id}/close': handleCloseReview,
+  'GET /v1/reviews/{id}/report': handleReviewReport,
 };
 
 /**

@@ -38,7 +38,7 @@ export interface LocalConnector {
 
 /** The API's collaborators on this machine: exports go under DATA_DIR/exports. */
 export function localApiDependencies(connector: LocalConnector): ApiDependencies {
-  const { store, syncState, ledger, requests, accessRequests } = connector.stores;
+  const { store, syncState, ledger, requests, accessRequests, reviews } = connector.stores;
   return {
     authorization: localAuthorizationPolicy(connector.config.local.apiTokens),
     client: connector.client,
@@ -47,6 +47,7 @@ export function localApiDependencies(connector: LocalConnector): ApiDependencies
     ledger,
     requests,
     accessRequests,
+    reviews,
     exportWriter: new LocalExportWriter(connector.config.local.dataDir),
     hourlyRequestLimit: connector.config.bitbucket.hourlyRequestLimit,
     organization: { access: connector.organization, statuses: syncState },

@@ -6,6 +6,7 @@ import { ActivityLog } from './activity-log.js';
 import { DeliveryLog } from './delivery-log.js';
 import { GovernanceStore } from './governance-store.js';
 import { ProvisioningRequestStore } from './provisioning-requests.js';
+import { ReviewCampaignStore } from './review-campaigns.js';
 import { RequestLedger, SyncStateStore } from './sync-state.js';
 
 /** The table every store reads and writes: a document client and the table's name. */
@@ -27,6 +28,8 @@ export interface GovernanceStores {
   requests: ProvisioningRequestStore;
   /** Access requests and their decisions. */
   accessRequests: AccessRequestStore;
+  /** Access-review campaigns and their frozen items. */
+  reviews: ReviewCampaignStore;
   /** Who was last active where (webhook activity). */
   activity: ActivityLog;
   /** Webhook delivery ids already received. */
@@ -42,6 +45,7 @@ export function governanceStores(table: GovernanceTable): GovernanceStores {
     adminLedger: new RequestLedger({ ...table, identity: 'atlassian-admin' }),
     requests: new ProvisioningRequestStore(table),
     accessRequests: new AccessRequestStore(table),
+    reviews: new ReviewCampaignStore(table),
     activity: new ActivityLog(table),
     deliveryLog: new DeliveryLog(table),
   };

@@ -149,14 +149,30 @@ export function accessRequestItemKey(requestId: string): TableKey {
   return { PK: `ACCESSREQ#${part(requestId, 'access request id')}`, SK: 'ACCESSREQ' };
 }
 
-/** One access request, readable by id; listed per workspace by creation time through GSI1. */
-export function accessRequestKey(ws: string, requestId: string, createdAt: string): IndexedKey {
+/**
+ * One access request, readable by id; listed per workspace through GSI1 by status, then creation time, so
+ * the jobs that look for `active` or `approved` requests every minute read only those.
+ */
+export function accessRequestKey(
+  ws: string,
+  requestId: string,
+  status: string,
+  createdAt: string,
+): IndexedKey {
   return {
     ...accessRequestItemKey(requestId),
     GSI1PK: accessRequestsPartition(ws),
-    GSI1SK: `${createdAt}#${part(requestId, 'access request id')}`,
+    GSI1SK: accessRequestSortKey(requestId, status, createdAt),
   };
 }
+
+/** The GSI1 sort key of an access request: `{status}#{createdAt}#{id}`; it moves with the status. */
+export function accessRequestSortKey(requestId: string, status: string, createdAt: string): string {
+  return `${part(status, 'access request status')}#${createdAt}#${part(requestId, 'access request id')}`;
+}
+
+/** The GSI1 sort-key prefix of a workspace's access requests in one status. */
+export const accessRequestStatusPrefix = (status: string) => `${part(status, 'access request status')}#`;
 
 export const accessRequestsPartition = (ws: string) => `WS#${part(ws, 'workspace id')}#ACCESSREQS`;
 
@@ -177,6 +193,42 @@ export function provisioningRequestKey(ws: string, requestId: string, isoTime: s
 }
 
 export const provisioningRequestsPartition = (ws: string) => `WS#${part(ws, 'workspace id')}#REQS`;
+
+// Access reviews ----------------------------------------------------------------------------------
+
+/** Sort key of a campaign's own record under its partition `REVIEW#{id}`. */
+export const REVIEW_CAMPAIGN_SORT_KEY = 'REVIEW';
+/** Sort-key prefix of a campaign's frozen items (`ITEM#{itemId}`), all under `REVIEW#{id}`. */
+export const REVIEW_ITEM_PREFIX = 'ITEM#';
+
+/** The partition of one campaign: its record and every one of its items. */
+export const reviewCampaignPartition = (campaignId: string) =>
+  `REVIEW#${part(campaignId, 'review campaign id')}`;
+
+/** The table key of one campaign record: all a read or update by id needs. */
+export function reviewCampaignItemKey(campaignId: string): TableKey {
+  return { PK: reviewCampaignPartition(campaignId), SK: REVIEW_CAMPAIGN_SORT_KEY };
+}
+
+/** One campaign record, readable by id; listed per workspace by creation time through GSI1. */
+export function reviewCampaignKey(ws: string, campaignId: string, createdAt: string): IndexedKey {
+  return {
+    ...reviewCampaignItemKey(campaignId),
+    GSI1PK: reviewCampaignsPartition(ws),
+    GSI1SK: createdAt,
+  };
+}
+
+/** GSI1 partition of a workspace's campaigns. */
+export const reviewCampaignsPartition = (ws: string) => `WS#${part(ws, 'workspace id')}#REVIEWS`;
+
+/** One frozen item of a campaign (`itemId` is `{resourceType}:{resourceId}:{accountId}`). */
+export function reviewItemKey(campaignId: string, itemId: string): TableKey {
+  return {
+    PK: reviewCampaignPartition(campaignId),
+    SK: `${REVIEW_ITEM_PREFIX}${part(itemId, 'review item id')}`,
+  };
+}
 
 // Workspace directory -----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import { startLocalHttpServer, type HttpLambdaHandler } from '../../../lib/local
 import { localAuthorizationPolicy, localBearerTokens } from '../../../lib/local/local-authorization.js';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
 import { AccessRequestStore } from '../../../lib/store/access-requests.js';
+import { ReviewCampaignStore } from '../../../lib/store/review-campaigns.js';
 import { normalizeUuid } from '../../../lib/model/index.js';
 import type { SeedDocument } from '../../../lib/simulator/index.js';
 import { LocalExportWriter } from '../../../lib/store/export-files.js';
@@ -119,6 +120,10 @@ export async function startApiFixture(
       tableName: harness.tableName,
     }),
     accessRequests: new AccessRequestStore({
+      documentClient: harness.documentClient,
+      tableName: harness.tableName,
+    }),
+    reviews: new ReviewCampaignStore({
       documentClient: harness.documentClient,
       tableName: harness.tableName,
     }),
