@@ -186,6 +186,18 @@ export class SyncStateStore {
     return records.map((record) => withoutKeys<ScopeState>(record));
   }
 
+  /** One scope's state (strongly consistent), or undefined when the scope has none. */
+  async getScopeState(ws: string, scope: string): Promise<ScopeState | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: scopeStateKey(ws, scope),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? withoutKeys<ScopeState>(Item) : undefined;
+  }
+
   async putScopeState(ws: string, state: ScopeState): Promise<void> {
     await this.db.send(
       new PutCommand({
@@ -259,7 +271,7 @@ export class SyncStateStore {
     scope: string,
     release: { by: string; at: string; seenRemovals?: number },
   ): Promise<{ released: HoldRelease } | { refused: 'not-held' | 'grown' }> {
-    const state = (await this.listScopeStates(ws)).find((entry) => entry.scope === scope);
+    const state = await this.getScopeState(ws, scope);
     const hold = state?.hold;
     if (!hold) return { refused: 'not-held' };
     if (release.seenRemovals !== undefined && hold.removals > release.seenRemovals)
