@@ -7,7 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toChangeRecordItem, type AccessRequestSnapshot, type ChangeRecord } from './change-records.js';
 import { queryIndexPrefix } from './dynamodb-reads.js';
-import { accessRequestItemKey, accessRequestKey, accessRequestsPartition } from './keys.js';
+import {
+  accessRequestItemKey,
+  accessRequestKey,
+  accessRequestSortKey,
+  accessRequestsPartition,
+  accessRequestStatusPrefix,
+} from './keys.js';
 import { monotonicUlid } from './ulid.js';
 
 /**
@@ -107,7 +113,10 @@ export class AccessRequestStore {
           {
             Put: {
               TableName: this.#tableName,
-              Item: { ...record, ...accessRequestKey(record.workspaceId, record.id, record.createdAt) },
+              Item: {
+                ...record,
+                ...accessRequestKey(record.workspaceId, record.id, record.status, record.createdAt),
+              },
               ConditionExpression: 'attribute_not_exists(PK)',
             },
           },
@@ -151,17 +160,16 @@ export class AccessRequestStore {
     return Item ? fromItem(Item) : null;
   }
 
-  /** A workspace's requests, newest first, optionally of one status. */
+  /** A workspace's requests, newest first, optionally of one status (then only those are read). */
   async list(workspaceId: string, status?: AccessRequestStatus): Promise<AccessRequestRecord[]> {
     const items = await queryIndexPrefix(
       this.#db,
       this.#tableName,
       accessRequestsPartition(workspaceId),
-      undefined,
+      status === undefined ? undefined : accessRequestStatusPrefix(status),
     );
     return items
       .map(fromItem)
-      .filter((record) => status === undefined || record.status === status)
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
@@ -183,6 +191,9 @@ export class AccessRequestStore {
       values[`:v${index}`] = value;
       return `#f${index} = :v${index}`;
     });
+    // The listing by status follows the status.
+    values[':sortKey'] = accessRequestSortKey(current.id, changes.status, current.createdAt);
+    sets.push('GSI1SK = :sortKey');
     const after = { ...current, ...changes } as AccessRequestRecord;
     try {
       await this.#db.send(
