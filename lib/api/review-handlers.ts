@@ -2,32 +2,47 @@
 // router (the workspace is in the path); the routes by campaign id check roles here, against the
 // campaign's own workspace, and answer 404 to a caller with no role there (as for access requests).
 import { requireRole, type Role } from '../authz/index.js';
-import { GovernanceError, jsonAnswer, NotFound, type HttpAnswer } from '../errors/index.js';
+import { AccessDenied, jsonAnswer, type HttpAnswer } from '../errors/index.js';
+import {
+  administers,
+  createReviewCampaign,
+  decideReviewItems,
+  progressOf,
+  visibleCampaign as visibleReviewCampaign,
+  type ReviewDependencies,
+} from '../reviews/campaign-creation.js';
 import type { ReviewCampaign, ReviewItem } from '../reviews/review-model.js';
-import type { ApiDependencies } from './api-dependencies.js';
-import { parseQuery, pathParameter, type ApiRequest } from './api-request.js';
+import { clockOf, requireWorkspace, type ApiDependencies } from './api-dependencies.js';
+import { parseJsonBody, parseQuery, pathParameter, type ApiRequest } from './api-request.js';
 import { NoQuery } from './read-schemas.js';
-import { ReviewItemsQuery } from './review-schemas.js';
+import { CreateReviewBody, ReviewDecisionsBody, ReviewItemsQuery } from './review-schemas.js';
 
 const workspaceOf = (campaign: ReviewCampaign) => ({
   uuid: campaign.workspaceId,
   slug: campaign.workspaceSlug,
 });
 
+/** The review use cases' collaborators, from the API's. */
+export function reviewDependencies(dependencies: ApiDependencies): ReviewDependencies {
+  return {
+    store: dependencies.store,
+    syncState: dependencies.syncState,
+    reviews: dependencies.reviews,
+    authorization: dependencies.authorization,
+    now: clockOf(dependencies),
+  };
+}
+
 /**
  * The campaign `id` when the caller holds any role on its workspace.
  * @throws NotFound (404) when there is no such campaign or the caller may not see it.
  */
-export async function visibleCampaign(
+export function visibleCampaign(
   dependencies: Pick<ApiDependencies, 'reviews' | 'authorization'>,
   id: string,
   caller: string,
 ): Promise<ReviewCampaign> {
-  const campaign = await dependencies.reviews.get(id);
-  if (!campaign || !dependencies.authorization.hasAnyRole(caller, workspaceOf(campaign))) {
-    throw new NotFound(`no review ${id}`, { field: 'id' });
-  }
-  return campaign;
+  return visibleReviewCampaign(dependencies, id, caller);
 }
 
 /** @throws AccessDenied (403) unless `caller` holds `role` on the campaign's workspace. */
@@ -52,13 +67,19 @@ export function itemAnswer(item: ReviewItem) {
   return rest;
 }
 
-class NotImplemented extends GovernanceError {
-  readonly status = 501;
-  readonly code = 'not_implemented';
-}
-
-export async function handleCreateReview(): Promise<HttpAnswer> {
-  throw new NotImplemented('creating a review is being implemented');
+export async function handleCreateReview(
+  request: ApiRequest,
+  dependencies: ApiDependencies,
+): Promise<HttpAnswer> {
+  const workspace = await requireWorkspace(dependencies, request);
+  const body = parseJsonBody(request, CreateReviewBody);
+  const { campaign } = await createReviewCampaign(
+    reviewDependencies(dependencies),
+    workspace,
+    request.actor,
+    body,
+  );
+  return jsonAnswer(201, campaignAnswer(campaign));
 }
 
 export async function handleGetReview(
@@ -67,7 +88,8 @@ export async function handleGetReview(
 ): Promise<HttpAnswer> {
   parseQuery(request, NoQuery);
   const campaign = await visibleCampaign(dependencies, pathParameter(request, 'id'), request.actor);
-  return jsonAnswer(200, campaignAnswer(campaign));
+  const items = await dependencies.reviews.listItems(campaign.id);
+  return jsonAnswer(200, { ...campaignAnswer(campaign), progress: progressOf(items) });
 }
 
 export async function handleListReviewItems(
@@ -85,6 +107,14 @@ export async function handleDecideReviewItems(
   dependencies: ApiDependencies,
 ): Promise<HttpAnswer> {
   const campaign = await visibleCampaign(dependencies, pathParameter(request, 'id'), request.actor);
-  requireCampaignRole(dependencies, request.actor, campaign, 'administrator');
-  throw new NotImplemented('deciding is being implemented');
+  // Before the body: a caller who reviews nothing here is refused whatever they send.
+  if (
+    !administers(dependencies.authorization, request.actor, campaign) &&
+    (await dependencies.reviews.listItems(campaign.id, { reviewer: request.actor })).length === 0
+  ) {
+    throw new AccessDenied(`you review no item of review ${campaign.id}`, { review: campaign.id });
+  }
+  const decisions = parseJsonBody(request, ReviewDecisionsBody);
+  const items = await decideReviewItems(reviewDependencies(dependencies), campaign, request.actor, decisions);
+  return jsonAnswer(200, { review: campaign.id, items: items.map(itemAnswer) });
 }

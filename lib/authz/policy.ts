@@ -58,8 +58,10 @@ function globOf(principal: string): string {
  * matches every session of the role: API Gateway reports such a caller as
  * `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION` (the role's path left out).
  */
+const IAM_ROLE_ARN = /^arn:([^:]+):iam::([^:]+):role\/(?:.*\/)?([^/]+)$/;
+
 function patternOf(principal: string): RegExp {
-  const role = /^arn:([^:]+):iam::([^:]+):role\/(?:.*\/)?([^/]+)$/.exec(principal);
+  const role = IAM_ROLE_ARN.exec(principal);
   const sessions = role ? `|${globOf(`arn:${role[1]}:sts::${role[2]}:assumed-role/${role[3]}/`)}[^/]+` : '';
   return new RegExp(`^(?:${globOf(principal)}${sessions})$`);
 }
@@ -106,6 +108,22 @@ export class AuthorizationPolicy {
   /** The Bitbucket account the caller is, from the first statement naming them with one; else undefined. */
   accountIdOf(principal: string): string | undefined {
     return this.#statementsOf(principal).find((statement) => statement.accountId !== undefined)?.accountId;
+  }
+
+  /**
+   * The exact principals the policy names for a Bitbucket account, sorted and without repeats: the reverse
+   * of accountIdOf, for finding who reviews an account's resources. Statements whose principal is a
+   * pattern (with `*`) or an IAM role ARN (standing for every session of the role) are left out: they name
+   * no one caller, so they cannot be turned back into one.
+   */
+  principalsOfAccount(accountId: string): string[] {
+    const principals = new Set<string>();
+    for (const { statement } of this.#statements) {
+      if (statement.accountId !== accountId) continue;
+      if (statement.principal.includes('*') || IAM_ROLE_ARN.test(statement.principal)) continue;
+      principals.add(statement.principal);
+    }
+    return [...principals].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** True when some statement makes someone an administrator (a deploy without one is refused). */
