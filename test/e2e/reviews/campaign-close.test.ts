@@ -1,0 +1,266 @@
+// Closing a review campaign against the simulator and DynamoDB Local: each revoke's plan runs through
+// provisioning, the touched scopes are re-read from Bitbucket and every item ends proven: removed in the
+// simulator and `revoked-verified`, or `cannot-remove` / `revoke-failed` with the reason. A dry run sends
+// nothing; a second close sends no write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { effectiveUserAccess } from '../../../lib/access/index.js';
+import { provisioningDependenciesOf } from '../../../lib/api/provisioning-handlers.js';
+import { closeCampaign, type CampaignCloseDependencies } from '../../../lib/reviews/campaign-close.js';
+import { planRemediation } from '../../../lib/reviews/remediation-plan.js';
+import type { ReviewDecision, ReviewItem } from '../../../lib/reviews/review-model.js';
+import { countRequests, startApiFixture, type ApiFixture } from '../api/api-fixture.js';
+
+const uuid = (n: number) => `{0000000${n}-0000-4000-8000-00000000000${n}}`;
+const user = (nickname: string, n: number) => ({
+  accountId: `557058:${nickname}`,
+  uuid: `{6f1c000${n}-0000-4000-8000-000000000000}`,
+  displayName: nickname[0]!.toUpperCase() + nickname.slice(1),
+  nickname,
+  accountStatus: 'active',
+});
+const id = (nickname: string) => `557058:${nickname}`;
+const repo = (
+  slug: string,
+  n: number,
+  extra: Partial<{ userGrants: unknown[]; groupGrants: unknown[] }>,
+) => ({
+  slug,
+  uuid: uuid(n),
+  name: slug,
+  project: 'CORE',
+  isPrivate: true,
+  userGrants: [],
+  groupGrants: [],
+  ...extra,
+});
+
+/**
+ * carol: a direct write on api; bob: write on web through developers (which also reads docs); olga: an
+ * owner with a direct write on web; dan: a direct write on docs (refused by an injected fault); erin: kept.
+ */
+const SEED = {
+  credentials: [{ kind: 'api-token', email: 'ada@example.com', token: 't0k3n', accountId: id('ada') }],
+  users: ['ada', 'bob', 'carol', 'dan', 'erin', 'olga'].map((name, n) => user(name, n)),
+  workspaces: [
+    {
+      slug: 'acme',
+      uuid: '{0a1b2c3d-0000-4000-8000-000000000001}',
+      name: 'Acme',
+      members: [
+        { accountId: id('ada'), role: 'owner' },
+        { accountId: id('olga'), role: 'owner' },
+        ...['bob', 'carol', 'dan', 'erin'].map((name) => ({ accountId: id(name), role: 'member' })),
+      ],
+      groups: [
+        {
+          slug: 'developers',
+          name: 'Developers',
+          defaultPermission: null,
+          autoAdd: false,
+          members: [id('bob'), id('carol')],
+        },
+      ],
+      projects: [
+        { key: 'CORE', uuid: uuid(1), name: 'Core', isPrivate: true, userGrants: [], groupGrants: [] },
+      ],
+      repositories: [
+        repo('web', 2, {
+          userGrants: [
+            { accountId: id('olga'), permission: 'write' },
+            { accountId: id('erin'), permission: 'read' },
+          ],
+          groupGrants: [{ group: 'developers', permission: 'write' }],
+        }),
+        repo('api', 3, { userGrants: [{ accountId: id('carol'), permission: 'write' }] }),
+        repo('docs', 4, {
+          userGrants: [{ accountId: id('dan'), permission: 'write' }],
+          groupGrants: [{ group: 'developers', permission: 'read' }],
+        }),
+      ],
+    },
+  ],
+};
+
+let fixture: ApiFixture;
+let dependencies: CampaignCloseDependencies;
+const campaign = () => ({ id: 'rc-e2e', workspaceId: fixture.workspace.id, workspaceSlug: 'acme' });
+
+beforeAll(async () => {
+  fixture = await startApiFixture(SEED as never);
+  dependencies = {
+    provisioning: provisioningDependenciesOf(fixture.dependencies),
+    syncState: fixture.dependencies.syncState,
+    verification: { attempts: 3, delayMs: 20 },
+  };
+});
+afterAll(async () => {
+  await fixture?.close();
+});
+
+/** The item a campaign would freeze for `nickname` on repository `slug`, decided, with its plan. */
+async function item(nickname: string, slug: string, decision?: ReviewDecision): Promise<ReviewItem> {
+  const accountId = id(nickname);
+  const { facts } = await fixture.dependencies.store.loadUserReviewFacts(fixture.workspace.id, accountId);
+  const access = effectiveUserAccess(facts, accountId)!;
+  const entry = access.repositories.find((repository) => repository.slug === slug)!;
+  const frozen: ReviewItem = {
+    campaignId: campaign().id,
+    itemId: `repository:${entry.uuid}:${accountId}`,
+    accountId,
+    displayName: access.user.displayName,
+    accountStatus: 'active',
+    workspaceRole: access.user.role,
+    resource: { type: 'repository', id: entry.uuid, name: slug, projectKey: 'CORE' },
+    permission: entry.permission,
+    paths: entry.paths,
+    lastActivity: null,
+    flags: [],
+    reviewer: 'reviewer',
+    reviewerRule: 'named',
+  };
+  if (!decision) return frozen;
+  const decided = { decision, decidedBy: 'reviewer', decidedAt: new Date().toISOString() };
+  return {
+    ...frozen,
+    decision: decided,
+    ...(decision === 'revoke' ? { plan: planRemediation(frozen, facts) } : {}),
+  };
+}
+
+async function repositoryTruth(slug: string) {
+  const workspace = (await fixture.harness.groundTruth()).workspaces[0]!;
+  return {
+    users: workspace.repositories.find((entry) => entry.slug === slug)!.userGrants,
+    developers: workspace.groups.find((group) => group.slug === 'developers')!.members,
+  };
+}
+
+describe('closeCampaign', () => {
+  let items: ReviewItem[];
+
+  beforeAll(async () => {
+    items = [
+      await item('carol', 'api', 'revoke'),
+      await item('bob', 'web', 'revoke'),
+      await item('olga', 'web', 'revoke'),
+      await item('dan', 'docs', 'revoke'),
+      await item('erin', 'web', 'keep'),
+      await item('carol', 'docs'),
+    ];
+  });
+
+  it('plans a group-derived write as the group removal, naming what else goes with it', () => {
+    expect(items[1]!.plan).toEqual({
+      actions: [
+        {
+          kind: 'remove-group-member',
+          resource: { type: 'group', slug: 'developers' },
+          principal: { type: 'user', accountId: id('bob') },
+          permission: 'member',
+          description: `remove ${id('bob')} (Bob) from group developers`,
+          alsoRemoves: ['read on repository docs'],
+        },
+      ],
+    });
+  });
+
+  it('a dry run answers the calls it would make and changes nothing in the simulator', async () => {
+    const before = await fixture.harness.groundTruth();
+    await fixture.clearRequestLog();
+    const result = await closeCampaign(dependencies, campaign(), items, { actor: 'closer', dryRun: true });
+    expect(result.dryRun).toBe(true);
+    expect(result.runs.map((run) => run.result)).toEqual([
+      'would-remove',
+      'would-remove',
+      'would-remove',
+      'would-remove',
+    ]);
+    expect(result.runs[1]!.calls.map((call) => [call.method, call.sent])).toEqual([
+      ['GET', false],
+      ['DELETE', false],
+    ]);
+    expect(result.items.map((entry) => entry.outcome?.status)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'kept',
+      'not-decided',
+    ]);
+    expect(result.reread).toEqual([]);
+    expect(await fixture.harness.groundTruth()).toEqual(before);
+    expect(await fixture.harness.requestTotal()).toBe(0);
+  });
+
+  it('removes what the plans say, re-reads the touched scopes and proves each item', async () => {
+    // dan's revocation is refused by Bitbucket.
+    await fixture.harness.control('POST', '/_simulator/faults', {
+      faults: [
+        {
+          kind: 'status',
+          status: 403,
+          times: 1,
+          match: { method: 'DELETE', pathPrefix: '/2.0/repositories/acme/docs/permissions-config/users' },
+        },
+      ],
+    });
+    const result = await closeCampaign(dependencies, campaign(), items, { actor: 'closer' });
+    const [carol, bob, olga, dan, erin, undecided] = result.items.map((entry) => entry.outcome!);
+
+    // (a) a direct grant: gone in the simulator, verified by re-reading.
+    expect(carol).toMatchObject({ status: 'revoked-verified' });
+    expect(carol!.requestIds).toHaveLength(1);
+    expect((await repositoryTruth('api')).users).toEqual([]);
+    // (b) a group-derived write: bob left developers; carol stays.
+    expect(bob).toMatchObject({ status: 'revoked-verified' });
+    expect((await repositoryTruth('web')).developers).toEqual([id('carol')]);
+    // (c) an owner: the direct grant went, the owner path cannot.
+    expect(olga!.status).toBe('cannot-remove');
+    expect(olga!.detail).toContain('workspace owner');
+    expect(olga!.detail).toContain('still reachable: admin as workspace owner');
+    expect((await repositoryTruth('web')).users.map((grant) => grant.accountId)).toEqual([id('erin')]);
+    // (d) refused: Bitbucket's answer is the detail, and the grant is still there.
+    expect(dan!.status).toBe('revoke-failed');
+    expect(dan!.detail).toMatch(
+      new RegExp(`^revoke the write grant of ${id('dan')} \\(Dan\\) on repository docs: .+`),
+    );
+    expect((await repositoryTruth('docs')).users).toEqual([{ accountId: id('dan'), permission: 'write' }]);
+    expect(erin).toEqual({ status: 'kept' });
+    expect(undecided).toEqual({ status: 'not-decided' });
+
+    expect(result.runs.map((run) => run.result)).toEqual(['removed', 'removed', 'removed', 'refused']);
+    // A 403 on a permission write is the credential's capability gap (422), with Bitbucket's own words.
+    expect(result.runs[3]).toMatchObject({ result: 'refused', status: 422 });
+    expect(dan!.detail).toContain('Bitbucket said: Simulated failure (403)');
+    expect(result.reread).toEqual(
+      expect.arrayContaining(['groups', `repository-grants/${items[0]!.resource.id}`]),
+    );
+    // The stored picture agrees: bob reaches web no more.
+    const { facts } = await fixture.dependencies.store.loadUserReviewFacts(fixture.workspace.id, id('bob'));
+    expect(effectiveUserAccess(facts, id('bob'))!.repositories).toEqual([]);
+  });
+
+  it('a second close (a retry) replays every change and sends no write to Bitbucket', async () => {
+    await fixture.clearRequestLog();
+    const result = await closeCampaign(dependencies, campaign(), items, { actor: 'closer' });
+    expect(result.runs.every((run) => run.replayed)).toBe(true);
+    expect(result.items.map((entry) => entry.outcome?.status)).toEqual([
+      'revoked-verified',
+      'revoked-verified',
+      'cannot-remove',
+      'revoke-failed',
+      'kept',
+      'not-decided',
+    ]);
+    const counts = await fixture.requestsByRoute();
+    for (const method of ['PUT', 'POST', 'DELETE']) expect(countRequests(counts, method, '/')).toBe(0);
+  });
+
+  it('an item whose revoke came without a plan is planned from the store', async () => {
+    const { plan: _plan, ...unplanned } = await item('erin', 'web', 'revoke');
+    const result = await closeCampaign(dependencies, campaign(), [unplanned], { actor: 'closer' });
+    expect(result.items[0]!.plan?.actions.map((action) => action.kind)).toEqual(['revoke-direct-grant']);
+    expect(result.items[0]!.outcome?.status).toBe('revoked-verified');
+    expect((await repositoryTruth('web')).users).toEqual([]);
+  });
+});
