@@ -1,11 +1,17 @@
-// Closing a campaign and its report. NOT IMPLEMENTED YET: lib/reviews/campaign-close.ts (`closeCampaign`)
-// and lib/reviews/review-report.ts (`reviewReport`) are being written; until they exist these handlers
-// check the caller's role (so a reader is refused with 403 like on every POST) and then answer 501.
-import { GovernanceError, type HttpAnswer } from '../errors/index.js';
-import type { ApiDependencies } from './api-dependencies.js';
+// Closing a campaign and its report. Closing moves the campaign open → closing, runs the approved plans
+// and verifies them (lib/reviews/campaign-close.ts `closeCampaign`), stores each item's outcome, then
+// moves it closing → closed; a close that stopped midway is resumed by closing again (the provisioning
+// requests replay by idempotency key). A dry run changes nothing. The report is NOT IMPLEMENTED YET:
+// lib/reviews/review-report.ts (`reviewReport`) is being written; until then it answers 501 after the
+// role check.
+import { Conflict, GovernanceError, jsonAnswer, type HttpAnswer } from '../errors/index.js';
+import { closeCampaign } from '../reviews/campaign-close.js';
+import type { ReviewCampaign } from '../reviews/review-model.js';
+import { clockOf, type ApiDependencies } from './api-dependencies.js';
 import { parseJsonBody, parseQuery, pathParameter, type ApiRequest } from './api-request.js';
+import { provisioningDependenciesOf } from './provisioning-handlers.js';
 import { CloseReviewBody, ReviewReportQuery } from './review-schemas.js';
-import { requireCampaignRole, visibleCampaign } from './review-handlers.js';
+import { campaignAnswer, requireCampaignRole, visibleCampaign } from './review-handlers.js';
 
 /** 501: the route is declared and documented, its implementation is not there yet. */
 class NotImplemented extends GovernanceError {
@@ -13,17 +19,50 @@ class NotImplemented extends GovernanceError {
   readonly code = 'not_implemented';
 }
 
-/** `POST /v1/reviews/{id}/close` (administrator on the campaign's workspace). TODO: call closeCampaign. */
+function alreadyClosed(campaign: ReviewCampaign): Conflict {
+  return new Conflict(`review ${campaign.id} is closed`, { reason: 'closed', status: campaign.status });
+}
+
+/**
+ * `POST /v1/reviews/{id}/close` (administrator on the campaign's workspace): answers the campaign as it
+ * ends with `dryRun`, the items' outcomes, the remediation runs and the scopes re-read.
+ */
 export async function handleCloseReview(
   request: ApiRequest,
   dependencies: ApiDependencies,
 ): Promise<HttpAnswer> {
   const campaign = await visibleCampaign(dependencies, pathParameter(request, 'id'), request.actor);
   requireCampaignRole(dependencies, request.actor, campaign, 'administrator');
-  parseJsonBody(request, CloseReviewBody, { optional: true });
-  throw new NotImplemented('closing a review is not implemented yet (lib/reviews/campaign-close.ts)', {
-    review: campaign.id,
-  });
+  const { dryRun = false } = parseJsonBody(request, CloseReviewBody, { optional: true });
+  if (campaign.status === 'closed') throw alreadyClosed(campaign);
+  // Decisions stop before anything runs; a campaign left `closing` by an interrupted close resumes.
+  if (!dryRun && campaign.status === 'open') {
+    if (!(await dependencies.reviews.transition(campaign.id, 'open', 'closing'))) {
+      const now = await dependencies.reviews.get(campaign.id);
+      if (now?.status === 'closed') throw alreadyClosed(now);
+    }
+  }
+  const items = await dependencies.reviews.listItems(campaign.id);
+  const result = await closeCampaign(
+    { provisioning: provisioningDependenciesOf(dependencies), syncState: dependencies.syncState },
+    campaign,
+    items,
+    { actor: request.actor, ...(dryRun ? { dryRun } : {}) },
+  );
+  let ended: ReviewCampaign = campaign;
+  if (!dryRun) {
+    for (const entry of result.items) {
+      if (entry.outcome)
+        await dependencies.reviews.setOutcome(campaign.id, entry.itemId, entry.outcome, entry.plan);
+    }
+    const closedAt = clockOf(dependencies)().toISOString();
+    await dependencies.reviews.transition(campaign.id, 'closing', 'closed', {
+      closedBy: request.actor,
+      closedAt,
+    });
+    ended = (await dependencies.reviews.get(campaign.id)) ?? campaign;
+  }
+  return jsonAnswer(200, { ...campaignAnswer(ended), ...result });
 }
 
 /** `GET /v1/reviews/{id}/report` (any role on the campaign's workspace). TODO: call reviewReport. */

@@ -208,16 +208,24 @@ export class ReviewCampaignStore {
     return 'decided';
   }
 
-  /** Sets where an item ended when its campaign closed. False when the item does not exist. */
-  async setOutcome(id: string, itemId: string, outcome: ItemOutcome): Promise<boolean> {
+  /**
+   * Sets where an item ended when its campaign closed, and the plan closing made for a revoke that came
+   * without one. False when the item does not exist.
+   */
+  async setOutcome(
+    id: string,
+    itemId: string,
+    outcome: ItemOutcome,
+    plan?: RemediationPlan,
+  ): Promise<boolean> {
     return this.#conditionalUpdate(
       new UpdateCommand({
         TableName: this.#tableName,
         Key: reviewItemKey(id, itemId),
-        UpdateExpression: 'SET #outcome = :outcome',
+        UpdateExpression: plan ? 'SET #outcome = :outcome, #plan = :plan' : 'SET #outcome = :outcome',
         ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#outcome': 'outcome' },
-        ExpressionAttributeValues: { ':outcome': outcome },
+        ExpressionAttributeNames: { '#outcome': 'outcome', ...(plan ? { '#plan': 'plan' } : {}) },
+        ExpressionAttributeValues: { ':outcome': outcome, ...(plan ? { ':plan': plan } : {}) },
       }),
     );
   }

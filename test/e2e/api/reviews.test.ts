@@ -189,6 +189,33 @@ describe('access reviews', () => {
     expect(badScope.body.error.details.field).toBe('scope.projects[0]');
   });
 
-  // Decisions after close (409) need POST /v1/reviews/{id}/close, which lib/reviews/campaign-close.ts brings.
-  it.skip('refuses decisions once the campaign is closed (409)', () => {});
+  it('closes: a dry run changes nothing; the close executes the revoke, records outcomes, then refuses decisions (409)', async () => {
+    const close = (body: unknown) =>
+      fixture.call('POST', `/v1/reviews/${reviewId}/close`, { ...as('alice'), body });
+    const frances = itemId('repository', repositoryId('api'), 'frances');
+
+    const dry = await close({ dryRun: true });
+    expect(dry.status, dry.text).toBe(200);
+    expect(dry.body).toMatchObject({ status: 'open', dryRun: true });
+    expect((await fixture.call('GET', `/v1/reviews/${reviewId}`, as('alice'))).body.status).toBe('open');
+
+    const closed = await close({});
+    expect(closed.status, closed.text).toBe(200);
+    expect(closed.body).toMatchObject({ status: 'closed', closedBy: 'alice', dryRun: false });
+    const items = await fixture.call('GET', `/v1/reviews/${reviewId}/items`, as('alice'));
+    const outcome = (id: string) =>
+      items.body.items.find((item: { itemId: string }) => item.itemId === id).outcome;
+    expect(outcome(frances)).toMatchObject({ status: 'revoked-verified' });
+    expect(outcome(itemId('repository', repositoryId('api'), 'alan'))).toEqual({ status: 'kept' });
+    expect(outcome(itemId('repository', repositoryId('api'), 'linus'))).toEqual({ status: 'not-decided' });
+    const truth = (await fixture.harness.groundTruth()).workspaces[0]!;
+    expect(truth.groups.find((group) => group.slug === 'qa')!.members).not.toContain('557058:frances');
+
+    const late = await fixture.call('POST', `/v1/reviews/${reviewId}/decisions`, {
+      ...as('alice'),
+      body: [{ itemId: frances, decision: 'keep' }],
+    });
+    expect(late.status, late.text).toBe(409);
+    expect((await close({})).status).toBe(409);
+  });
 });
