@@ -278,6 +278,12 @@ describe('an access request through npm start', () => {
     const pending = await call('POST', `${ws(WORKSPACE)}/access-requests`, 'requester', requestBody());
     expect(pending.status, pending.text).toBe(201);
     const id: string = pending.body.id;
+    // A review campaign, so the review routes by id are refused for the role, not for a missing review.
+    const review = await call('POST', `${ws(WORKSPACE)}/reviews`, 'administrator', {
+      name: 'reader check',
+      dueAt: '2030-01-01T00:00:00Z',
+    });
+    expect(review.status, review.text).toBe(201);
 
     const bodies: Record<string, unknown> = {
       '/v1/workspaces/{workspace}/grants': grantBody(),
@@ -295,6 +301,7 @@ describe('an access request through npm start', () => {
       const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
         if (name === 'workspace') return WORKSPACE;
         if (name === 'id' && route.path.startsWith('/v1/access-requests/')) return id;
+        if (name === 'id' && route.path.startsWith('/v1/reviews/')) return review.body.id as string;
         throw new Error(`${route.path}: no value for {${name}}; teach this test one`);
       });
       const answer = await call('POST', path, 'reader', bodies[route.path] ?? {});
