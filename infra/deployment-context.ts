@@ -117,6 +117,20 @@ export const DeploymentContextSchema = {
   /** IAM roles or users who put the secret values: they may use the created keys through Secrets Manager. */
   secretOperators: secretOperatorList.default([]),
   alarmEmail: z.email('an e-mail address').optional(),
+  /**
+   * The reviewer page's OpenID Connect issuer (https URL, as in the tokens' `iss`): its JWTs authorize the
+   * page's data routes. Without it (and uiOidcAudience) the page's routes are not deployed.
+   */
+  uiOidcIssuer: z
+    .url({ protocol: /^https$/, error: 'an https URL (the issuer as the tokens name it in "iss")' })
+    .optional(),
+  /** The audiences (client ids) the page's JWTs must carry in `aud`: comma-separated or a list. */
+  uiOidcAudience: z
+    .union([z.string(), z.array(z.string())], 'a comma-separated list of audiences (client ids)')
+    .transform((value) =>
+      (Array.isArray(value) ? value : value.split(',')).map((entry) => entry.trim()).filter(Boolean),
+    )
+    .optional(),
   oldestScopeAgeAlarmHours: z.coerce
     .number('a number of hours')
     .positive('a number of hours above zero')
@@ -150,7 +164,7 @@ const EXAMPLE_POLICY = JSON.stringify({
 });
 
 const PRINCIPAL_SHAPES =
-  'arn:aws:iam::ACCOUNT:role/NAME (every session of the role), arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE)';
+  'arn:aws:iam::ACCOUNT:role/NAME (every session of the role), arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE), or oidc:SUBJECT for a reviewer-page user';
 
 /**
  * Why `principal` can never name a caller in AWS, or undefined when it can. API Gateway's IAM authorizer
@@ -160,6 +174,8 @@ const PRINCIPAL_SHAPES =
 function principalProblem(principal: string): string | undefined {
   if (principal === 'local')
     return `an IAM principal ARN or ARN pattern (${PRINCIPAL_SHAPES}); "local" is the local server's caller and names nobody in AWS`;
+  // The reviewer page's callers: the subject of the OpenID Connect issuer's JWT (lib/ui oidcPrincipalOf).
+  if (/^oidc:\S+$/.test(principal)) return undefined;
   const arn = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}|\*):(\S+)$/.exec(principal);
   if (!arn) return `an IAM principal ARN or ARN pattern (${PRINCIPAL_SHAPES})`;
   const [, , service = '', , resource = ''] = arn;
@@ -276,6 +292,10 @@ export function parseDeploymentContext(read: (key: string) => unknown): Deployme
         `${keyArn}: expected only together with ${secretArn} (a secret the stack creates is encrypted with the stack's own key), got ${JSON.stringify(settings[keyArn])}`,
       );
   }
+  if ((settings.uiOidcIssuer === undefined) !== (settings.uiOidcAudience === undefined))
+    problems.push(
+      `uiOidcIssuer and uiOidcAudience: expected both (the reviewer page's JWT authorizer needs the issuer and the audience) or neither, got ${settings.uiOidcIssuer === undefined ? 'only uiOidcAudience' : 'only uiOidcIssuer'}`,
+    );
   settings.authorizationPolicy = parseAuthorizationPolicy(read(AUTHORIZATION_POLICY_KEY), problems);
   const operators = settings.secretOperators as string[] | undefined;
   if (operators?.length && settings.credentialsSecretArn && settings.webhookSecretsArn)

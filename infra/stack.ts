@@ -54,9 +54,13 @@ export class BitbucketGovernanceStack extends Stack {
       administration: settings.administration,
       syncInterval: settings.scheduleRate,
       authorizationPolicy: settings.authorizationPolicy,
+      reviewerPage: settings.uiOidcIssuer !== undefined,
     });
     this.http = new GovernanceHttpApi(this, 'Http', {
       handlers: { api: this.functions.api.function, webhook: this.functions.webhook.function },
+      ...(settings.uiOidcIssuer && settings.uiOidcAudience
+        ? { reviewerPage: { issuer: settings.uiOidcIssuer, audience: settings.uiOidcAudience } }
+        : {}),
     });
     this.syncSchedule = new FunctionSchedule(this, 'SyncSchedule', {
       target: this.functions.sync.function,

@@ -1,5 +1,8 @@
 // The five functions and, next to each, exactly what its role may do. Reading this file answers "what can
 // the webhook receiver touch?" without opening the template.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -9,6 +12,8 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { ACCESS_REQUEST_EVENT_SOURCE } from '../../functions/commons/access-request-events.js';
 import type { AuthorizationPolicyDocument } from '../../lib/authz/index.js';
+import { UI_ASSETS_FILE_NAME, UI_ASSETS_FILE_VARIABLE } from '../../lib/ui/index.js';
+import { buildUiAssets } from '../../lib/ui/ui-build.js';
 import { GovernanceFunction } from './governance-function.js';
 import type { GovernanceSecrets } from './secrets.js';
 
@@ -35,6 +40,15 @@ export interface GovernanceFunctionsProps {
   syncInterval: Duration;
   /** Who holds which role: the API function's AUTHORIZATION_POLICY, read at cold start. */
   authorizationPolicy: AuthorizationPolicyDocument;
+  /** Serve the reviewer page: its files are built now and shipped beside the API function's bundle. */
+  reviewerPage: boolean;
+}
+
+/** Builds the reviewer page into a temporary file for the API function's bundle (lib/ui). */
+function builtReviewerPage(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bbgov-ui-')), UI_ASSETS_FILE_NAME);
+  writeFileSync(file, JSON.stringify(buildUiAssets()));
+  return file;
 }
 
 export class GovernanceFunctions extends Construct {
@@ -132,7 +146,11 @@ export class GovernanceFunctions extends Construct {
         ...bitbucketSettings,
         // Only the API decides who may do what; compact, as Lambda counts every byte of the environment.
         AUTHORIZATION_POLICY: JSON.stringify(props.authorizationPolicy),
+        ...(props.reviewerPage ? { [UI_ASSETS_FILE_VARIABLE]: UI_ASSETS_FILE_NAME } : {}),
       },
+      // The page is built here, at synth; the function's lazy build from sources (esbuild) never runs.
+      externalModules: ['esbuild'],
+      ...(props.reviewerPage ? { bundledFiles: { [UI_ASSETS_FILE_NAME]: builtReviewerPage() } } : {}),
     });
     table.grantReadWriteData(this.api.role);
     secrets.grantRead('credentials', this.api.role);

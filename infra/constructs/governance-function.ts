@@ -26,6 +26,15 @@ export interface GovernanceFunctionProps {
   memorySize: number;
   /** Only the variables this function reads. */
   environment: Record<string, string>;
+  /** Files copied beside the bundle (name in the bundle → local path), e.g. the built reviewer page. */
+  bundledFiles?: Record<string, string>;
+  /** Packages left out of the bundle: imported only on paths the function never takes. */
+  externalModules?: string[];
+}
+
+/** Shell-quotes one argument for the bundling hook's commands. */
+function quoted(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 export class GovernanceFunction extends Construct {
@@ -80,6 +89,19 @@ export class GovernanceFunction extends Construct {
         sourcesContent: false,
         // Ship the SDK version the tests ran against instead of whatever the runtime carries.
         bundleAwsSDK: true,
+        ...(props.externalModules ? { externalModules: props.externalModules } : {}),
+        ...(props.bundledFiles
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  Object.entries(props.bundledFiles ?? {}).map(
+                    ([name, path]) => `cp ${quoted(path)} ${quoted(`${outputDir}/${name}`)}`,
+                  ),
+              },
+            }
+          : {}),
       },
     });
 

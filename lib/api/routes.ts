@@ -2,13 +2,20 @@
 // routes, the local server matches requests against them, and the API function dispatches on them, so
 // the three can never disagree about a path.
 
-export type RouteTarget = 'api' | 'webhook';
-/** `iam`: SigV4 in AWS, the local bearer token locally. `signature`: open, but the handler checks the HMAC. */
-export type RouteAuth = 'iam' | 'signature';
+/** `ui`: the reviewer page (lib/ui), served by the API function like `api`, but outside /v1 and OpenAPI. */
+export type RouteTarget = 'api' | 'webhook' | 'ui';
+/** The Lambda function that serves a target: the page is part of the API function. */
+export type FunctionName = 'api' | 'webhook';
+/**
+ * `iam`: SigV4 in AWS, the local bearer token locally. `signature`: open, but the handler checks the HMAC.
+ * `public`: open (the page's static files). `jwt`: an OpenID Connect JWT in AWS (a browser cannot SigV4),
+ * the local bearer token locally.
+ */
+export type RouteAuth = 'iam' | 'signature' | 'public' | 'jwt';
 
 export interface RouteDefinition {
   method: 'GET' | 'POST';
-  /** API Gateway path template: `{name}` is a path parameter. */
+  /** API Gateway path template: `{name}` is a path parameter, a last `{name+}` takes the rest of the path. */
   path: string;
   target: RouteTarget;
   auth: RouteAuth;
@@ -192,6 +199,22 @@ export const ROUTES = [
     auth: 'signature',
     summary: 'Bitbucket webhook receiver (HMAC-verified)',
   },
+  { method: 'GET', path: '/ui', target: 'ui', auth: 'public', summary: 'Reviewer page (also /ui/)' },
+  { method: 'GET', path: '/ui/{file}', target: 'ui', auth: 'public', summary: "Reviewer page's files" },
+  {
+    method: 'GET',
+    path: '/ui/api/{proxy+}',
+    target: 'ui',
+    auth: 'jwt',
+    summary: "Reviewer page's data: GET /v1/{proxy} as the page's signed-in caller",
+  },
+  {
+    method: 'POST',
+    path: '/ui/api/{proxy+}',
+    target: 'ui',
+    auth: 'jwt',
+    summary: "Reviewer page's data: POST /v1/{proxy} as the page's signed-in caller",
+  },
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof ROUTES)[number];
@@ -202,6 +225,11 @@ export function routeKey(route: RouteDefinition): string {
   return `${route.method} ${route.path}`;
 }
 
+/** The function that serves `target`. */
+export function functionOf(target: RouteTarget): FunctionName {
+  return target === 'ui' ? 'api' : target;
+}
+
 export interface RouteMatch {
   route: Route;
   pathParameters: Record<string, string>;
@@ -209,20 +237,26 @@ export interface RouteMatch {
 
 /**
  * Matches a concrete method and path against the table, as API Gateway does: literal segments must be
- * equal, `{name}` takes one whole segment (URL-decoded). Returns undefined when nothing matches.
+ * equal, `{name}` takes one whole segment (URL-decoded), a last `{name+}` the rest (one segment or more);
+ * a trailing slash is ignored. Returns undefined when nothing matches.
  */
 export function matchRoute(method: string, path: string): RouteMatch | undefined {
-  const segments = path.split('/');
+  const segments = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/');
   for (const route of ROUTES) {
     if (route.method !== method) continue;
     const template = route.path.split('/');
-    if (template.length !== segments.length) continue;
+    const greedy = template.at(-1)?.endsWith('+}') === true;
+    if (greedy ? segments.length < template.length : template.length !== segments.length) continue;
     const pathParameters: Record<string, string> = {};
     let matched = true;
     for (let index = 0; index < template.length && matched; index++) {
       const part = template[index] ?? '';
       const actual = segments[index] ?? '';
-      if (part.startsWith('{') && part.endsWith('}')) {
+      if (part.endsWith('+}') && index === template.length - 1) {
+        const rest = segments.slice(index).join('/');
+        if (actual === '') matched = false;
+        else pathParameters[part.slice(1, -2)] = safeDecode(rest);
+      } else if (part.startsWith('{') && part.endsWith('}')) {
         if (actual === '') matched = false;
         else pathParameters[part.slice(1, -1)] = safeDecode(actual);
       } else if (part !== actual) matched = false;

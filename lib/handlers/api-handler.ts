@@ -1,6 +1,7 @@
 // The /v1 HTTP API as a Lambda handler: access questions, exports, audited grants and revocations.
 // Dispatches on the API Gateway route key (lib/api/routes.ts); the caller is the IAM principal (the local
-// server reports `local`).
+// server reports `local`), or on the reviewer page's data routes the OpenID Connect subject `oidc:<sub>`.
+// The page's files (lib/ui) are public and need no caller.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -9,13 +10,24 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { routeApiRequest, type ApiDependencies, type ApiRequest } from '../api/index.js';
 import { errorResponse, Unauthenticated, ValidationError } from '../errors/index.js';
 import { logger, METRIC_NAMES, metrics } from '../observability/index.js';
+import {
+  isUiDataRoute,
+  isUiFileRoute,
+  oidcPrincipalOf,
+  routeUiApiRequest,
+  serveUiFile,
+  UI_API_PREFIX,
+} from '../ui/index.js';
 import { lazyDependencies, type DependencySource } from './dependency-source.js';
 
-/** The caller as API Gateway's IAM authorizer (or the local server) reports it. */
+/** The caller as API Gateway's IAM or JWT authorizer (or the local server) reports it. */
 function callerOf(event: APIGatewayProxyEventV2): string | undefined {
-  const context = event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } };
+  const context = event.requestContext as {
+    authorizer?: { iam?: { userArn?: unknown }; jwt?: { claims?: Record<string, unknown> } };
+  };
   const arn = context.authorizer?.iam?.userArn;
-  return typeof arn === 'string' && arn !== '' ? arn : undefined;
+  if (typeof arn === 'string' && arn !== '') return arn;
+  return oidcPrincipalOf(context.authorizer?.jwt?.claims);
 }
 
 function definedValues(record: Record<string, string | undefined> | undefined): Record<string, string> {
@@ -27,7 +39,8 @@ function definedValues(record: Record<string, string | undefined> | undefined): 
 /** The API Gateway event as the API's plain request. */
 export function apiRequestOf(event: APIGatewayProxyEventV2): ApiRequest {
   const actor = callerOf(event);
-  if (actor === undefined) throw new Unauthenticated('no IAM principal on the request');
+  if (actor === undefined)
+    throw new Unauthenticated('no IAM principal or OpenID Connect subject on the request');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -51,6 +64,7 @@ export function apiRequestOf(event: APIGatewayProxyEventV2): ApiRequest {
 export function createApiHandler(source: DependencySource<ApiDependencies>) {
   const dependenciesOf = lazyDependencies(source);
   return middy(async (event: APIGatewayProxyEventV2) => {
+    if (isUiFileRoute(event.routeKey)) return serveUiFile(event.pathParameters?.file);
     const dependencies = dependenciesOf();
     let request: ApiRequest;
     try {
@@ -58,7 +72,15 @@ export function createApiHandler(source: DependencySource<ApiDependencies>) {
     } catch (error) {
       return errorResponse(error);
     }
-    const { answer, failure } = await routeApiRequest(request, dependencies);
+    // The page's data routes carry a /v1 path after /ui/api/, read raw so it is decoded once.
+    const { answer, failure } = isUiDataRoute(request.routeKey)
+      ? await routeUiApiRequest(
+          request,
+          event.requestContext.http.method,
+          event.rawPath.slice(UI_API_PREFIX.length),
+          dependencies,
+        )
+      : await routeApiRequest(request, dependencies);
     if (failure !== undefined) {
       logger.error('API request failed', { routeKey: request.routeKey, error: failure as Error });
     }

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { localLambdaContext } from './lambda-context.js';
-import { matchRoute, pathIsKnown, routeKey, type RouteTarget } from '../api/routes.js';
+import { functionOf, matchRoute, pathIsKnown, routeKey, type FunctionName } from '../api/routes.js';
 
 export type HttpLambdaHandler = (
   event: APIGatewayProxyEventV2,
@@ -15,7 +15,7 @@ export type HttpLambdaHandler = (
 ) => Promise<APIGatewayProxyResultV2>;
 
 export interface LocalHttpServerOptions {
-  handlers: Record<RouteTarget, HttpLambdaHandler>;
+  handlers: Record<FunctionName, HttpLambdaHandler>;
   /** Bearer token required on `/v1` routes; a call with it is made as LOCAL_PRINCIPAL. */
   apiToken: string;
   /** More bearer tokens (LOCAL_API_TOKENS), each standing for the principal it maps to. */
@@ -40,7 +40,7 @@ export const LOCAL_PRINCIPAL = 'local';
 const LOOPBACK = '127.0.0.1';
 
 interface LocalServerSettings {
-  handlers: Record<RouteTarget, HttpLambdaHandler>;
+  handlers: Record<FunctionName, HttpLambdaHandler>;
   /** Bearer token → the principal it stands for. */
   tokens: ReadonlyMap<string, string>;
   maxBodyBytes: number;
@@ -148,9 +148,12 @@ async function handleRequest(
     else sendJson(response, 404, 'not_found', `no route for ${method} ${url.pathname}`);
     return;
   }
-  const principal =
-    match.route.auth === 'iam' ? principalOfBearer(request.headers.authorization, options.tokens) : undefined;
-  if (match.route.auth === 'iam' && principal === undefined) {
+  // The page's `jwt` routes take the local bearer token too: locally it stands for the OIDC sign-in.
+  const needsCaller = match.route.auth === 'iam' || match.route.auth === 'jwt';
+  const principal = needsCaller
+    ? principalOfBearer(request.headers.authorization, options.tokens)
+    : undefined;
+  if (needsCaller && principal === undefined) {
     sendJson(response, 401, 'unauthorized', 'send the local API token as "Authorization: Bearer <token>"');
     return;
   }
@@ -216,8 +219,11 @@ async function handleRequest(
     ...(body.length > 0 ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
     isBase64Encoded: body.length > 0 && !text,
   };
-  const handler = options.handlers[match.route.target];
-  const result = await handler(event, localLambdaContext(match.route.target, options.timeoutMs, requestId));
+  const target = functionOf(match.route.target);
+  const result = await options.handlers[target](
+    event,
+    localLambdaContext(target, options.timeoutMs, requestId),
+  );
   writeResult(response, result);
 }
 

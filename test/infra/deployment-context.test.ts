@@ -275,7 +275,7 @@ describe('parseDeploymentContext', () => {
       const problemOf = (principal: string) =>
         problemsOfPolicy(policyOf(admins, { ...reviewers, principal }));
       const shapes =
-        'an IAM principal ARN or ARN pattern (arn:aws:iam::ACCOUNT:role/NAME (every session of the role), arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE))';
+        'an IAM principal ARN or ARN pattern (arn:aws:iam::ACCOUNT:role/NAME (every session of the role), arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:aws:iam::ACCOUNT:user/NAME, "*" matching any run of characters (arn:aws:sts::ACCOUNT:assumed-role/ROLE/* is every session of ROLE), or oidc:SUBJECT for a reviewer-page user)';
       for (const principal of [
         '*',
         'alice',
