@@ -36,11 +36,12 @@ const repo = (
 
 /**
  * carol: a direct write on api; bob: write on web through developers (which also reads docs); olga: an
- * owner with a direct write on web; dan: a direct write on docs (refused by an injected fault); erin: kept.
+ * owner with a direct write on web; dan: a direct write on docs (refused by an injected fault); erin: kept;
+ * frank: a direct read on api whose removal cannot be re-read at first.
  */
 const SEED = {
   credentials: [{ kind: 'api-token', email: 'ada@example.com', token: 't0k3n', accountId: id('ada') }],
-  users: ['ada', 'bob', 'carol', 'dan', 'erin', 'olga'].map((name, n) => user(name, n)),
+  users: ['ada', 'bob', 'carol', 'dan', 'erin', 'olga', 'frank'].map((name, n) => user(name, n)),
   workspaces: [
     {
       slug: 'acme',
@@ -49,7 +50,7 @@ const SEED = {
       members: [
         { accountId: id('ada'), role: 'owner' },
         { accountId: id('olga'), role: 'owner' },
-        ...['bob', 'carol', 'dan', 'erin'].map((name) => ({ accountId: id(name), role: 'member' })),
+        ...['bob', 'carol', 'dan', 'erin', 'frank'].map((name) => ({ accountId: id(name), role: 'member' })),
       ],
       groups: [
         {
@@ -71,7 +72,12 @@ const SEED = {
           ],
           groupGrants: [{ group: 'developers', permission: 'write' }],
         }),
-        repo('api', 3, { userGrants: [{ accountId: id('carol'), permission: 'write' }] }),
+        repo('api', 3, {
+          userGrants: [
+            { accountId: id('carol'), permission: 'write' },
+            { accountId: id('frank'), permission: 'read' },
+          ],
+        }),
         repo('docs', 4, {
           userGrants: [{ accountId: id('dan'), permission: 'write' }],
           groupGrants: [{ group: 'developers', permission: 'read' }],
@@ -210,7 +216,7 @@ describe('closeCampaign', () => {
     // (a) a direct grant: gone in the simulator, verified by re-reading.
     expect(carol).toMatchObject({ status: 'revoked-verified' });
     expect(carol!.requestIds).toHaveLength(1);
-    expect((await repositoryTruth('api')).users).toEqual([]);
+    expect((await repositoryTruth('api')).users.map((grant) => grant.accountId)).toEqual([id('frank')]);
     // (b) a group-derived write: bob left developers; carol stays.
     expect(bob).toMatchObject({ status: 'revoked-verified' });
     expect((await repositoryTruth('web')).developers).toEqual([id('carol')]);
@@ -262,5 +268,36 @@ describe('closeCampaign', () => {
     expect(result.items[0]!.plan?.actions.map((action) => action.kind)).toEqual(['revoke-direct-grant']);
     expect(result.items[0]!.outcome?.status).toBe('revoked-verified');
     expect((await repositoryTruth('web')).users).toEqual([]);
+  });
+
+  it('a change whose scope cannot be re-read is not called verified; a later close verifies it', async () => {
+    const frank = await item('frank', 'api', 'revoke');
+    const groupsListing = '/2.0/repositories/acme/api/permissions-config/groups';
+    await fixture.harness.control('POST', '/_simulator/faults', {
+      faults: [
+        { kind: 'status', status: 500, times: 100, match: { method: 'GET', pathPrefix: groupsListing } },
+      ],
+    });
+    const sleeps: number[] = [];
+    const unreadable = await closeCampaign(
+      { ...dependencies, sleep: async (ms) => void sleeps.push(ms) },
+      campaign(),
+      [frank],
+      { actor: 'closer' },
+    );
+    expect(unreadable.runs[0]!.result).toBe('removed');
+    expect(unreadable.items[0]!.outcome).toMatchObject({ status: 'revoke-failed' });
+    expect(unreadable.items[0]!.outcome!.detail).toMatch(/^the change was made but could not be verified: /);
+    expect(sleeps).toEqual([20, 40]);
+    expect((await repositoryTruth('api')).users).toEqual([]);
+    const states = await fixture.dependencies.syncState.listScopeStates(fixture.workspace.id);
+    expect(states.find((state) => state.scope === `repository-grants/${frank.resource.id}`)?.dirty).toBe(
+      true,
+    );
+
+    await fixture.harness.control('DELETE', '/_simulator/faults');
+    const retried = await closeCampaign(dependencies, campaign(), [frank], { actor: 'closer' });
+    expect(retried.runs[0]).toMatchObject({ replayed: true, result: 'removed' });
+    expect(retried.items[0]!.outcome).toMatchObject({ status: 'revoked-verified' });
   });
 });
