@@ -40,6 +40,23 @@ export const REQUEST_ACTION_USAGE = {
 } as const;
 export type RequestAction = keyof typeof REQUEST_ACTION_USAGE;
 
+/**
+ * `bbgov review` actions (access-review campaigns) and each one's usage line: through the running API as
+ * the caller whose token is set, like `bbgov requests`. Lists are comma-separated.
+ */
+export const REVIEW_ACTION_USAGE = {
+  create:
+    'bbgov review create --workspace SLUG --name TEXT --due ISO_TIME [--projects KEY,…] [--repositories SLUG,…] [--groups SLUG,…] [--reviewers project:KEY=PRINCIPAL,repository:SLUG=PRINCIPAL,…] [--api URL] [--json]',
+  show: 'bbgov review show ID [--api URL] [--json]',
+  items:
+    'bbgov review items ID [--reviewer PRINCIPAL] [--decision keep|revoke|undecided] [--api URL] [--json]',
+  decide:
+    'bbgov review decide ID --items ITEM_ID,… --decision keep|revoke [--comment TEXT] [--api URL] [--json]',
+  close: 'bbgov review close ID [--dry-run] [--api URL] [--json]',
+  report: 'bbgov review report ID [--format csv|json|manifest] [--out FILE] [--api URL]',
+} as const;
+export type ReviewAction = keyof typeof REVIEW_ACTION_USAGE;
+
 export const COMMANDS = {
   simulator: {
     usage:
@@ -103,6 +120,31 @@ export const COMMANDS = {
       ...json,
     },
     // The action, then the request id for show, approve, deny and withdraw: checked per action.
+    positionals: { min: 0, max: 2 },
+  },
+  review: {
+    usage: Object.values(REVIEW_ACTION_USAGE).join('\n       '),
+    summary:
+      'create access-review campaigns, show progress and items, decide, close and fetch the report through the running API as the caller whose token is in BBGOV_API_TOKEN (else LOCAL_API_TOKEN); --api URL as for requests',
+    options: {
+      ...workspace,
+      name: { type: 'string' },
+      due: { type: 'string' },
+      projects: { type: 'string' },
+      repositories: { type: 'string' },
+      groups: { type: 'string' },
+      reviewers: { type: 'string' },
+      reviewer: { type: 'string' },
+      decision: { type: 'string' },
+      items: { type: 'string' },
+      comment: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      api: { type: 'string' },
+      ...json,
+    },
+    // The action, then the campaign id for all but create: checked per action.
     positionals: { min: 0, max: 2 },
   },
 } satisfies Record<string, CommandSpec>;

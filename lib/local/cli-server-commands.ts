@@ -128,7 +128,7 @@ async function webhooksCommand(connector: LocalConnector, command: ParsedCommand
 }
 
 export const localCommandHandlers: Record<
-  Exclude<CommandName, 'simulator' | 'sync' | 'access' | 'doctor' | 'requests'>,
+  Exclude<CommandName, 'simulator' | 'sync' | 'access' | 'doctor' | 'requests' | 'review'>,
   CommandHandler
 > = {
   serve,

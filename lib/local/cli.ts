@@ -33,6 +33,7 @@ import { administrationLine, formatSummary, gapLines, summarizeWorkspace } from 
 import { JavaMissingError } from './embedded-dynamodb.js';
 import { checkWebhooksArguments, localCommandHandlers } from './cli-server-commands.js';
 import { runRequestsCommand } from './cli-request-commands.js';
+import { runReviewCommand } from './cli-review-commands.js';
 import { chooseWorkspace } from './workspace-choice.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -351,6 +352,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     // A caller of the running API: its roles apply there, so no store is opened here.
     if (command.name === 'requests') return await runRequestsCommand(command);
+    if (command.name === 'review') return await runReviewCommand(command);
     // A refused receiver URL is known without the store: say so before DynamoDB Local starts.
     if (command.name === 'webhooks') checkWebhooksArguments(command);
     const connector = await openConnector();

@@ -5,6 +5,8 @@
 // nothing; a revoke carries the plan that removes the access. Readers see, never act.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
+import { parseCommandLine, type ParsedCommand } from '../../../lib/local/cli-commands.js';
+import { runReviewCommand } from '../../../lib/local/cli-review-commands.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
 
 let fixture: ApiFixture;
@@ -167,6 +169,33 @@ describe('access reviews', () => {
     expect(review.status, review.text).toBe(200);
     expect(review.body.progress).toMatchObject({ decided: 3, total: 48 });
     expect(review.body.progress.byReviewer).toContainEqual({ reviewer: 'dennis', decided: 2, total: 9 });
+  });
+
+  it('answers `bbgov review` through the same API, as the caller whose token is set', async () => {
+    const lines: string[] = [];
+    const output = {
+      out: (line: string) => lines.push(line),
+      err: (line: string) => lines.push(`! ${line}`),
+    };
+    const env = { BBGOV_API_URL: fixture.url, BBGOV_API_TOKEN: token('dennis') };
+    const run = (...argv: string[]) =>
+      runReviewCommand(parseCommandLine(['review', ...argv]) as ParsedCommand, env, output);
+    expect(await run('show', reviewId)).toBe(0);
+    expect(lines[0]).toMatch(
+      new RegExp(`^${reviewId}  open +Q4 CORE review \\(acme\\), due .*, 3/48 decided$`),
+    );
+    expect(lines).toContain('  dennis: 2/9');
+    lines.length = 0;
+    expect(await run('items', reviewId, '--reviewer', 'dennis', '--decision', 'revoke')).toBe(0);
+    expect(lines).toEqual([
+      expect.stringMatching(/^revoke {2}Frances Allen: read on repository api {2}reviewer dennis/),
+    ]);
+    lines.length = 0;
+    const billing = itemId('repository', repositoryId('billing'), 'linus');
+    expect(await run('decide', reviewId, '--items', billing, '--decision', 'keep')).toBe(1);
+    expect(lines).toEqual([
+      `! bbgov review decide: HTTP 403 forbidden: item ${billing} is not assigned to you`,
+    ]);
   });
 
   it('refuses a reader every review POST with 403, and answers 404 for an unknown review or scope entry', async () => {

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 const usageErrorOf = (run: () => unknown): UsageError => thrownBy(UsageError, run);
 
 describe('bbgov command line', () => {
-  it('offers exactly the commands of CONTRACTS.md, and `requests` (issue 20)', () => {
+  it('offers exactly the commands of CONTRACTS.md, `requests` (issue 20) and `review` (issue 21)', () => {
     expect(Object.keys(COMMANDS).sort()).toEqual([
       'access',
       'doctor',
       'export',
       'requests',
+      'review',
       'serve',
       'simulator',
       'sync',
@@ -28,6 +29,14 @@ describe('bbgov command line', () => {
       'approve',
       'deny',
       'withdraw',
+    ]);
+    expect(COMMANDS.review.usage.split('\n').map((line) => line.trim().split(' ')[2])).toEqual([
+      'create',
+      'show',
+      'items',
+      'decide',
+      'close',
+      'report',
     ]);
   });
 
