@@ -1,23 +1,17 @@
 // Closing a campaign and its report. Closing moves the campaign open → closing, runs the approved plans
 // and verifies them (lib/reviews/campaign-close.ts `closeCampaign`), stores each item's outcome, then
 // moves it closing → closed; a close that stopped midway is resumed by closing again (the provisioning
-// requests replay by idempotency key). A dry run changes nothing. The report is NOT IMPLEMENTED YET:
-// lib/reviews/review-report.ts (`reviewReport`) is being written; until then it answers 501 after the
-// role check.
-import { Conflict, GovernanceError, jsonAnswer, type HttpAnswer } from '../errors/index.js';
+// requests replay by idempotency key). A dry run changes nothing. The report (lib/reviews/review-report.ts)
+// answers the exact bytes the manifest's SHA-256 names, at any status (outcomes `pending` until closed).
+import { Conflict, jsonAnswer, type HttpAnswer } from '../errors/index.js';
 import { closeCampaign } from '../reviews/campaign-close.js';
+import { reviewReport } from '../reviews/review-report.js';
 import type { ReviewCampaign } from '../reviews/review-model.js';
 import { clockOf, type ApiDependencies } from './api-dependencies.js';
 import { parseJsonBody, parseQuery, pathParameter, type ApiRequest } from './api-request.js';
 import { provisioningDependenciesOf } from './provisioning-handlers.js';
 import { CloseReviewBody, ReviewReportQuery } from './review-schemas.js';
 import { campaignAnswer, requireCampaignRole, visibleCampaign } from './review-handlers.js';
-
-/** 501: the route is declared and documented, its implementation is not there yet. */
-class NotImplemented extends GovernanceError {
-  readonly status = 501;
-  readonly code = 'not_implemented';
-}
 
 function alreadyClosed(campaign: ReviewCampaign): Conflict {
   return new Conflict(`review ${campaign.id} is closed`, { reason: 'closed', status: campaign.status });
@@ -65,14 +59,13 @@ export async function handleCloseReview(
   return jsonAnswer(200, { ...campaignAnswer(ended), ...result });
 }
 
-/** `GET /v1/reviews/{id}/report` (any role on the campaign's workspace). TODO: call reviewReport. */
+/** `GET /v1/reviews/{id}/report?format=csv|json|manifest` (any role on the campaign's workspace; default json). */
 export async function handleReviewReport(
   request: ApiRequest,
   dependencies: ApiDependencies,
 ): Promise<HttpAnswer> {
   const campaign = await visibleCampaign(dependencies, pathParameter(request, 'id'), request.actor);
-  parseQuery(request, ReviewReportQuery);
-  throw new NotImplemented('the review report is not implemented yet (lib/reviews/review-report.ts)', {
-    review: campaign.id,
-  });
+  const { format = 'json' } = parseQuery(request, ReviewReportQuery);
+  const report = reviewReport(campaign, await dependencies.reviews.listItems(campaign.id), format);
+  return { statusCode: 200, headers: { 'content-type': report.contentType }, body: report.body };
 }

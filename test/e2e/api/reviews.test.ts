@@ -3,6 +3,7 @@
 // every path and its flags, assigns reviewers by rule (named, resource admins, owners, never oneself),
 // reports progress, and takes decisions only from the assigned reviewer or an administrator, all or
 // nothing; a revoke carries the plan that removes the access. Readers see, never act.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
 import { parseCommandLine, type ParsedCommand } from '../../../lib/local/cli-commands.js';
@@ -246,5 +247,17 @@ describe('access reviews', () => {
     });
     expect(late.status, late.text).toBe(409);
     expect((await close({})).status).toBe(409);
+  });
+
+  it('answers the report to any role, the manifest naming the SHA-256 of the exact CSV and JSON bytes', async () => {
+    const report = (format: string) =>
+      fixture.call('GET', `/v1/reviews/${reviewId}/report?format=${format}`, as('rita'));
+    const [csv, json, manifest] = await Promise.all([report('csv'), report('json'), report('manifest')]);
+    expect(csv.status, csv.text).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    expect(manifest.body.files.csv.sha256).toBe(sha256(csv.text));
+    expect(manifest.body.files.json.sha256).toBe(sha256(json.text));
+    expect(csv.text.split('\n').filter((line) => line !== '').length).toBe(49);
   });
 });
