@@ -12,6 +12,19 @@ import {
 /** The longest time-boxed grant: 30 days, in minutes. */
 export const MAX_DURATION_MINUTES = 43_200;
 
+/**
+ * A reason or comment: any text but control characters other than newline and tab (an escape sequence
+ * would reach the terminals, chat messages and spreadsheets where decisions are read).
+ */
+const freeText = z.string().refine(
+  (text) =>
+    ![...text].some((character) => {
+      const code = character.charCodeAt(0);
+      return (code < 0x20 && character !== '\n' && character !== '\t') || (code >= 0x7f && code <= 0x9f);
+    }),
+  'text without control characters (newline and tab allowed)',
+);
+
 export const AccessRequestBody = z
   .strictObject({
     resource: ResourceSelector,
@@ -26,13 +39,13 @@ export const AccessRequestBody = z
       .max(MAX_DURATION_MINUTES, `at most ${MAX_DURATION_MINUTES} minutes (30 days)`)
       .optional()
       .describe('how long the grant lasts once approved; absent: until revoked'),
-    reason: z.string().trim().min(1, 'a reason').max(2000),
+    reason: freeText.trim().min(1, 'a reason').max(2000),
   })
   .superRefine(checkPermissionFits);
 export type AccessRequestBody = z.infer<typeof AccessRequestBody>;
 
 export const AccessRequestDecisionBody = z.strictObject({
-  comment: z.string().max(2000).optional(),
+  comment: freeText.max(2000).optional(),
 });
 
 export const AccessRequestsQuery = z.strictObject({

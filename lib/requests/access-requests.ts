@@ -10,6 +10,7 @@ import {
   runProvisioningRequest,
   type PrincipalSelector,
   type ProvisioningRequestDependencies,
+  type ProvisioningTarget,
   type ResourceSelector,
 } from '../provisioning/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
@@ -100,7 +101,7 @@ export async function createAccessRequest(
   caller: string,
   ask: AccessRequestAsk,
 ): Promise<AccessRequestRecord> {
-  await resolveTarget(dependencies.store, workspace, ask.resource, ask.principal);
+  const target = await resolveTarget(dependencies.store, workspace, ask.resource, ask.principal);
   const accountId = dependencies.authorization.accountIdOf(caller);
   const record: AccessRequestRecord = {
     id: newAccessRequestId(),
@@ -110,6 +111,7 @@ export async function createAccessRequest(
     resource: { ...ask.resource } as Record<string, string>,
     principal: { ...ask.principal } as Record<string, string>,
     permission: ask.permission,
+    target: targetKeyOf(target),
     ...(ask.durationMinutes !== undefined ? { durationMinutes: ask.durationMinutes } : {}),
     reason: ask.reason,
     requestedBy: caller,
@@ -119,6 +121,21 @@ export async function createAccessRequest(
   await dependencies.accessRequests.create(record);
   await publishChange(dependencies.events, record, null, caller, dependencies.now());
   return record;
+}
+
+/**
+ * What a request's grant is on, resolved whatever selector named it: `{kind}:{resource id}:{principal
+ * type}:{principal id}` (e.g. `repository-permission:{uuid}:user:557058:ada`). Requests with the same
+ * target stack: expiry of one must not take away what another still holds.
+ */
+export function targetKeyOf(target: ProvisioningTarget): string {
+  const resource =
+    target.kind === 'group-membership'
+      ? target.group.slug
+      : target.kind === 'project-permission'
+        ? target.project.id
+        : target.repository.id;
+  return `${target.kind}:${resource}:${target.principal.type}:${target.principal.id}`;
 }
 
 /**
@@ -173,6 +190,8 @@ async function leavePending(
   caller: string,
   decision: { status: 'approved' | 'denied' | 'withdrawn'; comment?: string | undefined },
 ): Promise<AccessRequestRecord> {
+  // Only a pending request can be decided or withdrawn: an approved grant is ended by expiry or revocation.
+  if (record.status !== 'pending') throw notPending(record);
   const decided = {
     status: decision.status,
     decidedBy: caller,
@@ -209,6 +228,20 @@ async function decidable(
     throw new AccessDenied('nobody decides a request that benefits their own account', {
       reason: 'own-account',
     });
+  }
+  // A grant to a group benefits its members: the approver must not be one.
+  if (callerAccount !== undefined && record.principal.type === 'group') {
+    const slug = record.principal.slug ?? '';
+    const memberships = await dependencies.store.listGrantsOfPrincipal(
+      record.workspaceId,
+      'user',
+      callerAccount,
+    );
+    if (memberships.some(({ item }) => item.resource.type === 'group' && item.resource.id === slug)) {
+      throw new AccessDenied(`nobody decides a request that benefits a group they are in (${slug})`, {
+        reason: 'own-group',
+      });
+    }
   }
   if (record.status !== 'pending') throw notPending(record);
   return record;

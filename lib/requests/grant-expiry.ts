@@ -4,19 +4,22 @@
 // marks the request `expired`. Where the request raised an existing permission, expiry restores the
 // previous one. A grant someone else changed or removed meanwhile is left alone, and the request says so.
 // The same job completes approvals a crash left `approved` (granted once, through the approval's own key).
+// Requests on the same target stack (stacked-grants.ts): expiry leaves what the others still promise.
 import {
   runProvisioningRequest,
   type PrincipalSelector,
   type ProvisioningRequestDependencies,
   type ResourceSelector,
 } from '../provisioning/index.js';
+import type { RESERVED_PRINCIPALS } from '../authz/index.js';
 import type { GovernanceStore, WorkspaceEntry } from '../store/index.js';
 import { completeApproval, publishChange, type AccessRequestEvents } from './access-requests.js';
 import { settledOutcome, type SettledOutcome } from './settled-outcome.js';
+import { permissionRank, stackAfterExpiry } from './stacked-grants.js';
 import type { AccessRequestRecord, AccessRequestStore } from '../store/access-requests.js';
 
 /** The caller expiry acts as, in provisioning records and change records. */
-export const EXPIRY_ACTOR = 'grant-expiry';
+export const EXPIRY_ACTOR = 'grant-expiry' satisfies (typeof RESERVED_PRINCIPALS)[number];
 
 export interface GrantExpiryDependencies {
   /** Each expiry is published here when given (status `expired`). */
@@ -72,9 +75,18 @@ async function expireOne(
         },
       }),
     );
-  const previous = record.previousPermission ?? null;
+  const active = await dependencies.accessRequests.list(workspace.uuid, 'active');
+  const stack = stackAfterExpiry(record, active, dependencies.now().getTime());
+  const previous = stack.keep;
   let result: ExpiryOutcome;
-  if (previous === null) {
+  if (previous !== null && permissionRank(previous) >= permissionRank(record.permission)) {
+    // Another active request promises as much or more: nothing to take away yet.
+    result = {
+      id: record.id,
+      outcome: 'left-alone',
+      detail: `still held by access request ${stack.holder?.id}`,
+    };
+  } else if (previous === null) {
     const outcome = await run('revoke', record.permission, {});
     const alone = leftAlone(outcome);
     result =
@@ -111,6 +123,10 @@ async function expireOne(
         EXPIRY_ACTOR,
         dependencies.now(),
       );
+      // The requests still holding the target become answerable for it (change records name grant-expiry).
+      for (const { record: other, changes } of stack.handovers) {
+        await dependencies.accessRequests.transition(other, changes, step);
+      }
     }
   }
   return result;

@@ -42,6 +42,11 @@ export interface AccessRequestRecord {
   /** Who would get it: `{type: 'user', accountId}` or `{type: 'group', slug}`. */
   principal: Record<string, string>;
   permission: string;
+  /**
+   * The grant's target resolved at creation (`targetKeyOf`: kind, resource id, principal): requests on the
+   * same target stack, and expiry leaves what another active request still holds.
+   */
+  target?: string;
   /** Minutes the grant lasts once active (1 … 43,200); absent: until revoked. */
   durationMinutes?: number;
   reason: string;

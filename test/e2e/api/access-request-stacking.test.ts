@@ -1,0 +1,211 @@
+// Requests that meet on one target, and the guards around deciding: expiry of one request never takes
+// away what another active request still promises, nor leaves a temporary permission behind as if it
+// were standing; only a pending request can be withdrawn; nobody approves a grant to a group they are in;
+// only approvers decide; a request is invisible (404) to callers without a role on its workspace.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisioningDependenciesOf } from '../../../lib/api/provisioning-handlers.js';
+import type { LocalTokenEntry } from '../../../lib/config/index.js';
+import { expireAccessGrants } from '../../../lib/requests/grant-expiry.js';
+import { startApiFixture, type ApiFixture } from './api-fixture.js';
+
+let fixture: ApiFixture;
+const SEED = 'generated:users=12,groups=2,projects=2,repos=6,seed=13';
+
+const token = (name: string) => `${name}-token-Pq8XvR2mT5kLw9Yp3Zn7Bc4Jd6Fg1Ks`;
+let approverAccount: string;
+let callers: LocalTokenEntry[];
+const as = (name: string) => ({ token: token(name) });
+
+beforeAll(async () => {
+  // The approver is a member of the seed's first group; their account is found after the seed is built,
+  // so the fixture starts once with a placeholder and the group member is picked to match it.
+  callers = [
+    { token: token('requester'), principal: 'reza', roles: ['requester'], workspaces: ['*'] },
+    { token: token('approver'), principal: 'april', roles: ['approver'], workspaces: ['*'] },
+    { token: token('outsider'), principal: 'otto', roles: ['approver'], workspaces: ['elsewhere'] },
+  ];
+  fixture = await startApiFixture(SEED, { callers });
+  const group = fixture.seed.workspaces[0]!.groups.find((entry) => entry.members.length > 0)!;
+  approverAccount = group.members[0]!;
+  callers.push({
+    token: token('member'),
+    principal: 'mona',
+    accountId: approverAccount,
+    roles: ['approver'],
+    workspaces: ['*'],
+  });
+  await fixture.close();
+  fixture = await startApiFixture(SEED, { callers });
+}, 120_000);
+afterAll(async () => {
+  await fixture?.close();
+});
+
+const ws = () => fixture.workspace.slug;
+
+/** A plain member and a repository on which they hold no explicit grant. */
+function memberAndRepository(offset: number) {
+  const workspace = fixture.seed.workspaces[0]!;
+  const accountId = workspace.members.filter(
+    (member) => member.role === 'member' && member.accountId !== approverAccount,
+  )[offset]!.accountId;
+  const repository = workspace.repositories.find(
+    (entry) => !entry.userGrants.some((grant) => grant.accountId === accountId),
+  )!;
+  return { accountId, slug: repository.slug };
+}
+
+async function simulatorGrant(repositorySlug: string, accountId: string) {
+  const truth = (await fixture.harness.groundTruth()).workspaces[0]!;
+  const repository = truth.repositories.find((entry) => entry.slug === repositorySlug)!;
+  return repository.userGrants.find((grant) => grant.accountId === accountId)?.permission ?? null;
+}
+
+async function request(body: Record<string, unknown>) {
+  const created = await fixture.call('POST', `/v1/workspaces/${ws()}/access-requests`, {
+    ...as('requester'),
+    body: { reason: 'stacking', ...body },
+  });
+  expect(created.status, created.text).toBe(201);
+  return created.body as { id: string };
+}
+
+async function approvedGrant(slug: string, accountId: string, permission: string, minutes: number) {
+  const { id } = await request({
+    resource: { type: 'repository', slug },
+    principal: { type: 'user', accountId },
+    permission,
+    durationMinutes: minutes,
+  });
+  const approved = await fixture.call('POST', `/v1/access-requests/${id}/approve`, as('approver'));
+  expect(approved.body.status, approved.text).toBe('active');
+  return approved.body as { id: string; expiresAt?: string; activatedAt: string; alreadyHeld: boolean };
+}
+
+const get = async (id: string) =>
+  (await fixture.call('GET', `/v1/access-requests/${id}`, as('approver'))).body;
+
+async function expireAt(at: Date) {
+  const { accessRequests, store } = fixture.dependencies;
+  const report = await expireAccessGrants({
+    accessRequests,
+    store,
+    provisioning: provisioningDependenciesOf(fixture.dependencies),
+    now: () => at,
+  });
+  return report.outcomes;
+}
+
+const after = (iso: string, ms = 1_000) => new Date(Date.parse(iso) + ms);
+
+describe('stacked requests on one target', () => {
+  it('a longer write on top of a shorter read: the read’s expiry leaves write, the write’s revokes all', async () => {
+    const { accountId, slug } = memberAndRepository(0);
+    const short = await approvedGrant(slug, accountId, 'read', 1);
+    const long = await approvedGrant(slug, accountId, 'write', 5);
+    expect((await get(long.id)).previousPermission).toBe('read');
+
+    const first = await expireAt(after(short.expiresAt!));
+    expect(first).toEqual([
+      { id: short.id, outcome: 'left-alone', detail: `still held by access request ${long.id}` },
+    ]);
+    expect(await simulatorGrant(slug, accountId)).toBe('write');
+    // The write now answers for itself: what stood before both was nothing.
+    expect((await get(long.id)).previousPermission).toBeNull();
+
+    expect(await expireAt(after(long.expiresAt!))).toEqual([{ id: long.id, outcome: 'revoked' }]);
+    expect(await simulatorGrant(slug, accountId)).toBeNull();
+  });
+
+  it('a long read approved while a short write held it: the write’s expiry restores read for the rest', async () => {
+    const { accountId, slug } = memberAndRepository(1);
+    const write = await approvedGrant(slug, accountId, 'write', 1);
+    const read = await approvedGrant(slug, accountId, 'read', 30);
+    expect(read.alreadyHeld).toBe(true);
+
+    expect(await expireAt(after(write.expiresAt!))).toEqual([
+      { id: write.id, outcome: 'restored', detail: 'restored read' },
+    ]);
+    expect(await simulatorGrant(slug, accountId)).toBe('read');
+    const handedOver = await get(read.id);
+    expect(handedOver).toMatchObject({ status: 'active', alreadyHeld: false, previousPermission: null });
+    expect(handedOver.expiresAt).toBe(new Date(Date.parse(read.activatedAt) + 30 * 60_000).toISOString());
+
+    expect(await expireAt(after(handedOver.expiresAt))).toEqual([{ id: read.id, outcome: 'revoked' }]);
+    expect(await simulatorGrant(slug, accountId)).toBeNull();
+  });
+});
+
+describe('deciding and withdrawing', () => {
+  it('withdraws only a pending request: an active or expired one answers 409 and keeps its grant', async () => {
+    const { accountId, slug } = memberAndRepository(2);
+    const grant = await approvedGrant(slug, accountId, 'write', 1);
+    const withdraw = await fixture.call('POST', `/v1/access-requests/${grant.id}/withdraw`, as('requester'));
+    expect(withdraw.status).toBe(409);
+    expect(withdraw.body.error.details).toMatchObject({ reason: 'not-pending', status: 'active' });
+    expect(await get(grant.id)).toMatchObject({ status: 'active', decidedBy: 'april' });
+
+    await expireAt(after(grant.expiresAt!));
+    const late = await fixture.call('POST', `/v1/access-requests/${grant.id}/withdraw`, as('requester'));
+    expect(late.status).toBe(409);
+    expect((await get(grant.id)).status).toBe('expired');
+  });
+
+  it('refuses an approver a grant to a group they are in, and a requester any decision', async () => {
+    const group = fixture.seed.workspaces[0]!.groups.find((entry) =>
+      entry.members.includes(approverAccount),
+    )!;
+    const { slug } = memberAndRepository(3);
+    const { id } = await request({
+      resource: { type: 'repository', slug },
+      principal: { type: 'group', slug: group.slug },
+      permission: 'read',
+    });
+    const own = await fixture.call('POST', `/v1/access-requests/${id}/approve`, as('member'));
+    expect(own.status).toBe(403);
+    expect(own.body.error.details.reason).toBe('own-group');
+    const requester = await fixture.call('POST', `/v1/access-requests/${id}/deny`, as('requester'));
+    expect(requester.status).toBe(403);
+    expect(requester.body.error.details.requiredRole).toBe('approver');
+    expect((await get(id)).status).toBe('pending');
+  });
+
+  it('refuses control characters in a reason or comment, keeping newlines and tabs', async () => {
+    const { accountId, slug } = memberAndRepository(4);
+    const body = {
+      resource: { type: 'repository', slug },
+      principal: { type: 'user', accountId },
+      permission: 'read',
+    };
+    const forged = await fixture.call('POST', `/v1/workspaces/${ws()}/access-requests`, {
+      ...as('requester'),
+      body: { ...body, reason: '\u001b[2J\u001b[31mAPPROVED BY SECURITY' },
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.text).toContain('reason');
+    const { id } = await request({ ...body, reason: 'two lines:\n\tincident 12' });
+    const comment = await fixture.call('POST', `/v1/access-requests/${id}/deny`, {
+      ...as('approver'),
+      body: { comment: 'no\u0007' },
+    });
+    expect(comment.status).toBe(400);
+    expect((await get(id)).status).toBe('pending');
+  });
+
+  it('answers 404 to a caller with roles only on another workspace, for reads and decisions alike', async () => {
+    const { accountId, slug } = memberAndRepository(4);
+    const { id } = await request({
+      resource: { type: 'repository', slug },
+      principal: { type: 'user', accountId },
+      permission: 'read',
+    });
+    for (const [method, path] of [
+      ['GET', `/v1/access-requests/${id}`],
+      ['POST', `/v1/access-requests/${id}/approve`],
+      ['POST', `/v1/access-requests/${id}/withdraw`],
+    ] as const) {
+      const answer = await fixture.call(method, path, as('outsider'));
+      expect(answer.status, `${method} ${path}`).toBe(404);
+    }
+  });
+});
