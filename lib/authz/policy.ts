@@ -5,6 +5,13 @@ import { z } from 'zod';
 import { AccessDenied } from '../errors/index.js';
 import { isIdentifier } from '../model/index.js';
 
+/**
+ * Names the connector itself acts under in change records and provisioning records (`local`: the
+ * LOCAL_API_TOKEN administrator; `sync`, `webhook`; `grant-expiry`: lib/requests/grant-expiry.ts). No caller
+ * may take one, or their actions would read as the connector's.
+ */
+export const RESERVED_PRINCIPALS = ['local', 'sync', 'webhook', 'grant-expiry'] as const;
+
 /** Roles per workspace, each a separate capability (an administrator holds them all). */
 export const ROLES = ['reader', 'requester', 'approver', 'administrator'] as const;
 export type Role = (typeof ROLES)[number];

@@ -256,6 +256,15 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       `SYNC_HOURLY_REQUEST_BUDGET: expected at most BITBUCKET_HOURLY_REQUEST_LIMIT (${parsed.BITBUCKET_HOURLY_REQUEST_LIMIT}), got ${parsed.SYNC_HOURLY_REQUEST_BUDGET}`,
     );
   }
+  // The same token twice would make one caller two: the administrator entry would silently win.
+  const overlap = (parsed.LOCAL_API_TOKENS ?? []).findIndex(
+    (entry) => entry.token === parsed.LOCAL_API_TOKEN,
+  );
+  if (overlap >= 0) {
+    problems.push(
+      `LOCAL_API_TOKEN: the same token as LOCAL_API_TOKENS entry ${overlap + 1} (${parsed.LOCAL_API_TOKENS?.[overlap]?.principal}); give each caller its own`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const minutes = 60_000;
   return {

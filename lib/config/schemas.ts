@@ -1,6 +1,6 @@
 // Shapes of every secret and every configuration value, as zod schemas. Parsed once, at cold start.
 import { z } from 'zod';
-import { AuthorizationPolicyDocument, PolicyStatement } from '../authz/index.js';
+import { AuthorizationPolicyDocument, PolicyStatement, RESERVED_PRINCIPALS } from '../authz/index.js';
 
 /** A workspace slug as Bitbucket allows it: lower case letters, digits, `-`, `_`, `.`. */
 export const WorkspaceSlug = z
@@ -164,16 +164,17 @@ const jsonText = (what: string) =>
   });
 
 /**
- * One LOCAL_API_TOKENS entry: a strong token and the policy statement it stands for. `local` is the
- * LOCAL_API_TOKEN administrator's principal, and `*` would make a pattern of a name.
+ * One LOCAL_API_TOKENS entry: a strong token and the policy statement it stands for. The connector's own
+ * names (RESERVED_PRINCIPALS: `local`, `sync`, `webhook`, `grant-expiry`) are refused, and `*` would make a
+ * pattern of a name.
  */
 const LocalTokenEntry = PolicyStatement.extend({
   token: localToken,
   principal: z
     .string()
     .min(1)
-    .refine((name) => name !== 'local' && !name.includes('*'), {
-      error: 'a principal name other than "local", without "*"',
+    .refine((name) => !(RESERVED_PRINCIPALS as readonly string[]).includes(name) && !name.includes('*'), {
+      error: `a principal name other than ${RESERVED_PRINCIPALS.map((name) => `"${name}"`).join(', ')}, without "*"`,
     }),
 });
 export type LocalTokenEntry = z.infer<typeof LocalTokenEntry>;

@@ -34,14 +34,41 @@ describe('LOCAL_API_TOKENS', () => {
     expect(problems.join('\n')).not.toContain(STRONG);
     expect(problems).toEqual([
       expect.stringMatching(/^LOCAL_API_TOKENS\.0\.token: expected a token of at least 128 bits/),
-      'LOCAL_API_TOKENS.1.principal: expected a principal name other than "local", without "*"',
+      'LOCAL_API_TOKENS.1.principal: expected a principal name other than "local", "sync", "webhook", "grant-expiry", without "*"',
       expect.stringMatching(
         /^LOCAL_API_TOKENS\.1\.roles\.0: expected one of reader, requester, approver, administrator/,
       ),
     ]);
+    // The connector's own names: an action under one would read as the expiry job's or the sync's.
+    for (const reserved of ['grant-expiry', 'sync', 'webhook']) {
+      expect(
+        problemsOf({
+          LOCAL_API_TOKENS: JSON.stringify({
+            [STRONG]: { principal: reserved, roles: ['reader'], workspaces: ['*'] },
+          }),
+        }),
+      ).toEqual([
+        expect.stringMatching(/^LOCAL_API_TOKENS\.0\.principal: expected a principal name other than/),
+      ]);
+    }
     expect(problemsOf({ LOCAL_API_TOKENS: '{not json' })).toEqual([
       'LOCAL_API_TOKENS: expected a JSON object {"<token>": {"principal", "roles", "workspaces"}}',
     ]);
+  });
+});
+
+describe('LOCAL_API_TOKEN beside LOCAL_API_TOKENS', () => {
+  it('refuses the same token in both, naming the entry and never the token', () => {
+    const problems = problemsOf({
+      LOCAL_API_TOKEN: STRONG,
+      LOCAL_API_TOKENS: JSON.stringify({
+        [STRONG]: { principal: 'rita', roles: ['reader'], workspaces: ['*'] },
+      }),
+    });
+    expect(problems).toEqual([
+      'LOCAL_API_TOKEN: the same token as LOCAL_API_TOKENS entry 1 (rita); give each caller its own',
+    ]);
+    expect(problems.join('\n')).not.toContain(STRONG);
   });
 });
 
