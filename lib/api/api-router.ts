@@ -9,9 +9,9 @@ import {
   handleListAccessRequests,
   handleWithdrawAccessRequest,
 } from './access-request-handlers.js';
-import { AccessDenied, errorResponse, NotFound, type HttpAnswer } from '../errors/index.js';
+import { errorResponse, NotFound, type HttpAnswer } from '../errors/index.js';
 import { requireWorkspace, type ApiDependencies } from './api-dependencies.js';
-import { parseQuery, type ApiRequest } from './api-request.js';
+import { parseQuery, pathParameter, type ApiRequest } from './api-request.js';
 import { handleExport } from './export-handler.js';
 import { handleCloseReview, handleReviewReport } from './review-close-handlers.js';
 import {
@@ -76,19 +76,19 @@ export const API_HANDLERS: Record<ApiRouteKey, RouteHandler> = {
 /**
  * Checks the route's role (ROUTE_DOCS `access`) for the workspace its path names, resolved to one identity
  * first, so a workspace addressed by uuid is held to the same roles as by slug. Routes without a workspace
- * check their records themselves. Throws NotFound (unknown workspace) or AccessDenied (403).
+ * check their records themselves. Throws NotFound (an unknown workspace, or one the caller holds no role
+ * on) or AccessDenied (403: a role on it, not the one needed).
  */
 async function authorized(request: ApiRequest, dependencies: ApiDependencies): Promise<ApiRequest> {
   const { access } = ROUTE_DOCS[request.routeKey as ApiRouteKey];
   if (access === 'authenticated' || access === 'record-workspace') return request;
   const workspace = await requireWorkspace(dependencies, request);
-  if (access === 'any-role') {
-    if (!dependencies.authorization.hasAnyRole(request.actor, workspace)) {
-      throw new AccessDenied(`this needs a role on workspace ${workspace.slug}`, {
-        workspace: workspace.slug,
-      });
-    }
-  } else requireRole(dependencies.authorization, request.actor, workspace, access.role);
+  // A workspace the caller holds no role on does not exist for them (GET /v1/workspaces leaves it out):
+  // a 403 would name its slug to someone who addressed it by uuid.
+  if (!dependencies.authorization.hasAnyRole(request.actor, workspace)) {
+    throw new NotFound(`unknown workspace ${pathParameter(request, 'workspace')}`, { field: 'workspace' });
+  }
+  if (access !== 'any-role') requireRole(dependencies.authorization, request.actor, workspace, access.role);
   return { ...request, workspace };
 }
 

@@ -83,7 +83,7 @@ describe('roles per workspace', () => {
     }
   });
 
-  it('holds a workspace addressed by uuid to the same roles as by slug', async () => {
+  it('holds a workspace addressed by uuid to the same roles as by slug, and hides it from callers without one', async () => {
     const { slug } = fixture.workspace;
     for (const name of [
       fixture.workspace.slug,
@@ -95,8 +95,9 @@ describe('roles per workspace', () => {
         `/v1/workspaces/${encodeURIComponent(name)}/changes?since=2000-01-01T00:00:00Z`,
         as('elsewhere'),
       );
-      expect(outsider.status, name).toBe(403);
-      expect(outsider.body.error.details).toEqual({ requiredRole: 'reader', workspace: slug });
+      // No role at all: the workspace does not exist for them, and a uuid never turns into its slug.
+      expect(outsider.status, name).toBe(404);
+      if (name !== slug) expect(outsider.text).not.toContain(slug);
       const insider = await fixture.call(
         'GET',
         `/v1/workspaces/${encodeURIComponent(name)}/changes?since=2000-01-01T00:00:00Z`,
@@ -108,7 +109,14 @@ describe('roles per workspace', () => {
       ...as('elsewhere'),
       body: grantBody(),
     });
-    expect(grantByUuid.status).toBe(403);
+    expect(grantByUuid.status).toBe(404);
+    // A role, not the one needed: 403 naming the role and the workspace.
+    const readerByUuid = await fixture.call('POST', `/v1/workspaces/${fixture.workspace.id}/grants`, {
+      ...as('reader'),
+      body: grantBody(),
+    });
+    expect(readerByUuid.status).toBe(403);
+    expect(readerByUuid.body.error.details).toEqual({ requiredRole: 'administrator', workspace: slug });
   });
 
   it('lists only the workspaces the caller holds a role on', async () => {
