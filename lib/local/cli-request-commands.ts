@@ -1,6 +1,7 @@
 // `bbgov requests …`: access requests through the running API, as the caller whose bearer token is set, so
 // the API's roles decide (a requester cannot approve their own request here either). Every argument is
 // checked before the first HTTP call; a usage error names the flag and what it takes.
+import { terminalSafe } from './terminal-text.js';
 import type { z } from 'zod';
 import {
   AccessRequestBody,
@@ -250,16 +251,19 @@ export function formatAccessRequest(request: AccessRequestAnswer): string {
   if (request.status === 'expired') expiry = `expired ${request.expiredAt ?? request.expiresAt ?? ''}`.trim();
   else if (['denied', 'withdrawn', 'failed'].includes(request.status)) expiry = 'no grant';
   else if (request.expiresAt) expiry = `expires ${request.expiresAt}`;
+  else if (request.status === 'active') expiry = request.alreadyHeld ? 'already held' : 'until revoked';
   else if (request.durationMinutes !== undefined)
     expiry = `lasts ${request.durationMinutes} min once approved`;
   else expiry = 'until revoked';
-  return [
-    request.id,
-    request.status.padEnd(9),
-    `${request.permission} on ${describeSelector(request.resource)} for ${describeSelector(request.principal)}`,
-    `requested by ${request.requestedBy}`,
-    expiry,
-  ].join('  ');
+  return terminalSafe(
+    [
+      request.id,
+      request.status.padEnd(9),
+      `${request.permission} on ${describeSelector(request.resource)} for ${describeSelector(request.principal)}`,
+      `requested by ${request.requestedBy}`,
+      expiry,
+    ].join('  '),
+  );
 }
 
 /** `show`'s lines under the request's own: why it was asked, who decided, what went wrong. */
@@ -274,7 +278,7 @@ function detailLines(request: AccessRequestAnswer): string[] {
     lines.push(
       `  expiry: ${request.expiry.outcome}${request.expiry.detail ? ` (${request.expiry.detail})` : ''}`,
     );
-  return lines;
+  return lines.map(terminalSafe);
 }
 
 /** Where the command writes: stdout lines and stderr lines. */

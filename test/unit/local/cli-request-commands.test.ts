@@ -248,6 +248,27 @@ describe('bbgov requests: one line per request', () => {
     expect(
       formatAccessRequest({ ...REQUEST, status: 'expired', expiredAt: '2025-01-01T01:00:05.000Z' }),
     ).toMatch(/ expired 2025-01-01T01:00:05.000Z$/);
+    // Active without an end: already held (never revoked), or granted until revoked.
+    expect(formatAccessRequest({ ...REQUEST, status: 'active', alreadyHeld: true })).toMatch(
+      / already held$/,
+    );
+    expect(
+      formatAccessRequest({ ...REQUEST, status: 'active', alreadyHeld: false, durationMinutes: undefined }),
+    ).toMatch(/ until revoked$/);
+  });
+
+  it('prints what others wrote as one visible line: no escape sequence, forged line or reordering', () => {
+    const forged = formatAccessRequest({
+      ...REQUEST,
+      requestedBy: 'reza\u001b[2J\u001b[31m',
+      principal: { type: 'user', accountId: '557058:ada\nar-fake  active  read\u202e' },
+    });
+    expect(forged).toBe(
+      'ar-1  pending    write on repository api for user 557058:ada\\nar-fake  active  read\\u202e  requested by reza\\u001b[2J\\u001b[31m  lasts 60 min once approved',
+    );
+    expect([...forged].some((character) => character.charCodeAt(0) < 0x20 || character === '\u202e')).toBe(
+      false,
+    );
   });
 });
 
