@@ -1,8 +1,54 @@
 // The campaign page for administrators: progress per reviewer, closing (a dry run first, then for real)
 // and the report downloads (CSV, JSON, and the manifest naming both files' SHA-256).
-import { getBlob, getJson, postJson, seg, type Campaign } from './api.js';
+import { getBlob, getJson, postJson, seg, type Campaign, type ReviewItem } from './api.js';
 import { announce, formatDate, h, replaceChildren } from './dom.js';
 import { guarded } from './items-view.js';
+import { outcomeLabel, resourceLabel } from './words.js';
+
+/** The revokes with what removes each (the plan: which change, what else goes with it) and the outcome. */
+function revokeList(items: ReviewItem[]): HTMLElement {
+  return h(
+    'section',
+    { 'aria-labelledby': 'revokes-title' },
+    h('h3', { id: 'revokes-title' }, `Revocations (${items.length})`),
+    items.length === 0
+      ? h('p', {}, 'No item is decided revoke.')
+      : h(
+          'ul',
+          { class: 'items' },
+          items.map((item) =>
+            h(
+              'li',
+              { class: 'item', 'data-revoke': item.itemId },
+              h('strong', {}, `${item.displayName}: ${item.permission} on ${resourceLabel(item.resource)}`),
+              item.decision?.comment ? h('p', {}, `Reviewer: “${item.decision.comment}”`) : null,
+              h(
+                'ul',
+                {},
+                (item.plan?.actions ?? []).map((action) =>
+                  h(
+                    'li',
+                    {},
+                    action.description,
+                    action.alsoRemoves.length > 0 ? ` (also removes: ${action.alsoRemoves.join('; ')})` : '',
+                  ),
+                ),
+                item.plan?.cannotRemove
+                  ? h('li', {}, `Cannot be removed here: ${item.plan.cannotRemove.detail}`)
+                  : null,
+              ),
+              item.outcome
+                ? h(
+                    'p',
+                    { class: 'decided' },
+                    `Outcome: ${outcomeLabel(item.outcome.status)}${item.outcome.detail ? `: ${item.outcome.detail}` : ''}`,
+                  )
+                : null,
+            ),
+          ),
+        ),
+  );
+}
 
 /** Summarises a close answer: counts of outcome statuses when it lists items, and the whole answer as text. */
 function closeSummary(answer: unknown, title: string): HTMLElement {
@@ -84,7 +130,7 @@ function progressTable(campaign: Campaign): HTMLElement {
   );
 }
 
-function render(root: HTMLElement, campaign: Campaign): void {
+function render(root: HTMLElement, campaign: Campaign, revokes: ReviewItem[]): void {
   const result = h('div', { id: 'close-output' });
   const confirm = h('input', { type: 'checkbox', id: 'confirm-close' });
   const closeForm = h(
@@ -101,8 +147,7 @@ function render(root: HTMLElement, campaign: Campaign): void {
         void guarded(
           (async () => {
             const answer = await postJson(`reviews/${seg(campaign.id)}/close`, {});
-            const fresh = await getJson<Campaign>(`reviews/${seg(campaign.id)}`);
-            render(root, fresh);
+            await showCampaign(root, campaign.id);
             const output = document.getElementById('close-output');
             if (output) replaceChildren(output, closeSummary(answer, 'Campaign closed'));
             document.getElementById('close-result-title')?.focus();
@@ -170,6 +215,7 @@ function render(root: HTMLElement, campaign: Campaign): void {
       'aria-label': 'Campaign progress',
     }),
     progressTable(campaign),
+    revokeList(revokes),
     closing,
     result,
     h(
@@ -202,5 +248,9 @@ function render(root: HTMLElement, campaign: Campaign): void {
 
 /** Loads and shows campaign `id` for an administrator. */
 export async function showCampaign(root: HTMLElement, id: string): Promise<void> {
-  render(root, await getJson<Campaign>(`reviews/${seg(id)}`));
+  const [campaign, revokes] = await Promise.all([
+    getJson<Campaign>(`reviews/${seg(id)}`),
+    getJson<{ items: ReviewItem[] }>(`reviews/${seg(id)}/items?decision=revoke`),
+  ]);
+  render(root, campaign, revokes.items);
 }

@@ -49,10 +49,18 @@ async function decide(
   announce(
     [kept ? `${kept} kept` : '', revoked ? `${revoked} to be revoked` : ''].filter(Boolean).join(', ') + '.',
   );
+  // Keyboard users continue where they were: the Keep of the next open item, else the screen's title.
+  const last = Math.max(
+    ...decisions.map(({ itemId }) => state.items.findIndex((item) => item.itemId === itemId)),
+  );
+  const next = [...state.items.slice(last + 1), ...state.items].find(
+    (item) => !state.decided.has(item.itemId),
+  );
   rerender();
-  // Keyboard users continue where they were: the next open item's Keep, else the screen's title.
-  const next = document.querySelector<HTMLElement>('main .item button.keep, main .resource > button.keep');
-  (next ?? document.getElementById('screen-title'))?.focus();
+  const button = next
+    ? document.querySelector<HTMLElement>(`[data-item="${CSS.escape(next.itemId)}"] button.keep`)
+    : null;
+  (button ?? document.getElementById('screen-title'))?.focus();
 }
 
 function revokeForm(state: ItemsState, item: ReviewItem, cell: HTMLElement, rerender: () => void) {
@@ -231,5 +239,13 @@ export async function showMyItems(root: HTMLElement, session: Session, id: strin
   const answer = await getJson<{ items: ReviewItem[] }>(
     `reviews/${seg(id)}/items?reviewer=${seg(session.principal)}&decision=undecided`,
   );
-  render({ campaign, session, items: answer.items, decided: new Map() }, root);
+  // In the order the screen shows them (grouped by resource), so "the next item" is the one below.
+  const groupOrder = new Map<string, number>();
+  for (const item of answer.items) {
+    const key = `${item.resource.type}:${item.resource.id}`;
+    if (!groupOrder.has(key)) groupOrder.set(key, groupOrder.size);
+  }
+  const position = (item: ReviewItem) => groupOrder.get(`${item.resource.type}:${item.resource.id}`)!;
+  const items = [...answer.items].sort((a, b) => position(a) - position(b));
+  render({ campaign, session, items, decided: new Map() }, root);
 }
