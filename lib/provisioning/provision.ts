@@ -285,18 +285,26 @@ async function provisionThrough(
     }
     const current =
       decision.kind === 'write' ? command.permission : decision.kind === 'delete' ? null : previous;
-    // What the source states now is an observation: store it at once (it also heals a stale store).
-    const stated = current ?? command.permission;
-    const items = [
-      channel.grantItem(stated),
-      ...(channel.companionItem ? [channel.companionItem(stated)] : []),
-    ];
-    await store.applyItemChanges(
-      workspace.uuid,
-      current === null ? { remove: items } : { upsert: items },
-      now().toISOString(),
-      { cause: 'provisioning', actor },
-    );
+    // What the source states now is an observation: store it at once (it also heals a stale store). A
+    // request that changed nothing the store did not already hold writes nothing: rewriting the items would
+    // record a change nobody made and move the grant's first-seen time (the export's `firstSeen`).
+    const changedNothing =
+      decision.kind !== 'write' &&
+      decision.kind !== 'delete' &&
+      (await storedPermission(store, workspace, channel)) === current;
+    if (!changedNothing) {
+      const stated = current ?? command.permission;
+      const items = [
+        channel.grantItem(stated),
+        ...(channel.companionItem ? [channel.companionItem(stated)] : []),
+      ];
+      await store.applyItemChanges(
+        workspace.uuid,
+        current === null ? { remove: items } : { upsert: items },
+        now().toISOString(),
+        { cause: 'provisioning', actor },
+      );
+    }
     if (conflict) throw conflict;
     const changed = decision.kind === 'write' || decision.kind === 'delete';
     if (changed && channel.api === 'atlassian-admin' && target.principal.type === 'user') {

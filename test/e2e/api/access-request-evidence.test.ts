@@ -172,6 +172,29 @@ describe('access requests as evidence', () => {
     expect(after.some((entry) => entry.accessRequests !== undefined)).toBe(false);
   });
 
+  it('records no change and keeps first-seen when the approved access was already held', async () => {
+    const workspace = fixture.seed.workspaces[0]!;
+    const repository = workspace.repositories.find((entry) => entry.userGrants.length > 0)!;
+    const { accountId, permission } = repository.userGrants[0]!;
+    const rowOf = async () =>
+      (await exportRows()).find(
+        (entry) => entry.accountId === accountId && entry.resourceName === repository.slug,
+      ) as (Row & { firstSeen: string }) | undefined;
+    const firstSeen = (await rowOf())?.firstSeen;
+    expect(firstSeen).toEqual(expect.any(String));
+    const since = new Date().toISOString();
+    const request = await createRequest({
+      resource: { type: 'repository', slug: repository.slug },
+      principal: { type: 'user', accountId },
+      permission,
+    });
+    const approved = await fixture.call('POST', `/v1/access-requests/${request.id}/approve`, as('approver'));
+    expect(approved.body).toMatchObject({ status: 'active', alreadyHeld: true });
+    const provisioning = (await changesSince(since)).filter((change) => change.cause === 'provisioning');
+    expect(provisioning).toEqual([]);
+    expect((await rowOf())?.firstSeen).toBe(firstSeen);
+  });
+
   it('names a group-membership request on every row reached through that group', async () => {
     const workspace = fixture.seed.workspaces[0]!;
     const group = workspace.groups.find((entry) =>
