@@ -81,7 +81,14 @@ describe('grant expiry function', () => {
 
     const report = await createGrantExpiryHandler(() => dependencies)({}, CONTEXT);
 
-    expect(listed).toEqual(['{ws-1} approved', '{ws-1} active', '{ws-2} approved', '{ws-2} active']);
+    // Each due request reads the target's other active requests once more (stacked grants).
+    expect(listed).toEqual([
+      '{ws-1} approved',
+      '{ws-1} active',
+      '{ws-2} approved',
+      '{ws-2} active',
+      '{ws-2} active',
+    ]);
     expect(report).toEqual({
       workspaces: 2,
       outcomes: [{ id: 'ar-9', outcome: 'failed', detail: 'Bitbucket answered 502' }],
