@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisioningDependenciesOf } from '../../../lib/api/provisioning-handlers.js';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
 import { runProvisioningRequest } from '../../../lib/provisioning/index.js';
-import { expireAccessGrants, RESUME_APPROVAL_AFTER_MS } from '../../../lib/requests/grant-expiry.js';
+import { RESUME_APPROVAL_AFTER_MS } from '../../../lib/requests/grant-expiry.js';
 import type { AccessRequestRecord } from '../../../lib/store/access-requests.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
+import { memberAndRepository, runExpiry, simulatorGrant } from './access-request-support.js';
 
 let fixture: ApiFixture;
 const SEED = 'generated:users=12,groups=2,projects=2,repos=6,seed=11';
@@ -29,22 +30,6 @@ afterAll(async () => {
 
 const ws = () => fixture.workspace.slug;
 
-/** A plain member and a repository on which they hold no explicit grant, distinct per `offset`. */
-function memberAndRepository(offset: number) {
-  const workspace = fixture.seed.workspaces[0]!;
-  const accountId = workspace.members.filter((member) => member.role === 'member')[offset]!.accountId;
-  const repository = workspace.repositories.find(
-    (entry) => !entry.userGrants.some((grant) => grant.accountId === accountId),
-  )!;
-  return { accountId, slug: repository.slug };
-}
-
-async function simulatorGrant(repositorySlug: string, accountId: string) {
-  const truth = (await fixture.harness.groundTruth()).workspaces[0]!;
-  const repository = truth.repositories.find((entry) => entry.slug === repositorySlug)!;
-  return repository.userGrants.find((grant) => grant.accountId === accountId)?.permission ?? null;
-}
-
 async function createRequest(body: Record<string, unknown>) {
   const created = await fixture.call('POST', `/v1/workspaces/${ws()}/access-requests`, {
     ...as('requester'),
@@ -52,16 +37,6 @@ async function createRequest(body: Record<string, unknown>) {
   });
   expect(created.status, created.text).toBe(201);
   return created.body as AccessRequestRecord;
-}
-
-function runExpiry(at: Date) {
-  const dependencies = fixture.dependencies;
-  return expireAccessGrants({
-    accessRequests: dependencies.accessRequests,
-    store: dependencies.store,
-    provisioning: provisioningDependenciesOf(dependencies),
-    now: () => at,
-  });
 }
 
 interface ChangeEntry {
@@ -97,7 +72,7 @@ async function exportRows(): Promise<Row[]> {
 describe('access requests as evidence', () => {
   it('records the request, decision, activation and expiry with their callers, in /changes', async () => {
     const since = new Date().toISOString();
-    const { accountId, slug } = memberAndRepository(0);
+    const { accountId, slug } = memberAndRepository(fixture, 0);
     const request = await createRequest({
       resource: { type: 'repository', slug },
       principal: { type: 'user', accountId },
@@ -106,7 +81,7 @@ describe('access requests as evidence', () => {
     });
     const approved = await fixture.call('POST', `/v1/access-requests/${request.id}/approve`, as('approver'));
     expect(approved.body.status, approved.text).toBe('active');
-    await runExpiry(new Date(Date.parse(approved.body.expiresAt) + 1_000));
+    await runExpiry(fixture, new Date(Date.parse(approved.body.expiresAt) + 1_000));
 
     const changes = await changesSince(since);
     const steps = changes
@@ -125,7 +100,7 @@ describe('access requests as evidence', () => {
   });
 
   it('writes nothing, not even a change record, for a decision that lost the race', async () => {
-    const { accountId, slug } = memberAndRepository(1);
+    const { accountId, slug } = memberAndRepository(fixture, 1);
     const request = await createRequest({
       resource: { type: 'repository', slug },
       principal: { type: 'user', accountId },
@@ -144,7 +119,7 @@ describe('access requests as evidence', () => {
   });
 
   it('names the active request behind a row in the export, in JSON and CSV, until it expires', async () => {
-    const { accountId, slug } = memberAndRepository(2);
+    const { accountId, slug } = memberAndRepository(fixture, 2);
     const request = await createRequest({
       resource: { type: 'repository', slug },
       principal: { type: 'user', accountId },
@@ -167,7 +142,7 @@ describe('access requests as evidence', () => {
     expect(text.split('\r\n')[0]).toMatch(/,rolePaths,accessRequests$/);
     expect(text).toContain(`${request.id}: admin approved by april until ${approved.body.expiresAt}`);
 
-    await runExpiry(new Date(Date.parse(approved.body.expiresAt) + 1_000));
+    await runExpiry(fixture, new Date(Date.parse(approved.body.expiresAt) + 1_000));
     const after = (await exportRows()).filter((entry) => entry.accountId === accountId);
     expect(after.some((entry) => entry.accessRequests !== undefined)).toBe(false);
   });
@@ -225,7 +200,7 @@ describe('access requests as evidence', () => {
 describe('an approval interrupted by a crash', () => {
   /** A pending request moved to `approved` long enough ago, as a crash right after the decision leaves it. */
   async function leftApproved(offset: number, permission: string) {
-    const { accountId, slug } = memberAndRepository(offset);
+    const { accountId, slug } = memberAndRepository(fixture, offset);
     const request = await createRequest({
       resource: { type: 'repository', slug },
       principal: { type: 'user', accountId },
@@ -247,16 +222,16 @@ describe('an approval interrupted by a crash', () => {
   it('is granted by the next expiry run, once, and not before its claim could have lapsed', async () => {
     const { request, accountId, slug } = await leftApproved(3, 'write');
     // Too soon after the decision: a live approval may still be granting.
-    const early = await runExpiry(new Date(Date.parse(request.decidedAt) + 1_000));
+    const early = await runExpiry(fixture, new Date(Date.parse(request.decidedAt) + 1_000));
     expect(early.resumed).toEqual([]);
 
-    const report = await runExpiry(new Date());
+    const report = await runExpiry(fixture, new Date());
     expect(report.resumed).toEqual([{ id: request.id, status: 'active' }]);
-    expect(await simulatorGrant(slug, accountId)).toBe('write');
+    expect(await simulatorGrant(fixture, slug, accountId)).toBe('write');
     const now = await fixture.call('GET', `/v1/access-requests/${request.id}`, as('approver'));
     expect(now.body).toMatchObject({ status: 'active', alreadyHeld: false, previousPermission: null });
     expect(now.body.expiresAt).toEqual(expect.any(String));
-    expect((await runExpiry(new Date())).resumed).toEqual([]);
+    expect((await runExpiry(fixture, new Date())).resumed).toEqual([]);
   });
 
   it('reads a grant made before the crash as granted (a replay), so expiry will revoke it', async () => {
@@ -278,7 +253,7 @@ describe('an approval interrupted by a crash', () => {
     expect(first.kind).toBe('provisioned');
     const requestsBefore = await fixture.harness.requestTotal();
 
-    const report = await runExpiry(new Date());
+    const report = await runExpiry(fixture, new Date());
     expect(report.resumed).toEqual([{ id: request.id, status: 'active' }]);
     expect(await fixture.harness.requestTotal()).toBe(requestsBefore);
     const now = await fixture.call('GET', `/v1/access-requests/${request.id}`, as('approver'));
@@ -288,10 +263,10 @@ describe('an approval interrupted by a crash', () => {
       provisioningRequestId: first.requestId,
     });
 
-    const expired = await runExpiry(new Date(Date.parse(now.body.expiresAt) + 1_000));
+    const expired = await runExpiry(fixture, new Date(Date.parse(now.body.expiresAt) + 1_000));
     expect(expired.outcomes.filter((outcome) => outcome.id === request.id)).toEqual([
       { id: request.id, outcome: 'revoked' },
     ]);
-    expect(await simulatorGrant(slug, accountId)).toBeNull();
+    expect(await simulatorGrant(fixture, slug, accountId)).toBeNull();
   });
 });

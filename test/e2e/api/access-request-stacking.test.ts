@@ -3,10 +3,12 @@
 // were standing; only a pending request can be withdrawn; nobody approves a grant to a group they are in;
 // only approvers decide; a request is invisible (404) to callers without a role on its workspace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisioningDependenciesOf } from '../../../lib/api/provisioning-handlers.js';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
-import { expireAccessGrants } from '../../../lib/requests/grant-expiry.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
+import { memberAndRepository, runExpiry, simulatorGrant } from './access-request-support.js';
+
+/** The outcomes of an expiry run as if `at` were now. */
+const expireAt = async (at: Date) => (await runExpiry(fixture, at)).outcomes;
 
 let fixture: ApiFixture;
 const SEED = 'generated:users=12,groups=2,projects=2,repos=6,seed=13';
@@ -43,24 +45,6 @@ afterAll(async () => {
 
 const ws = () => fixture.workspace.slug;
 
-/** A plain member and a repository on which they hold no explicit grant. */
-function memberAndRepository(offset: number) {
-  const workspace = fixture.seed.workspaces[0]!;
-  const accountId = workspace.members.filter(
-    (member) => member.role === 'member' && member.accountId !== approverAccount,
-  )[offset]!.accountId;
-  const repository = workspace.repositories.find(
-    (entry) => !entry.userGrants.some((grant) => grant.accountId === accountId),
-  )!;
-  return { accountId, slug: repository.slug };
-}
-
-async function simulatorGrant(repositorySlug: string, accountId: string) {
-  const truth = (await fixture.harness.groundTruth()).workspaces[0]!;
-  const repository = truth.repositories.find((entry) => entry.slug === repositorySlug)!;
-  return repository.userGrants.find((grant) => grant.accountId === accountId)?.permission ?? null;
-}
-
 async function request(body: Record<string, unknown>) {
   const created = await fixture.call('POST', `/v1/workspaces/${ws()}/access-requests`, {
     ...as('requester'),
@@ -85,22 +69,11 @@ async function approvedGrant(slug: string, accountId: string, permission: string
 const get = async (id: string) =>
   (await fixture.call('GET', `/v1/access-requests/${id}`, as('approver'))).body;
 
-async function expireAt(at: Date) {
-  const { accessRequests, store } = fixture.dependencies;
-  const report = await expireAccessGrants({
-    accessRequests,
-    store,
-    provisioning: provisioningDependenciesOf(fixture.dependencies),
-    now: () => at,
-  });
-  return report.outcomes;
-}
-
 const after = (iso: string, ms = 1_000) => new Date(Date.parse(iso) + ms);
 
 describe('stacked requests on one target', () => {
   it('a longer write on top of a shorter read: the read’s expiry leaves write, the write’s revokes all', async () => {
-    const { accountId, slug } = memberAndRepository(0);
+    const { accountId, slug } = memberAndRepository(fixture, 0, [approverAccount]);
     const short = await approvedGrant(slug, accountId, 'read', 1);
     const long = await approvedGrant(slug, accountId, 'write', 5);
     expect((await get(long.id)).previousPermission).toBe('read');
@@ -109,16 +82,16 @@ describe('stacked requests on one target', () => {
     expect(first).toEqual([
       { id: short.id, outcome: 'left-alone', detail: `still held by access request ${long.id}` },
     ]);
-    expect(await simulatorGrant(slug, accountId)).toBe('write');
+    expect(await simulatorGrant(fixture, slug, accountId)).toBe('write');
     // The write now answers for itself: what stood before both was nothing.
     expect((await get(long.id)).previousPermission).toBeNull();
 
     expect(await expireAt(after(long.expiresAt!))).toEqual([{ id: long.id, outcome: 'revoked' }]);
-    expect(await simulatorGrant(slug, accountId)).toBeNull();
+    expect(await simulatorGrant(fixture, slug, accountId)).toBeNull();
   });
 
   it('a long read approved while a short write held it: the write’s expiry restores read for the rest', async () => {
-    const { accountId, slug } = memberAndRepository(1);
+    const { accountId, slug } = memberAndRepository(fixture, 1, [approverAccount]);
     const write = await approvedGrant(slug, accountId, 'write', 1);
     const read = await approvedGrant(slug, accountId, 'read', 30);
     expect(read.alreadyHeld).toBe(true);
@@ -126,19 +99,19 @@ describe('stacked requests on one target', () => {
     expect(await expireAt(after(write.expiresAt!))).toEqual([
       { id: write.id, outcome: 'restored', detail: 'restored read' },
     ]);
-    expect(await simulatorGrant(slug, accountId)).toBe('read');
+    expect(await simulatorGrant(fixture, slug, accountId)).toBe('read');
     const handedOver = await get(read.id);
     expect(handedOver).toMatchObject({ status: 'active', alreadyHeld: false, previousPermission: null });
     expect(handedOver.expiresAt).toBe(new Date(Date.parse(read.activatedAt) + 30 * 60_000).toISOString());
 
     expect(await expireAt(after(handedOver.expiresAt))).toEqual([{ id: read.id, outcome: 'revoked' }]);
-    expect(await simulatorGrant(slug, accountId)).toBeNull();
+    expect(await simulatorGrant(fixture, slug, accountId)).toBeNull();
   });
 });
 
 describe('deciding and withdrawing', () => {
   it('withdraws only a pending request: an active or expired one answers 409 and keeps its grant', async () => {
-    const { accountId, slug } = memberAndRepository(2);
+    const { accountId, slug } = memberAndRepository(fixture, 2, [approverAccount]);
     const grant = await approvedGrant(slug, accountId, 'write', 1);
     const withdraw = await fixture.call('POST', `/v1/access-requests/${grant.id}/withdraw`, as('requester'));
     expect(withdraw.status).toBe(409);
@@ -155,7 +128,7 @@ describe('deciding and withdrawing', () => {
     const group = fixture.seed.workspaces[0]!.groups.find((entry) =>
       entry.members.includes(approverAccount),
     )!;
-    const { slug } = memberAndRepository(3);
+    const { slug } = memberAndRepository(fixture, 3, [approverAccount]);
     const { id } = await request({
       resource: { type: 'repository', slug },
       principal: { type: 'group', slug: group.slug },
@@ -171,7 +144,7 @@ describe('deciding and withdrawing', () => {
   });
 
   it('refuses control characters in a reason or comment, keeping newlines and tabs', async () => {
-    const { accountId, slug } = memberAndRepository(4);
+    const { accountId, slug } = memberAndRepository(fixture, 4, [approverAccount]);
     const body = {
       resource: { type: 'repository', slug },
       principal: { type: 'user', accountId },
@@ -193,7 +166,7 @@ describe('deciding and withdrawing', () => {
   });
 
   it('answers 404 to a caller with roles only on another workspace, for reads and decisions alike', async () => {
-    const { accountId, slug } = memberAndRepository(4);
+    const { accountId, slug } = memberAndRepository(fixture, 4, [approverAccount]);
     const { id } = await request({
       resource: { type: 'repository', slug },
       principal: { type: 'user', accountId },

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
 import type { AccessRequestChange } from '../../../lib/requests/access-requests.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
+import { simulatorGrant } from './access-request-support.js';
 
 let fixture: ApiFixture;
 const SEED = 'generated:users=12,groups=2,projects=2,repos=4,seed=5';
@@ -49,12 +50,6 @@ function repositoryWithoutGrant(accountId: string, offset = 0) {
   return candidates[offset]!;
 }
 
-async function simulatorGrant(repositorySlug: string, accountId: string) {
-  const truth = (await fixture.harness.groundTruth()).workspaces[0]!;
-  const repository = truth.repositories.find((entry) => entry.slug === repositorySlug)!;
-  return repository.userGrants.find((grant) => grant.accountId === accountId)?.permission ?? null;
-}
-
 function ask(repositorySlug: string, accountId: string, extra: Record<string, unknown> = {}) {
   return {
     resource: { type: 'repository', slug: repositorySlug },
@@ -95,7 +90,7 @@ describe('access requests', () => {
     // The requester holds no approver role; even with it, nobody decides their own request.
     const own = await fixture.call('POST', `/v1/access-requests/${id}/approve`, as('requester'));
     expect(own.status).toBe(403);
-    expect(await simulatorGrant(repository.slug, REQUESTER_ACCOUNT)).toBeNull();
+    expect(await simulatorGrant(fixture, repository.slug, REQUESTER_ACCOUNT)).toBeNull();
 
     const approved = await fixture.call('POST', `/v1/access-requests/${id}/approve`, {
       ...as('approver'),
@@ -111,7 +106,7 @@ describe('access requests', () => {
     });
     const expiresIn = Date.parse(approved.body.expiresAt) - Date.parse(approved.body.activatedAt);
     expect(expiresIn).toBe(60_000);
-    expect(await simulatorGrant(repository.slug, REQUESTER_ACCOUNT)).toBe('write');
+    expect(await simulatorGrant(fixture, repository.slug, REQUESTER_ACCOUNT)).toBe('write');
 
     // The grant is an audited provisioning request made by the approver.
     const record = await fixture.call(
@@ -168,7 +163,7 @@ describe('access requests', () => {
       as('requester'),
     );
     expect(withdrawn.body).toMatchObject({ status: 'withdrawn', decidedBy: 'reza' });
-    expect(await simulatorGrant(repository.slug, REQUESTER_ACCOUNT)).toBeNull();
+    expect(await simulatorGrant(fixture, repository.slug, REQUESTER_ACCOUNT)).toBeNull();
 
     const listed = await fixture.call('GET', `${requestsPath()}?status=denied`, as('reader'));
     expect(listed.status).toBe(200);
@@ -194,7 +189,7 @@ describe('access requests', () => {
     expect(approved.status, approved.text).toBe(200);
     expect(approved.body).toMatchObject({ status: 'active', alreadyHeld: true });
     expect(approved.body.expiresAt).toBeUndefined();
-    expect(await simulatorGrant(repository.slug, holder)).toBe('admin');
+    expect(await simulatorGrant(fixture, repository.slug, holder)).toBe('admin');
   });
 
   it('publishes every state change with its actor', async () => {

@@ -2,10 +2,12 @@
 // revokes exactly what the approval granted, once, restores a permission the grant raised, and leaves a
 // grant someone changed meanwhile alone, saying so on the request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisioningDependenciesOf } from '../../../lib/api/provisioning-handlers.js';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
-import { expireAccessGrants } from '../../../lib/requests/grant-expiry.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
+import { memberAndRepository, runExpiry, simulatorGrant } from './access-request-support.js';
+
+/** The outcomes of an expiry run as if `at` were now. */
+const expireAt = async (at: Date) => (await runExpiry(fixture, at)).outcomes;
 
 let fixture: ApiFixture;
 const SEED = 'generated:users=12,groups=2,projects=2,repos=6,seed=9';
@@ -24,23 +26,6 @@ afterAll(async () => {
 });
 
 const as = (name: string) => ({ token: token(name) });
-
-async function simulatorGrant(repositorySlug: string, accountId: string) {
-  const truth = (await fixture.harness.groundTruth()).workspaces[0]!;
-  const repository = truth.repositories.find((entry) => entry.slug === repositorySlug)!;
-  return repository.userGrants.find((grant) => grant.accountId === accountId)?.permission ?? null;
-}
-
-/** A plain member and a repository on which they hold no explicit grant, distinct per `offset`. */
-function memberAndRepository(offset: number) {
-  const ws = fixture.seed.workspaces[0]!;
-  const members = ws.members.filter((member) => member.role === 'member');
-  const accountId = members[offset]!.accountId;
-  const repository = ws.repositories.find(
-    (entry) => !entry.userGrants.some((grant) => grant.accountId === accountId),
-  )!;
-  return { accountId, slug: repository.slug };
-}
 
 /** Creates and approves a request for `minutes`; answers the active request. */
 async function activeGrant(slug: string, accountId: string, permission: string, minutes: number) {
@@ -63,31 +48,20 @@ async function activeGrant(slug: string, accountId: string, permission: string, 
   return approved.body as { id: string; expiresAt: string };
 }
 
-/** Runs the expiry job as if `at` were now (the provisioning it does keeps the real clock). */
-function expireAt(at: Date) {
-  const dependencies = fixture.dependencies;
-  return expireAccessGrants({
-    accessRequests: dependencies.accessRequests,
-    store: dependencies.store,
-    provisioning: provisioningDependenciesOf(dependencies),
-    now: () => at,
-  }).then((report) => report.outcomes);
-}
-
 describe('time-boxed grants', () => {
   it('revokes what the request granted once it expires, exactly once', async () => {
-    const { accountId, slug } = memberAndRepository(0);
+    const { accountId, slug } = memberAndRepository(fixture, 0);
     const grant = await activeGrant(slug, accountId, 'write', 1);
-    expect(await simulatorGrant(slug, accountId)).toBe('write');
+    expect(await simulatorGrant(fixture, slug, accountId)).toBe('write');
 
     // Not yet due: nothing happens.
     expect(await expireAt(new Date(Date.parse(grant.expiresAt) - 1_000))).toEqual([]);
-    expect(await simulatorGrant(slug, accountId)).toBe('write');
+    expect(await simulatorGrant(fixture, slug, accountId)).toBe('write');
 
     const after = new Date(Date.parse(grant.expiresAt) + 1_000);
     const outcomes = await expireAt(after);
     expect(outcomes).toEqual([{ id: grant.id, outcome: 'revoked' }]);
-    expect(await simulatorGrant(slug, accountId)).toBeNull();
+    expect(await simulatorGrant(fixture, slug, accountId)).toBeNull();
     const request = await fixture.call('GET', `/v1/access-requests/${grant.id}`, as('approver'));
     expect(request.body).toMatchObject({ status: 'expired', expiry: { outcome: 'revoked' } });
 
@@ -98,7 +72,7 @@ describe('time-boxed grants', () => {
   });
 
   it('restores the permission the grant raised', async () => {
-    const { accountId, slug } = memberAndRepository(1);
+    const { accountId, slug } = memberAndRepository(fixture, 1);
     await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/grants`, {
       body: {
         resource: { type: 'repository', slug },
@@ -107,14 +81,14 @@ describe('time-boxed grants', () => {
       },
     });
     const grant = await activeGrant(slug, accountId, 'admin', 5);
-    expect(await simulatorGrant(slug, accountId)).toBe('admin');
+    expect(await simulatorGrant(fixture, slug, accountId)).toBe('admin');
     const outcomes = await expireAt(new Date(Date.parse(grant.expiresAt) + 1_000));
     expect(outcomes).toEqual([{ id: grant.id, outcome: 'restored', detail: 'restored read' }]);
-    expect(await simulatorGrant(slug, accountId)).toBe('read');
+    expect(await simulatorGrant(fixture, slug, accountId)).toBe('read');
   });
 
   it('leaves a grant someone changed meanwhile alone, and says so', async () => {
-    const { accountId, slug } = memberAndRepository(2);
+    const { accountId, slug } = memberAndRepository(fixture, 2);
     const grant = await activeGrant(slug, accountId, 'write', 5);
     // Someone raised it to admin by hand; the sync (or a refresh) has seen it.
     await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/grants`, {
@@ -127,7 +101,7 @@ describe('time-boxed grants', () => {
     const [outcome] = await expireAt(new Date(Date.parse(grant.expiresAt) + 1_000));
     expect(outcome).toMatchObject({ id: grant.id, outcome: 'left-alone' });
     expect(outcome?.detail).toMatch(/^changed meanwhile: /);
-    expect(await simulatorGrant(slug, accountId)).toBe('admin');
+    expect(await simulatorGrant(fixture, slug, accountId)).toBe('admin');
     const request = await fixture.call('GET', `/v1/access-requests/${grant.id}`, as('approver'));
     expect(request.body).toMatchObject({ status: 'expired', expiry: { outcome: 'left-alone' } });
   });
