@@ -19,6 +19,7 @@ import {
   handleDecideReviewItems,
   handleGetReview,
   handleListReviewItems,
+  handleListReviews,
 } from './review-handlers.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { handleGrant, handleRequestRecord, handleRevocation } from './provisioning-handlers.js';
@@ -66,6 +67,7 @@ export const API_HANDLERS: Record<ApiRouteKey, RouteHandler> = {
   'POST /v1/access-requests/{id}/deny': handleDenyAccessRequest,
   'POST /v1/access-requests/{id}/withdraw': handleWithdrawAccessRequest,
   'POST /v1/workspaces/{workspace}/reviews': handleCreateReview,
+  'GET /v1/workspaces/{workspace}/reviews': handleListReviews,
   'GET /v1/reviews/{id}': handleGetReview,
   'GET /v1/reviews/{id}/items': handleListReviewItems,
   'POST /v1/reviews/{id}/decisions': handleDecideReviewItems,

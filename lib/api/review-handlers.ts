@@ -2,7 +2,7 @@
 // router (the workspace is in the path); the routes by campaign id check roles here, against the
 // campaign's own workspace, and answer 404 to a caller with no role there (as for access requests).
 import { requireRole, type Role } from '../authz/index.js';
-import { AccessDenied, jsonAnswer, type HttpAnswer } from '../errors/index.js';
+import { AccessDenied, jsonAnswer, ValidationError, type HttpAnswer } from '../errors/index.js';
 import {
   administers,
   createReviewCampaign,
@@ -12,10 +12,11 @@ import {
   type ReviewDependencies,
 } from '../reviews/campaign-creation.js';
 import type { ReviewCampaign, ReviewItem } from '../reviews/review-model.js';
+import { InvalidCursorError } from '../store/index.js';
 import { clockOf, requireWorkspace, type ApiDependencies } from './api-dependencies.js';
 import { parseJsonBody, parseQuery, pathParameter, type ApiRequest } from './api-request.js';
 import { NoQuery } from './read-schemas.js';
-import { CreateReviewBody, ReviewDecisionsBody, ReviewItemsQuery } from './review-schemas.js';
+import { CreateReviewBody, ReviewDecisionsBody, ReviewItemsQuery, ReviewsQuery } from './review-schemas.js';
 
 const workspaceOf = (campaign: ReviewCampaign) => ({
   uuid: campaign.workspaceId,
@@ -57,7 +58,7 @@ export function requireCampaignRole(
 
 /** The stored campaign as answered: the workspace by slug, the store's ids left out. */
 export function campaignAnswer(campaign: ReviewCampaign) {
-  const { workspaceId: _id, workspaceSlug, ...rest } = campaign;
+  const { workspaceId: _id, workspaceSlug, decidedCount: _decided, ...rest } = campaign;
   return { ...rest, workspace: workspaceSlug };
 }
 
@@ -80,6 +81,45 @@ export async function handleCreateReview(
     body,
   );
   return jsonAnswer(201, campaignAnswer(campaign));
+}
+
+/**
+ * `GET /v1/workspaces/{ws}/reviews`: the workspace's campaigns, newest first, each with its progress from
+ * the count kept on its record (the items are read only for a record stored before that count was kept).
+ */
+export async function handleListReviews(
+  request: ApiRequest,
+  dependencies: ApiDependencies,
+): Promise<HttpAnswer> {
+  const workspace = await requireWorkspace(dependencies, request);
+  const query = parseQuery(request, ReviewsQuery);
+  let page;
+  try {
+    page = await dependencies.reviews.list(workspace.uuid, {
+      limit: query.limit === undefined ? 50 : Number(query.limit),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    });
+  } catch (error) {
+    if (!(error instanceof InvalidCursorError)) throw error;
+    throw new ValidationError('query parameter cursor: not a cursor this route gave out', {
+      parameter: 'cursor',
+      field: 'cursor',
+    });
+  }
+  const reviews = await Promise.all(
+    page.campaigns.map(async (campaign) => ({
+      ...campaignAnswer(campaign),
+      progress: {
+        decided: campaign.decidedCount ?? (await dependencies.reviews.countDecided(campaign.id)),
+        total: campaign.itemCount,
+      },
+    })),
+  );
+  return jsonAnswer(200, {
+    workspace: workspace.slug,
+    reviews,
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  });
 }
 
 export async function handleGetReview(

@@ -33,6 +33,22 @@ export const CreateReviewBody = z.strictObject({
 });
 export type CreateReviewBody = z.infer<typeof CreateReviewBody>;
 
+/** At most this many campaigns per page of `GET /v1/workspaces/{ws}/reviews` (the default too). */
+export const MAX_REVIEWS_PER_PAGE = 50;
+
+export const ReviewsQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^[1-9]\d?$/, `a whole number from 1 to ${MAX_REVIEWS_PER_PAGE}`)
+    .refine(
+      (value) => Number(value) <= MAX_REVIEWS_PER_PAGE,
+      `a whole number from 1 to ${MAX_REVIEWS_PER_PAGE}`,
+    )
+    .optional()
+    .describe(`campaigns per page, default ${MAX_REVIEWS_PER_PAGE}`),
+  cursor: z.string().min(1).optional().describe('the `cursor` of the previous page'),
+});
+
 export const REVIEW_DECISION_FILTERS = ['keep', 'revoke', 'undecided'] as const;
 
 export const ReviewItemsQuery = z.strictObject({
@@ -113,6 +129,14 @@ export const ReviewProgressAnswer = z.object({
       .array(ProgressCount.extend({ reviewer: z.string().nullable().describe('null: administrators') }))
       .describe('sorted by reviewer, unassigned last'),
   }),
+});
+
+export const ReviewsAnswer = z.object({
+  workspace: z.string(),
+  reviews: z
+    .array(z.object({ ...CAMPAIGN_FIELDS, progress: ProgressCount }))
+    .describe('newest first; `progress`: decided and total items'),
+  cursor: z.string().optional().describe('pass back as `cursor` for the next (older) page'),
 });
 
 const ReviewPath = z.object({

@@ -22,6 +22,8 @@ import {
   ReviewProgressAnswer,
   ReviewReportAnswer,
   ReviewReportQuery,
+  ReviewsAnswer,
+  ReviewsQuery,
 } from './review-schemas.js';
 import {
   ProvisioningAnswer,
@@ -214,6 +216,14 @@ export const ROUTE_DOCS: Record<ApiRouteKey, RouteDoc> = {
     status: 201,
     answer: ReviewCampaignAnswer,
     errors: [400, 403, 404],
+  },
+  'GET /v1/workspaces/{workspace}/reviews': {
+    operationId: 'listReviews',
+    access: 'any-role',
+    query: ReviewsQuery,
+    status: 200,
+    answer: ReviewsAnswer,
+    errors: [400, 404],
   },
   'GET /v1/reviews/{id}': {
     operationId: 'getReview',

@@ -159,6 +159,13 @@ export const ROUTES = [
   },
   {
     method: 'GET',
+    path: '/v1/workspaces/{workspace}/reviews',
+    target: 'api',
+    auth: 'iam',
+    summary: "A workspace's access-review campaigns, newest first, with progress",
+  },
+  {
+    method: 'GET',
     path: '/v1/reviews/{id}',
     target: 'api',
     auth: 'iam',

@@ -45,6 +45,7 @@ export type RequestAction = keyof typeof REQUEST_ACTION_USAGE;
  * the caller whose token is set, like `bbgov requests`. Lists are comma-separated.
  */
 export const REVIEW_ACTION_USAGE = {
+  list: 'bbgov review list --workspace SLUG [--api URL] [--json]',
   create:
     'bbgov review create --workspace SLUG --name TEXT --due ISO_TIME [--projects KEY,…] [--repositories SLUG,…] [--groups SLUG,…] [--reviewers project:KEY=PRINCIPAL,repository:SLUG=PRINCIPAL,…] [--api URL] [--json]',
   show: 'bbgov review show ID [--api URL] [--json]',
@@ -125,7 +126,7 @@ export const COMMANDS = {
   review: {
     usage: Object.values(REVIEW_ACTION_USAGE).join('\n       '),
     summary:
-      'create access-review campaigns, show progress and items, decide, close and fetch the report through the running API as the caller whose token is in BBGOV_API_TOKEN (else LOCAL_API_TOKEN); --api URL as for requests',
+      'list and create access-review campaigns, show progress and items, decide, close and fetch the report through the running API as the caller whose token is in BBGOV_API_TOKEN (else LOCAL_API_TOKEN); --api URL as for requests',
     options: {
       ...workspace,
       name: { type: 'string' },
@@ -144,7 +145,7 @@ export const COMMANDS = {
       api: { type: 'string' },
       ...json,
     },
-    // The action, then the campaign id for all but create: checked per action.
+    // The action, then the campaign id for all but list and create: checked per action.
     positionals: { min: 0, max: 2 },
   },
 } satisfies Record<string, CommandSpec>;

@@ -28,6 +28,7 @@ export interface ReviewCall {
 }
 
 const ACTION_FLAGS: Record<ReviewAction, readonly string[]> = {
+  list: ['workspace'],
   create: ['workspace', 'name', 'due', 'projects', 'repositories', 'groups', 'reviewers'],
   show: [],
   items: ['reviewer', 'decision'],
@@ -36,10 +37,13 @@ const ACTION_FLAGS: Record<ReviewAction, readonly string[]> = {
   report: ['format', 'out'],
 };
 const REQUIRED_FLAGS: Partial<Record<ReviewAction, readonly string[]>> = {
+  list: ['workspace'],
   create: ['workspace', 'name', 'due'],
   decide: ['items', 'decision'],
 };
 const ACTIONS = Object.keys(REVIEW_ACTION_USAGE) as ReviewAction[];
+/** The actions that name a workspace rather than a campaign. */
+const WORKSPACE_ACTIONS: readonly ReviewAction[] = ['list', 'create'];
 /** Campaign ids are `rv-<uuid>`; anything path-like (`..`, `/`) is refused before it reaches a URL. */
 const REVIEW_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
@@ -124,7 +128,7 @@ export function planReviewCommand(command: ParsedCommand): ReviewCall {
   }
   for (const flag of REQUIRED_FLAGS[action] ?? [])
     if (values[flag] === undefined) throw new UsageError(`missing --${flag}`, usage);
-  if (action !== 'create') {
+  if (!WORKSPACE_ACTIONS.includes(action)) {
     if (id === undefined) throw new UsageError('missing the review ID (rv-…)', usage);
     if (!REVIEW_ID.test(id)) throw new UsageError(`not a review ID: "${id}"`, usage);
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, usage);
@@ -135,23 +139,27 @@ export function planReviewCommand(command: ParsedCommand): ReviewCall {
     ...(values.api !== undefined ? { api: values.api as string } : {}),
   };
   const byId = `/v1/reviews/${encodeURIComponent(id ?? '')}`;
+  const workspaceSlug = () => {
+    const slug = values.workspace as string;
+    try {
+      checkIdentifier('workspace slug', slug);
+    } catch (error) {
+      if (error instanceof InvalidIdentifierError)
+        throw new UsageError(`--workspace: ${error.message}`, usage);
+      throw error;
+    }
+    return slug;
+  };
   switch (action) {
-    case 'create': {
-      const slug = values.workspace as string;
-      try {
-        checkIdentifier('workspace slug', slug);
-      } catch (error) {
-        if (error instanceof InvalidIdentifierError)
-          throw new UsageError(`--workspace: ${error.message}`, usage);
-        throw error;
-      }
+    case 'list':
+      return { ...common, method: 'GET', path: `/v1/workspaces/${workspaceSlug()}/reviews` };
+    case 'create':
       return {
         ...common,
         method: 'POST',
-        path: `/v1/workspaces/${slug}/reviews`,
+        path: `/v1/workspaces/${workspaceSlug()}/reviews`,
         body: createBody(values, usage),
       };
-    }
     case 'show':
       return { ...common, method: 'GET', path: byId };
     case 'items': {
@@ -227,7 +235,8 @@ interface CampaignLine {
   progress?: {
     decided: number;
     total: number;
-    byReviewer: { reviewer: string | null; decided: number; total: number }[];
+    /** Absent in a list of campaigns (only the totals). */
+    byReviewer?: { reviewer: string | null; decided: number; total: number }[];
   };
 }
 
@@ -294,6 +303,14 @@ export async function runReviewCommand(
     const { items } = answer as { items: ItemLine[] };
     if (items.length === 0) output.out('no items');
     for (const item of items) output.out(formatReviewItem(item));
+    return 0;
+  }
+  if (call.action === 'list') {
+    const { reviews, cursor } = answer as { reviews: CampaignLine[]; cursor?: string };
+    if (reviews.length === 0) output.out('no campaigns');
+    for (const campaign of reviews) output.out(formatReviewCampaign(campaign)[0]!);
+    // The API answers the newest 50; older ones stay reachable through the API's cursor.
+    if (cursor !== undefined) output.out(`older campaigns: GET ${call.path}?cursor=${cursor}`);
     return 0;
   }
   for (const line of formatReviewCampaign(answer as CampaignLine)) output.out(line);

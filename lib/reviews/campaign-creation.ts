@@ -221,13 +221,14 @@ export async function decideReviewItems(
         decidedBy: caller,
         decidedAt,
       };
-      if (entry.decision !== 'revoke') return { itemId: item.itemId, decision };
+      const wasDecided = item.decision !== undefined;
+      if (entry.decision !== 'revoke') return { itemId: item.itemId, decision, wasDecided };
       let userFacts = facts.get(item.accountId);
       if (!userFacts) {
         userFacts = dependencies.store.loadUserAccessFacts(campaign.workspaceId, item.accountId);
         facts.set(item.accountId, userFacts);
       }
-      return { itemId: item.itemId, decision, plan: planRemediation(item, await userFacts) };
+      return { itemId: item.itemId, decision, wasDecided, plan: planRemediation(item, await userFacts) };
     }),
   );
   const result = await dependencies.reviews.decideAll(campaign.id, recorded);

@@ -55,6 +55,11 @@ export interface ReviewCampaign {
   snapshotAt: string;
   freshnessSeconds: Record<string, number | null>;
   itemCount: number;
+  /**
+   * Items holding a decision, kept by the store with each decision (0 at creation; absent on records
+   * stored before it was kept: count the items then).
+   */
+  decidedCount?: number;
   closedBy?: string;
   closedAt?: string;
 }

@@ -1,12 +1,14 @@
 // Access-review campaigns on the governance table: the campaign record (`REVIEW#{id}` / `REVIEW`, listed
 // per workspace through GSI1 `WS#{ws}#REVIEWS` by creation time) and its frozen items (`REVIEW#{id}` /
 // `ITEM#{itemId}`) in the same partition. Items are written before the record, so a campaign that is
-// visible is complete; decisions are conditional on the campaign being open, in the same transaction.
+// visible is complete; decisions are conditional on the campaign being open, in the same transaction,
+// which also keeps the record's `decidedCount` (so listing campaigns never reads their items).
 import { randomUUID } from 'node:crypto';
 import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -18,7 +20,8 @@ import type {
   ReviewCampaign,
   ReviewItem,
 } from '../reviews/review-model.js';
-import { queryAll, queryIndexPrefix } from './dynamodb-reads.js';
+import { queryAll } from './dynamodb-reads.js';
+import { InvalidCursorError } from './governance-store.js';
 import {
   PREFIX_END,
   REVIEW_ITEM_PREFIX,
@@ -28,12 +31,15 @@ import {
   reviewCampaignsPartition,
   reviewItemKey,
 } from './keys.js';
+import { GSI1 } from './table-definition.js';
 import { withThrottlingRetry } from './throttling-retry.js';
 
 const BOOKKEEPING = ['PK', 'SK', 'GSI1PK', 'GSI1SK'];
 const BATCH_WRITE_LIMIT = 25;
 /** Transactions hold at most 100 actions: the campaign's status check and 99 decisions. */
 const DECISIONS_PER_TRANSACTION = 99;
+/** Tries of one decision batch whose items' decided state changed under it (a concurrent decider). */
+const DECIDE_ATTEMPTS = 5;
 
 function withoutKeys<T>(item: Record<string, unknown>): T {
   const record: Record<string, unknown> = { ...item };
@@ -57,6 +63,17 @@ export interface ReviewItemDecision {
   itemId: string;
   decision: NonNullable<ReviewItem['decision']>;
   plan?: RemediationPlan;
+  /**
+   * Whether the item held a decision when the caller read it: a first decision adds one to the
+   * campaign's `decidedCount`. A wrong guess costs a re-read, never a wrong count. Default false.
+   */
+  wasDecided?: boolean;
+}
+
+/** One page of a workspace's campaigns, newest first; `cursor` asks for the next one. */
+export interface ReviewCampaignPage {
+  campaigns: ReviewCampaign[];
+  cursor?: string;
 }
 
 /**
@@ -95,7 +112,11 @@ export class ReviewCampaignStore {
     await this.#db.send(
       new PutCommand({
         TableName: this.#tableName,
-        Item: { ...campaign, ...reviewCampaignKey(campaign.workspaceId, campaign.id, campaign.createdAt) },
+        Item: {
+          ...campaign,
+          decidedCount: 0,
+          ...reviewCampaignKey(campaign.workspaceId, campaign.id, campaign.createdAt),
+        },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
@@ -110,19 +131,62 @@ export class ReviewCampaignStore {
     return Item ? withoutKeys<ReviewCampaign>(Item) : null;
   }
 
-  /** A workspace's campaigns, newest first. */
-  async list(workspaceId: string): Promise<ReviewCampaign[]> {
-    const items = await queryIndexPrefix(
-      this.#db,
-      this.#tableName,
-      reviewCampaignsPartition(workspaceId),
-      undefined,
+  /**
+   * A workspace's campaigns, newest first (by creation time), `limit` (default 50) per page: one query of
+   * the workspace's GSI1 partition, backwards. Eventually consistent, as GSI reads are.
+   * @throws InvalidCursorError for a cursor this workspace's listing did not give out.
+   */
+  async list(
+    workspaceId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<ReviewCampaignPage> {
+    const partition = reviewCampaignsPartition(workspaceId);
+    const page = await withThrottlingRetry(() =>
+      this.#db.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: GSI1.indexName,
+          KeyConditionExpression: `${GSI1.partitionKey} = :pk`,
+          ExpressionAttributeValues: { ':pk': partition },
+          ScanIndexForward: false,
+          Limit: options.limit ?? 50,
+          ...(options.cursor ? { ExclusiveStartKey: decodeCursor(options.cursor, partition) } : {}),
+        }),
+      ),
     );
-    return items
-      .map((item) => withoutKeys<ReviewCampaign>(item))
-      .sort((a, b) =>
-        a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1,
+    const campaigns = (page.Items ?? []).map((item) => withoutKeys<ReviewCampaign>(item));
+    return page.LastEvaluatedKey
+      ? { campaigns, cursor: Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') }
+      : { campaigns };
+  }
+
+  /** How many items of a campaign hold a decision, counted from the items (records without a count). */
+  async countDecided(id: string): Promise<number> {
+    if (!wellFormed(id)) return 0;
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await withThrottlingRetry(() =>
+        this.#db.send(
+          new QueryCommand({
+            TableName: this.#tableName,
+            KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+            FilterExpression: 'attribute_exists(#decision)',
+            ExpressionAttributeNames: { '#decision': 'decision' },
+            ExpressionAttributeValues: {
+              ':pk': reviewCampaignPartition(id),
+              ':from': REVIEW_ITEM_PREFIX,
+              ':to': `${REVIEW_ITEM_PREFIX}${PREFIX_END}`,
+            },
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        ),
       );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
   }
 
   /** A campaign's items (strongly consistent), sorted by item id, optionally filtered. */
@@ -161,51 +225,93 @@ export class ReviewCampaignStore {
   /**
    * Records decisions, each batch of 99 in one transaction with a check that the campaign is `open`, so
    * no decision lands after closing starts. A decision replaces the previous one; a `keep` drops the plan
-   * an earlier `revoke` stored. Stops at the first batch that is refused (earlier batches stay written).
+   * an earlier `revoke` stored. The same transaction adds the batch's first decisions to the campaign's
+   * `decidedCount`; each item is conditional on the decided state the caller saw (`wasDecided`), and a
+   * batch refused on that alone is re-read and retried, so concurrent deciders never count an item twice.
+   * Stops at the first batch that is refused (earlier batches stay written).
    */
   async decideAll(id: string, decisions: readonly ReviewItemDecision[]): Promise<DecideResult> {
     for (let start = 0; start < decisions.length; start += DECISIONS_PER_TRANSACTION) {
-      const batch = decisions.slice(start, start + DECISIONS_PER_TRANSACTION);
+      const result = await this.#decideBatch(id, decisions.slice(start, start + DECISIONS_PER_TRANSACTION));
+      if (result !== 'decided') return result;
+    }
+    return 'decided';
+  }
+
+  async #decideBatch(id: string, decisions: readonly ReviewItemDecision[]): Promise<DecideResult> {
+    let batch = decisions.map((entry) => ({ ...entry, wasDecided: entry.wasDecided ?? false }));
+    for (let attempt = 1; ; attempt += 1) {
       try {
-        await withThrottlingRetry(() =>
-          this.#db.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  ConditionCheck: {
-                    TableName: this.#tableName,
-                    Key: reviewCampaignItemKey(id),
-                    ConditionExpression: '#status = :open',
-                    ExpressionAttributeNames: { '#status': 'status' },
-                    ExpressionAttributeValues: { ':open': 'open' satisfies CampaignStatus },
-                  },
-                },
-                ...batch.map((entry) => ({
-                  Update: {
-                    TableName: this.#tableName,
-                    Key: reviewItemKey(id, entry.itemId),
-                    UpdateExpression: entry.plan
-                      ? 'SET #decision = :decision, #plan = :plan'
-                      : 'SET #decision = :decision REMOVE #plan',
-                    ConditionExpression: 'attribute_exists(PK)',
-                    ExpressionAttributeNames: { '#decision': 'decision', '#plan': 'plan' },
-                    ExpressionAttributeValues: {
-                      ':decision': entry.decision,
-                      ...(entry.plan ? { ':plan': entry.plan } : {}),
-                    },
-                  },
-                })),
-              ],
-            }),
-          ),
-        );
+        await withThrottlingRetry(() => this.#db.send(this.#decisionTransaction(id, batch)));
+        return 'decided';
       } catch (error) {
         const failed = failedConditions(error);
         if (failed === undefined) throw error;
-        return failed[0] ? 'not-open' : 'unknown-item';
+        if (failed[0]) return 'not-open';
+        // Only items refused: missing ones end it, the others changed state under us: read and retry.
+        const states = await Promise.all(
+          batch.map((entry, index) => (failed[index + 1] ? this.#decidedState(id, entry.itemId) : undefined)),
+        );
+        if (states.includes('missing') || attempt >= DECIDE_ATTEMPTS) return 'unknown-item';
+        batch = batch.map((entry, index) => {
+          const state = states[index];
+          return state === undefined ? entry : { ...entry, wasDecided: state === 'decided' };
+        });
       }
     }
-    return 'decided';
+  }
+
+  #decisionTransaction(
+    id: string,
+    batch: readonly (ReviewItemDecision & { wasDecided: boolean })[],
+  ): TransactWriteCommand {
+    const first = batch.filter((entry) => !entry.wasDecided).length;
+    return new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: this.#tableName,
+            Key: reviewCampaignItemKey(id),
+            UpdateExpression: 'ADD #decided :first',
+            ConditionExpression: '#status = :open',
+            ExpressionAttributeNames: { '#status': 'status', '#decided': 'decidedCount' },
+            ExpressionAttributeValues: { ':open': 'open' satisfies CampaignStatus, ':first': first },
+          },
+        },
+        ...batch.map((entry) => ({
+          Update: {
+            TableName: this.#tableName,
+            Key: reviewItemKey(id, entry.itemId),
+            UpdateExpression: entry.plan
+              ? 'SET #decision = :decision, #plan = :plan'
+              : 'SET #decision = :decision REMOVE #plan',
+            ConditionExpression: entry.wasDecided
+              ? 'attribute_exists(#decision)'
+              : 'attribute_exists(PK) AND attribute_not_exists(#decision)',
+            ExpressionAttributeNames: { '#decision': 'decision', '#plan': 'plan' },
+            ExpressionAttributeValues: {
+              ':decision': entry.decision,
+              ...(entry.plan ? { ':plan': entry.plan } : {}),
+            },
+          },
+        })),
+      ],
+    });
+  }
+
+  /** Whether an item exists and holds a decision, read strongly consistent. */
+  async #decidedState(id: string, itemId: string): Promise<'missing' | 'decided' | 'undecided'> {
+    const { Item } = await this.#db.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: reviewItemKey(id, itemId),
+        ConsistentRead: true,
+        ProjectionExpression: '#decision, PK',
+        ExpressionAttributeNames: { '#decision': 'decision' },
+      }),
+    );
+    if (!Item) return 'missing';
+    return Item['decision'] === undefined ? 'undecided' : 'decided';
   }
 
   /**
@@ -287,6 +393,20 @@ function failedConditions(error: unknown): boolean[] | undefined {
   if (name !== 'TransactionCanceledException' || !CancellationReasons) return undefined;
   const failed = CancellationReasons.map((reason) => reason.Code === 'ConditionalCheckFailed');
   return failed.some(Boolean) ? failed : undefined;
+}
+
+/** The GSI1 key a cursor holds, when it was given out for this workspace's listing. */
+function decodeCursor(cursor: string, partition: string): Record<string, string> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const names = ['PK', 'SK', 'GSI1PK', 'GSI1SK'];
+    if (key['GSI1PK'] === partition && names.every((name) => typeof key[name] === 'string')) {
+      return Object.fromEntries(names.map((name) => [name, key[name] as string]));
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

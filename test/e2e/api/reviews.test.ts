@@ -9,6 +9,7 @@ import type { LocalTokenEntry } from '../../../lib/config/index.js';
 import { parseCommandLine, type ParsedCommand } from '../../../lib/local/cli-commands.js';
 import { runReviewCommand } from '../../../lib/local/cli-review-commands.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
+import { openApiValidator } from './openapi-validator.js';
 
 let fixture: ApiFixture;
 const token = (name: string) => `${name}-token-Rv8XvR2mT5kLw9Yp3Hn7Bc4Jd6Fg1Ks`;
@@ -30,6 +31,7 @@ const CALLERS: LocalTokenEntry[] = [
   },
   { token: token('ada'), principal: 'ada', accountId: '557058:ada', roles: ['reader'], workspaces: ['*'] },
   { token: token('rita'), principal: 'rita', roles: ['reader'], workspaces: ['*'] },
+  { token: token('olga'), principal: 'olga', roles: ['reader'], workspaces: ['elsewhere'] },
 ];
 const as = (name: string) => ({ token: token(name) });
 
@@ -52,6 +54,7 @@ const itemId = (type: 'project' | 'repository', id: string, nickname: string) =>
   `${type}:${id}:557058:${nickname}`;
 
 let reviewId: string;
+let laterReviewId: string;
 
 describe('access reviews', () => {
   it('creates a campaign over project CORE with its frozen items', async () => {
@@ -172,6 +175,49 @@ describe('access reviews', () => {
     expect(review.body.progress.byReviewer).toContainEqual({ reviewer: 'dennis', decided: 2, total: 9 });
   });
 
+  it("lists the workspace's campaigns to any role there, newest first with progress, a page at a time", async () => {
+    const later = await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/reviews`, {
+      ...as('alice'),
+      body: { name: 'api only', dueAt: '2027-01-15T00:00:00Z', scope: { repositories: ['api'] } },
+    });
+    expect(later.status, later.text).toBe(201);
+    laterReviewId = later.body.id;
+    const path = `/v1/workspaces/${fixture.workspace.slug}/reviews`;
+    const listed = await fixture.call('GET', path, as('rita'));
+    expect(listed.status, listed.text).toBe(200);
+    const document = await fixture.call('GET', '/v1/openapi.json', as('rita'));
+    openApiValidator(document.body)('/v1/workspaces/{workspace}/reviews', 'GET', 200, listed.body);
+    expect(listed.body.workspace).toBe('acme');
+    expect(listed.body.cursor).toBeUndefined();
+    expect(
+      listed.body.reviews.map((r: { id: string; status: string; itemCount: number; progress: object }) => [
+        r.id,
+        r.status,
+        r.itemCount,
+        r.progress,
+      ]),
+    ).toEqual([
+      [laterReviewId, 'open', later.body.itemCount, { decided: 0, total: later.body.itemCount }],
+      [reviewId, 'open', 48, { decided: 3, total: 48 }],
+    ]);
+    expect(listed.body.reviews[1]).toMatchObject({
+      name: 'Q4 CORE review',
+      dueAt: '2026-12-31T00:00:00.000Z',
+    });
+
+    const first = await fixture.call('GET', `${path}?limit=1`, as('rita'));
+    expect(first.body.reviews.map((r: { id: string }) => r.id)).toEqual([laterReviewId]);
+    const next = await fixture.call('GET', `${path}?limit=1&cursor=${first.body.cursor}`, as('rita'));
+    expect(next.body.reviews.map((r: { id: string }) => r.id)).toEqual([reviewId]);
+
+    expect((await fixture.call('GET', `${path}?limit=51`, as('rita'))).status).toBe(400);
+    const badCursor = await fixture.call('GET', `${path}?cursor=bm9wZQ`, as('rita'));
+    expect(badCursor.status, badCursor.text).toBe(400);
+    expect(badCursor.body.error.details.field).toBe('cursor');
+    // No role on the workspace: it does not exist for them.
+    expect((await fixture.call('GET', path, as('olga'))).status).toBe(404);
+  });
+
   it('answers `bbgov review` through the same API, as the caller whose token is set', async () => {
     const lines: string[] = [];
     const output = {
@@ -190,6 +236,16 @@ describe('access reviews', () => {
     expect(await run('items', reviewId, '--reviewer', 'dennis', '--decision', 'revoke')).toBe(0);
     expect(lines).toEqual([
       expect.stringMatching(/^revoke {2}Frances Allen: read on repository api {2}reviewer dennis/),
+    ]);
+    lines.length = 0;
+    expect(await run('list', '--workspace', 'acme')).toBe(0);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${laterReviewId}  open +api only \\(acme\\), due .*, 0/\\d+ decided$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^${reviewId}  open +Q4 CORE review \\(acme\\), due .*, 3/48 decided$`),
+      ),
     ]);
     lines.length = 0;
     const billing = itemId('repository', repositoryId('billing'), 'linus');

@@ -69,9 +69,17 @@ describe('ReviewCampaignStore', () => {
     await store.create(campaignOf(older, '2026-11-01T09:00:00.000Z', 1), [itemOf(older, 0)]);
 
     const stored = await store.get(id);
-    expect(stored).toEqual(campaignOf(id, '2026-11-30T09:00:00.000Z', 60));
-    expect((await store.list(WS)).map((campaign) => campaign.id)).toEqual([id, older]);
-    expect(await store.list('0a1b2c3d-0000-4000-8000-000000000999')).toEqual([]);
+    expect(stored).toEqual({ ...campaignOf(id, '2026-11-30T09:00:00.000Z', 60), decidedCount: 0 });
+    expect((await store.list(WS)).campaigns.map((campaign) => campaign.id)).toEqual([id, older]);
+    expect(await store.list('0a1b2c3d-0000-4000-8000-000000000999')).toEqual({ campaigns: [] });
+    // One at a time, newest first: the cursor carries on where the page ended, and only for this listing.
+    const firstPage = await store.list(WS, { limit: 1 });
+    expect(firstPage.campaigns.map((campaign) => campaign.id)).toEqual([id]);
+    const secondPage = await store.list(WS, { limit: 1, cursor: firstPage.cursor! });
+    expect(secondPage.campaigns.map((campaign) => campaign.id)).toEqual([older]);
+    await expect(
+      store.list('0a1b2c3d-0000-4000-8000-000000000999', { cursor: firstPage.cursor! }),
+    ).rejects.toThrow('invalid');
     const all = await store.listItems(id);
     expect(all).toHaveLength(60);
     expect(all[0]).toEqual(itemOf(id, 0));
@@ -101,6 +109,17 @@ describe('ReviewCampaignStore', () => {
     expect(await store.decide(id, 'repository:repo-1:557058:nobody', decisionBy('keep'))).toBe(
       'unknown-item',
     );
+    // Two first decisions, one change (told wrongly it was a first one: re-read, not counted twice).
+    expect((await store.get(id))?.decidedCount).toBe(2);
+    expect(await store.countDecided(id)).toBe(2);
+    const third = items[2]!;
+    expect(
+      await store.decideAll(id, [
+        { itemId: third.itemId, decision: decisionBy('keep') },
+        { itemId: second!.itemId, decision: decisionBy('revoke'), plan, wasDecided: true },
+      ]),
+    ).toBe('decided');
+    expect((await store.get(id))?.decidedCount).toBe(3);
     expect(await store.decide('rv-missing', first!.itemId, decisionBy('keep'))).toBe('not-open');
   });
 
@@ -143,7 +162,7 @@ describe('ReviewCampaignStore', () => {
       crashing.create(campaignOf(id, '2026-11-30T09:00:00.000Z', 30), [itemOf(id, 1), itemOf(id, 2)]),
     ).rejects.toThrow('crash before the record');
     expect(await store.get(id)).toBeNull();
-    expect((await store.list(WS)).map((campaign) => campaign.id)).not.toContain(id);
+    expect((await store.list(WS)).campaigns.map((campaign) => campaign.id)).not.toContain(id);
     // A record whose id exists is refused rather than overwritten.
     const existing = newReviewCampaignId();
     await store.create(campaignOf(existing, '2026-11-30T09:00:00.000Z', 0), []);

@@ -31,6 +31,7 @@ describe('bbgov command line', () => {
       'withdraw',
     ]);
     expect(COMMANDS.review.usage.split('\n').map((line) => line.trim().split(' ')[2])).toEqual([
+      'list',
       'create',
       'show',
       'items',

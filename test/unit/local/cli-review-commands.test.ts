@@ -37,6 +37,21 @@ describe('bbgov review', () => {
     });
   });
 
+  it("lists a workspace's campaigns by slug, with no campaign id", () => {
+    expect(plan('list', '--workspace', 'acme', '--json')).toEqual({
+      action: 'list',
+      json: true,
+      method: 'GET',
+      path: '/v1/workspaces/acme/reviews',
+    });
+    expect(refusal('list')).toBe('missing --workspace');
+    expect(refusal('list', 'rv-1', '--workspace', 'acme')).toBe('unexpected argument "rv-1"');
+    expect(refusal('list', '--workspace', '../x')).toMatch(/^--workspace: /);
+    expect(refusal('list', '--workspace', 'acme', '--name', 'x')).toBe(
+      '--name is not a flag of "review list"',
+    );
+  });
+
   it('reads, decides and closes by campaign id', () => {
     expect(plan('show', 'rv-1', '--json')).toMatchObject({
       method: 'GET',
