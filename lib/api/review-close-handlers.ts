@@ -13,6 +13,14 @@ import { provisioningDependenciesOf } from './provisioning-handlers.js';
 import { CloseReviewBody, ReviewReportQuery } from './review-schemas.js';
 import { campaignAnswer, requireCampaignRole, visibleCampaign } from './review-handlers.js';
 
+/**
+ * How long one close holds its claim (ms): well over the API function's 28-second timeout in AWS, so a
+ * live close is never raced there, and short enough that a close cut off by that timeout is resumed by
+ * calling close again two minutes later (its provisioning requests replay by key, so it picks up where it
+ * stopped).
+ */
+export const CLOSE_LEASE_MS = 2 * 60_000;
+
 function alreadyClosed(campaign: ReviewCampaign): Conflict {
   return new Conflict(`review ${campaign.id} is closed`, { reason: 'closed', status: campaign.status });
 }
@@ -29,11 +37,18 @@ export async function handleCloseReview(
   requireCampaignRole(dependencies, request.actor, campaign, 'administrator');
   const { dryRun = false } = parseJsonBody(request, CloseReviewBody, { optional: true });
   if (campaign.status === 'closed') throw alreadyClosed(campaign);
-  // Decisions stop before anything runs; a campaign left `closing` by an interrupted close resumes.
-  if (!dryRun && campaign.status === 'open') {
-    if (!(await dependencies.reviews.transition(campaign.id, 'open', 'closing'))) {
+  // Decisions stop before anything runs. One close at a time: a second one while the first holds its claim
+  // would see the first's provisioning requests in flight and record them as failures. A campaign left
+  // `closing` by an interrupted close is resumed once its claim has lapsed.
+  if (!dryRun) {
+    const nowMs = clockOf(dependencies)().getTime();
+    if (!(await dependencies.reviews.claimClose(campaign.id, request.actor, nowMs, nowMs + CLOSE_LEASE_MS))) {
       const now = await dependencies.reviews.get(campaign.id);
       if (now?.status === 'closed') throw alreadyClosed(now);
+      throw new Conflict(`review ${campaign.id} is being closed by another request; try again later`, {
+        reason: 'closing',
+        status: now?.status ?? campaign.status,
+      });
     }
   }
   const items = await dependencies.reviews.listItems(campaign.id);

@@ -192,6 +192,7 @@ export async function decideReviewItems(
 ): Promise<ReviewItem[]> {
   if (campaign.status !== 'open') throw notOpen(campaign);
   const admin = administers(dependencies.authorization, caller, campaign);
+  const callerAccount = dependencies.authorization.accountIdOf(caller);
   const items = new Map(
     (await dependencies.reviews.listItems(campaign.id)).map((item) => [item.itemId, item]),
   );
@@ -201,6 +202,13 @@ export async function decideReviewItems(
       throw new NotFound(`no item ${entry.itemId} in review ${campaign.id}`, {
         field: `[${index}].itemId`,
         itemId: entry.itemId,
+      });
+    }
+    // Nobody reviews their own access, administrators included.
+    if (callerAccount !== undefined && item.accountId === callerAccount) {
+      throw new AccessDenied(`item ${entry.itemId} is your own access: someone else decides it`, {
+        itemId: entry.itemId,
+        reason: 'own-access',
       });
     }
     if (!admin && item.reviewer !== caller) {

@@ -368,6 +368,31 @@ export class ReviewCampaignStore {
     );
   }
 
+  /**
+   * Claims the close of campaign `id` for `by` until `leaseUntilMs` (epoch ms): from `open` (moving it to
+   * `closing`), or from `closing` when the previous claim's lease has lapsed (a close that stopped midway).
+   * False while another close holds an unexpired claim, or when the campaign is closed.
+   */
+  async claimClose(id: string, by: string, nowMs: number, leaseUntilMs: number): Promise<boolean> {
+    return this.#conditionalUpdate(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: reviewCampaignItemKey(id),
+        UpdateExpression: 'SET #status = :closing, closingBy = :by, closingLeaseUntilMs = :until',
+        ConditionExpression:
+          'attribute_exists(PK) AND (#status = :open OR (#status = :closing AND (attribute_not_exists(closingLeaseUntilMs) OR closingLeaseUntilMs < :now)))',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':open': 'open',
+          ':closing': 'closing',
+          ':by': by,
+          ':until': leaseUntilMs,
+          ':now': nowMs,
+        },
+      }),
+    );
+  }
+
   async #conditionalUpdate(command: UpdateCommand): Promise<boolean> {
     try {
       await withThrottlingRetry(() => this.#db.send(command));

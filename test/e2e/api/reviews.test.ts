@@ -31,6 +31,13 @@ const CALLERS: LocalTokenEntry[] = [
   },
   { token: token('ada'), principal: 'ada', accountId: '557058:ada', roles: ['reader'], workspaces: ['*'] },
   { token: token('rita'), principal: 'rita', roles: ['reader'], workspaces: ['*'] },
+  {
+    token: token('alan'),
+    principal: 'alan-admin',
+    accountId: '557058:alan',
+    roles: ['administrator'],
+    workspaces: ['*'],
+  },
   { token: token('olga'), principal: 'olga', roles: ['reader'], workspaces: ['elsewhere'] },
 ];
 const as = (name: string) => ({ token: token(name) });
@@ -315,5 +322,49 @@ describe('access reviews', () => {
     expect(manifest.body.files.csv.sha256).toBe(sha256(csv.text));
     expect(manifest.body.files.json.sha256).toBe(sha256(json.text));
     expect(csv.text.split('\n').filter((line) => line !== '').length).toBe(49);
+  });
+
+  it('refuses an administrator a decision on their own access', async () => {
+    const created = await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/reviews`, {
+      ...as('alice'),
+      body: { name: 'own access', dueAt: '2026-12-31T00:00:00Z', scope: { projects: ['CORE'] } },
+    });
+    const own = itemId('project', projectId('CORE'), 'alan');
+    const answer = await fixture.call('POST', `/v1/reviews/${created.body.id}/decisions`, {
+      ...as('alan'),
+      body: [{ itemId: own, decision: 'keep', comment: 'I keep my own access' }],
+    });
+    expect(answer.status, answer.text).toBe(403);
+    expect(answer.body.error.details).toMatchObject({ itemId: own, reason: 'own-access' });
+  });
+
+  it('runs one close at a time: a second close while the first runs answers 409 and records nothing', async () => {
+    const created = await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/reviews`, {
+      ...as('alice'),
+      body: { name: 'two closes', dueAt: '2026-12-31T00:00:00Z', scope: { projects: ['OPS'] } },
+    });
+    const id = created.body.id as string;
+    const items = (await fixture.call('GET', `/v1/reviews/${id}/items`, as('alice'))).body.items as {
+      itemId: string;
+      accountId: string;
+      flags: string[];
+    }[];
+    const revokes = items.filter((item) => !item.flags.includes('owner')).slice(0, 3);
+    const decided = await fixture.call('POST', `/v1/reviews/${id}/decisions`, {
+      ...as('alice'),
+      body: revokes.map((item) => ({ itemId: item.itemId, decision: 'revoke' })),
+    });
+    expect(decided.status, decided.text).toBe(200);
+
+    const answers = await Promise.all(
+      [0, 1].map(() => fixture.call('POST', `/v1/reviews/${id}/close`, { ...as('alice'), body: {} })),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    const refused = answers.find((answer) => answer.status === 409)!;
+    expect(refused.body.error.details.reason).toMatch(/^clos(ing|ed)$/);
+    const outcomes = (await fixture.call('GET', `/v1/reviews/${id}/items`, as('alice'))).body.items.map(
+      (item: { outcome?: { detail?: string } }) => item.outcome?.detail ?? '',
+    );
+    expect(outcomes.some((detail: string) => detail.includes('in flight'))).toBe(false);
   });
 });
