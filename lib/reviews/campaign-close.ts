@@ -7,7 +7,14 @@
 import { SharedBudget, sourceOf } from '../bitbucket/index.js';
 import { withHourlyBudget } from '../budget/index.js';
 import { effectiveUserAccess, type AccessPath } from '../access/index.js';
-import { scopeId, type ScopeRef } from '../model/index.js';
+import {
+  projectPermissionRank,
+  repositoryPermissionRank,
+  scopeId,
+  type ProjectPermission,
+  type RepositoryPermission,
+  type ScopeRef,
+} from '../model/index.js';
 import {
   runProvisioningRequest,
   type BitbucketCallRecord,
@@ -19,7 +26,7 @@ import type { GovernanceSource } from '../source/index.js';
 import type { WorkspaceEntry } from '../store/index.js';
 import type { SyncStateStore } from '../store/sync-state.js';
 import { DEFAULT_SYNC_SETTINGS, refreshScope } from '../sync/index.js';
-import { planRemediation } from './remediation-plan.js';
+import { actionRemovesPath, planRemediation } from './remediation-plan.js';
 import type {
   ItemOutcome,
   RemediationAction,
@@ -126,6 +133,27 @@ function scopesOfItem(planned: PlannedItem): ScopeRef[] {
       : { kind: 'project-grants', projectId: id };
   const all = [own, ...planned.plan.actions.map(scopeOfAction).filter((s): s is ScopeRef => !!s)];
   return [...new Map(all.map((scope) => [scopeId(scope), scope])).values()];
+}
+
+/** An item's detail when the only access left is the read every user has on a public repository. */
+export const PUBLIC_READ_LEFT = 'read: the repository is public';
+
+/**
+ * The actions closing may execute for `plan`. None when the plan holds them back (`wouldAlsoNeed`), nor
+ * for a workspace owner: plans stored before `wouldAlsoNeed` existed list an owner's removable paths as
+ * actions, and running them changes nothing on the item (admin everywhere) while taking the owner's other
+ * access (e.g. a group with admin on other projects).
+ */
+function runnableActions(plan: RemediationPlan): RemediationAction[] {
+  return plan.cannotRemove?.reason === 'workspace-owner' ? [] : plan.actions;
+}
+
+/** Rank of a permission on an item's resource (-1: none). */
+function rankOn(type: 'project' | 'repository', permission: string | null): number {
+  if (permission === null) return -1;
+  return type === 'project'
+    ? projectPermissionRank(permission as ProjectPermission)
+    : repositoryPermissionRank(permission as RepositoryPermission);
 }
 
 /** A path in plain words: "write via group developers on project CORE". */
@@ -258,15 +286,16 @@ async function reread(
   return failed;
 }
 
-/** The item's remaining paths, from the store as it is now (empty: no access left). */
+/** The item's remaining paths (public read included), from the store as it is now (empty: none left). */
 async function remainingPaths(
   dependencies: CampaignCloseDependencies,
   workspace: WorkspaceEntry,
   item: ReviewItem,
 ): Promise<AccessPath<string>[]> {
   const facts = await dependencies.provisioning.store.loadUserAccessFacts(workspace.uuid, item.accountId);
-  const includePublic = item.paths.some((path) => path.via === 'public');
-  const access = effectiveUserAccess(facts, item.accountId, { includePublic });
+  // A public repository is readable by every user (API-NOTES): whether or not the item was frozen with
+  // its public path, that read is access the user still has.
+  const access = effectiveUserAccess(facts, item.accountId, { includePublic: true });
   if (!access) return [];
   const entries: { uuid: string; paths: AccessPath<string>[] }[] =
     item.resource.type === 'project' ? access.projects : access.repositories;
@@ -299,10 +328,11 @@ async function verify(
     for (const planned of pending) {
       const { item, plan } = planned;
       const requestIds = requestIdsOf(planned);
-      const end = (status: ItemOutcome['status'], detail?: string) =>
+      const end = (status: ItemOutcome['status'], detail?: string, reason?: string) =>
         outcomes.set(item.itemId, {
           status,
           ...(detail === undefined ? {} : { detail }),
+          ...(reason === undefined ? {} : { reason }),
           requestIds,
           verifiedAt: dependencies.provisioning.now().toISOString(),
         });
@@ -322,8 +352,11 @@ async function verify(
       if (paths.length === 0) end('revoked-verified');
       else if (!last && paths.some((path) => removedBy(plan, path))) again.push(planned);
       else {
-        const left = `still reachable: ${paths.map(describePath).join('; ')}`;
-        if (plan.cannotRemove) end('cannot-remove', `${plan.cannotRemove.detail}; ${left}`);
+        const left = paths.every((path) => path.via === 'public')
+          ? PUBLIC_READ_LEFT
+          : `still reachable: ${paths.map(describePath).join('; ')}`;
+        if (plan.cannotRemove)
+          end('cannot-remove', `${plan.cannotRemove.detail}; ${left}`, plan.cannotRemove.reason);
         else end('still-reachable', left);
       }
     }
@@ -346,6 +379,9 @@ async function verify(
  *   neither actions nor anything removable → `cannot-remove`; otherwise the touched scopes are re-read
  *   and the item is `revoked-verified` (no path left), `cannot-remove` (the plan said some path cannot
  *   go; its detail and the paths left), or `still-reachable` (the paths left, in `detail`).
+ * A plan whose `cannotRemove` keeps the whole access (`wouldAlsoNeed`, or any owner plan) runs nothing
+ * and ends `cannot-remove` with its `reason`. Afterwards, a `keep` or undecided item of a touched user
+ * whose access an executed change removed or lowered ends `removed-by-another-revoke` (recheckKept).
  * A dry run runs every action as provisioning's dry run and re-reads nothing: revoke items get no
  * outcome, `runs` answers the calls that would be made.
  * Throws only what the store throws while resolving the workspace; every per-item failure is an outcome.
@@ -383,9 +419,11 @@ export async function closeCampaign(
           continue;
         }
       }
+      // Executed: the runnable actions only (an owner's plan runs nothing, see runnableActions).
+      plan = { ...plan, actions: runnableActions(plan) };
       if (plan.actions.length === 0) {
         entry.outcome = plan.cannotRemove
-          ? { status: 'cannot-remove', detail: plan.cannotRemove.detail }
+          ? { status: 'cannot-remove', detail: plan.cannotRemove.detail, reason: plan.cannotRemove.reason }
           : { status: 'revoke-failed', detail: 'the plan holds no change to make' };
         continue;
       }
@@ -433,5 +471,77 @@ export async function closeCampaign(
     const verified = await verify(dependencies, workspace, verifiable, requestIdsOf, rereadIds);
     for (const [itemId, outcome] of verified) closed.get(itemId)!.outcome = outcome;
   }
+  if (!dryRun) await recheckKept(dependencies, workspace, items, closed, [...runs.values()], rereadIds);
   return { dryRun, items: [...closed.values()], runs: [...runs.values()], reread: rereadIds };
+}
+
+/**
+ * A revoke can take access another item kept: removing alan from developers (his CORE item) also takes
+ * his shared-libs write, kept by its reviewer. For every `kept` / `not-decided` item of a user whose
+ * changes were executed (`removed`, a replay included), when an executed change removes one of its
+ * frozen paths: the scopes those changes touched are re-read if verification did not already, the
+ * item's access is recomputed, and a lower permission than frozen becomes `removed-by-another-revoke`
+ * (`changedBy` and `detail` name the revoke items and changes). An item whose access the re-read leaves
+ * whole (another path grants as much), or whose access cannot be recomputed, keeps its outcome.
+ */
+async function recheckKept(
+  dependencies: CampaignCloseDependencies,
+  workspace: WorkspaceEntry,
+  items: readonly ReviewItem[],
+  closed: Map<string, ClosedItem>,
+  runs: readonly RemediationRun[],
+  rereadIds: string[],
+): Promise<void> {
+  const executed = runs.filter((run) => run.result === 'removed');
+  const affected = items
+    .filter((item) => {
+      const status = closed.get(item.itemId)?.outcome?.status;
+      return status === 'kept' || status === 'not-decided';
+    })
+    .map((item) => ({
+      item,
+      by: executed.filter((run) => item.paths.some((path) => actionRemovesPath(run.action, item, path))),
+    }))
+    .filter(({ by }) => by.length > 0);
+  if (affected.length === 0) return;
+  // A change whose revoke item went unverified (another of its actions refused) was never re-read.
+  const scopes = [
+    ...new Map(
+      affected
+        .flatMap(({ by }) => by.map((run) => scopeOfAction(run.action)))
+        .filter((scope): scope is ScopeRef => scope !== undefined && !rereadIds.includes(scopeId(scope)))
+        .map((scope) => [scopeId(scope), scope]),
+    ).values(),
+  ];
+  if (scopes.length > 0) {
+    rereadIds.push(...scopes.map(scopeId));
+    await reread(dependencies, workspace, scopes);
+  }
+  for (const { item, by } of affected) {
+    let paths: AccessPath<string>[];
+    try {
+      paths = await remainingPaths(dependencies, workspace, item);
+    } catch {
+      continue;
+    }
+    const type = item.resource.type;
+    const after = paths.reduce<string | null>(
+      (best, path) => (rankOn(type, path.permission) > rankOn(type, best) ? path.permission : best),
+      null,
+    );
+    if (rankOn(type, after) >= rankOn(type, item.permission)) continue;
+    const entry = closed.get(item.itemId)!;
+    const itemIds = [...new Set(by.flatMap((run) => run.itemIds))];
+    const actions = by.map((run) => run.action.description);
+    entry.outcome = {
+      status: 'removed-by-another-revoke',
+      detail:
+        `${entry.outcome?.status === 'kept' ? 'kept' : 'not decided'}, but ${item.permission} → ${after ?? 'none'}: ` +
+        `${actions.join('; ')} (revoke of ${itemIds.join(', ')})` +
+        (paths.length > 0 ? `; still reachable: ${paths.map(describePath).join('; ')}` : ''),
+      changedBy: { itemIds, actions, permissionBefore: item.permission, permissionAfter: after },
+      requestIds: by.map((run) => run.requestId).filter((id): id is string => id !== undefined),
+      verifiedAt: dependencies.provisioning.now().toISOString(),
+    };
+  }
 }

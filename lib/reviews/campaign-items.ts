@@ -4,7 +4,7 @@
 // export reads it (the store's per-user review facts, expanded by effectiveUserAccess); freezing itself is
 // pure, so the rules are tested on facts built in memory.
 import pLimit from 'p-limit';
-import { effectiveUserAccess, type AccessPath, type UserAccess } from '../access/index.js';
+import { effectiveUserAccess, type AccessFacts, type AccessPath, type UserAccess } from '../access/index.js';
 import type { GroupDefaultPermission } from '../model/index.js';
 import type { GovernanceStore, GroupGrantsMemo } from '../store/index.js';
 import type { ReviewFlag, ReviewItem, ReviewScope } from './review-model.js';
@@ -33,8 +33,26 @@ export interface ReviewPicture {
 }
 
 /**
- * Reads the picture of one workspace: every user's effective access (public-only repositories left out,
- * as in the export), the groups' default permissions and each repository's project key.
+ * One user's access as a review freezes it: effective access with public repositories' `public` path
+ * (so a reviewer sees that a revoke leaves read), but without the repositories the user reaches ONLY
+ * because they are public (that would be every user × every public repository, nothing to decide).
+ * Null when the facts hold no user record for the account.
+ */
+export function reviewedAccess(facts: AccessFacts, accountId: string): UserAccess | null {
+  const access = effectiveUserAccess(facts, accountId, { includePublic: true });
+  if (!access) return null;
+  return {
+    ...access,
+    repositories: access.repositories.filter((repository) =>
+      repository.paths.some((path) => path.via !== 'public'),
+    ),
+  };
+}
+
+/**
+ * Reads the picture of one workspace: every user's access as `reviewedAccess` gives it (public paths
+ * shown, public-only repositories left out), the groups' default permissions and each repository's
+ * project key.
  */
 export async function loadReviewPicture(
   store: GovernanceStore,
@@ -58,7 +76,7 @@ export async function loadReviewPicture(
   // Bounded parallelism, as the export: enough to keep DynamoDB busy without thousands of sockets.
   await pLimit(options.parallelism ?? 8).map(users, async (user) => {
     const { facts } = await store.loadUserReviewFacts(workspaceId, user.item.id, { groupGrants });
-    const access = effectiveUserAccess(facts, user.item.id);
+    const access = reviewedAccess(facts, user.item.id);
     if (access) reviewed.push({ access, accountStatus: user.item.attributes.accountStatus || null });
   });
   reviewed.sort((a, b) => compare(a.access.user.accountId, b.access.user.accountId));
@@ -113,10 +131,12 @@ export function flagsOf(
   if (item.paths.some((path) => viaGroup(path) && path.permission === 'admin')) flags.push('admin-via-group');
   // Bitbucket copies a group's default permission onto new repositories: a repository grant of a group
   // equal to it is access nobody may have granted on purpose.
+  // The public path is nobody's grant: it neither makes nor breaks "default access only".
+  const granted = item.paths.filter((path) => path.via !== 'public');
   if (
     item.resource.type === 'repository' &&
-    item.paths.length > 0 &&
-    item.paths.every((path) => {
+    granted.length > 0 &&
+    granted.every((path) => {
       if (path.via !== 'group') return false;
       const defaultPermission = groupDefaults.get(path.group);
       return (

@@ -5,7 +5,18 @@
 // Paths no change here can remove (owners, public repositories, groups an identity provider manages) make
 // the plan say so, with the reason. Pure: the facts are the stored picture the item was frozen from.
 import { effectiveUserAccess, type AccessFacts, type AccessPath, type UserAccess } from '../access/index.js';
-import type { Grant, OrgGroupResource, ProjectResource, RepositoryResource } from '../model/index.js';
+import {
+  highestProjectPermission,
+  highestRepositoryPermission,
+  projectPermissionRank,
+  repositoryPermissionRank,
+  type Grant,
+  type OrgGroupResource,
+  type ProjectPermission,
+  type ProjectResource,
+  type RepositoryPermission,
+  type RepositoryResource,
+} from '../model/index.js';
 import type { RemediationAction, RemediationPlan, ReviewItem } from './review-model.js';
 
 /**
@@ -45,8 +56,41 @@ function withoutGrant(facts: AccessFacts, removed: Grant): AccessFacts {
 }
 
 /**
+ * The facts with the user a plain member instead of an owner: an owner is admin everywhere, so computed
+ * with the owner path every `alsoRemoves` would be empty, hiding what a change takes should the user stop
+ * being an owner. Other grants keep their identity (`withoutGrant` compares by reference).
+ */
+function withoutOwnerRole(facts: AccessFacts, accountId: string): AccessFacts {
+  return {
+    ...facts,
+    grants: facts.grants.map((grant) =>
+      grant.resource.type === 'workspace' && grant.principal.id === accountId && grant.entitlement === 'owner'
+        ? { ...grant, entitlement: 'member' }
+        : grant,
+    ),
+  };
+}
+
+/** Rank of a permission for comparisons across project and repository items (higher: more). */
+function rankOf(type: 'project' | 'repository', permission: string | null): number {
+  if (permission === null) return -1;
+  return type === 'project'
+    ? projectPermissionRank(permission as ProjectPermission)
+    : repositoryPermissionRank(permission as RepositoryPermission);
+}
+
+/** The highest permission of `paths` for a resource of `type` (null: none). */
+function highestOf(type: 'project' | 'repository', paths: readonly AccessPath<string>[]): string | null {
+  const permissions = paths.map((path) => path.permission);
+  return type === 'project'
+    ? highestProjectPermission(permissions as ProjectPermission[])
+    : highestRepositoryPermission(permissions as RepositoryPermission[]);
+}
+
+/**
  * The user's other project and repository access that is lost ("write on repository web") or lowered
  * ("write on repository web → read") once `removed` is gone; the reviewed resource itself is left out.
+ * `before` must be computed with `includePublic` (a public repository's read is kept, not lost).
  */
 function lostAccess(
   facts: AccessFacts,
@@ -55,7 +99,8 @@ function lostAccess(
   item: ReviewItem,
 ): string[] {
   if (!before || !removed) return [];
-  const after = effectiveUserAccess(withoutGrant(facts, removed), item.accountId);
+  // Public reads stay whatever is removed: counted on both sides, they are never listed as lost.
+  const after = effectiveUserAccess(withoutGrant(facts, removed), item.accountId, { includePublic: true });
   const lines: string[] = [];
   const compare = (
     type: 'project' | 'repository',
@@ -140,55 +185,85 @@ function actionKey(action: RemediationAction): string {
   return `${action.kind}|${type}|${id ?? slug ?? key ?? ''}|${action.principal.accountId}`;
 }
 
+/** The repository the facts hold for a repository item (undefined: a project item, or not in the facts). */
+function repositoryOfItem(facts: AccessFacts, item: ReviewItem): RepositoryResource | undefined {
+  if (item.resource.type !== 'repository') return undefined;
+  return facts.resources.find(
+    (resource): resource is RepositoryResource =>
+      resource.type === 'repository' && resource.id === item.resource.id,
+  );
+}
+
 /**
  * The plan that removes `item`'s access, from `facts` (the stored picture holding the item's user: e.g.
  * `store.loadUserReviewFacts(workspaceId, accountId).facts`). One action per removable path, in path
  * order, deduplicated (two paths through one group are one removal):
- * - `direct` → `revoke-direct-grant` on the item's resource;
+ * - `direct` → `revoke-direct-grant` on the item's resource; on a project item `alsoRemoves` lists the
+ *   project's repositories that lose or lower access (the same computation as `project` below, so one
+ *   grant reads the same whichever item reaches it);
  * - `group`, `project-group` → `remove-group-member` of that group, `alsoRemoves` listing the user's other
  *   access that goes through that group and nothing else ("write on repository web", or lowered:
  *   "write on repository web → read");
  * - `project` (a repository reached through the user's own project grant) → `revoke-project-grant`, with
  *   `alsoRemoves` likewise.
+ * `alsoRemoves` never lists a public repository's read (it stays), and is computed as if the user were
+ * not a workspace owner (what the change takes should they stop being one).
  * Each action names the permission the facts hold now (the project's own permission, e.g. `create-repo`,
  * not the `write` it gives on the repository; `member` for a group), falling back to the path's.
- * `cannotRemove` is set when some path is beyond a change here: `workspace-owner` (owners are admin
+ * `cannotRemove` is set when some access is beyond a change here: `workspace-owner` (owners are admin
  * everywhere), `identity-provider-managed` (the group's organization group is synced from an identity
- * provider), `public-repository` (anyone can read it); the removable actions are still listed. Never throws.
+ * provider), `public-repository` (the repository is public in the facts or on a path: anyone can read
+ * it, so a revoke leaves read). When what cannot be removed keeps the item's whole permission (always for
+ * an owner; for a read item on a public repository; an identity-provider group granting as much), the
+ * plan executes nothing: `actions` is empty and the changes are listed in `wouldAlsoNeed` for
+ * information. Otherwise the removable actions are listed (they lower the access). Never throws.
  */
 export function planRemediation(item: ReviewItem, facts: AccessFacts): RemediationPlan {
-  const before = effectiveUserAccess(facts, item.accountId);
+  const owner = item.paths.some((path) => path.via === 'workspace-owner');
+  // What each change takes is described as if the owner role were gone (else: nothing, ever).
+  const planFacts = owner ? withoutOwnerRole(facts, item.accountId) : facts;
+  const before = effectiveUserAccess(planFacts, item.accountId, { includePublic: true });
   const principal = { type: 'user' as const, accountId: item.accountId };
   const actions = new Map<string, RemediationAction>();
   const blockers: Blocker[] = [];
+  // Paths no change here removes: what the item keeps whatever runs.
+  const blocked: AccessPath<string>[] = [];
   const add = (action: RemediationAction) => {
     if (!actions.has(actionKey(action))) actions.set(actionKey(action), action);
   };
 
-  const removeFromGroup = (group: string) => {
+  const removeFromGroup = (path: AccessPath<string> & { group: string }) => {
+    const group = path.group;
     const idp = orgGroupsBehind(facts, group).find((orgGroup) => orgGroup.attributes.idpManaged);
     if (idp) {
+      blocked.push(path);
       blockers.push({
         reason: 'identity-provider-managed',
         detail: `group ${group} is organization group ${idp.attributes.name}, synced from an identity provider: remove ${who(item)} there`,
       });
       return;
     }
-    const membership = userGrantOn(facts, 'group', group, item.accountId);
+    const membership = userGrantOn(planFacts, 'group', group, item.accountId);
     add({
       kind: 'remove-group-member',
       resource: { type: 'group', slug: group },
       principal,
       permission: membership ? String(membership.entitlement) : 'member',
       description: `remove ${who(item)} from group ${group}`,
-      alsoRemoves: [...lostAccess(facts, before, membership, item), ...roleLoss(before, group)],
+      alsoRemoves: [...lostAccess(planFacts, before, membership, item), ...roleLoss(before, group)],
     });
   };
+
+  const publicBlocker = () =>
+    blockers.push({
+      reason: 'public-repository',
+      detail: `${item.resource.type} ${item.resource.name} is public: anyone can read it (read stays)`,
+    });
 
   for (const path of item.paths as AccessPath<string>[]) {
     switch (path.via) {
       case 'direct': {
-        const grant = userGrantOn(facts, item.resource.type, item.resource.id, item.accountId);
+        const grant = userGrantOn(planFacts, item.resource.type, item.resource.id, item.accountId);
         const permission = grant ? String(grant.entitlement) : path.permission;
         add({
           kind: 'revoke-direct-grant',
@@ -196,17 +271,18 @@ export function planRemediation(item: ReviewItem, facts: AccessFacts): Remediati
           principal,
           permission,
           description: `revoke the ${permission} grant of ${who(item)} on ${item.resource.type} ${item.resource.name}`,
-          alsoRemoves: [],
+          // A project grant reaches the project's repositories: listed as for `revoke-project-grant`.
+          alsoRemoves: lostAccess(planFacts, before, grant, item),
         });
         break;
       }
       case 'group':
       case 'project-group':
-        removeFromGroup(path.group);
+        removeFromGroup(path);
         break;
       case 'project': {
         const project = projectOfItem(facts, item, path.project);
-        const grant = project ? userGrantOn(facts, 'project', project.id, item.accountId) : undefined;
+        const grant = project ? userGrantOn(planFacts, 'project', project.id, item.accountId) : undefined;
         const permission = grant ? String(grant.entitlement) : path.permission;
         add({
           kind: 'revoke-project-grant',
@@ -216,11 +292,12 @@ export function planRemediation(item: ReviewItem, facts: AccessFacts): Remediati
           principal,
           permission,
           description: `revoke the ${permission} grant of ${who(item)} on project ${path.project} (it holds ${item.resource.type} ${item.resource.name})`,
-          alsoRemoves: lostAccess(facts, before, grant, item),
+          alsoRemoves: lostAccess(planFacts, before, grant, item),
         });
         break;
       }
       case 'workspace-owner':
+        blocked.push(path);
         blockers.push({
           reason: 'workspace-owner',
           detail:
@@ -230,19 +307,110 @@ export function planRemediation(item: ReviewItem, facts: AccessFacts): Remediati
         });
         break;
       case 'public':
-        blockers.push({
-          reason: 'public-repository',
-          detail: `${item.resource.type} ${item.resource.name} is public: anyone can read it`,
-        });
+        blocked.push(path);
+        publicBlocker();
         break;
     }
   }
+  // Items frozen without public paths still sit on a public repository: its read stays after any change.
+  if (
+    repositoryOfItem(facts, item)?.attributes.isPrivate === false &&
+    !blocked.some((p) => p.via === 'public')
+  ) {
+    blocked.push({ via: 'public', permission: 'read' });
+    publicBlocker();
+  }
 
-  const plan: RemediationPlan = { actions: [...actions.values()] };
+  const planned = [...actions.values()];
+  const plan: RemediationPlan = { actions: planned };
   if (blockers.length > 0) {
     const strongest = CANNOT_REMOVE_REASONS.find((reason) => blockers.some((b) => b.reason === reason))!;
     const details = [...new Set(blockers.map((blocker) => blocker.detail))];
     plan.cannotRemove = { reason: strongest, detail: details.join('; ') };
+    // Nothing executed can lower what the blocked paths keep: running the changes would only take the
+    // user's other access (e.g. an owner's group, with its admin on other projects) for no effect here.
+    const type = item.resource.type;
+    const all = highestOf(type, [...item.paths, ...blocked]);
+    if (planned.length > 0 && rankOf(type, highestOf(type, blocked)) >= rankOf(type, all)) {
+      plan.actions = [];
+      plan.wouldAlsoNeed = planned;
+    }
   }
   return plan;
+}
+
+/**
+ * Whether executing `action` removes `path` of `item` (same user): a group removal takes the paths
+ * through that group; a project grant (`revoke-project-grant`, or `revoke-direct-grant` on a project)
+ * takes that project item's `direct` path and the `project` paths of its repositories; a repository
+ * grant takes that repository item's `direct` path.
+ */
+export function actionRemovesPath(
+  action: RemediationAction,
+  item: Pick<ReviewItem, 'accountId' | 'resource'>,
+  path: AccessPath<string>,
+): boolean {
+  if (action.principal.accountId !== item.accountId) return false;
+  const target = action.resource;
+  if (action.kind === 'remove-group-member')
+    return (path.via === 'group' || path.via === 'project-group') && path.group === target.slug;
+  // Matched by uuid, or by the key / slug an action made without one names.
+  const sameResource =
+    target.type === item.resource.type &&
+    (target.id !== undefined
+      ? target.id === item.resource.id
+      : (target.key ?? target.slug) === item.resource.name);
+  if (target.type === 'project' && item.resource.type === 'repository')
+    // A repository's project path names the project's key (its uuid when the key was unknown).
+    return path.via === 'project' && (path.project === target.key || path.project === target.id);
+  return sameResource && path.via === 'direct';
+}
+
+/**
+ * A kept item a revoke would change: the revoke's `actions` remove some of `keptItemId`'s paths, leaving
+ * `permissionAfter` (from the kept item's frozen paths; null: none left). `lowers` is false when another
+ * path keeps the same permission.
+ */
+export interface KeepConflict {
+  revokeItemId: string;
+  keptItemId: string;
+  accountId: string;
+  actions: RemediationAction[];
+  permissionBefore: string;
+  permissionAfter: string | null;
+  lowers: boolean;
+}
+
+/**
+ * For each revoke (an item decided `revoke` with a plan), the same user's items decided `keep` whose
+ * paths go through a group or project grant the plan's actions remove (e.g. alan kept on shared-libs
+ * through developers, while his CORE item's revoke removes him from developers). Pure, for warning at
+ * decision time; closing records the actual effect (`removed-by-another-revoke`). In item order.
+ */
+export function conflictingKeeps(items: readonly ReviewItem[]): KeepConflict[] {
+  const kept = items.filter((item) => item.decision?.decision === 'keep');
+  const conflicts: KeepConflict[] = [];
+  for (const revoke of items) {
+    if (revoke.decision?.decision !== 'revoke' || !revoke.plan) continue;
+    for (const keep of kept) {
+      if (keep.accountId !== revoke.accountId || keep.itemId === revoke.itemId) continue;
+      const actions = revoke.plan.actions.filter((action) =>
+        keep.paths.some((path) => actionRemovesPath(action, keep, path)),
+      );
+      if (actions.length === 0) continue;
+      const type = keep.resource.type;
+      const left = keep.paths.filter((path) => !actions.some((a) => actionRemovesPath(a, keep, path)));
+      const permissionAfter = highestOf(type, left);
+      conflicts.push({
+        revokeItemId: revoke.itemId,
+        keptItemId: keep.itemId,
+        accountId: keep.accountId,
+        actions,
+        permissionBefore: keep.permission,
+        permissionAfter,
+        lowers: rankOf(type, permissionAfter) < rankOf(type, keep.permission),
+      });
+    }
+  }
+  return conflicts;
 }

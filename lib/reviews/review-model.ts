@@ -71,7 +71,8 @@ export type ReviewDecision = 'keep' | 'revoke';
 
 /**
  * One change a revoke needs, executed through provisioning (`POST …/revocations` semantics):
- * - `revoke-direct-grant`: the user's own grant on the resource;
+ * - `revoke-direct-grant`: the user's own grant on the resource (on a project: its repositories go too,
+ *   in `alsoRemoves`);
  * - `remove-group-member`: the user's membership of `group` (all of that group's other access goes too:
  *   `alsoRemoves`);
  * - `revoke-project-grant`: the user's own grant on the project that holds the repository (the project's
@@ -86,7 +87,11 @@ export interface RemediationAction {
   permission: string;
   /** Plain words: "remove Ada from group developers". */
   description: string;
-  /** Other access of the same user that this change also removes ("write on repository web"). */
+  /**
+   * Other access of the same user that this change also removes ("write on repository web") or lowers
+   * ("write on repository website → read": a public repository stays readable); computed as if the user
+   * were not a workspace owner.
+   */
   alsoRemoves: string[];
 }
 
@@ -95,21 +100,60 @@ export interface RemediationAction {
  * (`workspace-owner`, `public-repository`, `organization-group` managed in admin.atlassian.com…).
  */
 export interface RemediationPlan {
+  /** The changes closing executes (empty when `cannotRemove` keeps the item's whole permission). */
   actions: RemediationAction[];
   cannotRemove?: { reason: string; detail: string };
+  /**
+   * Information only, never executed: the changes that would remove the item's other paths, held back
+   * because what cannot be removed here keeps the item's permission anyway (a workspace owner is admin
+   * everywhere; a public repository stays readable for a read item; an identity-provider group grants as
+   * much). Running them would only take the user's other access (their `alsoRemoves`, computed as if the
+   * blocking path were gone) and change nothing the reviewer decided on.
+   */
+  wouldAlsoNeed?: RemediationAction[];
 }
 
 /**
  * Where an item ended when its campaign closed: `kept`; `not-decided` (no decision by close);
  * `revoked-verified` (re-read: no path left); `still-reachable` (re-read: another path remains, named in
- * `detail`); `revoke-failed` (Bitbucket's reason in `detail`); `cannot-remove` (the plan said so).
+ * `detail`; "read: the repository is public" when only publicity is left); `revoke-failed` (Bitbucket's
+ * reason in `detail`); `cannot-remove` (the plan said so: `reason` and `detail`);
+ * `removed-by-another-revoke`: the item was kept (or left undecided) but a revoke of the same user's
+ * other item, executed by this close, removed or lowered this access too (e.g. alan kept on shared-libs,
+ * removed from group developers by the revoke of his CORE item). The re-read says what is left:
+ * `changedBy` names the revoke items and changes, and the permission before and after (null: none left).
+ * The item's decision is untouched: the report shows "keep" beside this outcome.
  */
-export type ItemOutcomeStatus =
-  'kept' | 'not-decided' | 'revoked-verified' | 'still-reachable' | 'revoke-failed' | 'cannot-remove';
+export const ITEM_OUTCOME_STATUSES = [
+  'kept',
+  'not-decided',
+  'revoked-verified',
+  'still-reachable',
+  'revoke-failed',
+  'cannot-remove',
+  'removed-by-another-revoke',
+] as const;
+export type ItemOutcomeStatus = (typeof ITEM_OUTCOME_STATUSES)[number];
 
+/** Why a kept or undecided item's access changed at close (`removed-by-another-revoke`). */
+export interface ItemChangedBy {
+  /** The revoked items whose executed changes took it. */
+  itemIds: string[];
+  /** Those changes, in plain words (`RemediationAction.description`). */
+  actions: string[];
+  /** The permission frozen on the item, and what the re-read leaves (null: no access left). */
+  permissionBefore: string;
+  permissionAfter: string | null;
+}
+
+/** One item's end at close (`status` and the evidence for it). */
 export interface ItemOutcome {
   status: ItemOutcomeStatus;
   detail?: string;
+  /** `cannot-remove` only: the plan's `cannotRemove.reason` (`workspace-owner`, `public-repository`…). */
+  reason?: string;
+  /** `removed-by-another-revoke` only: which revoke did it, and what is left. */
+  changedBy?: ItemChangedBy;
   /** Provisioning request ids of the actions executed (`GET /v1/requests/{id}`). */
   requestIds?: string[];
   verifiedAt?: string;

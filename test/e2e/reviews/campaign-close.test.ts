@@ -175,12 +175,8 @@ describe('closeCampaign', () => {
     await fixture.clearRequestLog();
     const result = await closeCampaign(dependencies, campaign(), items, { actor: 'closer', dryRun: true });
     expect(result.dryRun).toBe(true);
-    expect(result.runs.map((run) => run.result)).toEqual([
-      'would-remove',
-      'would-remove',
-      'would-remove',
-      'would-remove',
-    ]);
+    // olga is an owner: her plan executes nothing.
+    expect(result.runs.map((run) => run.result)).toEqual(['would-remove', 'would-remove', 'would-remove']);
     expect(result.runs[1]!.calls.map((call) => [call.method, call.sent])).toEqual([
       ['GET', false],
       ['DELETE', false],
@@ -188,7 +184,7 @@ describe('closeCampaign', () => {
     expect(result.items.map((entry) => entry.outcome?.status)).toEqual([
       undefined,
       undefined,
-      undefined,
+      'cannot-remove',
       undefined,
       'kept',
       'not-decided',
@@ -220,11 +216,17 @@ describe('closeCampaign', () => {
     // (b) a group-derived write: bob left developers; carol stays.
     expect(bob).toMatchObject({ status: 'revoked-verified' });
     expect((await repositoryTruth('web')).developers).toEqual([id('carol')]);
-    // (c) an owner: the direct grant went, the owner path cannot.
-    expect(olga!.status).toBe('cannot-remove');
-    expect(olga!.detail).toContain('workspace owner');
-    expect(olga!.detail).toContain('still reachable: admin as workspace owner');
-    expect((await repositoryTruth('web')).users.map((grant) => grant.accountId)).toEqual([id('erin')]);
+    // (c) an owner: nothing runs (she is admin everywhere whatever goes), her grant stays.
+    expect(olga).toEqual({
+      status: 'cannot-remove',
+      reason: 'workspace-owner',
+      detail: expect.stringContaining('workspace owner') as unknown,
+    });
+    expect(items[2]!.plan!.wouldAlsoNeed?.map((action) => action.kind)).toEqual(['revoke-direct-grant']);
+    expect((await repositoryTruth('web')).users.map((grant) => grant.accountId)).toEqual([
+      id('olga'),
+      id('erin'),
+    ]);
     // (d) refused: Bitbucket's answer is the detail, and the grant is still there.
     expect(dan!.status).toBe('revoke-failed');
     expect(dan!.detail).toMatch(
@@ -234,9 +236,9 @@ describe('closeCampaign', () => {
     expect(erin).toEqual({ status: 'kept' });
     expect(undecided).toEqual({ status: 'not-decided' });
 
-    expect(result.runs.map((run) => run.result)).toEqual(['removed', 'removed', 'removed', 'refused']);
+    expect(result.runs.map((run) => run.result)).toEqual(['removed', 'removed', 'refused']);
     // A 403 on a permission write is the credential's capability gap (422), with Bitbucket's own words.
-    expect(result.runs[3]).toMatchObject({ result: 'refused', status: 422 });
+    expect(result.runs[2]).toMatchObject({ result: 'refused', status: 422 });
     expect(dan!.detail).toContain('Bitbucket said: Simulated failure (403)');
     expect(result.reread).toEqual(
       expect.arrayContaining(['groups', `repository-grants/${items[0]!.resource.id}`]),
@@ -267,7 +269,7 @@ describe('closeCampaign', () => {
     const result = await closeCampaign(dependencies, campaign(), [unplanned], { actor: 'closer' });
     expect(result.items[0]!.plan?.actions.map((action) => action.kind)).toEqual(['revoke-direct-grant']);
     expect(result.items[0]!.outcome?.status).toBe('revoked-verified');
-    expect((await repositoryTruth('web')).users).toEqual([]);
+    expect((await repositoryTruth('web')).users).toEqual([{ accountId: id('olga'), permission: 'write' }]);
   });
 
   it('a change whose scope cannot be re-read is not called verified; a later close verifies it', async () => {

@@ -1,12 +1,13 @@
 // Freezing a campaign's items from the picture: one per (user, resource) in scope, with every path, the
 // flags of REVIEW_FLAGS, and who administers each resource for the assignment rules.
 import { describe, expect, it } from 'vitest';
-import { effectiveUserAccess, type AccessFacts } from '../../../lib/access/index.js';
+import type { AccessFacts } from '../../../lib/access/index.js';
 import type { GroupResource, ProjectResource, RepositoryResource } from '../../../lib/model/index.js';
 import {
   freezeReviewItems,
   inScope,
   resourceAdmins,
+  reviewedAccess,
   workspaceOwners,
   type ReviewPicture,
 } from '../../../lib/reviews/campaign-items.js';
@@ -28,7 +29,7 @@ function pictureOf(facts: AccessFacts): ReviewPicture {
   return {
     users: facts.resources
       .filter((r) => r.type === 'user')
-      .map((user) => ({ access: effectiveUserAccess(facts, user.id)!, accountStatus: 'active' })),
+      .map((user) => ({ access: reviewedAccess(facts, user.id)!, accountStatus: 'active' })),
     groupDefaults: new Map(of<GroupResource>('group').map((g) => [g.id, g.attributes.defaultPermission])),
     repositoryProjectKeys: new Map(repositories.map((r) => [r.id, keys.get(r.attributes.projectUuid!)!])),
     projectKeys: new Set(keys.values()),
@@ -129,5 +130,29 @@ describe('resource admins and owners', () => {
     expect(admins.get(`project:${CORE}`)).toEqual(['carol']);
     expect(admins.get(`repository:${DOCS}`)).toBeUndefined();
     expect(workspaceOwners(pictureOf(world().facts()))).toEqual(['ada']);
+  });
+});
+
+describe('public repositories', () => {
+  const SITE = 'r0000000-0000-4000-8000-000000000009';
+  /** site is public: bob writes it through developers (default write), dan has no grant on it. */
+  const facts = () =>
+    world().repository(SITE, 'site', CORE, false).onRepository(SITE, 'group:developers', 'write').facts();
+
+  it('freezes the public path beside the grants, and leaves out users who only reach it as public', () => {
+    const items = freezeReviewItems(pictureOf(facts()), 'rv-1', { repositories: ['site'] }, SNAPSHOT);
+    // ada reaches it as owner, bob through developers; carol (project admin) too; dan only as public.
+    expect(items.map((item) => item.accountId)).toEqual(['ada', 'bob', 'carol']);
+    const bob = items.find((item) => item.accountId === 'bob')!;
+    expect(bob.paths).toEqual([
+      { via: 'group', group: 'developers', permission: 'write' },
+      { via: 'public', permission: 'read' },
+    ]);
+    // The public path is nobody's grant: bob's access is still only the group's default.
+    expect(bob.flags).toEqual(['inactive-90-days', 'group-default-access-only']);
+  });
+
+  it('reviewedAccess is null for an unknown account', () => {
+    expect(reviewedAccess(facts(), 'nobody')).toBeNull();
   });
 });

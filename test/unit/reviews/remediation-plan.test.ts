@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveUserAccess, type AccessFacts } from '../../../lib/access/index.js';
 import { orgGroupMembershipGrant, resource } from '../../../lib/model/index.js';
-import { planRemediation } from '../../../lib/reviews/remediation-plan.js';
+import { conflictingKeeps, planRemediation } from '../../../lib/reviews/remediation-plan.js';
 import type { ReviewItem } from '../../../lib/reviews/review-model.js';
 import { AccessWorld } from '../access/access-world.js';
 
@@ -93,8 +93,8 @@ describe('planRemediation', () => {
         principal: { type: 'user', accountId: 'bob' },
         permission: 'member',
         description: 'remove bob (Name bob) from group developers',
-        // docs is public, but public reads are not access this user was given: it is lost here.
-        alsoRemoves: ['write on repository api → read', 'admin on repository docs'],
+        // docs is public: its read stays with every user, so admin is lowered to read, not lost.
+        alsoRemoves: ['write on repository api → read', 'admin on repository docs → read'],
       },
     ]);
   });
@@ -164,10 +164,11 @@ describe('planRemediation', () => {
     ]);
   });
 
-  it('a workspace owner cannot be removed here; the removable paths are still planned', () => {
+  it('a workspace owner cannot be removed here; the removable paths are only listed, never executed', () => {
     const facts = world().onRepository(WEB, 'user:ada', 'write').facts();
     const plan = planRemediation(itemOf(facts, 'ada', 'repository', WEB), facts);
-    expect(plan.actions.map((action) => action.kind)).toEqual(['revoke-direct-grant']);
+    expect(plan.actions).toEqual([]);
+    expect(plan.wouldAlsoNeed?.map((action) => action.kind)).toEqual(['revoke-direct-grant']);
     expect(plan.cannotRemove).toEqual({
       reason: 'workspace-owner',
       detail:
@@ -175,13 +176,83 @@ describe('planRemediation', () => {
     });
   });
 
+  it("an owner's group removal is not executed, and lists what it would take were she no owner", () => {
+    // grace in the demo seed: an owner in administrators, which administers OPS.
+    const facts = world()
+      .group('administrators', ['ada'])
+      .onProject(OPS, 'group:administrators', 'admin')
+      .onRepository(WEB, 'group:administrators', 'admin')
+      .facts();
+    const plan = planRemediation(itemOf(facts, 'ada', 'repository', WEB), facts);
+    expect(plan.actions).toEqual([]);
+    expect(plan.cannotRemove?.reason).toBe('workspace-owner');
+    expect(plan.wouldAlsoNeed).toEqual([
+      expect.objectContaining({
+        kind: 'remove-group-member',
+        resource: { type: 'group', slug: 'administrators' },
+        alsoRemoves: ['admin on project OPS', 'admin on repository docs → read'],
+      }),
+    ]);
+  });
+
   it('a public repository cannot be removed here', () => {
     const facts = world().facts();
     const plan = planRemediation(itemOf(facts, 'bob', 'repository', DOCS), facts);
     expect(plan).toEqual({
       actions: [],
-      cannotRemove: { reason: 'public-repository', detail: 'repository docs is public: anyone can read it' },
+      cannotRemove: {
+        reason: 'public-repository',
+        detail: 'repository docs is public: anyone can read it (read stays)',
+      },
     });
+  });
+
+  it('a write on a public repository: the grant goes (write → read) and the plan says read stays', () => {
+    const facts = world().onRepository(DOCS, 'user:bob', 'write').facts();
+    const expected = {
+      actions: [
+        expect.objectContaining({ kind: 'revoke-direct-grant', permission: 'write', alsoRemoves: [] }),
+      ],
+      cannotRemove: {
+        reason: 'public-repository',
+        detail: 'repository docs is public: anyone can read it (read stays)',
+      },
+    };
+    expect(planRemediation(itemOf(facts, 'bob', 'repository', DOCS), facts)).toEqual(expected);
+    // Frozen without its public path (as campaigns did): the facts say the repository is public.
+    const withoutPublic = itemOf(facts, 'bob', 'repository', DOCS);
+    withoutPublic.paths = withoutPublic.paths.filter((path) => path.via !== 'public');
+    expect(planRemediation(withoutPublic, facts)).toEqual(expected);
+  });
+
+  it('a read on a public repository: removing the grant would change nothing, so nothing runs', () => {
+    const facts = world().onRepository(DOCS, 'user:bob', 'read').facts();
+    const plan = planRemediation(itemOf(facts, 'bob', 'repository', DOCS), facts);
+    expect(plan.actions).toEqual([]);
+    expect(plan.cannotRemove?.reason).toBe('public-repository');
+    expect(plan.wouldAlsoNeed?.map((action) => action.kind)).toEqual(['revoke-direct-grant']);
+  });
+
+  it('a direct project grant lists the repositories it reaches, as the same grant does from a repository', () => {
+    // radia in the demo seed: a direct write on project OPS.
+    const facts = world()
+      .onProject(CORE, 'user:dan', 'create-repo')
+      .onRepository(API, 'user:dan', 'read')
+      .facts();
+    const fromProject = planRemediation(itemOf(facts, 'dan', 'project', CORE), facts).actions;
+    expect(fromProject).toEqual([
+      expect.objectContaining({
+        kind: 'revoke-direct-grant',
+        resource: { type: 'project', id: CORE, key: 'CORE' },
+        alsoRemoves: ['write on repository api → read', 'write on repository web'],
+      }),
+    ]);
+    const fromRepository = planRemediation(itemOf(facts, 'dan', 'repository', WEB), facts).actions;
+    // One lost-access computation: each lists the other, and everything else the same.
+    expect(fromRepository[0]!.alsoRemoves).toEqual([
+      'create-repo on project CORE',
+      'write on repository api → read',
+    ]);
   });
 
   it('the strongest reason is named and every reason is in the detail', () => {
@@ -237,5 +308,78 @@ describe('planRemediation', () => {
         },
       });
     });
+  });
+});
+
+describe('conflictingKeeps', () => {
+  const decided = (item: ReviewItem, decision: 'keep' | 'revoke', facts: AccessFacts): ReviewItem => ({
+    ...item,
+    decision: { decision, decidedBy: 'reviewer', decidedAt: '2026-12-01T00:00:00.000Z' },
+    ...(decision === 'revoke' ? { plan: planRemediation(item, facts) } : {}),
+  });
+
+  it("names the kept items of the same user whose paths the revoke's group removal takes", () => {
+    // alan in the demo seed: kept on shared-libs through developers; his CORE item revoked.
+    const facts = world()
+      .group('developers', ['bob', 'carol'])
+      .onProject(CORE, 'group:developers', 'create-repo')
+      .onRepository(API, 'user:bob', 'read')
+      .facts();
+    const revoke = decided(itemOf(facts, 'bob', 'project', CORE), 'revoke', facts);
+    const web = decided(itemOf(facts, 'bob', 'repository', WEB), 'keep', facts);
+    const api = decided(itemOf(facts, 'bob', 'repository', API), 'keep', facts);
+    const carol = decided(itemOf(facts, 'carol', 'repository', WEB), 'keep', facts);
+    const undecided = itemOf(facts, 'carol', 'repository', API);
+    expect(conflictingKeeps([revoke, web, api, carol, undecided])).toEqual([
+      {
+        revokeItemId: revoke.itemId,
+        keptItemId: web.itemId,
+        accountId: 'bob',
+        actions: revoke.plan!.actions,
+        permissionBefore: 'write',
+        permissionAfter: null,
+        lowers: true,
+      },
+      {
+        revokeItemId: revoke.itemId,
+        keptItemId: api.itemId,
+        accountId: 'bob',
+        actions: revoke.plan!.actions,
+        permissionBefore: 'write',
+        permissionAfter: 'read',
+        lowers: true,
+      },
+    ]);
+  });
+
+  it("a direct project grant's revoke conflicts with a kept repository reached through it", () => {
+    const facts = world().onProject(CORE, 'user:dan', 'write').onRepository(WEB, 'user:dan', 'write').facts();
+    const revoke = decided(itemOf(facts, 'dan', 'project', CORE), 'revoke', facts);
+    const web = decided(itemOf(facts, 'dan', 'repository', WEB), 'keep', facts);
+    const api = decided(itemOf(facts, 'dan', 'repository', API), 'keep', facts);
+    expect(
+      conflictingKeeps([revoke, web, api]).map((c) => [c.keptItemId, c.permissionAfter, c.lowers]),
+    ).toEqual([
+      // web keeps write through its own grant: named, but not lowered.
+      [web.itemId, 'write', false],
+      [api.itemId, null, true],
+    ]);
+  });
+
+  it('nothing for an owner (the plan executes nothing) nor for a revoke of a direct repository grant', () => {
+    const facts = world()
+      .group('developers', ['ada', 'bob'])
+      .onRepository(WEB, 'group:developers', 'write')
+      .onRepository(API, 'group:developers', 'write')
+      .onRepository(API, 'user:bob', 'admin')
+      .facts();
+    const items = [
+      decided(itemOf(facts, 'ada', 'repository', WEB), 'revoke', facts),
+      decided(itemOf(facts, 'ada', 'repository', API), 'keep', facts),
+      decided(itemOf(facts, 'bob', 'repository', API), 'revoke', facts),
+    ];
+    items[2] = { ...items[2]!, plan: { actions: items[2]!.plan!.actions.slice(0, 1) } };
+    items.push(decided(itemOf(facts, 'bob', 'repository', WEB), 'keep', facts));
+    expect(conflictingKeeps(items)).toEqual([]);
   });
 });
