@@ -1,7 +1,7 @@
 // Request and answer bodies of access reviews (`/v1/…/reviews`, lib/reviews). The OpenAPI document is
 // generated from these same schemas; the shapes follow lib/reviews/review-model.ts.
 import { z } from 'zod';
-import { REVIEW_FLAGS } from '../reviews/review-model.js';
+import { ITEM_OUTCOME_STATUSES, REVIEW_FLAGS } from '../reviews/review-model.js';
 
 const Names = (what: string) =>
   z
@@ -185,19 +185,26 @@ export const ReviewItemAnswer = z.object({
     .object({
       actions: z.array(RemediationAction),
       cannotRemove: z.object({ reason: z.string(), detail: z.string() }).optional(),
+      wouldAlsoNeed: z
+        .array(RemediationAction)
+        .optional()
+        .describe('changes the plan holds back because the access cannot be removed here anyway; never run'),
     })
     .optional(),
   outcome: z
     .object({
-      status: z.enum([
-        'kept',
-        'not-decided',
-        'revoked-verified',
-        'still-reachable',
-        'revoke-failed',
-        'cannot-remove',
-      ]),
+      status: z.enum(ITEM_OUTCOME_STATUSES),
       detail: z.string().optional(),
+      reason: z.string().optional().describe('cannot-remove: why (workspace-owner, public-repository…)'),
+      changedBy: z
+        .object({
+          itemIds: z.array(z.string()),
+          actions: z.array(z.string()),
+          permissionBefore: z.string(),
+          permissionAfter: z.string().nullable(),
+        })
+        .optional()
+        .describe('removed-by-another-revoke: the revoke that took this kept access, and what is left'),
       requestIds: z.array(z.string()).optional(),
       verifiedAt: z.string().optional(),
     })

@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { AccessPath } from '../access/index.js';
 import { describePaths } from '../api/export-rows.js';
 import {
+  ITEM_OUTCOME_STATUSES,
   REVIEW_FLAGS,
   type ItemOutcomeStatus,
   type RemediationPlan,
@@ -29,14 +30,7 @@ const CONTENT_TYPES: Record<ReviewReportFormat, string> = {
   manifest: 'application/json; charset=utf-8',
 };
 
-const OUTCOME_STATUSES: readonly ItemOutcomeStatus[] = [
-  'kept',
-  'not-decided',
-  'revoked-verified',
-  'still-reachable',
-  'revoke-failed',
-  'cannot-remove',
-];
+const OUTCOME_STATUSES: readonly ItemOutcomeStatus[] = ITEM_OUTCOME_STATUSES;
 
 const CSV_COLUMNS = [
   'campaignId',
@@ -91,24 +85,29 @@ function pathOf(path: AccessPath<string>): AccessPath<string> {
   return { via: path.via, ...group, ...project, permission: path.permission } as AccessPath<string>;
 }
 
+function actionOf(action: RemediationPlan['actions'][number]) {
+  return {
+    kind: action.kind,
+    resource: {
+      type: action.resource.type,
+      ...(action.resource.id === undefined ? {} : { id: action.resource.id }),
+      ...(action.resource.slug === undefined ? {} : { slug: action.resource.slug }),
+      ...(action.resource.key === undefined ? {} : { key: action.resource.key }),
+    },
+    principal: { type: action.principal.type, accountId: action.principal.accountId },
+    permission: action.permission,
+    description: action.description,
+    alsoRemoves: [...action.alsoRemoves],
+  };
+}
+
 function planOf(plan: RemediationPlan) {
   return {
-    actions: plan.actions.map((action) => ({
-      kind: action.kind,
-      resource: {
-        type: action.resource.type,
-        ...(action.resource.id === undefined ? {} : { id: action.resource.id }),
-        ...(action.resource.slug === undefined ? {} : { slug: action.resource.slug }),
-        ...(action.resource.key === undefined ? {} : { key: action.resource.key }),
-      },
-      principal: { type: action.principal.type, accountId: action.principal.accountId },
-      permission: action.permission,
-      description: action.description,
-      alsoRemoves: [...action.alsoRemoves],
-    })),
+    actions: plan.actions.map(actionOf),
     ...(plan.cannotRemove
       ? { cannotRemove: { reason: plan.cannotRemove.reason, detail: plan.cannotRemove.detail } }
       : {}),
+    ...(plan.wouldAlsoNeed?.length ? { wouldAlsoNeed: plan.wouldAlsoNeed.map(actionOf) } : {}),
   };
 }
 

@@ -367,4 +367,33 @@ describe('access reviews', () => {
     );
     expect(outcomes.some((detail: string) => detail.includes('in flight'))).toBe(false);
   });
+
+  it('says when a kept item was taken by another revoke, in an answer the OpenAPI document describes', async () => {
+    const created = await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/reviews`, {
+      ...as('alice'),
+      body: { name: 'keep and revoke', dueAt: '2026-12-31T00:00:00Z', scope: { projects: ['CORE'] } },
+    });
+    const id = created.body.id as string;
+    const libs = itemId('repository', repositoryId('shared-libs'), 'dennis');
+    const core = itemId('project', projectId('CORE'), 'dennis');
+    const decided = await fixture.call('POST', `/v1/reviews/${id}/decisions`, {
+      ...as('alice'),
+      body: [
+        { itemId: libs, decision: 'keep' },
+        { itemId: core, decision: 'revoke' },
+      ],
+    });
+    expect(decided.status, decided.text).toBe(200);
+    const closed = await fixture.call('POST', `/v1/reviews/${id}/close`, { ...as('alice'), body: {} });
+    expect(closed.status, closed.text).toBe(200);
+    const items = await fixture.call('GET', `/v1/reviews/${id}/items`, as('alice'));
+    const document = await fixture.call('GET', '/v1/openapi.json', as('alice'));
+    openApiValidator(document.body)('/v1/reviews/{id}/items', 'GET', 200, items.body);
+    const kept = items.body.items.find((item: { itemId: string }) => item.itemId === libs);
+    expect(kept.decision.decision).toBe('keep');
+    expect(kept.outcome).toMatchObject({
+      status: 'removed-by-another-revoke',
+      changedBy: { itemIds: [core] },
+    });
+  });
 });
