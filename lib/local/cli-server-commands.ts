@@ -9,7 +9,7 @@ import { COMMANDS, portFlag, UsageError, type CommandName, type ParsedCommand } 
 import { chooseWorkspace } from './workspace-choice.js';
 import { localApiDependencies, type LocalConnector } from './connector.js';
 import { randomLocalApiToken } from './local-api-token.js';
-import { startLocalServices } from './local-services.js';
+import { listeningLines, startLocalServices } from './local-services.js';
 
 type CommandHandler = (connector: LocalConnector, command: ParsedCommand) => Promise<number>;
 
@@ -19,7 +19,7 @@ async function serve(connector: LocalConnector, command: ParsedCommand): Promise
   const port = portFlag(command.values.port, 'serve', connector.config.local.port);
   const apiToken = connector.config.local.apiToken ?? randomLocalApiToken();
   const services = await startLocalServices(connector, { port, apiToken });
-  out(`api listening on ${services.url}`);
+  for (const line of listeningLines(services.url)) out(line);
   out(`local API token: ${apiToken}`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -31,6 +31,14 @@ export interface LocalServices {
   close(): Promise<void>;
 }
 
+/**
+ * What `npm start` and `bbgov serve` print once the server answers: `api listening on URL` (its exact text
+ * is a contract scripts wait for) and, on its own line after it, where the reviewer page is.
+ */
+export function listeningLines(url: string): [string, string] {
+  return [`api listening on ${url}`, `reviewer page: ${url}/ui/`];
+}
+
 /** Webhook secrets from WEBHOOK_SECRETS plus those `bbgov webhooks install` wrote under DATA_DIR. */
 function localWebhookSecrets(connector: LocalConnector): SecretProvider<WebhookSecrets> {
   const fromEnvironment =

@@ -11,7 +11,7 @@ import { openConnector, type LocalConnector } from './connector.js';
 import { JavaMissingError } from './embedded-dynamodb.js';
 import { loadEnvFile } from './env-file.js';
 import { randomLocalApiToken } from './local-api-token.js';
-import { startLocalServices, type LocalServices } from './local-services.js';
+import { listeningLines, startLocalServices, type LocalServices } from './local-services.js';
 import { progressPrinter } from './progress.js';
 import { administrationLine, formatSummary, gapLines, summarizeWorkspace } from './workspace-summary.js';
 
@@ -157,7 +157,7 @@ async function syncThenServe(connector: LocalConnector, config: AppConfig): Prom
 
   const apiToken = config.local.apiToken ?? randomLocalApiToken();
   const services = await startLocalServices(connector, { port: config.local.port, apiToken });
-  say(`api listening on ${services.url}`);
+  for (const line of listeningLines(services.url)) say(line);
   say(
     `local API token: ${apiToken}${config.local.apiToken ? ' (from LOCAL_API_TOKEN)' : ' (random; set LOCAL_API_TOKEN to fix it)'}`,
   );

@@ -57,6 +57,10 @@ describe('npm start', () => {
     await waitForLine(child, /Ctrl-C stops everything/, output, 100_000);
     const [, url] = /api listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.text)!;
     const [, token] = /local API token: (\S+)/.exec(output.text)!;
+    // The page's URL on its own line, right after the contract line scripts wait for; and it is served.
+    const lines = output.text.split('\n');
+    expect(lines[lines.indexOf(`api listening on ${url}`) + 1]).toBe(`reviewer page: ${url}/ui/`);
+    expect((await fetch(`${url}/ui/`)).status).toBe(200);
     expect(output.text.split('\n')[0]).toMatch(
       /^No Bitbucket credentials configured: using the bundled Bitbucket simulator/,
     );
