@@ -318,7 +318,9 @@ export async function runRequestsCommand(
     answer = await callLocalApi(target, call.method, call.path, call.body);
   } catch (error) {
     if (error instanceof LocalApiError) {
-      output.err(`${name}: HTTP ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.message}`);
+      output.err(
+        terminalSafe(`${name}: HTTP ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.message}`),
+      );
       return 1;
     }
     if (error instanceof LocalApiUnreachable) {

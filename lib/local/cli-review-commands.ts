@@ -1,6 +1,7 @@
 // `bbgov review …`: access-review campaigns through the running API, as the caller whose bearer token is
 // set, so the API's roles decide (only the assigned reviewer or an administrator decides an item). Every
 // argument is checked before the first HTTP call; a usage error names the flag and what it takes.
+import { terminalSafe } from './terminal-text.js';
 import { writeFile } from 'node:fs/promises';
 import { CreateReviewBody, REVIEW_DECISION_FILTERS } from '../api/review-schemas.js';
 import { checkIdentifier, InvalidIdentifierError } from '../model/index.js';
@@ -214,15 +215,18 @@ interface ItemLine {
 
 /** One line per item: decision (or `-`), who, what, reviewer, flags, then the item id to decide with. */
 export function formatReviewItem(item: ItemLine): string {
-  return [
-    (item.outcome?.status ?? item.decision?.decision ?? '-').padEnd(6),
-    `${item.displayName}: ${item.permission} on ${item.resource.type} ${item.resource.name}`,
-    `reviewer ${item.reviewer ?? '(administrators)'}`,
-    item.flags.length > 0 ? `[${item.flags.join(', ')}]` : '',
-    item.itemId,
-  ]
-    .filter((part) => part !== '')
-    .join('  ');
+  // Display names and resource names come from Bitbucket and seeds: printed as text, never as escapes.
+  return terminalSafe(
+    [
+      (item.outcome?.status ?? item.decision?.decision ?? '-').padEnd(6),
+      `${item.displayName}: ${item.permission} on ${item.resource.type} ${item.resource.name}`,
+      `reviewer ${item.reviewer ?? '(administrators)'}`,
+      item.flags.length > 0 ? `[${item.flags.join(', ')}]` : '',
+      item.itemId,
+    ]
+      .filter((part) => part !== '')
+      .join('  '),
+  );
 }
 
 interface CampaignLine {
@@ -250,7 +254,7 @@ export function formatReviewCampaign(campaign: CampaignLine): string[] {
   ];
   for (const entry of campaign.progress?.byReviewer ?? [])
     lines.push(`  ${entry.reviewer ?? '(administrators)'}: ${entry.decided}/${entry.total}`);
-  return lines;
+  return lines.map(terminalSafe);
 }
 
 const processOutput: CommandOutput = {
@@ -280,7 +284,9 @@ export async function runReviewCommand(
       return 2;
     }
     if (error instanceof LocalApiError) {
-      output.err(`${name}: HTTP ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.message}`);
+      output.err(
+        terminalSafe(`${name}: HTTP ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.message}`),
+      );
       return 1;
     }
     if (error instanceof LocalApiUnreachable) {

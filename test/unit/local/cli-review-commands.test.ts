@@ -127,4 +127,17 @@ describe('bbgov review', () => {
       '-       Frances Allen: read on repository api  reviewer dennis  [inactive-90-days]  repository:r1:557058:frances',
     );
   });
+
+  it('prints names others chose as visible text: no escape sequence, carriage return or forged line', () => {
+    const line = formatReviewItem({
+      itemId: 'repository:r1:557058:alan',
+      displayName: 'Alan\u001b[2J\u001b[31m EVIL\u001b[0m\rrevoked-verified  forged line',
+      permission: 'write',
+      resource: { type: 'repository', name: 'api' },
+      flags: [],
+      reviewer: 'dennis',
+    });
+    expect(line).toContain('Alan\\u001b[2J\\u001b[31m EVIL\\u001b[0m\\u000drevoked-verified  forged line');
+    expect([...line].some((character) => character.charCodeAt(0) < 0x20)).toBe(false);
+  });
 });
