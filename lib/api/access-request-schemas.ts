@@ -1,6 +1,7 @@
 // Request and answer bodies of access requests (`/v1/…/access-requests`). The OpenAPI document is
 // generated from these same schemas.
 import { z } from 'zod';
+import { freeText } from './free-text.js';
 import { ACCESS_REQUEST_STATUSES } from '../store/access-requests.js';
 import {
   ALL_PERMISSIONS,
@@ -11,19 +12,6 @@ import {
 
 /** The longest time-boxed grant: 30 days, in minutes. */
 export const MAX_DURATION_MINUTES = 43_200;
-
-/**
- * A reason or comment: any text but control characters other than newline and tab (an escape sequence
- * would reach the terminals, chat messages and spreadsheets where decisions are read).
- */
-const freeText = z.string().refine(
-  (text) =>
-    ![...text].some((character) => {
-      const code = character.charCodeAt(0);
-      return (code < 0x20 && character !== '\n' && character !== '\t') || (code >= 0x7f && code <= 0x9f);
-    }),
-  'text without control characters (newline and tab allowed)',
-);
 
 export const AccessRequestBody = z
   .strictObject({

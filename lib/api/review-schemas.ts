@@ -1,6 +1,7 @@
 // Request and answer bodies of access reviews (`/v1/…/reviews`, lib/reviews). The OpenAPI document is
 // generated from these same schemas; the shapes follow lib/reviews/review-model.ts.
 import { z } from 'zod';
+import { freeText } from './free-text.js';
 import { ITEM_OUTCOME_STATUSES, REVIEW_FLAGS } from '../reviews/review-model.js';
 
 const Names = (what: string) =>
@@ -62,9 +63,9 @@ export const MAX_DECISIONS_PER_CALL = 1000;
 export const ReviewDecisionsBody = z
   .array(
     z.strictObject({
-      itemId: z.string().min(1, 'an item id'),
+      itemId: z.string().min(1, 'an item id').max(300, 'an item id of at most 300 characters'),
       decision: z.enum(['keep', 'revoke']),
-      comment: z.string().max(2000).optional(),
+      comment: freeText.max(2000).optional(),
     }),
   )
   .min(1, 'at least one decision')

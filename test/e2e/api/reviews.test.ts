@@ -396,4 +396,20 @@ describe('access reviews', () => {
       changedBy: { itemIds: [core] },
     });
   });
+
+  it('refuses a comment with control characters and an oversized item id without echoing it', async () => {
+    const created = await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/reviews`, {
+      ...as('alice'),
+      body: { name: 'bad input', dueAt: '2026-12-31T00:00:00Z', scope: { repositories: ['api'] } },
+    });
+    const decide = (body: unknown) =>
+      fixture.call('POST', `/v1/reviews/${created.body.id}/decisions`, { ...as('alice'), body });
+    const item = itemId('repository', repositoryId('api'), 'linus');
+    const escaped = await decide([{ itemId: item, decision: 'keep', comment: 'ok\u001b[2J' }]);
+    expect(escaped.status).toBe(400);
+    const huge = 'x'.repeat(100_000);
+    const oversized = await decide([{ itemId: huge, decision: 'keep' }]);
+    expect(oversized.status).toBe(400);
+    expect(oversized.text.length).toBeLessThan(2_000);
+  });
 });
