@@ -98,6 +98,17 @@ export interface Campaign {
   };
 }
 
+/** One campaign of a workspace's list (GET /v1/workspaces/{ws}/reviews), newest first. */
+export interface CampaignSummary {
+  id: string;
+  workspace: string;
+  name: string;
+  dueAt: string;
+  status: 'open' | 'closing' | 'closed';
+  itemCount: number;
+  progress: { decided: number; total: number };
+}
+
 /** One frozen item (GET /v1/reviews/{id}/items). */
 export interface ReviewItem {
   itemId: string;
@@ -116,7 +127,13 @@ export interface ReviewItem {
     actions: { description: string; alsoRemoves: string[] }[];
     cannotRemove?: { reason: string; detail: string };
   };
-  outcome?: { status: string; detail?: string };
+  outcome?: {
+    status: string;
+    detail?: string;
+    verifiedAt?: string;
+    /** `removed-by-another-revoke`: the revokes' changes that took this kept access, and what is left. */
+    changedBy?: { actions: string[]; permissionBefore: string; permissionAfter: string | null };
+  };
 }
 
 /** One access request (GET /v1/workspaces/{ws}/access-requests). */

@@ -3,6 +3,7 @@
 import { getBlob, getJson, postJson, seg, type Campaign, type ReviewItem } from './api.js';
 import { announce, formatDate, h, replaceChildren } from './dom.js';
 import { guarded } from './items-view.js';
+import { outcomeSections } from './outcome-view.js';
 import { outcomeLabel, resourceLabel } from './words.js';
 
 /** The revokes with what removes each (the plan: which change, what else goes with it) and the outcome. */
@@ -50,8 +51,11 @@ function revokeList(items: ReviewItem[]): HTMLElement {
   );
 }
 
-/** Summarises a close answer: counts of outcome statuses when it lists items, and the whole answer as text. */
-function closeSummary(answer: unknown, title: string): HTMLElement {
+/**
+ * Summarises a close answer: counts of outcome statuses when it lists items; for a preview (`raw`) the
+ * whole answer as text too (a real close's items are listed by outcome on the page itself).
+ */
+function closeSummary(answer: unknown, title: string, raw: boolean): HTMLElement {
   const record = (answer ?? {}) as Record<string, unknown>;
   const items = Array.isArray(record.items) ? (record.items as Record<string, unknown>[]) : [];
   const counts = new Map<string, number>();
@@ -68,10 +72,12 @@ function closeSummary(answer: unknown, title: string): HTMLElement {
       ? h(
           'ul',
           {},
-          [...counts].map(([status, count]) => h('li', {}, `${status}: ${count}`)),
+          [...counts].map(([status, count]) => h('li', {}, `${outcomeLabel(status)}: ${count}`)),
         )
       : null,
-    h('pre', { tabindex: 0, 'aria-label': `${title}: full answer` }, JSON.stringify(answer, null, 2)),
+    raw
+      ? h('pre', { tabindex: 0, 'aria-label': `${title}: full answer` }, JSON.stringify(answer, null, 2))
+      : null,
   );
 }
 
@@ -130,7 +136,8 @@ function progressTable(campaign: Campaign): HTMLElement {
   );
 }
 
-function render(root: HTMLElement, campaign: Campaign, revokes: ReviewItem[]): void {
+function render(root: HTMLElement, campaign: Campaign, items: ReviewItem[]): void {
+  const revokes = items.filter((item) => item.decision?.decision === 'revoke');
   const result = h('div', { id: 'close-output' });
   const confirm = h('input', { type: 'checkbox', id: 'confirm-close' });
   const closeForm = h(
@@ -149,7 +156,7 @@ function render(root: HTMLElement, campaign: Campaign, revokes: ReviewItem[]): v
             const answer = await postJson(`reviews/${seg(campaign.id)}/close`, {});
             await showCampaign(root, campaign.id);
             const output = document.getElementById('close-output');
-            if (output) replaceChildren(output, closeSummary(answer, 'Campaign closed'));
+            if (output) replaceChildren(output, closeSummary(answer, 'Campaign closed', false));
             document.getElementById('close-result-title')?.focus();
           })(),
         );
@@ -182,7 +189,7 @@ function render(root: HTMLElement, campaign: Campaign, revokes: ReviewItem[]): v
                 void guarded(
                   (async () => {
                     const answer = await postJson(`reviews/${seg(campaign.id)}/close`, { dryRun: true });
-                    replaceChildren(result, closeSummary(answer, 'Preview (dry run): nothing changed'));
+                    replaceChildren(result, closeSummary(answer, 'Preview (dry run): nothing changed', true));
                     document.getElementById('close-result-title')?.focus();
                   })(),
                 ),
@@ -215,7 +222,7 @@ function render(root: HTMLElement, campaign: Campaign, revokes: ReviewItem[]): v
       'aria-label': 'Campaign progress',
     }),
     progressTable(campaign),
-    revokeList(revokes),
+    campaign.status === 'closed' ? outcomeSections(items) : revokeList(revokes),
     closing,
     result,
     h(
@@ -246,11 +253,15 @@ function render(root: HTMLElement, campaign: Campaign, revokes: ReviewItem[]): v
   );
 }
 
-/** Loads and shows campaign `id` for an administrator. */
+/**
+ * Loads and shows campaign `id` for an administrator: the revokes; once closed, every item, for the kept
+ * ones a revoke took too.
+ */
 export async function showCampaign(root: HTMLElement, id: string): Promise<void> {
-  const [campaign, revokes] = await Promise.all([
-    getJson<Campaign>(`reviews/${seg(id)}`),
-    getJson<{ items: ReviewItem[] }>(`reviews/${seg(id)}/items?decision=revoke`),
-  ]);
-  render(root, campaign, revokes.items);
+  const campaign = await getJson<Campaign>(`reviews/${seg(id)}`);
+  const closed = campaign.status === 'closed';
+  const { items } = await getJson<{ items: ReviewItem[] }>(
+    `reviews/${seg(id)}/items${closed ? '' : '?decision=revoke'}`,
+  );
+  render(root, campaign, items);
 }

@@ -1,10 +1,11 @@
 // The reviewer page's entry: sign-in (a bearer token kept for this tab), then a hash router over the
-// screens: home (workspaces, roles, open a campaign), my open items, the campaign page, the request queue.
-// There is no campaign list route yet, so a campaign is opened by its id (`#/reviews/{id}`).
+// screens: home (each workspace's campaigns, or a campaign by id), my open items (`#/reviews/{id}`), the
+// campaign page (`#/reviews/{id}/campaign`), the request queue.
 import { ApiError, clearToken, getJson, storedToken, storeToken, type Session } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { guarded, showMyItems } from './items-view.js';
 import { showCampaign } from './campaign-view.js';
+import { showHome } from './home-view.js';
 import { showRequests } from './requests-view.js';
 
 const main = document.getElementById('main')!;
@@ -84,53 +85,6 @@ function renderNav(current: Session): void {
   );
 }
 
-function home(current: Session): void {
-  const campaign = h('input', { id: 'campaign-id', required: true, autocomplete: 'off' });
-  const isAdmin = current.workspaces.some((ws) => ws.roles.includes('administrator'));
-  replaceChildren(
-    main,
-    h('h2', { id: 'screen-title', tabindex: -1 }, 'Access reviews'),
-    h(
-      'form',
-      {
-        id: 'open-campaign',
-        onsubmit: (event: Event) => {
-          event.preventDefault();
-          location.hash = `#/reviews/${encodeURIComponent(campaign.value.trim())}`;
-        },
-      },
-      h('label', { for: 'campaign-id' }, 'Campaign id'),
-      campaign,
-      h('button', { type: 'submit' }, 'Open my items'),
-    ),
-    isAdmin
-      ? h(
-          'p',
-          { class: 'muted' },
-          'Administrators: open a campaign, then "Campaign page" for progress, closing and the report.',
-        )
-      : null,
-    h(
-      'table',
-      {},
-      h('caption', {}, 'Your workspaces and roles'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Workspace'), h('th', { scope: 'col' }, 'Roles'))),
-      h(
-        'tbody',
-        {},
-        current.workspaces.map((ws) =>
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'row' }, `${ws.name} (${ws.slug})`),
-            h('td', {}, ws.roles.join(', ') || '—'),
-          ),
-        ),
-      ),
-    ),
-  );
-}
-
 function adminLink(current: Session, id: string): HTMLElement | null {
   if (!current.workspaces.some((ws) => ws.roles.includes('administrator'))) return null;
   return h(
@@ -155,7 +109,7 @@ async function route(): Promise<void> {
       if (link) main.append(link);
     } else if (parts[0] === 'workspaces' && parts[1] && parts[2] === 'access-requests')
       await showRequests(main, parts[1]);
-    else home(session);
+    else await showHome(main, session);
     document.getElementById('screen-title')?.focus();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

@@ -67,6 +67,7 @@ const OUTCOME_WORDS: Record<string, string> = {
   'still-reachable': 'Still reachable',
   'revoke-failed': 'Revoke failed',
   'cannot-remove': 'Cannot be removed here',
+  'removed-by-another-revoke': 'Kept, but removed by another revoke',
 };
 
 /** A closed item's outcome in words. */

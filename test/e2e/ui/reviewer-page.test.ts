@@ -164,7 +164,10 @@ describe('reviewer page', () => {
 
     await signIn(token('april'));
     await page.getByRole('heading', { name: 'Access reviews', level: 2 }).waitFor();
-    expect(await page.getByRole('table').textContent()).toContain('Acme (acme)approver');
+    expect(await page.getByRole('table', { name: 'Your workspaces and roles' }).textContent()).toContain(
+      'Acme (acme)approver',
+    );
+    await page.getByText('No campaigns yet.').waitFor();
     await expectAccessible('home');
 
     await page.getByRole('link', { name: `Requests: ${slug}` }).click();
@@ -213,8 +216,15 @@ describe('reviewer page', () => {
       );
       reviewId = created.body.id;
 
+      // Opened from the home screen's list of the workspace's campaigns, not by typing its id.
       await signIn(token('rhea'));
-      await page.goto(`${fixture.url}/ui/#/reviews/${encodeURIComponent(reviewId)}`);
+      const listed = page.getByRole('table', { name: `Campaigns in ${fixture.workspace.slug}` });
+      await listed.getByRole('link', { name: 'Q4 CORE review' }).waitFor();
+      expect(await listed.locator(`[data-campaign="${reviewId}"]`).textContent()).toMatch(/open.*0 of \d+/);
+      // A reader reviews; the campaign page is for administrators.
+      expect(await listed.getByRole('link', { name: /Campaign page/ }).count()).toBe(0);
+      await expectAccessible('home with campaigns');
+      await listed.getByRole('link', { name: 'Q4 CORE review' }).click();
       const alan = page.locator(`[data-item="${alanOnApi()}"]`);
       await alan.waitFor();
       expect(await alan.textContent()).toContain('write via group developers on project CORE');
@@ -273,7 +283,7 @@ describe('reviewer page', () => {
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await signIn(API_TOKEN);
-      await page.goto(`${fixture.url}/ui/#/reviews/${encodeURIComponent(reviewId)}/campaign`);
+      await page.getByRole('link', { name: 'Campaign page for Q4 CORE review' }).click();
       await page.getByRole('table', { name: 'Progress per reviewer' }).waitFor();
       // The plan in words: which group removal revokes it, and what else goes with it.
       const revoke = page.locator(`[data-revoke="${alanOnApi()}"]`);
@@ -288,7 +298,19 @@ describe('reviewer page', () => {
       await page.getByRole('heading', { name: 'Campaign closed' }).waitFor({ timeout: 60_000 });
       await page.screenshot({ path: join(ARTIFACTS, 'reviewer-page-campaign.png'), fullPage: true });
       expect(await developers()).not.toContain('557058:alan');
-      expect(await revoke.textContent()).toContain('Outcome: Revoked (verified)');
+      // Listed by outcome, not as the close answer's JSON.
+      const verified = page.locator('[data-outcome="revoked-verified"]');
+      expect(await verified.getByRole('heading').textContent()).toBe('Revoked (verified) (1)');
+      expect(await verified.locator(`[data-outcome-item="${alanOnApi()}"]`).textContent()).toMatch(
+        /Alan Turing: write on repository api.*Change: .*developers/,
+      );
+      expect(await page.locator('[data-outcome="still-reachable"]').textContent()).toContain('None.');
+      // Alan's kept items that the developers removal took too, with what is left of each.
+      const alsoTaken = page.locator('[data-outcome="removed-by-another-revoke"] [data-outcome-item]');
+      expect(await alsoTaken.count()).toBeGreaterThan(0);
+      expect(await alsoTaken.first().textContent()).toMatch(/^Alan Turing: .*developers.*Now: /);
+      expect(await page.locator('#close-output pre').count()).toBe(0);
+      await expectAccessible('closed campaign page');
       const closed = await fixture.call('GET', `/v1/reviews/${reviewId}/items?decision=revoke`);
       expect(closed.body.items[0].outcome).toMatchObject({ status: 'revoked-verified' });
     });
