@@ -1,6 +1,7 @@
 // `bbgov requests …`: access requests through the running API, as the caller whose bearer token is set, so
 // the API's roles decide (a requester cannot approve their own request here either). Every argument is
 // checked before the first HTTP call; a usage error names the flag and what it takes.
+import { checkActionLine } from './cli-action-line.js';
 import { terminalSafe } from './terminal-text.js';
 import type { z } from 'zod';
 import {
@@ -49,7 +50,6 @@ const REQUIRED_FLAGS: Partial<Record<RequestAction, readonly string[]>> = {
   list: ['workspace'],
 };
 const TAKES_ID = new Set<RequestAction>(['show', 'approve', 'deny', 'withdraw']);
-const ACTIONS = Object.keys(REQUEST_ACTION_USAGE) as RequestAction[];
 
 /** Request ids are `ar-<uuid>`; anything path-like (`..`, `/`) is refused before it reaches a URL. */
 const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
@@ -167,29 +167,16 @@ function createBody(values: ParsedCommand['values'], usage: string): unknown {
  *   duration, status or workspace slug.
  */
 export function planRequestCommand(command: ParsedCommand): RequestCall {
-  const [actionName, id, extra] = command.positionals;
-  if (actionName === undefined || !(ACTIONS as string[]).includes(actionName))
-    throw new UsageError(
-      actionName === undefined
-        ? `missing action: one of ${ACTIONS.join(', ')}`
-        : `unknown requests action "${actionName}": one of ${ACTIONS.join(', ')}`,
-      Object.values(REQUEST_ACTION_USAGE).join('\n       '),
-    );
-  const action = actionName as RequestAction;
-  const usage = REQUEST_ACTION_USAGE[action];
-  const values = command.values;
-  for (const [flag, value] of Object.entries(values)) {
-    if (value === undefined || flag === 'api' || flag === 'json' || flag === 'help') continue;
-    if (!ACTION_FLAGS[action].includes(flag))
-      throw new UsageError(`--${flag} is not a flag of "requests ${action}"`, usage);
-  }
-  for (const flag of REQUIRED_FLAGS[action] ?? [])
-    if (values[flag] === undefined) throw new UsageError(`missing --${flag}`, usage);
-  if (TAKES_ID.has(action)) {
-    if (id === undefined) throw new UsageError(`missing the request ID (ar-…)`, usage);
-    if (!REQUEST_ID.test(id)) throw new UsageError(`not a request ID: "${id}"`, usage);
-    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, usage);
-  } else if (id !== undefined) throw new UsageError(`unexpected argument "${id}"`, usage);
+  const { action, id, values, usage } = checkActionLine(command, {
+    command: 'requests',
+    usage: REQUEST_ACTION_USAGE,
+    flags: ACTION_FLAGS,
+    required: REQUIRED_FLAGS,
+    takesId: (name) => TAKES_ID.has(name),
+    idName: 'request ID',
+    idExample: 'ar-…',
+    idPattern: REQUEST_ID,
+  });
   const slug = values.workspace as string | undefined;
   if (slug !== undefined) {
     try {

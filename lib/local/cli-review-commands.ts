@@ -1,6 +1,7 @@
 // `bbgov review …`: access-review campaigns through the running API, as the caller whose bearer token is
 // set, so the API's roles decide (only the assigned reviewer or an administrator decides an item). Every
 // argument is checked before the first HTTP call; a usage error names the flag and what it takes.
+import { checkActionLine } from './cli-action-line.js';
 import { terminalSafe } from './terminal-text.js';
 import { writeFile } from 'node:fs/promises';
 import { CreateReviewBody, REVIEW_DECISION_FILTERS } from '../api/review-schemas.js';
@@ -42,7 +43,6 @@ const REQUIRED_FLAGS: Partial<Record<ReviewAction, readonly string[]>> = {
   create: ['workspace', 'name', 'due'],
   decide: ['items', 'decision'],
 };
-const ACTIONS = Object.keys(REVIEW_ACTION_USAGE) as ReviewAction[];
 /** The actions that name a workspace rather than a campaign. */
 const WORKSPACE_ACTIONS: readonly ReviewAction[] = ['list', 'create'];
 /** Campaign ids are `rv-<uuid>`; anything path-like (`..`, `/`) is refused before it reaches a URL. */
@@ -111,29 +111,16 @@ function oneOf(flag: string, value: unknown, allowed: readonly string[], usage: 
  *   missing required flag, a missing or malformed ID, a bad workspace slug, decision, format or list.
  */
 export function planReviewCommand(command: ParsedCommand): ReviewCall {
-  const [actionName, id, extra] = command.positionals;
-  if (actionName === undefined || !(ACTIONS as string[]).includes(actionName))
-    throw new UsageError(
-      actionName === undefined
-        ? `missing action: one of ${ACTIONS.join(', ')}`
-        : `unknown review action "${actionName}": one of ${ACTIONS.join(', ')}`,
-      Object.values(REVIEW_ACTION_USAGE).join('\n       '),
-    );
-  const action = actionName as ReviewAction;
-  const usage = REVIEW_ACTION_USAGE[action];
-  const values = command.values;
-  for (const [flag, value] of Object.entries(values)) {
-    if (value === undefined || flag === 'api' || flag === 'json' || flag === 'help') continue;
-    if (!ACTION_FLAGS[action].includes(flag))
-      throw new UsageError(`--${flag} is not a flag of "review ${action}"`, usage);
-  }
-  for (const flag of REQUIRED_FLAGS[action] ?? [])
-    if (values[flag] === undefined) throw new UsageError(`missing --${flag}`, usage);
-  if (!WORKSPACE_ACTIONS.includes(action)) {
-    if (id === undefined) throw new UsageError('missing the review ID (rv-…)', usage);
-    if (!REVIEW_ID.test(id)) throw new UsageError(`not a review ID: "${id}"`, usage);
-    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, usage);
-  } else if (id !== undefined) throw new UsageError(`unexpected argument "${id}"`, usage);
+  const { action, id, values, usage } = checkActionLine(command, {
+    command: 'review',
+    usage: REVIEW_ACTION_USAGE,
+    flags: ACTION_FLAGS,
+    required: REQUIRED_FLAGS,
+    takesId: (name) => !WORKSPACE_ACTIONS.includes(name),
+    idName: 'review ID',
+    idExample: 'rv-…',
+    idPattern: REVIEW_ID,
+  });
   const common = {
     action,
     json: values.json === true,
