@@ -8,10 +8,20 @@ import { figureTable, machineFacts, round, type Figure } from './figures.js';
 import { measureFreshness } from './freshness.js';
 import { measureFullPasses, type FilledWorkspace } from './full-pass.js';
 import { measureQueryLatency } from './query-latency.js';
+import { measureReviewCampaign } from './review-campaign.js';
 import { SIZES, type WorkspaceSize } from './sizes.js';
 import { measureWebhookIntake } from './webhook-intake.js';
 
-const PARTS = ['requests', 'freshness', 'store', 'latency', 'webhooks', 'coldstart', 'memory'] as const;
+const PARTS = [
+  'requests',
+  'freshness',
+  'store',
+  'latency',
+  'webhooks',
+  'coldstart',
+  'memory',
+  'reviews',
+] as const;
 type Part = (typeof PARTS)[number];
 
 interface BenchArgs {
@@ -75,14 +85,14 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   const dynamoDb = await startEmbeddedDynamoDb();
   let filled: FilledWorkspace | undefined;
   try {
-    if (wants('requests', 'store', 'memory', 'latency')) {
+    if (wants('requests', 'store', 'memory', 'latency', 'reviews')) {
       const largest = args.sizes.at(-1);
       for (const size of args.sizes) {
         await section(`full passes on ${size.name}`, async () => {
           const measured = await measureFullPasses(size, {
             dynamoDbEndpoint: dynamoDb.endpoint,
             storeCost: wants('store'),
-            keep: wants('latency') && size === largest,
+            keep: wants('latency', 'reviews') && size === largest,
           });
           filled = measured.filled ?? filled;
           return measured.figures.filter(
@@ -93,9 +103,15 @@ export async function runBench(argv: readonly string[]): Promise<void> {
           );
         });
       }
-      if (filled && largest) {
+      if (filled && largest && wants('latency')) {
         const workspace = filled;
         await section(`query latency on ${largest.name}`, () => measureQueryLatency(workspace, largest.name));
+      }
+      if (filled && largest && wants('reviews')) {
+        const workspace = filled;
+        await section(`review campaign on ${largest.name}`, () =>
+          measureReviewCampaign(workspace, largest.name),
+        );
       }
     }
     if (wants('freshness')) {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
 import { parseCommandLine, type ParsedCommand } from '../../../lib/local/cli-commands.js';
 import { runReviewCommand } from '../../../lib/local/cli-review-commands.js';
+import { createReviewCampaign } from '../../../lib/reviews/campaign-creation.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
 import { openApiValidator } from './openapi-validator.js';
 
@@ -411,5 +412,23 @@ describe('access reviews', () => {
     const oversized = await decide([{ itemId: huge, decision: 'keep' }]);
     expect(oversized.status).toBe(400);
     expect(oversized.text.length).toBeLessThan(2_000);
+  });
+
+  it('refuses a scope that would freeze more items than a campaign holds, writing nothing', async () => {
+    const { store, syncState, reviews, authorization } = fixture.dependencies;
+    const workspace = (await store.listWorkspaces())[0]!;
+    const before = (await reviews.list(workspace.uuid)).campaigns.length;
+    await expect(
+      createReviewCampaign(
+        { store, syncState, reviews, authorization, now: () => new Date(), maxItems: 10 },
+        workspace,
+        'alice',
+        { name: 'too large', dueAt: '2026-12-31T00:00:00Z', scope: { projects: ['CORE'] } },
+      ),
+    ).rejects.toMatchObject({
+      status: 400,
+      details: { field: 'scope', items: expect.any(Number), limit: 10 },
+    });
+    expect((await reviews.list(workspace.uuid)).campaigns.length).toBe(before);
   });
 });
