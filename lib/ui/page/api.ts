@@ -126,6 +126,8 @@ export interface ReviewItem {
   plan?: {
     actions: { description: string; alsoRemoves: string[] }[];
     cannotRemove?: { reason: string; detail: string };
+    /** Never executed: changes held back because what cannot be removed here keeps the access anyway. */
+    wouldAlsoNeed?: { description: string; alsoRemoves: string[] }[];
   };
   outcome?: {
     status: string;

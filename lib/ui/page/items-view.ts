@@ -5,12 +5,17 @@ import { getJson, postJson, seg, type Campaign, type ReviewItem, type Session } 
 import { announce, formatDate, h, replaceChildren } from './dom.js';
 import { describePath, flagLabel, resourceLabel } from './words.js';
 
-interface ItemsState {
+/** A list of items to decide (the caller's own, or the unassigned ones on the campaign page). */
+export interface ItemsState {
   campaign: Campaign;
   session: Session;
   items: ReviewItem[];
   /** itemId → the decision made on this page (the row shows it and loses its buttons). */
   decided: Map<string, 'keep' | 'revoke'>;
+  /** Prefix of the resource headings' ids, so two lists on one screen do not share ids. */
+  idPrefix?: string;
+  /** Called after each decision (e.g. the campaign page refreshes its progress). */
+  onDecided?: () => void;
 }
 
 function pathList(item: ReviewItem): HTMLElement {
@@ -57,6 +62,7 @@ async function decide(
     (item) => !state.decided.has(item.itemId),
   );
   rerender();
+  state.onDecided?.();
   const button = next
     ? document.querySelector<HTMLElement>(`[data-item="${CSS.escape(next.itemId)}"] button.keep`)
     : null;
@@ -177,17 +183,20 @@ function progressOf(state: ItemsState): HTMLElement {
   );
 }
 
-function render(state: ItemsState, root: HTMLElement): void {
-  const rerender = () => render(state, root);
+/** The items grouped by resource (in the order given), with keep/revoke per item and keep-all per resource. */
+export function itemSections(state: ItemsState, rerender: () => void): HTMLElement[] {
   const groups = new Map<string, ReviewItem[]>();
   for (const item of state.items) {
     const key = `${item.resource.type}:${item.resource.id}`;
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
-  const sections = [...groups.values()].map((items) => {
+  return [...groups.values()].map((items) => {
     const resource = items[0]!.resource;
     const open = items.filter((item) => !state.decided.has(item.itemId));
-    const headingId = `res-${resource.type}-${resource.id}`.replace(/[^A-Za-z0-9_-]/g, '_');
+    const headingId = `${state.idPrefix ?? ''}res-${resource.type}-${resource.id}`.replace(
+      /[^A-Za-z0-9_-]/g,
+      '_',
+    );
     return h(
       'section',
       { class: 'resource', 'aria-labelledby': headingId },
@@ -217,6 +226,22 @@ function render(state: ItemsState, root: HTMLElement): void {
       ),
     );
   });
+}
+
+/** Items in the order the screen shows them (grouped by resource), so "the next item" is the one below. */
+export function inScreenOrder(items: ReviewItem[]): ReviewItem[] {
+  const groupOrder = new Map<string, number>();
+  for (const item of items) {
+    const key = `${item.resource.type}:${item.resource.id}`;
+    if (!groupOrder.has(key)) groupOrder.set(key, groupOrder.size);
+  }
+  const position = (item: ReviewItem) => groupOrder.get(`${item.resource.type}:${item.resource.id}`)!;
+  return [...items].sort((a, b) => position(a) - position(b));
+}
+
+function render(state: ItemsState, root: HTMLElement): void {
+  const rerender = () => render(state, root);
+  const sections = itemSections(state, rerender);
   replaceChildren(
     root,
     h('h2', { id: 'screen-title', tabindex: -1 }, `My open items: ${state.campaign.name}`),
@@ -239,13 +264,5 @@ export async function showMyItems(root: HTMLElement, session: Session, id: strin
   const answer = await getJson<{ items: ReviewItem[] }>(
     `reviews/${seg(id)}/items?reviewer=${seg(session.principal)}&decision=undecided`,
   );
-  // In the order the screen shows them (grouped by resource), so "the next item" is the one below.
-  const groupOrder = new Map<string, number>();
-  for (const item of answer.items) {
-    const key = `${item.resource.type}:${item.resource.id}`;
-    if (!groupOrder.has(key)) groupOrder.set(key, groupOrder.size);
-  }
-  const position = (item: ReviewItem) => groupOrder.get(`${item.resource.type}:${item.resource.id}`)!;
-  const items = [...answer.items].sort((a, b) => position(a) - position(b));
-  render({ campaign, session, items, decided: new Map() }, root);
+  render({ campaign, session, items: inScreenOrder(answer.items), decided: new Map() }, root);
 }

@@ -102,7 +102,8 @@ async function route(): Promise<void> {
     session ??= await getJson<Session>('session');
     renderNav(session);
     const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-    if (parts[0] === 'reviews' && parts[1] && parts[2] === 'campaign') await showCampaign(main, parts[1]);
+    if (parts[0] === 'reviews' && parts[1] && parts[2] === 'campaign')
+      await showCampaign(main, session, parts[1]);
     else if (parts[0] === 'reviews' && parts[1]) {
       await showMyItems(main, session, parts[1]);
       const link = adminLink(session, parts[1]);

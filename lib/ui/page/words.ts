@@ -1,5 +1,6 @@
 // Plain words for what the API answers in codes: how a permission reaches someone, what a flag means.
 // Pure functions (no DOM), so the unit tests read them directly.
+import type { ItemOutcomeStatus } from '../../reviews/review-model.js';
 
 /** One path as the review items carry it (lib/access AccessPath, plus the organization group's). */
 export interface PathLike {
@@ -60,7 +61,11 @@ export function flagLabel(flag: string): string {
   return FLAG_WORDS[flag] ?? flag;
 }
 
-const OUTCOME_WORDS: Record<string, string> = {
+/**
+ * Every outcome status the close can write (lib/reviews ITEM_OUTCOME_STATUSES), in words. Typed as a
+ * Record over the model's union: a new status without words here is a compile error.
+ */
+export const OUTCOME_WORDS: Readonly<Record<ItemOutcomeStatus, string>> = {
   kept: 'Kept',
   'not-decided': 'Not decided',
   'revoked-verified': 'Revoked (verified)',
@@ -70,9 +75,14 @@ const OUTCOME_WORDS: Record<string, string> = {
   'removed-by-another-revoke': 'Kept, but removed by another revoke',
 };
 
-/** A closed item's outcome in words. */
-export function outcomeLabel(status: string): string {
-  return OUTCOME_WORDS[status] ?? status;
+/** What a dry run lists before any outcome: an item with a plan, or one without. */
+const PREVIEW_WORDS: Readonly<Record<string, string>> = { planned: 'Planned', listed: 'Listed' };
+
+/** A closed item's outcome (or a preview's `planned`/`listed`) in words. */
+export function outcomeLabel(status: ItemOutcomeStatus | 'planned' | 'listed' | (string & {})): string {
+  return Object.hasOwn(OUTCOME_WORDS, status)
+    ? OUTCOME_WORDS[status as ItemOutcomeStatus]
+    : (PREVIEW_WORDS[status] ?? status);
 }
 
 /** "repository api (project CORE)" or "project CORE". */

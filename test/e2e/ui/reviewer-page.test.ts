@@ -336,6 +336,129 @@ describe('reviewer page', () => {
     });
   });
 
+  describe('a campaign with unassigned items (nobody else could review them)', () => {
+    let reviewId: string;
+    let unassigned: { itemId: string; displayName: string }[];
+
+    it('shows a reader the campaign without any close control or the unassigned items', async () => {
+      const created = requireRoute(
+        await fixture.call('POST', `/v1/workspaces/${fixture.workspace.slug}/reviews`, {
+          body: { name: 'Unassigned check', dueAt: '2026-12-31T00:00:00Z' },
+        }),
+        'POST /v1/workspaces/{ws}/reviews',
+        201,
+      );
+      reviewId = created.body.id;
+      const items = (await fixture.call('GET', `/v1/reviews/${reviewId}/items?decision=undecided`)).body
+        .items as { itemId: string; displayName: string; reviewer: string | null }[];
+      unassigned = items.filter((item) => item.reviewer === null);
+      expect(
+        unassigned.length,
+        'a campaign without named reviewers leaves some items unassigned',
+      ).toBeGreaterThan(0);
+
+      // Whoever the earlier tests left signed in is forgotten: the reader signs in afresh.
+      await page.evaluate('sessionStorage.clear()');
+      await signIn(token('rhea'));
+      await page.goto(`${fixture.url}/ui/#/reviews/${reviewId}/campaign`);
+      await page.getByRole('table', { name: 'Progress per reviewer' }).waitFor();
+      expect(await page.getByRole('heading', { name: 'Campaign: Unassigned check' }).count()).toBe(1);
+      expect(await page.getByRole('button', { name: /Preview close|Close campaign/ }).count()).toBe(0);
+      expect(await page.getByLabel(/execute the revocations/).count()).toBe(0);
+      expect(await page.getByRole('heading', { name: /Unassigned items/ }).count()).toBe(0);
+      await expectAccessible('campaign page for a reader');
+    });
+
+    it('lets an administrator decide an unassigned item on the campaign page', async () => {
+      expect(reviewId, 'the campaign of the previous test').toBeDefined();
+      const admin = (await fixture.call('GET', '/ui/api/session')).body.principal as string;
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      // A revoke of a workspace owner's access: the plan holds back the changes that would not remove it.
+      const all = (await fixture.call('GET', `/v1/reviews/${reviewId}/items?decision=undecided`)).body
+        .items as { itemId: string; flags: string[]; paths: unknown[]; reviewer: string | null }[];
+      const owner = all.find((item) => item.flags.includes('owner') && item.paths.length > 1);
+      expect(owner, 'an owner item with another path than ownership').toBeDefined();
+      const revoked = await fixture.call('POST', `/v1/reviews/${reviewId}/decisions`, {
+        body: [{ itemId: owner!.itemId, decision: 'revoke', comment: 'owner check' }],
+      });
+      expect(revoked.status, revoked.text).toBe(200);
+      unassigned = unassigned.filter((item) => item.itemId !== owner!.itemId);
+      const held = (
+        await fixture.call('GET', `/v1/reviews/${reviewId}/items?decision=revoke`)
+      ).body.items.find((item: { itemId: string }) => item.itemId === owner!.itemId).plan as {
+        wouldAlsoNeed?: { description: string }[];
+      };
+      expect(held.wouldAlsoNeed?.length, JSON.stringify(held)).toBeGreaterThan(0);
+
+      await signIn(API_TOKEN);
+      await page.goto(`${fixture.url}/ui/#/reviews/${reviewId}/campaign`);
+      const notRun = page
+        .locator(`[data-revoke="${owner!.itemId}"]`)
+        .getByRole('list', { name: 'Changes not run' });
+      await notRun.waitFor();
+      expect(await notRun.textContent()).toContain(`Not run: ${held.wouldAlsoNeed![0]!.description}`);
+      const section = page.getByRole('region', { name: /^Unassigned items/ });
+      await section.waitFor();
+      expect(await section.getByRole('heading', { level: 3 }).first().textContent()).toBe(
+        `Unassigned items (${unassigned.length})`,
+      );
+      const first = unassigned[0]!;
+      const row = section.locator(`[data-item="${first.itemId}"]`);
+      await row.waitFor();
+      await expectAccessible('campaign page with unassigned items');
+      await row
+        .getByRole('button', { name: `Keep ${first.displayName}`, exact: false })
+        .first()
+        .click();
+      await row.getByText('Kept').waitFor();
+      expect(await page.getByRole('alert').textContent()).toBe('');
+      const kept = (await fixture.call('GET', `/v1/reviews/${reviewId}/items?decision=keep`)).body.items as {
+        itemId: string;
+        decision: { decidedBy: string };
+      }[];
+      expect(kept.find((item) => item.itemId === first.itemId)?.decision.decidedBy).toBe(admin);
+    });
+
+    it('warns how many items are undecided before closing and needs it acknowledged', async () => {
+      expect(reviewId, 'the campaign of the previous tests').toBeDefined();
+      const progress = (await fixture.call('GET', `/v1/reviews/${reviewId}`)).body.progress as {
+        decided: number;
+        total: number;
+      };
+      const undecided = progress.total - progress.decided;
+      expect(undecided).toBeGreaterThan(0);
+      await page.getByRole('button', { name: 'Preview close (dry run)' }).click();
+      const preview = page.locator('#close-output');
+      await preview.getByRole('heading', { name: 'Preview (dry run): nothing changed' }).waitFor();
+      expect(await preview.textContent()).toContain(
+        `${undecided} ${undecided === 1 ? 'item is' : 'items are'} still undecided`,
+      );
+      expect(await preview.textContent()).toContain('not-decided');
+      const acknowledge = page.getByLabel(/will end not-decided/);
+      await acknowledge.waitFor();
+      expect(await acknowledge.getAttribute('aria-describedby')).toBe('undecided-warning');
+      await expectAccessible('campaign page with the undecided warning');
+
+      // Only the revocations confirmed: the close waits for the acknowledgement.
+      await page.getByLabel(/execute the revocations/).check();
+      await page.getByRole('button', { name: 'Close campaign' }).click();
+      await expect
+        .poll(() => page.locator('#status').textContent())
+        .toMatch(/undecided: acknowledge it first/);
+      expect(await page.evaluate('document.activeElement?.id')).toBe('confirm-undecided');
+      expect((await fixture.call('GET', `/v1/reviews/${reviewId}`)).body.status).toBe('open');
+
+      await page.keyboard.press('Space');
+      expect(await acknowledge.isChecked()).toBe(true);
+      await page.getByRole('button', { name: 'Close campaign' }).click();
+      await page.getByRole('heading', { name: 'Campaign closed' }).waitFor({ timeout: 60_000 });
+      const items = (await fixture.call('GET', `/v1/reviews/${reviewId}/items`)).body.items as {
+        outcome?: { status: string };
+      }[];
+      expect(items.filter((item) => item.outcome?.status === 'not-decided')).toHaveLength(undecided);
+    });
+  });
+
   it('made no request off its own origin and broke no Content-Security-Policy rule', () => {
     expect(offOrigin).toEqual([]);
     expect(cspErrors).toEqual([]);

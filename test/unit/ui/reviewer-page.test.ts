@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { matchRoute } from '../../../lib/api/routes.js';
 import type { ApiRequest } from '../../../lib/api/index.js';
 import { oidcPrincipalOf, serveUiFile, v1RequestOf } from '../../../lib/ui/index.js';
-import { flagLabel, pathText, resourceLabel } from '../../../lib/ui/page/words.js';
+import { ITEM_OUTCOME_STATUSES } from '../../../lib/reviews/review-model.js';
+import {
+  flagLabel,
+  OUTCOME_WORDS,
+  outcomeLabel,
+  pathText,
+  resourceLabel,
+} from '../../../lib/ui/page/words.js';
 
 const request: ApiRequest = {
   routeKey: 'GET /ui/api/{proxy+}',
@@ -102,5 +109,15 @@ describe('plain words', () => {
       'repository api (project CORE)',
     );
     expect(resourceLabel({ type: 'project', name: 'CORE' })).toBe('project CORE');
+  });
+
+  it('have words for exactly the outcome statuses the close writes (the Record type makes a missing one a compile error)', () => {
+    expect(Object.keys(OUTCOME_WORDS).sort()).toEqual([...ITEM_OUTCOME_STATUSES].sort());
+    for (const status of ITEM_OUTCOME_STATUSES) {
+      expect(outcomeLabel(status)).not.toBe(status);
+    }
+    expect(outcomeLabel('not-decided')).toBe('Not decided');
+    expect(outcomeLabel('planned')).toBe('Planned');
+    expect(outcomeLabel('something-new')).toBe('something-new');
   });
 });
