@@ -2,6 +2,7 @@
 // and DynamoDB Local. Prints one table and writes the results as JSON. Benchmarks report; they never
 // fail on a time.
 import { writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { startEmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { measureColdStart } from './cold-start.js';
 import { figureTable, machineFacts, round, type Figure } from './figures.js';
@@ -64,11 +65,21 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   const machine = machineFacts();
   const figures: Figure[] = [];
   const sections: { section: string; seconds: number }[] = [];
-  // Written after every section too, so a long run that is stopped keeps what it measured.
-  const writeResults = () =>
+  // Written after every section too, so a long run that is stopped keeps what it measured. Formatted as
+  // the repository's prettier check expects, so results committed under test/bench/results pass `npm test`.
+  const writeResults = async () =>
     writeFileSync(
       args.out,
-      `${JSON.stringify({ machine, sizes: args.sizes.map((size) => size.name), only: [...args.only], sections, figures }, null, 2)}\n`,
+      await format(
+        JSON.stringify({
+          machine,
+          sizes: args.sizes.map((size) => size.name),
+          only: [...args.only],
+          sections,
+          figures,
+        }),
+        { parser: 'json', ...(await resolveConfig(args.out)) },
+      ),
     );
   const section = async (name: string, work: () => Promise<Figure[]>) => {
     process.stderr.write(`bench: ${name}…\n`);
@@ -78,7 +89,7 @@ export async function runBench(argv: readonly string[]): Promise<void> {
     sections.push({ section: name, seconds });
     process.stderr.write(`bench: ${name} took ${seconds} s\n`);
     figures.push(...measured);
-    writeResults();
+    await writeResults();
   };
   const wants = (...parts: Part[]) => parts.some((part) => args.only.has(part));
 
@@ -131,6 +142,6 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   process.stdout.write(
     `Section wall times: ${sections.map((entry) => `${entry.section} ${entry.seconds} s`).join('; ')}\n`,
   );
-  writeResults();
+  await writeResults();
   process.stdout.write(`Results written to ${args.out}\n`);
 }
