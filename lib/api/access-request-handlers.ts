@@ -17,7 +17,7 @@ import {
   AccessRequestDecisionBody,
   AccessRequestsQuery,
 } from './access-request-schemas.js';
-import { provisioningDependenciesOf } from './provisioning-handlers.js';
+import { idempotencyKeyOf, provisioningDependenciesOf } from './provisioning-handlers.js';
 
 function requestDependencies(dependencies: ApiDependencies): AccessRequestDependencies {
   return {
@@ -32,7 +32,7 @@ function requestDependencies(dependencies: ApiDependencies): AccessRequestDepend
 
 /** The stored record as answered: the workspace by slug, the store's ids left out. */
 function answerOf(record: AccessRequestRecord) {
-  const { workspaceId: _id, workspaceSlug, ...rest } = record;
+  const { workspaceId: _id, askHash: _askHash, workspaceSlug, ...rest } = record;
   return { ...rest, workspace: workspaceSlug };
 }
 
@@ -42,7 +42,13 @@ export async function handleCreateAccessRequest(
 ): Promise<HttpAnswer> {
   const workspace = await requireWorkspace(dependencies, request);
   const body = parseJsonBody(request, AccessRequestBody);
-  const record = await createAccessRequest(requestDependencies(dependencies), workspace, request.actor, body);
+  const record = await createAccessRequest(
+    requestDependencies(dependencies),
+    workspace,
+    request.actor,
+    body,
+    idempotencyKeyOf(request),
+  );
   return jsonAnswer(201, answerOf(record));
 }
 

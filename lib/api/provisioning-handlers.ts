@@ -14,7 +14,11 @@ import { governanceErrorOf } from './upstream-errors.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-function idempotencyKeyOf(request: ApiRequest): string | undefined {
+/**
+ * The request's `Idempotency-Key` header, or undefined without one.
+ * @throws ValidationError (400) for a key that is not 1 to 255 visible ASCII characters.
+ */
+export function idempotencyKeyOf(request: ApiRequest): string | undefined {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {

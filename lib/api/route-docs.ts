@@ -182,9 +182,10 @@ export const ROUTE_DOCS: Record<ApiRouteKey, RouteDoc> = {
     access: { role: 'requester' },
     query: NoQuery,
     body: AccessRequestBody,
+    idempotent: true,
     status: 201,
     answer: AccessRequestAnswer,
-    errors: [400, 403, 404],
+    errors: [400, 403, 404, 422],
   },
   'GET /v1/workspaces/{workspace}/access-requests': {
     operationId: 'listAccessRequests',

@@ -5,7 +5,9 @@ import type { AuthorizationPolicy } from '../authz/index.js';
 import { requireRole } from '../authz/index.js';
 import { AccessDenied, Conflict, NotFound } from '../errors/index.js';
 import { logger } from '../observability/index.js';
+import { createHash } from 'node:crypto';
 import {
+  IdempotencyKeyReused,
   resolveTarget,
   runProvisioningRequest,
   type PrincipalSelector,
@@ -100,11 +102,16 @@ export async function createAccessRequest(
   workspace: WorkspaceEntry,
   caller: string,
   ask: AccessRequestAsk,
+  idempotencyKey?: string,
 ): Promise<AccessRequestRecord> {
   const target = await resolveTarget(dependencies.store, workspace, ask.resource, ask.principal);
   const accountId = dependencies.authorization.accountIdOf(caller);
+  const askHash = createHash('sha256').update(JSON.stringify(ask)).digest('hex');
   const record: AccessRequestRecord = {
-    id: newAccessRequestId(),
+    id:
+      idempotencyKey === undefined
+        ? newAccessRequestId()
+        : idempotentAccessRequestId(workspace.uuid, caller, idempotencyKey),
     workspaceId: workspace.uuid,
     workspaceSlug: workspace.slug,
     status: 'pending',
@@ -117,10 +124,29 @@ export async function createAccessRequest(
     requestedBy: caller,
     ...(accountId !== undefined ? { requesterAccountId: accountId } : {}),
     createdAt: dependencies.now().toISOString(),
+    ...(idempotencyKey !== undefined ? { askHash } : {}),
   };
-  await dependencies.accessRequests.create(record);
+  if (!(await dependencies.accessRequests.create(record))) {
+    // A retry with the same key: the first request, as long as it asked the same thing.
+    const first = await dependencies.accessRequests.get(record.id);
+    if (first?.askHash !== askHash) {
+      throw new IdempotencyKeyReused('this Idempotency-Key was used with a different request body', {
+        field: 'Idempotency-Key',
+      });
+    }
+    return first;
+  }
   await publishChange(dependencies.events, record, null, caller, dependencies.now());
   return record;
+}
+
+/**
+ * The id a request created with an Idempotency-Key gets: `ar-` and a uuid-shaped SHA-256 of (workspace,
+ * caller, key), so a retry names the same request and two callers' keys never meet.
+ */
+function idempotentAccessRequestId(workspaceId: string, caller: string, key: string): string {
+  const hex = createHash('sha256').update(`${workspaceId}\n${caller}\n${key}`).digest('hex');
+  return `ar-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**

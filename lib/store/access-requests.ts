@@ -66,6 +66,8 @@ export interface AccessRequestRecord {
   activatedAt?: string;
   /** When a time-boxed grant ends (ISO 8601). */
   expiresAt?: string;
+  /** SHA-256 of what was asked, kept when the request came with an Idempotency-Key (a retry must match). */
+  askHash?: string;
   /** Why the grant could not be made: the answer's status and message. */
   failure?: { status: number; message: string };
   /** When expiry ended the grant, and how: `revoked`, `restored` (the previous permission), `left-alone`. */
@@ -108,10 +110,20 @@ export class AccessRequestStore {
   }
 
   /**
-   * Stores a new request with its change record (actor: the requester, at: `createdAt`). Throws
-   * TransactionCanceledException if its id exists (ids are random).
+   * Stores a new request with its change record (actor: the requester, at: `createdAt`). False, with
+   * nothing written, when a request with its id exists (an id derived from an Idempotency-Key).
    */
-  async create(record: AccessRequestRecord): Promise<void> {
+  async create(record: AccessRequestRecord): Promise<boolean> {
+    try {
+      await this.#create(record);
+      return true;
+    } catch (error) {
+      if (conditionFailedFirst(error)) return false;
+      throw error;
+    }
+  }
+
+  async #create(record: AccessRequestRecord): Promise<void> {
     await this.#db.send(
       new TransactWriteCommand({
         TransactItems: [

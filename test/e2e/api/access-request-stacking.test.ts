@@ -181,4 +181,35 @@ describe('deciding and withdrawing', () => {
       expect(answer.status, `${method} ${path}`).toBe(404);
     }
   });
+
+  it('takes an Idempotency-Key on create: a retry answers the first request, another body 422', async () => {
+    const { accountId, slug } = memberAndRepository(fixture, 5, [approverAccount]);
+    const body = {
+      resource: { type: 'repository', slug },
+      principal: { type: 'user', accountId },
+      permission: 'read',
+      reason: 'retried create',
+    };
+    const create = (extra: Record<string, unknown>, caller = 'requester') =>
+      fixture.call('POST', `/v1/workspaces/${ws()}/access-requests`, {
+        ...as(caller),
+        headers: { 'Idempotency-Key': 'ticket-4711' },
+        body: { ...body, ...extra },
+      });
+    const first = await create({});
+    const again = await create({});
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body.id).toBe(first.body.id);
+    const pending = await fixture.call(
+      'GET',
+      `/v1/workspaces/${ws()}/access-requests?status=pending`,
+      as('approver'),
+    );
+    expect(
+      pending.body.accessRequests.filter((entry: { reason: string }) => entry.reason === 'retried create'),
+    ).toHaveLength(1);
+    const reused = await create({ permission: 'write' });
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('idempotency_key_reused');
+  });
 });
