@@ -16,6 +16,8 @@ import type { LocalTokenEntry } from '../../../lib/config/index.js';
 import { API_TOKEN, startApiFixture, type ApiAnswer, type ApiFixture } from '../api/api-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Each decision is an API call and a re-render: on a loaded 2-core machine that takes more than vitest's 1 s. */
+const POLL = { timeout: 15_000, interval: 100 };
 const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -159,7 +161,7 @@ describe('reviewer page', () => {
     await page.goto(`${fixture.url}/ui/`);
     await page.getByLabel('API token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('That token was refused');
+    await expect.poll(() => page.getByRole('alert').textContent(), POLL).toContain('That token was refused');
     await expectAccessible('sign-in');
 
     await signIn(token('april'));
@@ -267,12 +269,15 @@ describe('reviewer page', () => {
         await keeps.first().click();
         // Each click is one decisions call and a re-render: wait for it before the next.
         await expect
-          .poll(async () => ({
-            keeps: await keeps.count(),
-            alert: await page.getByRole('alert').textContent(),
-          }))
+          .poll(
+            async () => ({
+              keeps: await keeps.count(),
+              alert: await page.getByRole('alert').textContent(),
+            }),
+            POLL,
+          )
           .toMatchObject({ keeps: expect.any(Number), alert: '' });
-        await expect.poll(() => keeps.count()).toBeLessThan(before);
+        await expect.poll(() => keeps.count(), POLL).toBeLessThan(before);
       }
       const total = (await fixture.call('GET', `/v1/reviews/${reviewId}`)).body.progress.total as number;
       await page.getByText(`Your progress: ${total} of ${total} decided`).waitFor();
@@ -443,7 +448,7 @@ describe('reviewer page', () => {
       await page.getByLabel(/execute the revocations/).check();
       await page.getByRole('button', { name: 'Close campaign' }).click();
       await expect
-        .poll(() => page.locator('#status').textContent())
+        .poll(() => page.locator('#status').textContent(), POLL)
         .toMatch(/undecided: acknowledge it first/);
       expect(await page.evaluate('document.activeElement?.id')).toBe('confirm-undecided');
       expect((await fixture.call('GET', `/v1/reviews/${reviewId}`)).body.status).toBe('open');
