@@ -1,6 +1,9 @@
 // The page's only way to the server: `/ui/api/…` (the /v1 routes under the page's own authorizer) with the
 // bearer token kept for this tab in sessionStorage (gone when the tab closes; never in localStorage).
 
+// Type-only: the shapes are the server's own (lib/reviews/review-model.ts); nothing of it reaches the bundle.
+import type { ReviewCampaign, ReviewItem as StoredReviewItem } from '../../reviews/review-model.js';
+
 const TOKEN_KEY = 'bbgov.token';
 
 /** The signed-in token, or null. */
@@ -82,61 +85,29 @@ export interface Session {
   workspaces: { slug: string; name: string; roles: string[] }[];
 }
 
-/** A campaign with its progress (GET /v1/reviews/{id}). */
-export interface Campaign {
-  id: string;
-  workspace: string;
-  name: string;
-  dueAt: string;
-  status: 'open' | 'closing' | 'closed';
-  snapshotAt: string;
-  itemCount: number;
-  progress: {
-    decided: number;
-    total: number;
-    byReviewer: { reviewer: string | null; decided: number; total: number }[];
-  };
+/** Progress of a campaign: items decided out of all, overall and per reviewer (null: unassigned). */
+export interface Progress {
+  decided: number;
+  total: number;
+  byReviewer: { reviewer: string | null; decided: number; total: number }[];
 }
+
+/**
+ * A campaign as the API answers it (lib/api `campaignAnswer`): the stored record with the workspace by
+ * slug and the store's ids left out.
+ */
+type CampaignAnswer = Omit<ReviewCampaign, 'workspaceId' | 'workspaceSlug' | 'decidedCount'> & {
+  workspace: string;
+};
+
+/** A campaign with its progress (GET /v1/reviews/{id}). */
+export type Campaign = CampaignAnswer & { progress: Progress };
 
 /** One campaign of a workspace's list (GET /v1/workspaces/{ws}/reviews), newest first. */
-export interface CampaignSummary {
-  id: string;
-  workspace: string;
-  name: string;
-  dueAt: string;
-  status: 'open' | 'closing' | 'closed';
-  itemCount: number;
-  progress: { decided: number; total: number };
-}
+export type CampaignSummary = CampaignAnswer & { progress: Pick<Progress, 'decided' | 'total'> };
 
-/** One frozen item (GET /v1/reviews/{id}/items). */
-export interface ReviewItem {
-  itemId: string;
-  accountId: string;
-  displayName: string;
-  accountStatus: string | null;
-  workspaceRole: string | null;
-  resource: { type: 'project' | 'repository'; id: string; name: string; projectKey?: string };
-  permission: string;
-  paths: { via: string; permission: string; group?: string; project?: string }[];
-  lastActivity: string | null;
-  flags: string[];
-  reviewer: string | null;
-  decision?: { decision: 'keep' | 'revoke'; comment?: string; decidedBy: string; decidedAt: string };
-  plan?: {
-    actions: { description: string; alsoRemoves: string[] }[];
-    cannotRemove?: { reason: string; detail: string };
-    /** Never executed: changes held back because what cannot be removed here keeps the access anyway. */
-    wouldAlsoNeed?: { description: string; alsoRemoves: string[] }[];
-  };
-  outcome?: {
-    status: string;
-    detail?: string;
-    verifiedAt?: string;
-    /** `removed-by-another-revoke`: the revokes' changes that took this kept access, and what is left. */
-    changedBy?: { actions: string[]; permissionBefore: string; permissionAfter: string | null };
-  };
-}
+/** One frozen item (GET /v1/reviews/{id}/items): the stored item without its campaign id (the URL's). */
+export type ReviewItem = Omit<StoredReviewItem, 'campaignId'>;
 
 /** One access request (GET /v1/workspaces/{ws}/access-requests). */
 export interface AccessRequest {
