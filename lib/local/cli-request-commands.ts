@@ -13,13 +13,7 @@ import { ALL_PERMISSIONS } from '../api/provisioning-schemas.js';
 import { checkIdentifier, InvalidIdentifierError, type IdentifierKind } from '../model/index.js';
 import { ACCESS_REQUEST_STATUSES } from '../store/access-requests.js';
 import { REQUEST_ACTION_USAGE, UsageError, type ParsedCommand, type RequestAction } from './cli-commands.js';
-import {
-  callLocalApi,
-  LocalApiError,
-  LocalApiSettingError,
-  LocalApiUnreachable,
-  resolveApiTarget,
-} from './local-api-client.js';
+import { callLocalApiForCommand } from './local-api-client.js';
 
 /** One API call a `bbgov requests` command line stands for. */
 export interface RequestCall {
@@ -292,30 +286,9 @@ export async function runRequestsCommand(
 ): Promise<number> {
   const call = planRequestCommand(command);
   const name = `bbgov requests ${call.action}`;
-  let target;
-  try {
-    target = resolveApiTarget(call.api, env);
-  } catch (error) {
-    if (!(error instanceof LocalApiSettingError)) throw error;
-    output.err(`${name}: ${error.message}`);
-    return 2;
-  }
-  let answer: unknown;
-  try {
-    answer = await callLocalApi(target, call.method, call.path, call.body);
-  } catch (error) {
-    if (error instanceof LocalApiError) {
-      output.err(
-        terminalSafe(`${name}: HTTP ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.message}`),
-      );
-      return 1;
-    }
-    if (error instanceof LocalApiUnreachable) {
-      output.err(`${name}: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  const result = await callLocalApiForCommand(name, call, env, (line) => output.err(line));
+  if ('exitCode' in result) return result.exitCode;
+  const { answer } = result;
   if (call.json) {
     output.out(JSON.stringify(answer, null, 2));
     return 0;

@@ -8,13 +8,7 @@ import { CreateReviewBody, REVIEW_DECISION_FILTERS } from '../api/review-schemas
 import { checkIdentifier, InvalidIdentifierError } from '../model/index.js';
 import { REVIEW_ACTION_USAGE, UsageError, type ParsedCommand, type ReviewAction } from './cli-commands.js';
 import type { CommandOutput } from './cli-request-commands.js';
-import {
-  callLocalApi,
-  LocalApiError,
-  LocalApiSettingError,
-  LocalApiUnreachable,
-  resolveApiTarget,
-} from './local-api-client.js';
+import { callLocalApiForCommand } from './local-api-client.js';
 
 /** One API call a `bbgov review` command line stands for. */
 export interface ReviewCall {
@@ -262,26 +256,9 @@ export async function runReviewCommand(
 ): Promise<number> {
   const call = planReviewCommand(command);
   const name = `bbgov review ${call.action}`;
-  let answer: unknown;
-  try {
-    answer = await callLocalApi(resolveApiTarget(call.api, env), call.method, call.path, call.body);
-  } catch (error) {
-    if (error instanceof LocalApiSettingError) {
-      output.err(`${name}: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof LocalApiError) {
-      output.err(
-        terminalSafe(`${name}: HTTP ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.message}`),
-      );
-      return 1;
-    }
-    if (error instanceof LocalApiUnreachable) {
-      output.err(`${name}: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  const result = await callLocalApiForCommand(name, call, env, (line) => output.err(line));
+  if ('exitCode' in result) return result.exitCode;
+  const { answer } = result;
   if (call.action === 'report') {
     const text = typeof answer === 'string' ? answer : JSON.stringify(answer, null, 2);
     if (call.out !== undefined) await writeFile(call.out, text);

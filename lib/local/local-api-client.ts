@@ -2,6 +2,7 @@
 // JSON call over HTTP. `bbgov requests` acts through it so the API's roles apply, never the store directly.
 import axios from 'axios';
 import { isLoopbackHost } from '../config/index.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** Where the API is and who calls it. `urlFrom` and `tokenFrom` name the flag or variable each came from. */
 export interface LocalApiTarget {
@@ -159,6 +160,47 @@ export async function callLocalApi(
       ? `${message} (the token in ${target.tokenFrom} is not one this API knows)`
       : message,
   );
+}
+
+/** What a CLI command's one call came to: the API's answer, or the exit code its failure means. */
+export type CommandCallResult = { answer: unknown } | { exitCode: 1 | 2 };
+
+/**
+ * One CLI command's call (`bbgov requests …`, `bbgov review …`): resolves the target from `apiFlag` and
+ * `env` (resolveApiTarget), calls it, and maps each failure to its exit code, its reason written to `err`
+ * after `name` (`bbgov review show: …`): 2 a bad setting (URL, PORT, token), 1 the API refused (`HTTP
+ * status code: message`, made terminal-safe: the message comes from the API) or could not be reached.
+ * @throws whatever else the call throws (a bug, not a refusal).
+ */
+export async function callLocalApiForCommand(
+  name: string,
+  request: { api?: string; method: 'GET' | 'POST'; path: string; body?: unknown },
+  env: NodeJS.ProcessEnv,
+  err: (line: string) => void,
+): Promise<CommandCallResult> {
+  let target;
+  try {
+    target = resolveApiTarget(request.api, env);
+  } catch (error) {
+    if (!(error instanceof LocalApiSettingError)) throw error;
+    err(`${name}: ${error.message}`);
+    return { exitCode: 2 };
+  }
+  try {
+    return { answer: await callLocalApi(target, request.method, request.path, request.body) };
+  } catch (error) {
+    if (error instanceof LocalApiError) {
+      err(
+        terminalSafe(`${name}: HTTP ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.message}`),
+      );
+      return { exitCode: 1 };
+    }
+    if (error instanceof LocalApiUnreachable) {
+      err(`${name}: ${error.message}`);
+      return { exitCode: 1 };
+    }
+    throw error;
+  }
 }
 
 function parseJson(text: string): unknown {
