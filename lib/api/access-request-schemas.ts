@@ -1,6 +1,6 @@
 // Request and answer bodies of access requests (`/v1/…/access-requests`). The OpenAPI document is
 // generated from these same schemas.
-import { z } from 'zod';
+import * as z from 'zod';
 import { freeText } from './free-text.js';
 import { ACCESS_REQUEST_STATUSES } from '../store/access-requests.js';
 import {

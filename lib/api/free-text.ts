@@ -1,6 +1,6 @@
 // Text people write into records others read (a reason, a comment): kept as written, but without the
 // control characters that would turn it into instructions where it is shown.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A reason or comment: any text but control characters other than newline and tab (an escape sequence

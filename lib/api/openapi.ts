@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of /v1, generated from the route table and the zod schemas with zod 4's
 // own JSON Schema output (draft 2020-12, which OpenAPI 3.1 uses as is).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, routeKey } from './routes.js';
 import { ErrorAnswer } from './read-schemas.js';
 import { ROUTE_DOCS, type ApiRouteKey } from './route-docs.js';

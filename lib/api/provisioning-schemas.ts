@@ -1,6 +1,6 @@
 // Request and answer bodies of grants, revocations and request records. The OpenAPI document is
 // generated from these same schemas.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   isIdentifier,
   isUuid,

@@ -1,6 +1,6 @@
 // Answer shapes of the read routes and the query parameters they take. The user access answer is the
 // CONTRACTS.md "Effective access answer"; fields may be added, never renamed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROJECT_PERMISSIONS, REPOSITORY_PERMISSIONS, WORKSPACE_ROLES } from '../model/index.js';
 
 export const ErrorAnswer = z.object({
@@ -306,28 +306,55 @@ export const ExportRow = z.object({
     ),
 });
 
+export const GroupExportRow = z
+  .object({
+    group: z.string().describe('group slug'),
+    groupName: z.string(),
+    resourceType: z.enum(['project', 'repository']),
+    permission: z.string().describe('the permission the group is granted on each of `resources`'),
+    resourceCount: z.number().int(),
+    resources: z
+      .array(z.object({ id: z.string(), name: z.string().describe('project key or repository slug') }))
+      .describe('sorted by name; in CSV the names joined by `; `'),
+    memberCount: z.number().int(),
+    members: z
+      .array(z.object({ accountId: z.string(), displayName: z.string().nullable() }))
+      .describe('sorted by display name; in CSV `Display Name (account-id)` joined by `; `'),
+  })
+  .describe(
+    'format=group-csv|group-json: one row per group × resource type × permission of its explicit grants ("group developers has write on these N repositories; members: …"), sorted by group, resource type, then permission (admin first). A project grant is its project row (the per-user export shows the repositories it reaches); groups with no grant have no row. CSV columns: group, groupName, resourceType, permission, resourceCount, resources, memberCount, members.',
+  );
+
 export const ExportManifest = z.object({
   workspace: z.string(),
-  format: z.enum(['csv', 'json']),
+  format: z.enum(['csv', 'json', 'group-csv', 'group-json']),
   snapshotAt: z.string(),
-  rows: z.number().int(),
+  rows: z.number().int().describe('rows of the export: per user and resource, or per group grant (group-*)'),
   rowsByResourceType: z.object({ project: z.number().int(), repository: z.number().int() }),
-  users: z.number().int(),
+  users: z.number().int().describe('users of the workspace'),
   freshnessSeconds: z.record(z.string(), z.number().nullable()),
   lastCompletedPass: z.string().nullable(),
   coverage: Coverage.describe('what the snapshot could not see: listings the credential is refused'),
-  sha256: z.string().describe('SHA-256 (hex) of the exported content: the CSV text or the JSON rows array'),
+  sha256: z
+    .string()
+    .describe(
+      'SHA-256 (hex) of the exported content: the CSV text or the JSON rows array (`groupRows` for group-json)',
+    ),
   bytes: z.number().int(),
 });
 
 export const ExportAnswer = z.object({
   manifest: ExportManifest,
   rows: z.array(ExportRow).optional().describe('format=json, when small enough to answer inline'),
-  csv: z.string().optional().describe('format=csv, when small enough to answer inline'),
+  groupRows: z
+    .array(GroupExportRow)
+    .optional()
+    .describe('format=group-json, when small enough to answer inline'),
+  csv: z.string().optional().describe('format=csv or group-csv, when small enough to answer inline'),
   file: z
     .object({ location: z.string(), url: z.string().optional(), urlExpiresAt: z.string().optional() })
     .optional()
-    .describe('where a large export was written'),
+    .describe('where a large export was written (streamed: a file locally, an S3 multipart upload in AWS)'),
 });
 
 // Query parameters (API Gateway hands them over as strings) ----------------------------------------
@@ -349,6 +376,13 @@ export const ChangesQuery = z.strictObject({
   cursor: z.string().min(1).optional(),
 });
 
-export const ExportQuery = z.strictObject({ format: z.enum(['csv', 'json']).optional() });
+export const ExportQuery = z.strictObject({
+  format: z
+    .enum(['csv', 'json', 'group-csv', 'group-json'])
+    .optional()
+    .describe(
+      'csv or json (default): a row per user and resource; group-csv or group-json: a row per group grant',
+    ),
+});
 
 export const NoQuery = z.strictObject({});

@@ -1,6 +1,6 @@
 // Request and answer bodies of access reviews (`/v1/…/reviews`, lib/reviews). The OpenAPI document is
 // generated from these same schemas; the shapes follow lib/reviews/review-model.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { freeText } from './free-text.js';
 import { ITEM_OUTCOME_STATUSES, REVIEW_FLAGS } from '../reviews/review-model.js';
 

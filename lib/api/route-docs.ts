@@ -1,6 +1,6 @@
 // What each /v1 route takes and answers, as zod schemas: one entry per API route of infra/routes.ts (the
 // type makes a missing route a compile error). The OpenAPI document is generated from this table.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Role } from '../authz/index.js';
 import type { Route } from './routes.js';
 import {

@@ -1,6 +1,6 @@
 // The answers of the Admin API endpoints the connector calls (ADMIN-API.md "Endpoints"), as zod schemas.
 // Objects tolerate (and drop) fields we do not use; what the connector relies on is required.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `links.next`: an opaque cursor, or a URL carrying `cursor=`; null or absent on the last page. */
 const Links = z.object({ next: z.string().nullish() }).nullish();

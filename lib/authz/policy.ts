@@ -1,7 +1,7 @@
 // Who may do what (DESIGN §8b): one policy document maps callers to roles per workspace. In AWS a caller
 // is the IAM principal ARN API Gateway's authorizer reports; locally it is the principal a bearer token
 // names (LOCAL_API_TOKENS). Deny by default: a caller no statement names has no role anywhere.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccessDenied } from '../errors/index.js';
 import { isIdentifier } from '../model/index.js';
 

@@ -1,6 +1,6 @@
 // How an endpoint from the table is called: the first URL (route, fields=, pagelen), one answer or every
 // page (following `next` exactly as given), and the answer checked against the endpoint's schema.
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpointName, expandRoute, type Endpoint } from './endpoints.js';
 import { NotFound } from './errors.js';
 import { parseWith } from './response-parsing.js';

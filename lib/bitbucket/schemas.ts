@@ -1,7 +1,7 @@
 // The wire shapes the client relies on, as Bitbucket sends them (snake_case). Objects are loose: unknown
 // fields pass through untouched, so Bitbucket adding a field never breaks a sync; a missing field the
 // model needs is an error that names it. Optional fields accept null, which Bitbucket often sends.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const WorkspaceRole = z.enum(['owner', 'collaborator', 'member']);
 export const ProjectPermission = z.enum(['read', 'write', 'create-repo', 'admin', 'none']);

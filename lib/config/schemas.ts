@@ -1,5 +1,5 @@
 // Shapes of every secret and every configuration value, as zod schemas. Parsed once, at cold start.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthorizationPolicyDocument, PolicyStatement, RESERVED_PRINCIPALS } from '../authz/index.js';
 
 /** A workspace slug as Bitbucket allows it: lower case letters, digits, `-`, `_`, `.`. */

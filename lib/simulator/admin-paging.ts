@@ -1,7 +1,7 @@
 // Admin API paging: `limit` 1..100 (default 20) and `links.next`, an opaque cursor holding the offset, the
 // limit and the filters. A request with a cursor uses what the cursor holds; its other parameters are
 // discarded, as Atlassian documents ("If present, all other parameters are discarded").
-import { z } from 'zod';
+import * as z from 'zod';
 import { adminBadRequest } from './admin-errors.js';
 
 export const ADMIN_LIMIT_DEFAULT = 20;

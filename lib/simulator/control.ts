@@ -1,6 +1,6 @@
 // The control API under /_simulator/: ground truth, request counts, mutations, faults, clock, reset.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FaultsBody } from './faults.js';
 import { HttpError, parseJsonBody, readBody, sendJson } from './http.js';
 import { MutationsBody } from './mutation-schema.js';

@@ -2,7 +2,7 @@
 // requests before any route runs; listing faults change what a paged listing serves (see FaultSpec).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One fault, as POSTed to `/_simulator/faults` inside `{faults: [...]}`. `match` narrows it to requests by

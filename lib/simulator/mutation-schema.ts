@@ -1,5 +1,5 @@
 // The control API's mutation vocabulary: one zod schema per admin action, keyed by `op`.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DefaultPermission,
   ProjectPermission,

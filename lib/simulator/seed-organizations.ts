@@ -1,6 +1,6 @@
 // The seed's optional `organizations` (CONTRACTS.md "Simulator seed: an optional top-level organizations
 // array"): Atlassian organizations that administer some workspaces in admin.atlassian.com.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PathSegment, Problem } from './seed-problems.js';
 import { duplicates } from './seed-problems.js';
 

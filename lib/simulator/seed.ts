@@ -1,6 +1,6 @@
 // The simulator's seed format (CONTRACTS.md "Simulator seed file"), its zod schema, and loading.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { demoSeed } from './demo-seed.js';
 import { generateSeed, parseGeneratorSpec } from './generate.js';
 import type { PathSegment, Problem } from './seed-problems.js';

@@ -1,7 +1,7 @@
 // The compact message the receiver puts on the queue: only what the applier needs, never the payload.
 // Every part past the delivery's own headers is optional: a payload missing something is still queued,
 // and the applier degrades to what can be done with the rest (a refresh, a dirty mark, a skip).
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Who acted, as the payload's `actor` names it. Bitbucket sends `user` and `app_user` objects with an

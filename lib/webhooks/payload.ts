@@ -3,7 +3,7 @@
 // own and a part that is missing or malformed is left out, because Bitbucket does not retry a delivery
 // answered 4xx: refusing one for a field the event does not need loses the event for good. Only what the
 // event cannot do without is required (an activity event's repository); the applier degrades the rest.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIdentifier, isUuid } from '../model/index.js';
 import { eventKind, payloadShapeMismatch } from './event-kinds.js';
 import type { EventActor, WebhookEventMessage } from './event-message.js';

@@ -1,7 +1,7 @@
 // Atlassian Admin API routes (v2, multi-directory): directories, group search and one group, a group's role
 // assignments and memberships, user search, and the organization's workspaces. Each organization has one
 // directory; `-` as directoryId means every directory.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext, AdminRoute } from '../admin-api.js';
 import { AdminApiError, adminBadRequest, adminNotFound, IDP_MANAGED_DETAIL } from '../admin-errors.js';
 import { cursorPage, readPageRequest } from '../admin-paging.js';

@@ -1,5 +1,5 @@
 // Workspace webhook subscriptions: list, create, get, update, delete. The secret is never echoed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireHookAdmin, requireScopes, workspaceParam } from '../access.js';
 import { badRequest, HttpError } from '../http.js';
 import { newUuid } from '../operations.js';

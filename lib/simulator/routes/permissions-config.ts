@@ -1,5 +1,5 @@
 // Explicit project and repository grants: permissions-config/users|groups (list, get, put, delete).
-import { z } from 'zod';
+import * as z from 'zod';
 import { requirePermissionRead, requirePermissionWrite, requireScopes, workspaceParam } from '../access.js';
 import { badRequest, HttpError } from '../http.js';
 import { requireGroup, requireProject, requireRepository } from '../operations.js';
