@@ -52,11 +52,17 @@ function leftAlone(outcome: SettledOutcome): string | undefined {
   return outcome.changed ? undefined : 'already removed meanwhile';
 }
 
+/**
+ * Expires `record`, one of `active` (the workspace's active requests as this run knows them). Returns its
+ * outcome and the active requests after it: without `record` once expired, with each handover applied.
+ * When a transition loses a race (another caller changed a request meanwhile), the list is read again.
+ */
 async function expireOne(
   dependencies: GrantExpiryDependencies,
   workspace: WorkspaceEntry,
   record: AccessRequestRecord,
-): Promise<ExpiryOutcome> {
+  active: AccessRequestRecord[],
+): Promise<{ outcome: ExpiryOutcome; active: AccessRequestRecord[] }> {
   const run = async (
     action: 'grant' | 'revoke',
     permission: string,
@@ -75,7 +81,6 @@ async function expireOne(
         },
       }),
     );
-  const active = await dependencies.accessRequests.list(workspace.uuid, 'active');
   const stack = stackAfterExpiry(record, active, dependencies.now().getTime());
   const previous = stack.keep;
   let result: ExpiryOutcome;
@@ -115,7 +120,9 @@ async function expireOne(
       expiry: { outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) },
     };
     const step = { actor: EXPIRY_ACTOR, at: expired.expiredAt };
+    let current = true;
     if (await dependencies.accessRequests.transition(record, expired, step)) {
+      active = active.filter((other) => other.id !== record.id);
       await publishChange(
         dependencies.events,
         { ...record, ...expired },
@@ -125,11 +132,14 @@ async function expireOne(
       );
       // The requests still holding the target become answerable for it (change records name grant-expiry).
       for (const { record: other, changes } of stack.handovers) {
-        await dependencies.accessRequests.transition(other, changes, step);
+        if (await dependencies.accessRequests.transition(other, changes, step))
+          active = active.map((each) => (each.id === other.id ? { ...other, ...changes } : each));
+        else current = false;
       }
-    }
+    } else current = false;
+    if (!current) active = await dependencies.accessRequests.list(workspace.uuid, 'active');
   }
-  return result;
+  return { outcome: result, active };
 }
 
 /**
@@ -150,7 +160,7 @@ export const RESUME_APPROVAL_AFTER_MS = 120_000;
 
 /**
  * Ends every active, time-boxed access request of the governed workspaces (one listing of the directory
- * per run) whose `expiresAt` has passed. Each is revoked (or its previous permission restored) through
+ * per run, one of each workspace's active requests) whose `expiresAt` has passed. Each is revoked (or its previous permission restored) through
  * provisioning, then marked `expired`; one that fails stays active for the next run.
  */
 export async function expireAccessGrants(dependencies: GrantExpiryDependencies): Promise<GrantExpiryReport> {
@@ -159,10 +169,17 @@ export async function expireAccessGrants(dependencies: GrantExpiryDependencies):
   const report: GrantExpiryReport = { workspaces: workspaces.length, outcomes: [], resumed: [] };
   for (const workspace of workspaces) {
     report.resumed.push(...(await resumeApprovals(dependencies, workspace)));
-    const due = (await dependencies.accessRequests.list(workspace.uuid, 'active')).filter(
-      (record) => record.expiresAt !== undefined && record.expiresAt <= now,
-    );
-    for (const record of due) report.outcomes.push(await expireOne(dependencies, workspace, record));
+    // Listed once per workspace; each expiry hands back the list as it left it (stacked requests read it).
+    let active = await dependencies.accessRequests.list(workspace.uuid, 'active');
+    const isDue = (record: AccessRequestRecord) => record.expiresAt !== undefined && record.expiresAt <= now;
+    for (const { id } of active.filter(isDue)) {
+      // Its current version: a handover or a re-read may have changed it since the list was read.
+      const record = active.find((each) => each.id === id);
+      if (record === undefined || !isDue(record)) continue;
+      const done = await expireOne(dependencies, workspace, record, active);
+      report.outcomes.push(done.outcome);
+      active = done.active;
+    }
   }
   return report;
 }

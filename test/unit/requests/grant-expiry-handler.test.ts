@@ -49,7 +49,9 @@ describe('grant expiry function', () => {
       accessRequests: {
         list: async (workspaceId: string, status: string) => {
           listed.push(`${workspaceId} ${status}`);
-          return workspaceId === '{ws-2}' && status === 'active' ? [dueRecord('ar-9', '{ws-2}')] : [];
+          return workspaceId === '{ws-2}' && status === 'active'
+            ? [dueRecord('ar-8', '{ws-2}'), dueRecord('ar-9', '{ws-2}')]
+            : [];
         },
       },
       // A retry after a crash replays the first run's answer: a 502 is a failure, not a revocation.
@@ -81,17 +83,15 @@ describe('grant expiry function', () => {
 
     const report = await createGrantExpiryHandler(() => dependencies)({}, CONTEXT);
 
-    // Each due request reads the target's other active requests once more (stacked grants).
-    expect(listed).toEqual([
-      '{ws-1} approved',
-      '{ws-1} active',
-      '{ws-2} approved',
-      '{ws-2} active',
-      '{ws-2} active',
-    ]);
+    // Active requests are listed once per workspace, not again for each due request (stacked grants
+    // read the list the run keeps current).
+    expect(listed).toEqual(['{ws-1} approved', '{ws-1} active', '{ws-2} approved', '{ws-2} active']);
     expect(report).toEqual({
       workspaces: 2,
-      outcomes: [{ id: 'ar-9', outcome: 'failed', detail: 'Bitbucket answered 502' }],
+      outcomes: [
+        { id: 'ar-8', outcome: 'failed', detail: 'Bitbucket answered 502' },
+        { id: 'ar-9', outcome: 'failed', detail: 'Bitbucket answered 502' },
+      ],
       resumed: [],
     });
     expect(warn).toHaveBeenCalledWith(
@@ -101,7 +101,7 @@ describe('grant expiry function', () => {
     expect(added).toEqual(
       expect.arrayContaining([
         [METRIC_NAMES.GrantsExpired, 0],
-        [METRIC_NAMES.GrantExpiryFailures, 1],
+        [METRIC_NAMES.GrantExpiryFailures, 2],
       ]),
     );
   });
