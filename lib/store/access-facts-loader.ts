@@ -1,6 +1,8 @@
 // Loads the AccessFacts for one user or one resource with bounded reads on top of the cached
 // workspace-wide facts (roles, users, groups and members, projects, repositories): the user's own
-// grants and activity (one GSI1 query) and the grants of each of the user's groups (GSI1 per group); or
+// grants and activity (one GSI1 query) and the grants of each of the user's groups (GSI1 per group, or
+// the group's expansion cached in this process while its grants counter has not moved, one GetItem: see
+// group-grants-cache.ts); or
 // a resource's grant listings and the repository's activity (one query each, together). Never a scan.
 // Organization groups (workspaces administered in admin.atlassian.com) explain roles: a user's own
 // memberships arrive with their grants; a resource answer takes its users' from the cached facts.
@@ -19,6 +21,7 @@ import {
   workspacePartition,
 } from './keys.js';
 import { fromStoredRecord, type Observed } from './stored-items.js';
+import type { GroupGrantsCache } from './group-grants-cache.js';
 import type { WorkspaceFacts, WorkspaceFactsCache } from './workspace-facts-cache.js';
 
 export type AccessTarget = { type: 'project' | 'repository' | 'group'; id: string };
@@ -34,6 +37,7 @@ export class AccessFactsLoader {
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly cache: WorkspaceFactsCache,
+    private readonly groupGrantsCache: GroupGrantsCache,
   ) {}
 
   /** The organization groups (resources) behind `memberships`, those the cached facts hold. */
@@ -105,10 +109,13 @@ export class AccessFactsLoader {
     groupGrants?: GroupGrantsMemo,
   ): Promise<{ facts: AccessFacts; ownGrants: Observed<Grant>[] }> {
     const tally: ReadTally = { itemsRead: 0 };
-    // One GSI1 query returns the user's grants (GSI1SK `GRANT#…`) and activity (`ACT#…`) together.
-    const [shared, ownRecords] = await Promise.all([
+    // One GSI1 query returns the user's grants (GSI1SK `GRANT#…`) and activity (`ACT#…`) together. The
+    // group counters are read before any group's grants, so a cached expansion is used only if no write
+    // of that group's grants completed since it was loaded.
+    const [shared, ownRecords, versions] = await Promise.all([
       this.cache.get(ws, tally),
       this.itemsOfPrincipal(ws, 'user', accountId, undefined, tally),
+      groupGrants ? undefined : this.groupGrantsCache.versions(ws, tally),
     ]);
     const indexSortKey = (record: Record<string, unknown>) => String(record[GSI1.sortKey]);
     const ownObserved = ownRecords
@@ -123,7 +130,10 @@ export class AccessFactsLoader {
       .filter((grant) => grant.resource.type === 'group')
       .map((grant) => grant.resource.id);
     const grantsOf = (group: string) => {
-      if (!groupGrants) return this.grantsOfGroup(ws, group, tally);
+      if (!groupGrants) {
+        const version = versions?.(group) ?? 0;
+        return this.groupGrantsCache.grantsOf(ws, group, version, () => this.grantsOfGroup(ws, group, tally));
+      }
       let grants = groupGrants.get(group);
       if (!grants) groupGrants.set(group, (grants = this.grantsOfGroup(ws, group, tally)));
       return grants;

@@ -38,6 +38,7 @@ import {
   type TableKey,
 } from './keys.js';
 import { diffScope, type ItemChange } from './scope-diff.js';
+import { GroupGrantsCache } from './group-grants-cache.js';
 import { fromStoredRecord, sameItem, type Observed } from './stored-items.js';
 import { monotonicUlid } from './ulid.js';
 import { DEFAULT_WORKSPACE_FACTS_TTL_MS, WorkspaceFactsCache } from './workspace-facts-cache.js';
@@ -83,6 +84,7 @@ export class GovernanceStore {
   private readonly writeParallelism: number;
   private readonly nextId = monotonicUlid();
   private readonly workspaceFacts: WorkspaceFactsCache;
+  private readonly groupGrants: GroupGrantsCache;
   private readonly accessFacts: AccessFactsLoader;
 
   constructor(options: GovernanceStoreOptions) {
@@ -96,7 +98,18 @@ export class GovernanceStore {
       options.workspaceFactsTtlMs ?? DEFAULT_WORKSPACE_FACTS_TTL_MS,
       this.now,
     );
-    this.accessFacts = new AccessFactsLoader(this.documentClient, this.tableName, this.workspaceFacts);
+    this.groupGrants = new GroupGrantsCache(
+      this.documentClient,
+      this.tableName,
+      options.workspaceFactsTtlMs ?? DEFAULT_WORKSPACE_FACTS_TTL_MS,
+      this.now,
+    );
+    this.accessFacts = new AccessFactsLoader(
+      this.documentClient,
+      this.tableName,
+      this.workspaceFacts,
+      this.groupGrants,
+    );
   }
 
   // Writes ---------------------------------------------------------------------------------------
@@ -179,6 +192,9 @@ export class GovernanceStore {
     origin: ChangeOrigin,
   ): Promise<ApplyResult> {
     refuseFutureTime('observedAt', observedAt, this.now());
+    // Groups whose grants this write may change: their counters move once it ends, even if it fails
+    // halfway (part of it may have landed).
+    const groups = groupsWithGrantsIn(changes);
     const written = await applyGuardedChanges(
       {
         documentClient: this.documentClient,
@@ -191,7 +207,7 @@ export class GovernanceStore {
         parallelism: this.writeParallelism,
       },
       changes,
-    );
+    ).finally(() => (groups.size > 0 ? this.groupGrants.bump(workspaceId, groups) : undefined));
     if (written.changes.some((change) => touchesWorkspaceFacts(change.before ?? change.after))) {
       this.workspaceFacts.invalidate(workspaceId);
     }
@@ -343,6 +359,16 @@ export class GovernanceStore {
   ): Promise<AccessFacts | null> {
     return this.accessFacts.forResource(workspaceId, { type, id }, options.includePublic ?? false);
   }
+}
+
+/** The groups holding a grant (on a project or repository) among `changes`: cached group expansions. */
+function groupsWithGrantsIn(changes: readonly ItemChange[]): Set<string> {
+  const groups = new Set<string>();
+  for (const change of changes) {
+    const item = change.before ?? change.after;
+    if (item?.kind === 'grant' && item.principal.type === 'group') groups.add(item.principal.id);
+  }
+  return groups;
 }
 
 /** Every resource, workspace roles and group memberships feed the cached workspace facts. */

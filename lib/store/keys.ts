@@ -92,6 +92,18 @@ export function scopeKeyPrefixes(scope: ScopeRef): string[] {
   );
 }
 
+/**
+ * One item per workspace holding a counter per group (attribute `g:{slug}`), moved after every write of
+ * a grant held by that group: a cached group expansion is still exact while its counter has not moved.
+ * Its own partition, so no query of `WS#{ws}` meets it.
+ */
+export function groupGrantsVersionKey(ws: string): TableKey {
+  return { PK: `WS#${part(ws, 'workspace id')}#GROUPGRANTS`, SK: 'VERSION' };
+}
+
+/** The attribute of `groupGrantsVersionKey` holding one group's counter. */
+export const groupGrantsVersionAttribute = (group: string) => `g:${part(group, 'group slug')}`;
+
 // Sync bookkeeping --------------------------------------------------------------------------------
 
 /** `kindAndId` is the scope id, e.g. `members` or `project-grants/{uuid}`. */
