@@ -4,6 +4,7 @@
 // only approvers decide; a request is invisible (404) to callers without a role on its workspace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalTokenEntry } from '../../../lib/config/index.js';
+import { loadSeed } from '../../../lib/simulator/index.js';
 import { startApiFixture, type ApiFixture } from './api-fixture.js';
 import { memberAndRepository, runExpiry, simulatorGrant } from './access-request-support.js';
 
@@ -15,29 +16,26 @@ const SEED = 'generated:users=12,groups=2,projects=2,repos=6,seed=13';
 
 const token = (name: string) => `${name}-token-Pq8XvR2mT5kLw9Yp3Zn7Bc4Jd6Fg1Ks`;
 let approverAccount: string;
-let callers: LocalTokenEntry[];
 const as = (name: string) => ({ token: token(name) });
 
 beforeAll(async () => {
-  // The approver is a member of the seed's first group; their account is found after the seed is built,
-  // so the fixture starts once with a placeholder and the group member is picked to match it.
-  callers = [
+  // The approver is a member of the seed's first group: read from the seed before the fixture starts.
+  const seed = loadSeed(SEED);
+  const group = seed.workspaces[0]!.groups.find((entry) => entry.members.length > 0)!;
+  approverAccount = group.members[0]!;
+  const callers: LocalTokenEntry[] = [
     { token: token('requester'), principal: 'reza', roles: ['requester'], workspaces: ['*'] },
     { token: token('approver'), principal: 'april', roles: ['approver'], workspaces: ['*'] },
     { token: token('outsider'), principal: 'otto', roles: ['approver'], workspaces: ['elsewhere'] },
+    {
+      token: token('member'),
+      principal: 'mona',
+      accountId: approverAccount,
+      roles: ['approver'],
+      workspaces: ['*'],
+    },
   ];
-  fixture = await startApiFixture(SEED, { callers });
-  const group = fixture.seed.workspaces[0]!.groups.find((entry) => entry.members.length > 0)!;
-  approverAccount = group.members[0]!;
-  callers.push({
-    token: token('member'),
-    principal: 'mona',
-    accountId: approverAccount,
-    roles: ['approver'],
-    workspaces: ['*'],
-  });
-  await fixture.close();
-  fixture = await startApiFixture(SEED, { callers });
+  fixture = await startApiFixture(seed, { callers });
 }, 120_000);
 afterAll(async () => {
   await fixture?.close();
