@@ -10,12 +10,12 @@
 import { Readable, pipeline } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { stringify } from 'csv-stringify';
-import pLimit from 'p-limit';
 import type { z } from 'zod';
 import { effectiveUserAccess, type AccessPath, type RolePath } from '../access/index.js';
-import type { Grant } from '../model/index.js';
+import type { Grant, UserResource } from '../model/index.js';
 import { describeRequestEvidence, type RequestedPaths } from '../requests/request-provenance.js';
 import type { GovernanceStore, GroupGrantsMemo, Observed } from '../store/index.js';
+import { mapInOrder } from './export-stream.js';
 import type { ExportRow } from './read-schemas.js';
 
 export type ExportRowValue = z.infer<typeof ExportRow>;
@@ -32,85 +32,122 @@ function firstSeenOf(explicit: { observedAt: string } | undefined, userObservedA
   return explicit?.observedAt ?? (userObservedAt || null);
 }
 
+type UserEntry = Observed<UserResource>;
+
+/** One user's rows, sorted by resource type, name and id (their order in the export). */
+async function rowsOfUser(
+  store: GovernanceStore,
+  workspaceId: string,
+  user: UserEntry,
+  groupGrants: GroupGrantsMemo,
+  requested: RequestedPaths | undefined,
+): Promise<ExportRowValue[]> {
+  const accountId = user.item.id;
+  const rows: ExportRowValue[] = [];
+  const { facts, ownGrants } = await store.loadUserReviewFacts(workspaceId, accountId, { groupGrants });
+  const access = effectiveUserAccess(facts, accountId);
+  if (!access) return rows;
+  const explicit = new Map<string, Observed<Grant>>(
+    ownGrants.map((entry) => [`${entry.item.resource.type}/${entry.item.resource.id}`, entry]),
+  );
+  const common = {
+    accountId,
+    displayName: access.user.displayName,
+    role: access.user.role,
+    lastActivity: null as string | null,
+  };
+  // Last, and only when there are any: rows of Bitbucket-administered workspaces keep their bytes.
+  const provenance = access.user.rolePaths ? { rolePaths: access.user.rolePaths } : {};
+  const requests = (
+    type: 'project' | 'repository',
+    id: string,
+    name: string,
+    paths: readonly AccessPath<string>[],
+  ) => {
+    const behind = requested?.behind(accountId, { type, id, name }, paths) ?? [];
+    return behind.length > 0 ? { accessRequests: behind } : {};
+  };
+  for (const project of access.projects) {
+    const own = explicit.get(`project/${project.uuid}`);
+    rows.push({
+      ...common,
+      resourceType: 'project',
+      resourceId: project.uuid,
+      resourceName: project.key,
+      permission: project.permission,
+      paths: project.paths as AccessPath<string>[],
+      explicitGrant: own ? String(own.item.entitlement) : null,
+      firstSeen: firstSeenOf(own, user.observedAt),
+      ...provenance,
+      ...requests('project', project.uuid, project.key, project.paths as AccessPath<string>[]),
+    });
+  }
+  for (const repository of access.repositories) {
+    const own = explicit.get(`repository/${repository.uuid}`);
+    rows.push({
+      ...common,
+      resourceType: 'repository',
+      resourceId: repository.uuid,
+      resourceName: repository.slug,
+      permission: repository.permission,
+      paths: repository.paths as AccessPath<string>[],
+      explicitGrant: own ? String(own.item.entitlement) : null,
+      lastActivity: repository.lastActivity,
+      firstSeen: firstSeenOf(own, user.observedAt),
+      ...provenance,
+      ...requests('repository', repository.uuid, repository.slug, repository.paths as AccessPath<string>[]),
+    });
+  }
+  return rows.sort(
+    (a, b) =>
+      compare(a.resourceType, b.resourceType) ||
+      compare(a.resourceName, b.resourceName) ||
+      compare(a.resourceId, b.resourceId),
+  );
+}
+
 /**
- * Every row of the workspace's export, sorted by account id, resource type, name and id. `requested`
- * names the active access requests behind a row's paths (its `accessRequests`, left out when none).
+ * The workspace's export rows as a stream, sorted by account id, resource type, name and id (the order
+ * of buildExportRows). Holds the user list and the rows of at most `parallelism` users at a time (each
+ * user's rows are read and sorted whole, users go out in account-id order): memory does not grow with
+ * the number of rows. `users` is how many users the workspace has. Store errors reject the iteration.
+ */
+export async function exportRowStream(
+  store: GovernanceStore,
+  workspaceId: string,
+  options: { parallelism?: number; requested?: RequestedPaths } = {},
+): Promise<{ rows: AsyncIterable<ExportRowValue>; users: number }> {
+  const { parallelism = 8, requested } = options;
+  const users = (await store.listResources(workspaceId, 'user')).sort((a, b) =>
+    compare(a.item.id, b.item.id),
+  );
+  // Grants of each group read once for the whole export (a group granted on every repository is shared
+  // by thousands of users).
+  const groupGrants: GroupGrantsMemo = new Map();
+  // At most `parallelism` users' reads in flight: enough to keep DynamoDB busy without thousands of sockets.
+  const perUser = mapInOrder(users, parallelism, (user) =>
+    rowsOfUser(store, workspaceId, user, groupGrants, requested),
+  );
+  async function* rows(): AsyncGenerator<ExportRowValue> {
+    for await (const userRows of perUser) yield* userRows;
+  }
+  return { rows: rows(), users: users.length };
+}
+
+/**
+ * Every row of the workspace's export in memory, sorted by account id, resource type, name and id.
+ * `requested` names the active access requests behind a row's paths (its `accessRequests`, left out when
+ * none). For small workspaces and tests; the API streams (exportRowStream).
  */
 export async function buildExportRows(
   store: GovernanceStore,
   workspaceId: string,
   options: { parallelism?: number; requested?: RequestedPaths } = {},
 ): Promise<{ rows: ExportRowValue[]; users: number }> {
-  const { parallelism = 8, requested } = options;
-  const users = await store.listResources(workspaceId, 'user');
+  const stream = await exportRowStream(store, workspaceId, options);
   const rows: ExportRowValue[] = [];
-  const groupGrants: GroupGrantsMemo = new Map();
-  // At most `parallelism` users' reads in flight: enough to keep DynamoDB busy without thousands of sockets.
-  await pLimit(parallelism).map(users, async (user) => {
-    const accountId = user.item.id;
-    const { facts, ownGrants } = await store.loadUserReviewFacts(workspaceId, accountId, { groupGrants });
-    const access = effectiveUserAccess(facts, accountId);
-    if (!access) return;
-    const explicit = new Map<string, Observed<Grant>>(
-      ownGrants.map((entry) => [`${entry.item.resource.type}/${entry.item.resource.id}`, entry]),
-    );
-    const common = {
-      accountId,
-      displayName: access.user.displayName,
-      role: access.user.role,
-      lastActivity: null as string | null,
-    };
-    // Last, and only when there are any: rows of Bitbucket-administered workspaces keep their bytes.
-    const provenance = access.user.rolePaths ? { rolePaths: access.user.rolePaths } : {};
-    const requests = (
-      type: 'project' | 'repository',
-      id: string,
-      name: string,
-      paths: readonly AccessPath<string>[],
-    ) => {
-      const behind = requested?.behind(accountId, { type, id, name }, paths) ?? [];
-      return behind.length > 0 ? { accessRequests: behind } : {};
-    };
-    for (const project of access.projects) {
-      const own = explicit.get(`project/${project.uuid}`);
-      rows.push({
-        ...common,
-        resourceType: 'project',
-        resourceId: project.uuid,
-        resourceName: project.key,
-        permission: project.permission,
-        paths: project.paths as AccessPath<string>[],
-        explicitGrant: own ? String(own.item.entitlement) : null,
-        firstSeen: firstSeenOf(own, user.observedAt),
-        ...provenance,
-        ...requests('project', project.uuid, project.key, project.paths as AccessPath<string>[]),
-      });
-    }
-    for (const repository of access.repositories) {
-      const own = explicit.get(`repository/${repository.uuid}`);
-      rows.push({
-        ...common,
-        resourceType: 'repository',
-        resourceId: repository.uuid,
-        resourceName: repository.slug,
-        permission: repository.permission,
-        paths: repository.paths as AccessPath<string>[],
-        explicitGrant: own ? String(own.item.entitlement) : null,
-        lastActivity: repository.lastActivity,
-        firstSeen: firstSeenOf(own, user.observedAt),
-        ...provenance,
-        ...requests('repository', repository.uuid, repository.slug, repository.paths as AccessPath<string>[]),
-      });
-    }
-  });
-  rows.sort(
-    (a, b) =>
-      compare(a.accountId, b.accountId) ||
-      compare(a.resourceType, b.resourceType) ||
-      compare(a.resourceName, b.resourceName) ||
-      compare(a.resourceId, b.resourceId),
-  );
-  return { rows, users: users.length };
+  for await (const row of stream.rows) rows.push(row);
+  return { rows, users: stream.users };
 }
 
 const CSV_COLUMNS = [
@@ -157,7 +194,7 @@ export function describePaths(
  * A leading =, +, -, @, tab or carriage return would let a spreadsheet evaluate the cell (a tab or CR
  * before a formula is skipped by some of them); an apostrophe before it does not.
  */
-function neutraliseFormula(value: string): string {
+export function neutraliseFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
@@ -182,6 +219,22 @@ function csvRecord(row: ExportRowValue): (string | null)[] {
   );
 }
 
+/**
+ * csv-stringify options for RFC 4180 as every CSV of the project writes it: a header line, CRLF after
+ * every line, a cell quoted only when it holds a comma, a quote, CR or LF, quotes inside doubled, null as
+ * an empty cell, formulas neutralised. A new object each call (csv-stringify mutates its options).
+ */
+export function csvOptions(columns: readonly string[]) {
+  return {
+    header: true,
+    columns: [...columns],
+    record_delimiter: '\r\n',
+    // With an explicit record_delimiter, csv-stringify would otherwise quote only cells holding CRLF.
+    quote_record_delimiter: true,
+    cast: { string: neutraliseFormula },
+  };
+}
+
 /** Records for the stringifier; a plain iterable stays synchronous (about twice as fast per row). */
 function csvRecords(rows: Iterable<ExportRowValue> | AsyncIterable<ExportRowValue>) {
   if (Symbol.asyncIterator in rows) {
@@ -196,17 +249,7 @@ function csvRecords(rows: Iterable<ExportRowValue> | AsyncIterable<ExportRowValu
 
 /** The export as CSV text, streamed row by row (UTF-8 chunks), e.g. to a file or an S3 upload. */
 export function csvStream(rows: Iterable<ExportRowValue> | AsyncIterable<ExportRowValue>): Readable {
-  // RFC 4180: a header line, CRLF after every line, a cell quoted only when it holds a comma, a
-  // quote, CR or LF, quotes inside doubled, null as an empty cell. (csv-stringify mutates the options
-  // it is given, so each stream gets its own.)
-  const csv = stringify({
-    header: true,
-    columns: [...CSV_COLUMNS],
-    record_delimiter: '\r\n',
-    // With an explicit record_delimiter, csv-stringify would otherwise quote only cells holding CRLF.
-    quote_record_delimiter: true,
-    cast: { string: neutraliseFormula },
-  });
+  const csv = stringify(csvOptions(CSV_COLUMNS));
   // A failing source destroys the stringifier with its error, so whoever reads the CSV sees it.
   pipeline(Readable.from(csvRecords(rows)), csv, () => {});
   return csv;
