@@ -7,6 +7,7 @@
 import { SharedBudget, sourceOf } from '../bitbucket/index.js';
 import { withHourlyBudget } from '../budget/index.js';
 import { effectiveUserAccess, type AccessPath } from '../access/index.js';
+import { describePaths } from '../api/export-rows.js';
 import {
   projectPermissionRank,
   repositoryPermissionRank,
@@ -154,26 +155,6 @@ function rankOn(type: 'project' | 'repository', permission: string | null): numb
   return type === 'project'
     ? projectPermissionRank(permission as ProjectPermission)
     : repositoryPermissionRank(permission as RepositoryPermission);
-}
-
-/** A path in plain words: "write via group developers on project CORE". */
-export function describePath(path: AccessPath<string>): string {
-  switch (path.via) {
-    case 'direct':
-      return `${path.permission} by a direct grant`;
-    case 'group':
-      return `${path.permission} via group ${path.group}`;
-    case 'project':
-      return `${path.permission} via a grant on project ${path.project}`;
-    case 'project-group':
-      return `${path.permission} via group ${path.group} on project ${path.project}`;
-    case 'workspace-owner':
-      return path.group === undefined
-        ? `${path.permission} as workspace owner`
-        : `${path.permission} as workspace owner through organization group ${path.group}`;
-    case 'public':
-      return `${path.permission} because the repository is public`;
-  }
 }
 
 /** Whether `path` is one the plan's actions remove (still shown: the re-read may lag the write). */
@@ -354,7 +335,7 @@ async function verify(
       else {
         const left = paths.every((path) => path.via === 'public')
           ? PUBLIC_READ_LEFT
-          : `still reachable: ${paths.map(describePath).join('; ')}`;
+          : `still reachable: ${describePaths(paths)}`;
         if (plan.cannotRemove)
           end('cannot-remove', `${plan.cannotRemove.detail}; ${left}`, plan.cannotRemove.reason);
         else end('still-reachable', left);
@@ -538,7 +519,7 @@ async function recheckKept(
       detail:
         `${entry.outcome?.status === 'kept' ? 'kept' : 'not decided'}, but ${item.permission} → ${after ?? 'none'}: ` +
         `${actions.join('; ')} (revoke of ${itemIds.join(', ')})` +
-        (paths.length > 0 ? `; still reachable: ${paths.map(describePath).join('; ')}` : ''),
+        (paths.length > 0 ? `; still reachable: ${describePaths(paths)}` : ''),
       changedBy: { itemIds, actions, permissionBefore: item.permission, permissionAfter: after },
       requestIds: by.map((run) => run.requestId).filter((id): id is string => id !== undefined),
       verifiedAt: dependencies.provisioning.now().toISOString(),

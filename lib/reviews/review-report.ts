@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import type { AccessPath } from '../access/index.js';
-import { describePaths } from '../api/export-rows.js';
+import { csvOptions, describePaths } from '../api/export-rows.js';
 import {
   ITEM_OUTCOME_STATUSES,
   REVIEW_FLAGS,
@@ -173,23 +173,9 @@ function csvRecord(row: JsonRow): (string | null)[] {
   return CSV_COLUMNS.map((column) => cells[column]);
 }
 
-/**
- * A leading =, +, -, @, tab or carriage return would let a spreadsheet evaluate the cell: an apostrophe
- * before it does not (the export's rule, lib/api/export-rows.ts).
- */
-function neutraliseFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
 /** RFC 4180 as the export writes it: header, CRLF, quoted only when needed, formulas neutralised. */
 function csvBody(rows: readonly JsonRow[]): string {
-  return stringify(rows.map(csvRecord), {
-    header: true,
-    columns: [...CSV_COLUMNS],
-    record_delimiter: '\r\n',
-    quote_record_delimiter: true,
-    cast: { string: neutraliseFormula },
-  });
+  return stringify(rows.map(csvRecord), csvOptions(CSV_COLUMNS));
 }
 
 function jsonBody(campaign: ReviewCampaign, rows: readonly JsonRow[]): string {
