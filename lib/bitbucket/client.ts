@@ -62,6 +62,11 @@ export class BitbucketClient {
     return this.#transport.credentialKind();
   }
 
+  /** Bitbucket's `X-RateLimit-Limit` as last seen on this client's answers (see Transport), if any. */
+  get observedHourlyLimit(): number | undefined {
+    return this.#transport.observedHourlyLimit;
+  }
+
   /**
    * 16 hex characters that change when the configured credential changes (a new token, another OAuth
    * consumer): the first 64 bits of a SHA-256 over it, which reveal nothing of the secret. Undefined when

@@ -99,6 +99,7 @@ export class Transport {
   readonly #limit: LimitFunction;
   readonly #authorizer: Authorizer;
   readonly #options: TransportOptions;
+  #observedHourlyLimit: number | undefined;
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -115,6 +116,15 @@ export class Transport {
       transformResponse: [(data: unknown) => data],
       maxRedirects: 0,
     });
+  }
+
+  /**
+   * The identity's requests per rolling hour as Bitbucket last stated it in `X-RateLimit-Limit`, or
+   * undefined when no answer carried the header. Bitbucket sends it to access tokens, whose limit scales
+   * with the plan (API-NOTES "Rate limits and errors"); other credentials keep the configured limit.
+   */
+  get observedHourlyLimit(): number | undefined {
+    return this.#observedHourlyLimit;
   }
 
   /** `{apiUrl}{path}` for a path starting with `/2.0` or `/1.0`. */
@@ -294,6 +304,8 @@ export class Transport {
         const response = await this.#http.request<string>({ method, url, headers, data, timeout });
         const retryAfter = response.headers['retry-after'];
         const accepted = response.headers['x-accepted-oauth-scopes'];
+        const limit = Number(response.headers['x-ratelimit-limit']);
+        if (Number.isInteger(limit) && limit > 0) this.#observedHourlyLimit = limit;
         return {
           status: response.status,
           text: typeof response.data === 'string' ? response.data : '',

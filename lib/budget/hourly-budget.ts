@@ -16,12 +16,18 @@ export interface HourSpent {
   total: number;
   byPurpose: Record<string, number>;
   frees?: number;
+  /**
+   * The identity's requests per rolling hour as Bitbucket last stated it (`X-RateLimit-Limit`, sent to
+   * access tokens with scaled limits; API-NOTES "Rate limits and errors"), recorded with the spending.
+   */
+  observedLimit?: number;
 }
 
-/** Where spending is counted (lib/store's RequestLedger in DynamoDB). */
+/** Where spending is counted (lib/store's RequestLedger in DynamoDB), one ledger per identity. */
 export interface HourLedger {
   spentInLastHour(now: Date): Promise<HourSpent>;
-  record(purpose: BudgetPurpose, requests: number, now: Date): Promise<void>;
+  /** Adds `requests` to the minute of `now`; `observedLimit` (requests/hour) is kept for later budgets. */
+  record(purpose: BudgetPurpose, requests: number, now: Date, observedLimit?: number): Promise<void>;
 }
 
 export interface HourLimits {
@@ -29,6 +35,21 @@ export interface HourLimits {
   hourlyLimit: number;
   /** The purpose's own share of the hour, if it has one (the sync's SYNC_HOURLY_REQUEST_BUDGET). */
   purposeLimit?: number;
+}
+
+/**
+ * The limits to plan with once Bitbucket has stated the identity's hourly limit: the identity's limit
+ * becomes the stated one and the purpose's share scales with it (800 of 1,000 configured, 10,000 stated:
+ * 8,000). Without a stated limit, or when it equals the configured one, `limits` as they are.
+ */
+export function limitsFollowing(limits: HourLimits, observedLimit: number | undefined): HourLimits {
+  if (observedLimit === undefined || observedLimit === limits.hourlyLimit) return limits;
+  return {
+    hourlyLimit: observedLimit,
+    ...(limits.purposeLimit === undefined
+      ? {}
+      : { purposeLimit: Math.floor((limits.purposeLimit * observedLimit) / limits.hourlyLimit) }),
+  };
 }
 
 /** Requests the rolling hour has left for `purpose`: within its own share and within the identity's limit. */
@@ -44,6 +65,11 @@ export interface OpenBudgetOptions extends HourLimits {
   cap?: number;
   /** The time the budget opens (default now). */
   now?: Date;
+  /**
+   * Reads the identity's `X-RateLimit-Limit` as its client last saw it (BitbucketClient.observedHourlyLimit);
+   * read when the budget closes and recorded with the spending, so later budgets follow it.
+   */
+  observedLimit?: () => number | undefined;
 }
 
 /** A budget opened for one purpose. Pass `budget` as the call's budget; `close` once the work ends. */
@@ -53,6 +79,8 @@ export interface OpenedBudget {
   spentBefore: HourSpent;
   /** What the hour had left for the purpose when the budget opened (before `cap`). */
   hourLeft: number;
+  /** The limits the budget was sized with: the configured ones, or those following a stated limit. */
+  limits: HourLimits;
   /** Records what the budget spent in the ledger (once; later calls record nothing). */
   close(at?: Date): Promise<void>;
 }
@@ -65,17 +93,21 @@ export async function openHourlyBudget(
 ): Promise<OpenedBudget> {
   const openedAt = options.now ?? new Date();
   const spentBefore = await ledger.spentInLastHour(openedAt);
-  const hourLeft = hourLeftFor(purpose, spentBefore, options);
+  const limits = limitsFollowing(options, spentBefore.observedLimit);
+  const hourLeft = hourLeftFor(purpose, spentBefore, limits);
   const budget = new RequestBudget(Math.min(hourLeft, options.cap ?? Infinity));
   let closed = false;
   return {
     budget,
     spentBefore,
     hourLeft,
+    limits,
     close: async (at = new Date()) => {
       if (closed) return;
       closed = true;
-      await ledger.record(purpose, budget.spent, at);
+      const observed = options.observedLimit?.();
+      if (budget.spent > 0 || (observed !== undefined && observed !== spentBefore.observedLimit))
+        await ledger.record(purpose, budget.spent, at, observed);
     },
   };
 }

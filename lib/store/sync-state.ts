@@ -414,7 +414,7 @@ export class RequestLedger {
    */
   async spentInLastHour(
     now: Date,
-  ): Promise<{ total: number; byPurpose: Record<string, number>; frees?: number }> {
+  ): Promise<{ total: number; byPurpose: Record<string, number>; frees?: number; observedLimit?: number }> {
     const minute = Math.floor(now.getTime() / 60_000);
     const hour = Math.floor(minute / 60);
     const items = await Promise.all(
@@ -427,7 +427,10 @@ export class RequestLedger {
     const byPurpose: Record<string, number> = {};
     let total = 0;
     let oldestMinute: number | undefined;
+    let observedLimit: number | undefined;
     for (const { Item } of items) {
+      // The later hour's statement wins: items come in hour order.
+      if (typeof Item?.observedLimit === 'number') observedLimit = Item.observedLimit;
       for (const [name, value] of Object.entries(Item ?? {})) {
         const match = /^m(\d+)_(\w+)$/.exec(name);
         if (!match || Number(match[1]) <= minute - 60 || typeof value !== 'number') continue;
@@ -442,22 +445,32 @@ export class RequestLedger {
       total,
       byPurpose,
       ...(oldestMinute === undefined ? {} : { frees: (oldestMinute + 60) * 60_000 }),
+      ...(observedLimit === undefined ? {} : { observedLimit }),
     };
   }
 
-  async record(purpose: string, requests: number, now: Date): Promise<void> {
-    if (requests <= 0) return;
+  /**
+   * Adds `requests` to the minute of `now` under `purpose`; `observedLimit` (Bitbucket's stated
+   * `X-RateLimit-Limit`, requests/hour) is kept on the hour's item for later budgets.
+   */
+  async record(purpose: string, requests: number, now: Date, observedLimit?: number): Promise<void> {
+    if (requests <= 0 && observedLimit === undefined) return;
     const minute = Math.floor(now.getTime() / 60_000);
+    const sets = ['expiresAt = :expires'];
+    const values: Record<string, number> = { ':expires': Math.floor(now.getTime() / 1000) + 3 * 3600 };
+    if (observedLimit !== undefined) {
+      sets.push('observedLimit = :limit');
+      values[':limit'] = observedLimit;
+    }
+    const counts = requests > 0;
+    if (counts) values[':n'] = requests;
     await this.options.documentClient.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: this.hourKey(Math.floor(minute / 60)),
-        UpdateExpression: 'ADD #counter :n SET expiresAt = :expires',
-        ExpressionAttributeNames: { '#counter': `m${minute}_${purpose}` },
-        ExpressionAttributeValues: {
-          ':n': requests,
-          ':expires': Math.floor(now.getTime() / 1000) + 3 * 3600,
-        },
+        UpdateExpression: `${counts ? 'ADD #counter :n ' : ''}SET ${sets.join(', ')}`,
+        ...(counts ? { ExpressionAttributeNames: { '#counter': `m${minute}_${purpose}` } } : {}),
+        ExpressionAttributeValues: values,
       }),
     );
   }

@@ -73,13 +73,14 @@ export class ScopeBook {
   }
 
   /**
-   * Makes every gap recorded with another credential than `credential` due now (in this step's view
-   * only: the gap stays reported until the scope is read or refused again).
+   * Makes every gap recorded with a credential not among `credentials` (the fingerprints of the step's
+   * identities) due now, in this step's view only: the gap stays reported until the scope is read or
+   * refused again.
    */
-  retryGapsNotOf(credential: string): void {
+  retryGapsNotOf(credentials: readonly string[]): void {
     for (const [id, state] of this.#states) {
       const gap = state.capabilityGap;
-      if (gap && gap.credential !== credential) {
+      if (gap && (gap.credential === undefined || !credentials.includes(gap.credential))) {
         this.#states.set(id, { ...state, capabilityGap: { ...gap, checkedAt: new Date(0).toISOString() } });
       }
     }

@@ -5,19 +5,15 @@ import type { OrganizationAccess } from '../atlassian-admin/index.js';
 import {
   BudgetExhausted,
   capabilityGapOf,
-  credentialVerdict,
   DeadlineExceeded,
   isRefusal,
   OAuthTokenRefused,
   RateLimited,
-  sourceOf,
   Unauthorized,
   type BitbucketClient,
-  type CredentialVerdict,
   type RequestBudget,
   SharedBudget,
 } from '../bitbucket/index.js';
-import { openHourlyBudget } from '../budget/index.js';
 import type { GovernanceSource, ScopeLister } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import type { RequestLedger, SyncStateStore, WorkspaceSyncStatus } from '../store/sync-state.js';
@@ -27,10 +23,10 @@ import { openOrganizationStep, type OrganizationStep } from './organization-step
 import { listingKindsOf, scopeKind } from './scope-kinds.js';
 import { dueScopes, listingScopesOf, stretchedIntervals, type DueScope } from './scope-plan.js';
 import { refreshScope, releasedRemovalsOf, type WorkspaceRef } from './scope-refresh.js';
-import { stepAllowance, syncHourLimits, type SyncSettings } from './settings.js';
+import type { SyncSettings } from './settings.js';
 import { KindGaps } from './kind-gaps.js';
 import { settleStep, type StepOutcome, type StepReport } from './step-settlement.js';
-import { StepPace } from './step-pace.js';
+import { SyncLanes, type LanePick, type SyncIdentity, type SyncLane } from './sync-lanes.js';
 import { storedScopes } from './stored-scopes.js';
 
 export interface SyncDependencies {
@@ -46,6 +42,12 @@ export interface SyncDependencies {
   syncState: SyncStateStore;
   ledger: RequestLedger;
   settings: SyncSettings;
+  /**
+   * Further Bitbucket identities (API tokens of other service accounts) the sync may read with, each with
+   * its own rolling hour (BITBUCKET_SYNC_IDENTITIES, or `syncIdentities` in the credentials secret).
+   * Resolved once a step; absent or empty: the sync reads with `client` alone.
+   */
+  additionalIdentities?: () => Promise<readonly SyncIdentity[]>;
   now?: () => Date;
   /** Identifies this runner in the lease (e.g. the Lambda request id). */
   runnerId: string;
@@ -127,33 +129,37 @@ export async function runSyncStep(
     if (status.resumeAfter && Date.parse(status.resumeAfter) > startedAt.getTime()) {
       return emptyReport('waiting-for-rate-limit', status);
     }
-    const hour = await openHourlyBudget(dependencies.ledger, 'sync', {
-      ...syncHourLimits(settings),
-      now: startedAt,
-    });
-    const allowance = stepAllowance(settings, hour.spentBefore);
-    if (allowance.share <= 0) return emptyReport('no-budget-left', status);
-    const organization = await openOrganizationStep(
-      dependencies.organization,
-      dependencies.store,
-      workspace,
-      status.administration,
-      { now: startedAt, deadlineAt },
-    );
+    const primary: SyncIdentity = {
+      name: 'primary',
+      client: dependencies.client,
+      ledger: dependencies.ledger,
+      ...(dependencies.source ? { source: dependencies.source } : {}),
+    };
+    const identities = [primary, ...((await dependencies.additionalIdentities?.()) ?? [])];
+    const lanes = await SyncLanes.open(identities, settings, startedAt);
+    if (lanes.nothingToSpend) {
+      await lanes.close(now());
+      return emptyReport('no-budget-left', status);
+    }
+    let organization: OrganizationStep;
+    try {
+      organization = await openOrganizationStep(
+        dependencies.organization,
+        dependencies.store,
+        workspace,
+        status.administration,
+        { now: startedAt, deadlineAt },
+      );
+    } catch (error) {
+      await lanes.close(now());
+      throw error;
+    }
     status.administration = organization.administration;
     try {
-      return await runBudgetedStep(
-        dependencies,
-        workspace,
-        status,
-        { budget: hour.budget, share: allowance.share },
-        organization,
-        deadlineAt,
-        now,
-      );
+      return await runBudgetedStep(dependencies, workspace, status, lanes, organization, deadlineAt, now);
     } finally {
       // What the step spent is counted, also when it fails on the store.
-      await hour.close(now());
+      await lanes.close(now());
       await organization.close(now());
     }
   } finally {
@@ -165,7 +171,7 @@ async function runBudgetedStep(
   dependencies: SyncDependencies,
   workspace: WorkspaceRef,
   status: WorkspaceSyncStatus,
-  { budget, share }: { budget: RequestBudget; share: number },
+  lanes: SyncLanes,
   organization: OrganizationStep,
   deadlineAt: number,
   now: () => Date,
@@ -182,18 +188,11 @@ async function runBudgetedStep(
   );
   let stop: StopStep | undefined;
 
-  const intervals = stretchedIntervals(settings, book.states, settings.hourlyRequestBudget);
-  const pace = new StepPace(budget, share);
-  const source = sourceOf(dependencies);
+  // Intervals are planned on every identity's hour: three identities keep membership fresher.
+  const intervals = stretchedIntervals(settings, book.states, lanes.hourlyRequestBudget);
   const gaps = new KindGaps();
-  // Asked at most once per step, and only after a 401: is the credential itself refused, or only a listing?
-  // Asked once a step, after the first 401: the answer holds for every listing of the step.
-  let credentialCheck: Promise<CredentialVerdict> | undefined;
-  const askCredential = (scopeBudget: SharedBudget) =>
-    (credentialCheck ??= credentialVerdict(dependencies.client, { budget: scopeBudget, deadlineAt }));
   // A gap recorded with another credential (a new token, more scopes) is tried again now.
-  const credential = await dependencies.client.credentialFingerprint();
-  if (credential !== undefined) book.retryGapsNotOf(credential);
+  if (lanes.credentials.length > 0) book.retryGapsNotOf(lanes.credentials);
 
   const refreshThrough = (lister: ScopeLister, due: DueScope, scopeBudget: RequestBudget) =>
     refreshScope(
@@ -209,12 +208,16 @@ async function runBudgetedStep(
       due.scope,
     );
 
-  const refreshScopeOnce = async (due: DueScope, scopeBudget: SharedBudget): Promise<void> => {
+  const refreshScopeOnce = async (
+    due: DueScope,
+    lane: SyncLane,
+    scopeBudget: SharedBudget,
+  ): Promise<void> => {
     const at = now().toISOString();
     const inferred = gaps.inferred(due.scope.kind, at, book.states.get(due.id)?.capabilityGap);
     if (inferred) return book.refused(due, inferred, 0);
     try {
-      const outcome = await refreshThrough(source, due, scopeBudget);
+      const outcome = await refreshThrough(lane.source, due, scopeBudget);
       if (outcome.status === 'vanished') return book.vanished(due);
       if (outcome.status === 'held') {
         gaps.read(due.scope.kind);
@@ -229,13 +232,16 @@ async function runBudgetedStep(
       if (!stopper && isRefusal(error)) {
         // Only `/2.0/user` answering 401 says the credential itself is refused (API-NOTES); a 401 on
         // one listing is a scoped token lacking that listing's scope.
-        const verdict = error instanceof Unauthorized ? await askCredential(scopeBudget) : 'accepted';
+        const verdict =
+          error instanceof Unauthorized
+            ? await lane.verdict({ budget: scopeBudget, deadlineAt })
+            : 'accepted';
         if (verdict === 'refused') {
           stop ??= new StopStep('credential-rejected', error);
         } else if (verdict === 'accepted') {
           const gap = capabilityGapOf(error, at, book.states.get(due.id)?.capabilityGap);
           if (gap) {
-            if (credential !== undefined) gap.credential = credential;
+            if (lane.credential !== undefined) gap.credential = lane.credential;
             gaps.refused(due.scope.kind, due.id, gap);
             return book.refused(due, gap, scopeBudget.spent);
           }
@@ -248,8 +254,8 @@ async function runBudgetedStep(
       await book.failed(due, error, at, scopeBudget.spent);
     }
   };
-  const refreshOne = (due: DueScope, expected: number) =>
-    pace.run(expected, (scopeBudget) => refreshScopeOnce(due, scopeBudget));
+  const refreshOne = (due: DueScope, { lane, expected }: LanePick) =>
+    lane.pace.run(expected, (scopeBudget) => refreshScopeOnce(due, lane, scopeBudget));
 
   // An Admin API listing is paid from the Admin API's own hour; its failures (a 429 there included) are
   // that scope's, never a reason to stop reading Bitbucket.
@@ -272,11 +278,11 @@ async function runBudgetedStep(
   const timeLeft = () => deadlineAt - now().getTime();
   // Set when due scopes were left for lack of budget, so callers know the step did not finish its work.
   let budgetStopped = false;
-  const startCost = (due: DueScope): number | null => {
+  const startCost = (due: DueScope): LanePick | null => {
     if (stop || timeLeft() <= 0) return null;
-    const expected = pace.startCost(book.lastCost(due.id), scopeKind(due.scope.kind).leastCost);
-    if (expected === null) budgetStopped = true;
-    return expected;
+    const pick = lanes.pick(book.lastCost(due.id), scopeKind(due.scope.kind).leastCost);
+    if (pick === null) budgetStopped = true;
+    return pick;
   };
   // Listings first, one at a time: the grant scopes to refresh depend on what they find. A due listing
   // the hour cannot pay for yet keeps the budget for itself: stale grant scopes wait, so the hour fills
@@ -295,12 +301,12 @@ async function runBudgetedStep(
       await book.unaffordable(due, message, now().toISOString());
       continue;
     }
-    const expected = startCost(due);
-    if (expected === null) {
+    const pick = startCost(due);
+    if (pick === null) {
       listingWaiting = !stop;
       break;
     }
-    await refreshOne(due, expected);
+    await refreshOne(due, pick);
   }
 
   const scopes = await storedScopes(store, workspace.id, organization.apis);
@@ -311,9 +317,9 @@ async function runBudgetedStep(
     );
     const worker = async () => {
       for (let due = queue.shift(); due; due = queue.shift()) {
-        const expected = startCost(due);
-        if (expected === null) return;
-        await refreshOne(due, expected);
+        const pick = startCost(due);
+        if (pick === null) return;
+        await refreshOne(due, pick);
       }
     };
     await Promise.all(Array.from({ length: settings.parallelScopes }, worker));
@@ -330,7 +336,7 @@ async function runBudgetedStep(
   }
   const outcome: StepOutcome =
     stop?.outcome ??
-    (pace.spentOut || budgetStopped
+    (lanes.spentOut || budgetStopped
       ? 'budget-exhausted'
       : timeLeft() <= 0
         ? 'deadline'
@@ -347,7 +353,7 @@ async function runBudgetedStep(
       outcome,
       stop,
       stepStart,
-      requests: budget.spent,
+      requests: lanes.spent,
       adminApiRequests: organization.budget.spent,
       endedAt: now(),
     },
