@@ -12,10 +12,39 @@ import type {
 import type { AccessFacts } from './access-facts.js';
 import type { RolePath } from './access-answers.js';
 
-interface GrantsOnResource<P> {
-  users: Map<string, P>;
-  groups: Map<string, P>;
+/**
+ * Grants of one kind of resource, by principal then resource id: a group granted on every one of
+ * 10,000 repositories is one map, not 10,000 (an answer for one user builds this index anew, so its
+ * size per grant is what the user query pays).
+ */
+class GrantsByPrincipal<P> {
+  private readonly byPrincipal = new Map<string, Map<string, P>>();
+
+  set(principalId: string, resourceId: string, permission: P): void {
+    let grants = this.byPrincipal.get(principalId);
+    if (!grants) this.byPrincipal.set(principalId, (grants = new Map()));
+    grants.set(resourceId, permission);
+  }
+
+  get(principalId: string, resourceId: string): P | undefined {
+    return this.byPrincipal.get(principalId)?.get(resourceId);
+  }
+
+  principals(): IterableIterator<string> {
+    return this.byPrincipal.keys();
+  }
 }
+
+/** Project or repository grants, to users and to groups. */
+interface GrantsOnKind<P> {
+  users: GrantsByPrincipal<P>;
+  groups: GrantsByPrincipal<P>;
+}
+
+const grantsOnKind = <P>(): GrantsOnKind<P> => ({
+  users: new GrantsByPrincipal(),
+  groups: new GrantsByPrincipal(),
+});
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   const set = map.get(key);
@@ -35,12 +64,13 @@ export class AccessIndex {
   readonly orgGroups = new Map<string, OrgGroupResource>();
   /** Organization groups (Admin API ids) by member account. */
   readonly orgGroupsOfUser = new Map<string, Set<string>>();
-  readonly projectGrants = new Map<string, GrantsOnResource<ProjectPermission>>();
-  readonly repositoryGrants = new Map<string, GrantsOnResource<RepositoryPermission>>();
+  readonly projectGrants = grantsOnKind<ProjectPermission>();
+  readonly repositoryGrants = grantsOnKind<RepositoryPermission>();
   private readonly activity = new Map<string, string>();
   // Per account, computed once: an answer asks for them on every project and repository.
   private readonly rolePathsMemo = new Map<string, RolePath[]>();
   private readonly ownerGroupsMemo = new Map<string, string[]>();
+  private readonly sortedGroupsMemo = new Map<string, string[]>();
 
   constructor(facts: AccessFacts) {
     this.workspaceSlug = facts.workspace.slug;
@@ -64,14 +94,18 @@ export class AccessIndex {
           addTo(this.orgGroupsOfUser, grant.principal.id, grant.resource.id);
           break;
         case 'project':
-          this.grantsOn(this.projectGrants, grant.resource.id)[
-            grant.principal.type === 'user' ? 'users' : 'groups'
-          ].set(grant.principal.id, grant.entitlement as ProjectPermission);
+          this.projectGrants[grant.principal.type === 'user' ? 'users' : 'groups'].set(
+            grant.principal.id,
+            grant.resource.id,
+            grant.entitlement as ProjectPermission,
+          );
           break;
         case 'repository':
-          this.grantsOn(this.repositoryGrants, grant.resource.id)[
-            grant.principal.type === 'user' ? 'users' : 'groups'
-          ].set(grant.principal.id, grant.entitlement as RepositoryPermission);
+          this.repositoryGrants[grant.principal.type === 'user' ? 'users' : 'groups'].set(
+            grant.principal.id,
+            grant.resource.id,
+            grant.entitlement as RepositoryPermission,
+          );
           break;
       }
     }
@@ -80,18 +114,14 @@ export class AccessIndex {
     }
   }
 
-  private grantsOn<P>(map: Map<string, GrantsOnResource<P>>, id: string): GrantsOnResource<P> {
-    let entry = map.get(id);
-    if (!entry) {
-      entry = { users: new Map(), groups: new Map() };
-      map.set(id, entry);
+  /** The user's groups, sorted by slug (computed once per account; do not modify). */
+  sortedGroupsOf(accountId: string): readonly string[] {
+    let groups = this.sortedGroupsMemo.get(accountId);
+    if (!groups) {
+      groups = [...(this.groupsOfUser.get(accountId) ?? [])].sort(compareStrings);
+      this.sortedGroupsMemo.set(accountId, groups);
     }
-    return entry;
-  }
-
-  /** The user's groups, sorted by slug. */
-  sortedGroupsOf(accountId: string): string[] {
-    return [...(this.groupsOfUser.get(accountId) ?? [])].sort(compareStrings);
+    return groups;
   }
 
   /**
@@ -139,8 +169,8 @@ export class AccessIndex {
       ...this.roles.keys(),
       ...this.groupsOfUser.keys(),
     ]);
-    for (const grants of [...this.projectGrants.values(), ...this.repositoryGrants.values()]) {
-      for (const accountId of grants.users.keys()) accounts.add(accountId);
+    for (const grants of [this.projectGrants.users, this.repositoryGrants.users]) {
+      for (const accountId of grants.principals()) accounts.add(accountId);
     }
     return [...accounts].sort(compareStrings);
   }

@@ -51,11 +51,11 @@ function rolePathsField(index: AccessIndex, accountId: string): { rolePaths?: Ro
 
 function projectPaths(index: AccessIndex, accountId: string, projectId: string): ProjectAccessPath[] {
   const paths: ProjectAccessPath[] = [];
-  const grants = index.projectGrants.get(projectId);
-  const direct = grants?.users.get(accountId);
+  const grants = index.projectGrants;
+  const direct = grants.users.get(accountId, projectId);
   if (direct) paths.push({ via: 'direct', permission: direct });
   for (const group of index.sortedGroupsOf(accountId)) {
-    const permission = grants?.groups.get(group);
+    const permission = grants.groups.get(group, projectId);
     if (permission) paths.push({ via: 'group', group, permission });
   }
   paths.push(...ownerPaths(index, accountId));
@@ -70,23 +70,23 @@ function repositoryPaths(
 ): RepositoryAccessPath[] {
   const paths: RepositoryAccessPath[] = [];
   const groups = index.sortedGroupsOf(accountId);
-  const grants = index.repositoryGrants.get(repository.id);
-  const direct = grants?.users.get(accountId);
+  const grants = index.repositoryGrants;
+  const direct = grants.users.get(accountId, repository.id);
   if (direct) paths.push({ via: 'direct', permission: direct });
   for (const group of groups) {
-    const permission = grants?.groups.get(group);
+    const permission = grants.groups.get(group, repository.id);
     if (permission) paths.push({ via: 'group', group, permission });
   }
   const projectId = repository.attributes.projectUuid;
   if (projectId !== null) {
     const project = index.projects.get(projectId)?.attributes.key ?? projectId;
-    const projectGrants = index.projectGrants.get(projectId);
-    const viaProject = projectGrants?.users.get(accountId);
+    const projectGrants = index.projectGrants;
+    const viaProject = projectGrants.users.get(accountId, projectId);
     if (viaProject) {
       paths.push({ via: 'project', project, permission: projectToRepositoryPermission(viaProject) });
     }
     for (const group of groups) {
-      const permission = projectGrants?.groups.get(group);
+      const permission = projectGrants.groups.get(group, projectId);
       if (permission) {
         paths.push({
           via: 'project-group',
@@ -160,7 +160,7 @@ export function effectiveUserAccess(
       role: index.roles.get(accountId) ?? null,
       ...rolePathsField(index, accountId),
     },
-    groups: index.sortedGroupsOf(accountId),
+    groups: [...index.sortedGroupsOf(accountId)],
     projects,
     repositories,
   };
