@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import { startEmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.js';
 import { measureColdStart } from './cold-start.js';
+import { exportFormatsAt, measureExport } from './export-scale.js';
 import { figureTable, machineFacts, round, type Figure } from './figures.js';
 import { measureFreshness } from './freshness.js';
 import { measureFullPasses, type FilledWorkspace } from './full-pass.js';
@@ -22,6 +23,7 @@ const PARTS = [
   'coldstart',
   'memory',
   'reviews',
+  'export',
 ] as const;
 type Part = (typeof PARTS)[number];
 
@@ -96,14 +98,14 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   const dynamoDb = await startEmbeddedDynamoDb();
   let filled: FilledWorkspace | undefined;
   try {
-    if (wants('requests', 'store', 'memory', 'latency', 'reviews')) {
+    if (wants('requests', 'store', 'memory', 'latency', 'reviews', 'export')) {
       const largest = args.sizes.at(-1);
       for (const size of args.sizes) {
         await section(`full passes on ${size.name}`, async () => {
           const measured = await measureFullPasses(size, {
             dynamoDbEndpoint: dynamoDb.endpoint,
             storeCost: wants('store'),
-            keep: wants('latency', 'reviews') && size === largest,
+            keep: wants('latency', 'reviews', 'export') && size === largest,
           });
           filled = measured.filled ?? filled;
           return measured.figures.filter(
@@ -123,6 +125,13 @@ export async function runBench(argv: readonly string[]): Promise<void> {
         await section(`review campaign on ${largest.name}`, () =>
           measureReviewCampaign(workspace, largest.name),
         );
+      }
+      if (filled && largest && wants('export')) {
+        const workspace = filled;
+        for (const format of exportFormatsAt(largest.name))
+          await section(`export ${format} on ${largest.name}`, () =>
+            measureExport(workspace, largest.name, dynamoDb.endpoint, format),
+          );
       }
     }
     if (wants('freshness')) {
