@@ -85,8 +85,9 @@ export const COMMANDS = {
     positionals: { min: 1, max: 1 },
   },
   export: {
-    usage: 'bbgov export [--workspace SLUG] [--format csv|json] [--out FILE]',
-    summary: 'write the access-review export (one row per user and resource) and its manifest',
+    usage: 'bbgov export [--workspace SLUG] [--format csv|json|group-csv|group-json] [--out FILE]',
+    summary:
+      'write the access-review export (one row per user and resource; group-*: one per group grant) and its manifest',
     options: { ...workspace, format: { type: 'string' }, out: { type: 'string' } },
     positionals: { min: 0, max: 0 },
   },

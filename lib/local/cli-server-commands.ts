@@ -36,8 +36,11 @@ async function serve(connector: LocalConnector, command: ParsedCommand): Promise
 
 async function exportCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
   const format = (command.values.format as string | undefined) ?? 'csv';
-  if (format !== 'csv' && format !== 'json') {
-    throw new UsageError(`--format: expected csv or json, got "${format}"`, COMMANDS.export.usage);
+  if (!['csv', 'json', 'group-csv', 'group-json'].includes(format)) {
+    throw new UsageError(
+      `--format: expected csv, json, group-csv or group-json, got "${format}"`,
+      COMMANDS.export.usage,
+    );
   }
   const workspace = await chooseWorkspace(connector, command.values.workspace as string | undefined);
   // The same handler as GET /v1/workspaces/{ws}/export, told to answer inline whatever the size.
@@ -56,11 +59,14 @@ async function exportCommand(connector: LocalConnector, command: ParsedCommand):
     manifest?: unknown;
     csv?: string;
     rows?: unknown;
+    groupRows?: unknown;
     error?: { message: string };
   };
   if (answer.statusCode !== 200 || !body.manifest)
     throw new Error(body.error?.message ?? `export answered ${answer.statusCode}`);
-  const content = format === 'csv' ? (body.csv ?? '') : `${JSON.stringify(body.rows, null, 2)}\n`;
+  const content = format.endsWith('csv')
+    ? (body.csv ?? '')
+    : `${JSON.stringify(format === 'json' ? body.rows : body.groupRows, null, 2)}\n`;
   const outFile = command.values.out as string | undefined;
   if (outFile) {
     // An export lists who can reach what: readable by its owner alone.
