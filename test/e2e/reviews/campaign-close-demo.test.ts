@@ -3,15 +3,12 @@
 // (website) stays readable after a revoke; an owner (grace) runs no change at all; and a keep (alan on
 // shared-libs) that another revoke took (alan's CORE item removes him from developers) is not "kept".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisioningDependenciesOf } from '../../../lib/api/provisioning-handlers.js';
 import { closeCampaign, type CampaignCloseDependencies } from '../../../lib/reviews/campaign-close.js';
-import { reviewedAccess } from '../../../lib/reviews/campaign-items.js';
-import { conflictingKeeps, planRemediation } from '../../../lib/reviews/remediation-plan.js';
+import { conflictingKeeps } from '../../../lib/reviews/remediation-plan.js';
 import type { ReviewDecision, ReviewItem } from '../../../lib/reviews/review-model.js';
 import { demoSeed } from '../../../lib/simulator/demo-seed.js';
 import { startApiFixture, type ApiFixture } from '../api/api-fixture.js';
-
-const id = (nickname: string) => `557058:${nickname}`;
+import { closeDependenciesOf, frozenItem, id } from './review-items.js';
 
 let fixture: ApiFixture;
 let dependencies: CampaignCloseDependencies;
@@ -19,54 +16,15 @@ const campaign = () => ({ id: 'rc-demo', workspaceId: fixture.workspace.id, work
 
 beforeAll(async () => {
   fixture = await startApiFixture(demoSeed() as never);
-  dependencies = {
-    provisioning: provisioningDependenciesOf(fixture.dependencies),
-    syncState: fixture.dependencies.syncState,
-    verification: { attempts: 3, delayMs: 20 },
-  };
+  dependencies = closeDependenciesOf(fixture);
 });
 afterAll(async () => {
   await fixture?.close();
 });
 
-/** The item a campaign freezes (reviewedAccess: public paths shown) for `nickname` on a project or repository. */
-async function item(
-  nickname: string,
-  type: 'project' | 'repository',
-  name: string,
-  decision?: ReviewDecision,
-): Promise<ReviewItem> {
-  const accountId = id(nickname);
-  const { facts } = await fixture.dependencies.store.loadUserReviewFacts(fixture.workspace.id, accountId);
-  const access = reviewedAccess(facts, accountId)!;
-  const entry =
-    type === 'project'
-      ? access.projects.find((project) => project.key === name)
-      : access.repositories.find((repository) => repository.slug === name);
-  if (!entry) throw new Error(`${nickname} has no item on ${type} ${name}`);
-  const frozen: ReviewItem = {
-    campaignId: campaign().id,
-    itemId: `${type}:${entry.uuid}:${accountId}`,
-    accountId,
-    displayName: access.user.displayName,
-    accountStatus: 'active',
-    workspaceRole: access.user.role,
-    resource: { type, id: entry.uuid, name, ...(type === 'project' ? { projectKey: name } : {}) },
-    permission: entry.permission,
-    paths: entry.paths,
-    lastActivity: null,
-    flags: [],
-    reviewer: 'reviewer',
-    reviewerRule: 'named',
-  };
-  if (!decision) return frozen;
-  const decided = { decision, decidedBy: 'reviewer', decidedAt: new Date().toISOString() };
-  return {
-    ...frozen,
-    decision: decided,
-    ...(decision === 'revoke' ? { plan: planRemediation(frozen, facts) } : {}),
-  };
-}
+/** The item frozen for `nickname` on project key or repository slug `name`. */
+const item = (nickname: string, type: 'project' | 'repository', name: string, decision?: ReviewDecision) =>
+  frozenItem(fixture, { campaignId: campaign().id, nickname, type, name, ...(decision ? { decision } : {}) });
 
 async function truth() {
   const workspace = (await fixture.harness.groundTruth()).workspaces[0]!;

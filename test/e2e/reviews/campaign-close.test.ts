@@ -4,11 +4,10 @@
 // nothing; a second close sends no write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectiveUserAccess } from '../../../lib/access/index.js';
-import { provisioningDependenciesOf } from '../../../lib/api/provisioning-handlers.js';
 import { closeCampaign, type CampaignCloseDependencies } from '../../../lib/reviews/campaign-close.js';
-import { planRemediation } from '../../../lib/reviews/remediation-plan.js';
 import type { ReviewDecision, ReviewItem } from '../../../lib/reviews/review-model.js';
 import { countRequests, startApiFixture, type ApiFixture } from '../api/api-fixture.js';
+import { closeDependenciesOf, frozenItem, id } from './review-items.js';
 
 const uuid = (n: number) => `{0000000${n}-0000-4000-8000-00000000000${n}}`;
 const user = (nickname: string, n: number) => ({
@@ -18,7 +17,6 @@ const user = (nickname: string, n: number) => ({
   nickname,
   accountStatus: 'active',
 });
-const id = (nickname: string) => `557058:${nickname}`;
 const repo = (
   slug: string,
   n: number,
@@ -93,45 +91,22 @@ const campaign = () => ({ id: 'rc-e2e', workspaceId: fixture.workspace.id, works
 
 beforeAll(async () => {
   fixture = await startApiFixture(SEED as never);
-  dependencies = {
-    provisioning: provisioningDependenciesOf(fixture.dependencies),
-    syncState: fixture.dependencies.syncState,
-    verification: { attempts: 3, delayMs: 20 },
-  };
+  dependencies = closeDependenciesOf(fixture);
 });
 afterAll(async () => {
   await fixture?.close();
 });
 
-/** The item a campaign would freeze for `nickname` on repository `slug`, decided, with its plan. */
-async function item(nickname: string, slug: string, decision?: ReviewDecision): Promise<ReviewItem> {
-  const accountId = id(nickname);
-  const { facts } = await fixture.dependencies.store.loadUserReviewFacts(fixture.workspace.id, accountId);
-  const access = effectiveUserAccess(facts, accountId)!;
-  const entry = access.repositories.find((repository) => repository.slug === slug)!;
-  const frozen: ReviewItem = {
+/** The item frozen for `nickname` on repository `slug` (every repository here is in CORE). */
+const item = (nickname: string, slug: string, decision?: ReviewDecision) =>
+  frozenItem(fixture, {
     campaignId: campaign().id,
-    itemId: `repository:${entry.uuid}:${accountId}`,
-    accountId,
-    displayName: access.user.displayName,
-    accountStatus: 'active',
-    workspaceRole: access.user.role,
-    resource: { type: 'repository', id: entry.uuid, name: slug, projectKey: 'CORE' },
-    permission: entry.permission,
-    paths: entry.paths,
-    lastActivity: null,
-    flags: [],
-    reviewer: 'reviewer',
-    reviewerRule: 'named',
-  };
-  if (!decision) return frozen;
-  const decided = { decision, decidedBy: 'reviewer', decidedAt: new Date().toISOString() };
-  return {
-    ...frozen,
-    decision: decided,
-    ...(decision === 'revoke' ? { plan: planRemediation(frozen, facts) } : {}),
-  };
-}
+    nickname,
+    type: 'repository',
+    name: slug,
+    projectKey: 'CORE',
+    ...(decision ? { decision } : {}),
+  });
 
 async function repositoryTruth(slug: string) {
   const workspace = (await fixture.harness.groundTruth()).workspaces[0]!;
