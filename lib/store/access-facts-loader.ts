@@ -132,7 +132,9 @@ export class AccessFactsLoader {
     const grantsOf = (group: string) => {
       if (!groupGrants) {
         const version = versions?.(group) ?? 0;
-        return this.groupGrantsCache.grantsOf(ws, group, version, () => this.grantsOfGroup(ws, group, tally));
+        return this.groupGrantsCache.grantsOf(ws, group, version, tally, (readTally) =>
+          this.grantsOfGroup(ws, group, readTally),
+        );
       }
       let grants = groupGrants.get(group);
       if (!grants) groupGrants.set(group, (grants = this.grantsOfGroup(ws, group, tally)));

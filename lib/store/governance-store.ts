@@ -38,7 +38,7 @@ import {
   type TableKey,
 } from './keys.js';
 import { diffScope, type ItemChange } from './scope-diff.js';
-import { GroupGrantsCache } from './group-grants-cache.js';
+import { GroupGrantsCache, type GroupGrantsCacheStats } from './group-grants-cache.js';
 import { fromStoredRecord, sameItem, type Observed } from './stored-items.js';
 import { monotonicUlid } from './ulid.js';
 import { DEFAULT_WORKSPACE_FACTS_TTL_MS, WorkspaceFactsCache } from './workspace-facts-cache.js';
@@ -349,6 +349,11 @@ export class GovernanceStore {
     options: { groupGrants?: GroupGrantsMemo } = {},
   ): Promise<{ facts: AccessFacts; ownGrants: Observed<Grant>[] }> {
     return this.accessFacts.forUser(workspaceId, accountId, options.groupGrants);
+  }
+
+  /** What this process holds of cached group expansions (user answers): groups and grants. */
+  groupGrantsCacheStats(): GroupGrantsCacheStats {
+    return this.groupGrants.stats();
   }
 
   loadResourceAccessFacts(

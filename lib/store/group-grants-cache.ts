@@ -22,6 +22,8 @@ interface Expansion {
   grants: Promise<Grant[]>;
   /** Set once the read completed. */
   count?: number;
+  /** A background read of the same group is under way. */
+  refreshing?: boolean;
 }
 
 /** Sizes of what the cache holds (for the bench's memory figure). */
@@ -60,15 +62,27 @@ export class GroupGrantsCache {
 
   /**
    * The group's grants: the cached expansion when it was loaded under `version` and within the TTL,
-   * else `load()` (whose items count in its own tally), kept for the next query.
+   * else `load(tally)` (its items count in this query's tally), kept for the next query. Past half the
+   * TTL a use also starts a read in the background, so a group in steady use is never read in the
+   * foreground again (its answers stay within the TTL: the refreshed copy counts from when it was read).
    */
-  grantsOf(ws: string, group: string, version: number, load: () => Promise<Grant[]>): Promise<Grant[]> {
+  grantsOf(
+    ws: string,
+    group: string,
+    version: number,
+    tally: ReadTally,
+    load: (tally: ReadTally) => Promise<Grant[]>,
+  ): Promise<Grant[]> {
     const now = this.now().getTime();
     let groups = this.entries.get(ws);
-    const cached = groups?.get(group);
-    if (cached && cached.version === version && now - cached.loadedAt < this.ttlMs) return cached.grants;
     if (!groups) this.entries.set(ws, (groups = new Map()));
-    const grants = load();
+    const cached = groups.get(group);
+    if (cached && cached.version === version && now - cached.loadedAt < this.ttlMs) {
+      if (now - cached.loadedAt >= this.ttlMs / 2 && !cached.refreshing)
+        this.refresh(groups, group, cached, load);
+      return cached.grants;
+    }
+    const grants = load(tally);
     const expansion: Expansion = { version, loadedAt: now, grants };
     groups.set(group, expansion);
     // A failed read is not kept: the next query reads again.
@@ -81,6 +95,27 @@ export class GroupGrantsCache {
       },
     );
     return grants;
+  }
+
+  /** Reads `cached`'s group again and replaces it, unless a newer read or a counter move came first. */
+  private refresh(
+    groups: Map<string, Expansion>,
+    group: string,
+    cached: Expansion,
+    load: (tally: ReadTally) => Promise<Grant[]>,
+  ): void {
+    cached.refreshing = true;
+    const startedAt = this.now().getTime();
+    load({ itemsRead: 0 }).then(
+      (list) => {
+        if (groups.get(group) !== cached) return;
+        const grants = Promise.resolve(list);
+        groups.set(group, { version: cached.version, loadedAt: startedAt, grants, count: list.length });
+      },
+      () => {
+        cached.refreshing = false;
+      },
+    );
   }
 
   /**

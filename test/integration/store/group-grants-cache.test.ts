@@ -2,7 +2,7 @@
 // a group's grants read by an earlier query, and an answer asked after a write of that group's grants
 // returned (sync or provisioning, from this process or another) shows the write.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { effectiveUserAccess } from '../../../lib/access/index.js';
 import type { GovernanceItem, ScopeRef } from '../../../lib/model/index.js';
 import { GovernanceStore } from '../../../lib/store/index.js';
@@ -160,5 +160,28 @@ describe('cached group expansions', () => {
     expect(await permissionOn(store, 'bob', repoIds[7]!)).toBeNull();
     clock = new Date(clock.getTime() + 30_000);
     expect(await permissionOn(store, 'bob', repoIds[7]!)).toBe('read');
+  });
+
+  it('are read again in the background past half the TTL, so steady use never waits for them', async () => {
+    const store = storeWithCache();
+    expect(await permissionOn(store, 'ada', repoIds[11]!)).toBe('write');
+    // devs raised to admin behind the store's back (no counter move): only a new read shows it.
+    const grant = repositoryGrant(repoIds[11]!, g('devs'), 'admin');
+    await table.documentClient.send(
+      new PutCommand({ TableName: table.tableName, Item: toStoredRecord(WS, grant, nextObservation()) }),
+    );
+    clock = new Date(clock.getTime() + 10_000);
+    expect(await permissionOn(store, 'ada', repoIds[11]!)).toBe('write');
+    // Past half the TTL the answer still comes from the cache, and a fresh read starts behind it.
+    clock = new Date(clock.getTime() + 6_000);
+    await vi.waitFor(async () => expect(await permissionOn(store, 'ada', repoIds[11]!)).toBe('admin'));
+    // Past the first read's TTL the workspace facts are read again, but not devs' or ops' grants.
+    clock = new Date(clock.getTime() + 20_000);
+    const workspaceWide = 1 + 2 + 2 + 2 + 3 + 1 + REPOS;
+    const ada = await store.loadUserAccessFacts(WS, 'ada');
+    expect(ada.itemsRead).toBe(workspaceWide + 3 + 1);
+    expect(
+      effectiveUserAccess(ada, 'ada')?.repositories.find((r) => r.uuid === repoIds[11])?.permission,
+    ).toBe('admin');
   });
 });
