@@ -82,6 +82,8 @@ export class GroupGrantsCache {
         this.refresh(groups, group, cached, load);
       return cached.grants;
     }
+    // On a miss, expansions past their TTL go: a group no longer asked about holds no memory.
+    for (const [slug, entry] of groups) if (now - entry.loadedAt >= this.ttlMs) groups.delete(slug);
     const grants = load(tally);
     const expansion: Expansion = { version, loadedAt: now, grants };
     groups.set(group, expansion);
