@@ -5,9 +5,11 @@ import type { z } from 'zod';
 import {
   Credential,
   CredentialSecretAdminPart,
+  CredentialSecretSyncPart,
   EnvironmentSchema,
   HTTPS_RULE,
   REMOTE_URL_VARIABLES,
+  SyncIdentities,
   WebhookSecrets,
   type Administration,
   type LocalTokenEntry,
@@ -37,6 +39,15 @@ export type OrganizationCredentialSource =
   | { from: 'environment'; credential: OrganizationCredential }
   | { from: 'none' };
 
+/**
+ * Where the sync's further Bitbucket identities come from: the environment (BITBUCKET_SYNC_IDENTITIES),
+ * the `syncIdentities` part of the credentials secret (read lazily; the secret may have none), or nowhere.
+ */
+export type SyncIdentitiesSource =
+  | { from: 'secrets-manager'; secretArn: string }
+  | { from: 'environment'; credentials: SyncIdentities }
+  | { from: 'none' };
+
 export type WebhookSecretSource =
   | { from: 'secrets-manager'; secretArn: string }
   | { from: 'environment'; secrets: WebhookSecrets }
@@ -50,6 +61,8 @@ export interface AppConfig {
     workspaces: z.infer<typeof WorkspaceSlug>[];
     hourlyRequestLimit: number;
     credentials: CredentialSource;
+    /** Further identities the sync reads with, each with its own hour. */
+    syncIdentities: SyncIdentitiesSource;
   };
   /** Workspaces administered in admin.atlassian.com: the Atlassian Admin API (ADMIN-API.md). */
   organization: {
@@ -228,6 +241,41 @@ function organizationCredentialSource(
   return { from: 'none' };
 }
 
+function syncIdentitiesSource(
+  env: ParsedEnvironment,
+  credentials: CredentialSource,
+  problems: string[],
+): SyncIdentitiesSource {
+  if (env.BITBUCKET_SYNC_IDENTITIES !== undefined) {
+    if (credentials.from === 'secrets-manager') {
+      problems.push(
+        'BITBUCKET_SYNC_IDENTITIES: expected none in the environment beside CREDENTIALS_SECRET_ARN (put "syncIdentities": […] in that secret)',
+      );
+      return { from: 'none' };
+    }
+    if (credentials.from === 'none') {
+      problems.push(
+        'BITBUCKET_SYNC_IDENTITIES: expected a primary credential beside it (BITBUCKET_EMAIL + BITBUCKET_API_TOKEN, …)',
+      );
+      return { from: 'none' };
+    }
+    try {
+      const list = parseSyncIdentities(env.BITBUCKET_SYNC_IDENTITIES, 'BITBUCKET_SYNC_IDENTITIES');
+      if (list.some((credential) => JSON.stringify(credential) === JSON.stringify(credentials.credential)))
+        problems.push(
+          'BITBUCKET_SYNC_IDENTITIES: expected other identities than the primary credential (the same one twice shares one hour)',
+        );
+      return { from: 'environment', credentials: list };
+    } catch (error) {
+      problems.push(...(error instanceof ConfigError ? error.problems : [String(error)]));
+      return { from: 'none' };
+    }
+  }
+  if (credentials.from === 'secrets-manager')
+    return { from: 'secrets-manager', secretArn: credentials.secretArn };
+  return { from: 'none' };
+}
+
 function webhookSecretSource(env: ParsedEnvironment, problems: string[]): WebhookSecretSource {
   if (env.WEBHOOK_SECRETS_ARN) return { from: 'secrets-manager', secretArn: env.WEBHOOK_SECRETS_ARN };
   if (env.WEBHOOK_SECRETS === undefined) return { from: 'none' };
@@ -250,6 +298,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
   const credentials = credentialSource(parsed, problems);
   const webhookSecrets = webhookSecretSource(parsed, problems);
   const organizationCredentials = organizationCredentialSource(parsed, credentials, problems);
+  const syncIdentities = syncIdentitiesSource(parsed, credentials, problems);
   // The sync's share cannot exceed what Bitbucket allows; the rest is kept for webhooks and provisioning.
   if (parsed.SYNC_HOURLY_REQUEST_BUDGET > parsed.BITBUCKET_HOURLY_REQUEST_LIMIT) {
     problems.push(
@@ -274,6 +323,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       workspaces: parsed.BITBUCKET_WORKSPACES,
       hourlyRequestLimit: parsed.BITBUCKET_HOURLY_REQUEST_LIMIT,
       credentials,
+      syncIdentities,
     },
     organization: {
       apiUrl: parsed.ATLASSIAN_ADMIN_API_URL,
@@ -344,6 +394,23 @@ export function parseOrganizationCredentialSecret(
   return (
     parseSecretJson(text, source, CredentialSecretAdminPart, '{…, "admin": {"orgId", "apiKey"}}').admin ??
     null
+  );
+}
+
+/**
+ * The sync's further identities: a JSON array of credentials (BITBUCKET_SYNC_IDENTITIES), or the
+ * `syncIdentities` part of the credentials secret's JSON (`[]` when it has none). Errors name the entry
+ * and field, never a value.
+ */
+export function parseSyncIdentities(text: string, source: string): SyncIdentities {
+  return parseSecretJson(text, source, SyncIdentities, '[{"auth":"api-token","email","apiToken"}, …]');
+}
+
+/** The `syncIdentities` part of the credentials secret's JSON, or `[]` when it has none. */
+export function parseSyncIdentitiesSecret(text: string, source: string): SyncIdentities {
+  return (
+    parseSecretJson(text, source, CredentialSecretSyncPart, '{…, "syncIdentities": [<credential>, …]}')
+      .syncIdentities ?? []
   );
 }
 

@@ -49,6 +49,23 @@ export const OrganizationCredential = z.object({
 });
 export type OrganizationCredential = z.infer<typeof OrganizationCredential>;
 
+/**
+ * Further Bitbucket identities the sync reads with (issue 22): credentials of other service accounts, each
+ * with its own rolling hour of about 1,000 requests (API-NOTES "Rate limits and errors"). Read-only scopes
+ * suffice; provisioning and webhooks keep the primary credential. At most 10.
+ */
+export const SyncIdentities = z
+  .array(Credential)
+  .max(10, 'at most 10 further identities')
+  .refine(
+    (list) => new Set(list.map((credential) => JSON.stringify(credential))).size === list.length,
+    'each identity once (the same credential twice shares one hour)',
+  );
+export type SyncIdentities = z.infer<typeof SyncIdentities>;
+
+/** The credentials secret's optional sync part: `"syncIdentities": [<credential>, …]` beside the primary one. */
+export const CredentialSecretSyncPart = z.object({ syncIdentities: SyncIdentities.optional() });
+
 /** The credentials secret's optional organization part: `"admin": {"orgId", "apiKey"}` beside the Bitbucket credential. */
 export const CredentialSecretAdminPart = z.object({ admin: OrganizationCredential.optional() });
 
@@ -213,6 +230,11 @@ export const EnvironmentSchema = {
   BITBUCKET_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
   BITBUCKET_ACCESS_TOKEN: z.string().min(1).optional(),
   BITBUCKET_WORKSPACES: commaList.default([]),
+  /**
+   * Further identities for the sync as a JSON array of credentials (the secret's shapes), e.g.
+   * `[{"auth":"api-token","email":"…","apiToken":"…"}]`. In AWS: `syncIdentities` in the credentials secret.
+   */
+  BITBUCKET_SYNC_IDENTITIES: z.string().min(1).optional(),
   /** Bitbucket's rolling-hour limit per identity. */
   BITBUCKET_HOURLY_REQUEST_LIMIT: positiveInteger.default(1000),
   BITBUCKET_ADMINISTRATION: Administration.default('auto'),

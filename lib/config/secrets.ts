@@ -1,14 +1,16 @@
 // Turns a configured secret source into something the client can ask for the current value, and ask
 // again after a 401 (so a rotated secret is picked up without a redeploy).
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Credential, OrganizationCredential, WebhookSecrets } from './schemas.js';
+import type { Credential, OrganizationCredential, SyncIdentities, WebhookSecrets } from './schemas.js';
 import {
   ConfigError,
   parseCredentialSecret,
   parseOrganizationCredentialSecret,
+  parseSyncIdentitiesSecret,
   parseWebhookSecrets,
   type CredentialSource,
   type OrganizationCredentialSource,
+  type SyncIdentitiesSource,
   type WebhookSecretSource,
 } from './config.js';
 
@@ -86,6 +88,26 @@ export function organizationCredentialProvider(
       return cached(async () => source.credential);
     case 'none':
       return cached(async () => null);
+  }
+}
+
+/**
+ * The sync's further identities' credentials (`[]` when none are configured): from the environment, or
+ * the `syncIdentities` part of the credentials secret (re-read on `reload()`).
+ */
+export function syncIdentitiesProvider(
+  source: SyncIdentitiesSource,
+  client?: SecretsManagerClient,
+): SecretProvider<SyncIdentities> {
+  switch (source.from) {
+    case 'secrets-manager':
+      return cached(async () =>
+        parseSyncIdentitiesSecret(await readSecretString(source.secretArn, client), 'CREDENTIALS_SECRET_ARN'),
+      );
+    case 'environment':
+      return cached(async () => source.credentials);
+    case 'none':
+      return cached(async () => []);
   }
 }
 

@@ -17,7 +17,7 @@ import {
 import { loadSeed, startSimulator, type RunningSimulator } from '../simulator/index.js';
 import { LocalExportWriter } from '../store/export-files.js';
 import { governanceStores, type GovernanceStore, type GovernanceStores } from '../store/index.js';
-import { syncSettingsFromConfig, type SyncDependencies } from '../sync/index.js';
+import { additionalSyncIdentities, syncSettingsFromConfig, type SyncDependencies } from '../sync/index.js';
 import { openLocalStore, type LocalStore } from './local-store.js';
 
 export interface LocalConnector {
@@ -129,6 +129,7 @@ export async function openConnector(options: OpenConnectorOptions = {}): Promise
     ledger,
     settings: syncSettingsFromConfig(config),
     organization,
+    additionalIdentities: additionalSyncIdentities(config, stores.ledgerOf),
     runnerId: `local-${process.pid}`,
   };
   return {

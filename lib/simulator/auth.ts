@@ -6,7 +6,14 @@ import type { SeedCredential } from './seed.js';
 export type Principal =
   | { kind: 'api-token'; identity: string; accountId: string; scopes: ReadonlySet<string> | null }
   | { kind: 'oauth'; identity: string; accountId: string; scopes: ReadonlySet<string> | null }
-  | { kind: 'access-token'; identity: string; workspace: string; scopes: ReadonlySet<string> | null };
+  | {
+      kind: 'access-token';
+      identity: string;
+      workspace: string;
+      scopes: ReadonlySet<string> | null;
+      /** The token's scaled hourly limit, when the seed gives one. */
+      hourlyRequestLimit?: number;
+    };
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; identity: string; reason: string };
 
@@ -85,6 +92,7 @@ export class Authenticator {
             identity: `access-token:${access.workspace}`,
             workspace: access.workspace,
             scopes: scopeSet(access.scopes),
+            ...(access.hourlyRequestLimit ? { hourlyRequestLimit: access.hourlyRequestLimit } : {}),
           },
         };
       return { ok: false, identity: 'anonymous', reason: 'invalid access token' };

@@ -10,17 +10,26 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
-  /** Records the request and answers true when it fits in the identity's window. */
-  admit(identity: string): boolean {
+  /**
+   * Records the request and answers true when it fits in the identity's window; `limit` overrides the
+   * limit for this identity (an access token's scaled limit).
+   */
+  admit(identity: string, limit = this.limit): boolean {
     const now = this.now();
     let times = this.windows.get(identity);
     if (!times) this.windows.set(identity, (times = []));
     let expired = 0;
     while (expired < times.length && (times[expired] as number) <= now - HOUR_MS) expired++;
     if (expired > 0) times.splice(0, expired);
-    if (times.length >= this.limit) return false;
+    if (times.length >= limit) return false;
     times.push(now);
     return true;
+  }
+
+  /** Requests the identity has made in the current rolling hour. */
+  used(identity: string): number {
+    const since = this.now() - HOUR_MS;
+    return (this.windows.get(identity) ?? []).filter((time) => time > since).length;
   }
 
   clear(): void {

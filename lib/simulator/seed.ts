@@ -43,6 +43,11 @@ const AccessTokenSeedCredential = z.object({
   token: text,
   workspace: text,
   scopes: z.array(text).optional(),
+  /**
+   * The token's scaled requests per rolling hour (Bitbucket scales access tokens' limits between 1,000
+   * and 10,000 by plan and users; "API request limits"); default the simulator's hourly limit.
+   */
+  hourlyRequestLimit: z.number().int().positive().optional(),
 });
 export const SeedCredential = z.discriminatedUnion('kind', [
   ApiTokenSeedCredential,

@@ -171,14 +171,25 @@ export class Simulator {
     }
     // A scoped API token created with no scope at all is refused by every endpoint, /2.0/user included.
     if (auth.principal.kind === 'api-token' && auth.principal.scopes?.size === 0) throw tokenRefused();
-    if (!this.limiter.admit(identity)) {
+    // Access tokens alone get scaled limits and the X-RateLimit-* headers (API-NOTES "Rate limits").
+    const accessToken = auth.principal.kind === 'access-token';
+    const limit =
+      (auth.principal.kind === 'access-token' ? auth.principal.hourlyRequestLimit : undefined) ??
+      this.settings.hourlyRequestLimit;
+    const admitted = this.limiter.admit(identity, limit);
+    const limitHeaders: Record<string, string> = accessToken
+      ? {
+          'X-RateLimit-Limit': String(limit),
+          // The simulator's choice of "near": a tenth of the hour or less is left.
+          'X-RateLimit-NearLimit': String(limit - this.limiter.used(identity) <= limit / 10),
+        }
+      : {};
+    if (!admitted) {
       const retryAfter = this.settings.rateLimitRetryAfterSeconds;
-      return sendText(
-        res,
-        429,
-        RATE_LIMIT_MESSAGE,
-        retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
-      );
+      return sendText(res, 429, RATE_LIMIT_MESSAGE, {
+        ...limitHeaders,
+        ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }),
+      });
     }
     if (!matched || !('route' in matched)) {
       if (matched?.allowed.length)
@@ -203,7 +214,7 @@ export class Simulator {
     });
     const body =
       result.body === undefined ? undefined : applyFields(result.body, url.searchParams.get('fields'));
-    sendJson(res, result.status, body);
+    sendJson(res, result.status, body, limitHeaders);
   }
 
   /** True when the fault answered the request (latency only delays it). */

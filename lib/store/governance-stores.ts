@@ -24,6 +24,8 @@ export interface GovernanceStores {
   ledger: RequestLedger;
   /** Requests spent on the Atlassian Admin API per rolling hour (its own limit), by purpose. */
   adminLedger: RequestLedger;
+  /** The ledger of another Bitbucket identity (the sync's further identities): its own rolling hour. */
+  ledgerOf(identity: string): RequestLedger;
   /** Provisioning requests (idempotency and audit). */
   requests: ProvisioningRequestStore;
   /** Access requests and their decisions. */
@@ -43,6 +45,7 @@ export function governanceStores(table: GovernanceTable): GovernanceStores {
     syncState: new SyncStateStore(table),
     ledger: new RequestLedger(table),
     adminLedger: new RequestLedger({ ...table, identity: 'atlassian-admin' }),
+    ledgerOf: (identity) => new RequestLedger({ ...table, identity }),
     requests: new ProvisioningRequestStore(table),
     accessRequests: new AccessRequestStore(table),
     reviews: new ReviewCampaignStore(table),

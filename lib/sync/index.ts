@@ -14,3 +14,4 @@ export { SCOPE_KINDS, scopeKind, type ScopeKindRow, type PerResourceKind } from 
 export { scopeApisOf, storedScopes } from './stored-scopes.js';
 export * from './settings.js';
 export { coverageOf, gapScopeCount, summariseGaps, type Coverage } from './gap-summary.js';
+export { additionalSyncIdentities, type SyncIdentity } from './sync-lanes.js';

@@ -2,7 +2,9 @@
 // hour (API-NOTES "Rate limits and errors"), so API tokens of further service accounts add hours. Each
 // identity is a lane: its client, its own ledger and hour, its own paced share. Scopes go to the lane
 // that can pay for them; provisioning and webhooks keep the primary identity.
+import { createHash } from 'node:crypto';
 import {
+  bitbucketClientFromConfig,
   credentialVerdict,
   type BitbucketClient,
   type CallOptions,
@@ -11,6 +13,14 @@ import {
   sourceOf,
 } from '../bitbucket/index.js';
 import { openHourlyBudget, type HourLedger, type OpenedBudget } from '../budget/index.js';
+import {
+  syncIdentitiesProvider,
+  type AppConfig,
+  type Credential,
+  type SecretProvider,
+  type SyncIdentities,
+} from '../config/index.js';
+import { logger } from '../observability/index.js';
 import type { GovernanceSource } from '../source/index.js';
 import { stepAllowance, syncHourLimits, type SyncSettings } from './settings.js';
 import { StepPace } from './step-pace.js';
@@ -30,6 +40,8 @@ export interface SyncIdentity {
 export class SyncLane {
   readonly source: GovernanceSource;
   #credentialCheck: Promise<CredentialVerdict> | undefined;
+  /** Set when the identity sat out the rest of the step (SyncLanes.bench). */
+  benched = false;
 
   constructor(
     readonly identity: SyncIdentity,
@@ -106,9 +118,22 @@ export class SyncLanes {
     return this.lanes.every((lane) => lane.pace.share <= 0);
   }
 
-  /** Every identity spent its share, or its hour has nothing left. */
+  /** Every identity spent its share, its hour has nothing left, or it sits out the step. */
   get spentOut(): boolean {
-    return this.lanes.every((lane) => lane.pace.spentOut);
+    return this.lanes.every((lane) => lane.benched || lane.pace.spentOut);
+  }
+
+  /**
+   * Takes a further identity out of the rest of the step after `error` (a refusal, a 429): what it spent
+   * stays counted in its ledger; the warning names the identity, never its credential.
+   */
+  bench(lane: SyncLane, error: unknown): void {
+    if (lane.benched) return;
+    lane.benched = true;
+    logger.warn('sync identity sits out the step; its scopes go to the others', {
+      identity: lane.identity.name,
+      reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
   }
 
   /** Requests the step spent over every identity. */
@@ -129,6 +154,7 @@ export class SyncLanes {
     let best: LanePick | undefined;
     let bestLeft = -Infinity;
     for (const lane of this.lanes) {
+      if (lane.benched) continue;
       const expected = lane.pace.startCost(lastCost, leastCost);
       if (expected === null) continue;
       const left = lane.pace.share - lane.budget.spent;
@@ -153,5 +179,39 @@ function budgetSettingsOf(
   return {
     hourlyRequestLimit: hour.limits.hourlyLimit,
     hourlyRequestBudget: hour.limits.purposeLimit ?? hour.limits.hourlyLimit,
+  };
+}
+
+/**
+ * The further identities the configuration names, as a function the sync step calls once a step: each
+ * credential gets its own client (built once, so an OAuth token is reused) and its own ledger
+ * (`ledgerOf('bitbucket:{fingerprint}')`, the first 16 hex characters of a SHA-256 over the credential,
+ * which reveal nothing of it). Errors reading the secret propagate to the step.
+ */
+export function additionalSyncIdentities(
+  config: Pick<AppConfig, 'bitbucket'>,
+  ledgerOf: (identity: string) => HourLedger,
+  credentials: SecretProvider<SyncIdentities> = syncIdentitiesProvider(config.bitbucket.syncIdentities),
+): () => Promise<SyncIdentity[]> {
+  const built = new Map<string, SyncIdentity>();
+  return async () => {
+    const list = await credentials.current();
+    return list.map((credential) => {
+      const fingerprint = createHash('sha256').update(JSON.stringify(credential)).digest('hex').slice(0, 16);
+      let identity = built.get(fingerprint);
+      if (!identity) {
+        const fixed: SecretProvider<Credential> = {
+          current: async () => credential,
+          reload: async () => credential,
+        };
+        identity = {
+          name: `identity-${fingerprint}`,
+          client: bitbucketClientFromConfig(config, fixed),
+          ledger: ledgerOf(`bitbucket:${fingerprint}`),
+        };
+        built.set(fingerprint, identity);
+      }
+      return identity;
+    });
   };
 }

@@ -80,6 +80,11 @@ function stepStopper(error: unknown): StopStep | undefined {
   return undefined;
 }
 
+/** Failures that say a further identity cannot read now (refused, rate limited), not that a scope is unreadable. */
+function isLaneFailure(error: unknown): boolean {
+  return isRefusal(error) || error instanceof RateLimited || error instanceof OAuthTokenRefused;
+}
+
 export { REFUSALS_BEFORE_INFERRING_A_KIND_GAP } from './kind-gaps.js';
 export type { StepOutcome, StepReport } from './step-settlement.js';
 
@@ -212,7 +217,7 @@ async function runBudgetedStep(
     due: DueScope,
     lane: SyncLane,
     scopeBudget: SharedBudget,
-  ): Promise<void> => {
+  ): Promise<void | 'benched'> => {
     const at = now().toISOString();
     const inferred = gaps.inferred(due.scope.kind, at, book.states.get(due.id)?.capabilityGap);
     if (inferred) return book.refused(due, inferred, 0);
@@ -227,6 +232,13 @@ async function runBudgetedStep(
       const { changes } = outcome.result;
       await book.applied(due, at, scopeBudget.spent, changes.length, outcome.orphanedScopes, outcome.reread);
     } catch (error) {
+      // A further identity refused or limited is that identity's problem, not the scope's: it sits out
+      // the step and another identity reads the scope (a gap recorded by an identity that is not a
+      // workspace admin would keep the scope from every identity for hours).
+      if (lane !== lanes.primary && isLaneFailure(error)) {
+        lanes.bench(lane, error);
+        return 'benched';
+      }
       const stopper = stepStopper(error);
       if (error instanceof BudgetExhausted) await book.unfinished(due, scopeBudget.spent);
       if (!stopper && isRefusal(error)) {
@@ -254,8 +266,13 @@ async function runBudgetedStep(
       await book.failed(due, error, at, scopeBudget.spent);
     }
   };
-  const refreshOne = (due: DueScope, { lane, expected }: LanePick) =>
-    lane.pace.run(expected, (scopeBudget) => refreshScopeOnce(due, lane, scopeBudget));
+  const refreshOne = async (due: DueScope, first: LanePick): Promise<void> => {
+    for (let pick: LanePick | null = first; pick; pick = startCost(due)) {
+      const { lane, expected } = pick;
+      const result = await lane.pace.run(expected, (scopeBudget) => refreshScopeOnce(due, lane, scopeBudget));
+      if (result !== 'benched') return;
+    }
+  };
 
   // An Admin API listing is paid from the Admin API's own hour; its failures (a 429 there included) are
   // that scope's, never a reason to stop reading Bitbucket.

@@ -10,6 +10,7 @@ import { queryPrefix } from '../../lib/store/dynamodb-reads.js';
 import { fromStoredRecord } from '../../lib/store/stored-items.js';
 import { RequestLedger, SyncStateStore } from '../../lib/store/sync-state.js';
 import {
+  additionalSyncIdentities,
   DEFAULT_SYNC_SETTINGS,
   type SyncDependencies,
   type SyncSettings,
@@ -28,6 +29,8 @@ export interface HarnessOptions {
   settings?: Partial<SyncSettings>;
   /** The credential the connector uses; default: the seed's first api-token credential. */
   credential?: Credential;
+  /** Further identities the sync reads with (BITBUCKET_SYNC_IDENTITIES), each with its own ledger. */
+  syncIdentities?: Credential[];
   now?: () => Date;
   /** The simulator's clock (rate window, tokens); default the wall clock. */
   simulatorNow?: () => number;
@@ -50,6 +53,8 @@ export interface Harness {
   ledger: RequestLedger;
   /** The Admin API's own hourly ledger. */
   adminLedger: RequestLedger;
+  /** The ledger of a further identity (`bitbucket:{fingerprint}`, see additionalSyncIdentities). */
+  ledgerOf(identity: string): RequestLedger;
   /** The organization side the sync was given (absent with `organization: 'absent'`). */
   organization?: OrganizationAccess;
   tableName: string;
@@ -276,6 +281,22 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
           adminLedger,
           { retry: { baseDelayMs: 5, maxDelayMs: 50 } },
         );
+  const ledgerOf = (identity: string) =>
+    new RequestLedger({ documentClient: table.documentClient, tableName: table.tableName, identity });
+  const syncIdentities = options.syncIdentities ?? [];
+  const additionalIdentities = additionalSyncIdentities(
+    {
+      bitbucket: {
+        apiUrl: simulator.url,
+        oauthUrl: simulator.url,
+        workspaces: [],
+        hourlyRequestLimit: options.hourlyRequestLimit ?? 1000,
+        credentials: { from: 'environment', credential },
+        syncIdentities: { from: 'environment', credentials: syncIdentities },
+      },
+    },
+    ledgerOf,
+  );
   const settings: SyncSettings = {
     ...DEFAULT_SYNC_SETTINGS,
     hourlyRequestBudget: 1_000_000,
@@ -289,6 +310,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     syncState,
     ledger,
     adminLedger,
+    ledgerOf,
     ...(organization ? { organization } : {}),
     tableName: table.tableName,
     documentClient: table.documentClient,
@@ -300,6 +322,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       settings,
       now,
       runnerId: randomUUID(),
+      ...(syncIdentities.length > 0 ? { additionalIdentities } : {}),
       ...(organization ? { organization } : {}),
     },
     modelWrites,

@@ -4,17 +4,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   hourLeftFor,
+  limitsFollowing,
   openHourlyBudget,
   withHourlyBudget,
   type HourLedger,
 } from '../../../lib/budget/index.js';
 
-function memoryLedger(spent: { total: number; byPurpose: Record<string, number> }) {
-  const records: { purpose: string; requests: number }[] = [];
+function memoryLedger(spent: { total: number; byPurpose: Record<string, number>; observedLimit?: number }) {
+  const records: { purpose: string; requests: number; observedLimit?: number }[] = [];
   const ledger: HourLedger = {
     spentInLastHour: async () => spent,
-    record: async (purpose, requests) => {
-      records.push({ purpose, requests });
+    record: async (purpose, requests, _now, observedLimit) => {
+      records.push({ purpose, requests, ...(observedLimit === undefined ? {} : { observedLimit }) });
     },
   };
   return { ledger, records };
@@ -54,5 +55,32 @@ describe('openHourlyBudget', () => {
       }),
     ).rejects.toThrow('Bitbucket said no');
     expect(records).toEqual([{ purpose: 'discovery', requests: 1 }]);
+  });
+});
+
+describe('a limit Bitbucket stated (X-RateLimit-Limit)', () => {
+  it('replaces the identity limit and scales the purpose share with it', () => {
+    expect(limitsFollowing({ hourlyLimit: 1000, purposeLimit: 800 }, 5000)).toEqual({
+      hourlyLimit: 5000,
+      purposeLimit: 4000,
+    });
+    expect(limitsFollowing({ hourlyLimit: 1000 }, 2500)).toEqual({ hourlyLimit: 2500 });
+    expect(limitsFollowing({ hourlyLimit: 1000, purposeLimit: 800 }, undefined)).toEqual({
+      hourlyLimit: 1000,
+      purposeLimit: 800,
+    });
+  });
+
+  it('sizes the budget from the stated limit in the ledger and records a newly stated one on close', async () => {
+    const { ledger, records } = memoryLedger({ total: 900, byPurpose: { sync: 900 }, observedLimit: 5000 });
+    const opened = await openHourlyBudget(ledger, 'sync', {
+      hourlyLimit: 1000,
+      purposeLimit: 800,
+      observedLimit: () => 6000,
+    });
+    // 4,000 of a stated 5,000 for the sync, 900 spent: 3,100 left (the configured 800 would leave none).
+    expect(opened.hourLeft).toBe(3100);
+    await opened.close();
+    expect(records).toEqual([{ purpose: 'sync', requests: 0, observedLimit: 6000 }]);
   });
 });

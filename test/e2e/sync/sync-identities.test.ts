@@ -1,0 +1,166 @@
+// Several Bitbucket identities for one workspace (issue 22): the simulator limits each identity's rolling
+// hour as Bitbucket does, and the sync spreads scopes over the identities, each paid from its own ledger.
+// An access token's scaled limit, stated in X-RateLimit-Limit, becomes the hour the budget follows.
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Credential } from '../../../lib/config/index.js';
+import { demoSeed } from '../../../lib/simulator/demo-seed.js';
+import { parseSeed } from '../../../lib/simulator/index.js';
+import { ALL_SCOPES } from '../../../lib/simulator/generate.js';
+import { runSyncStep } from '../../../lib/sync/index.js';
+import { startHarness, workspaceRefOf, type Harness } from '../../support/governance-harness.js';
+
+const apiToken = (email: string, token: string) =>
+  ({ auth: 'api-token', email, apiToken: token }) satisfies Credential;
+const SECOND = apiToken('sync-two@example.com', 'sync-two-token');
+const THIRD = apiToken('sync-three@example.com', 'sync-three-token');
+/** A further identity whose account is a plain member: Bitbucket refuses it every permission listing. */
+const MEMBER = apiToken('alan@example.com', 'alan-read-token');
+
+/**
+ * The demo workspace with two service accounts (workspace owners, so they may read permissions) and
+ * their API tokens. Bitbucket counts requests per account, so each account is one hour.
+ */
+function seedWithServiceAccounts() {
+  const seed = parseSeed(demoSeed());
+  for (const [nickname, credential] of [
+    ['sync-two', SECOND],
+    ['sync-three', THIRD],
+  ] as const) {
+    const accountId = `557058:${nickname}`;
+    seed.users.push({
+      accountId,
+      uuid: `{${nickname === 'sync-two' ? '7a000002' : '7a000003'}-4b2a-4c3d-8e4f-5a6b7c8d9e00}`,
+      displayName: `Sync service account ${nickname}`,
+      nickname,
+      accountStatus: 'active',
+    });
+    seed.workspaces[0]!.members.push({ accountId, role: 'owner', lastAccessed: null });
+    seed.credentials.push({
+      kind: 'api-token',
+      email: credential.email,
+      token: credential.apiToken,
+      accountId,
+      scopes: ALL_SCOPES,
+    });
+  }
+  return seed;
+}
+
+const ledgerName = (credential: Credential) =>
+  `bitbucket:${createHash('sha256').update(JSON.stringify(credential)).digest('hex').slice(0, 16)}`;
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+interface RequestLog {
+  total: number;
+  byIdentity: Record<string, number>;
+}
+
+describe('several identities', () => {
+  // 25 requests per identity per hour in the simulator; the sync may spend 20 of each.
+  const limits = { hourlyRequestLimit: 25, settings: { hourlyRequestBudget: 20, hourlyRequestLimit: 25 } };
+
+  it('one identity: a step spends at most its own hour', async () => {
+    harness = await startHarness({ seed: seedWithServiceAccounts(), ...limits });
+    const report = await runSyncStep(
+      harness.dependencies,
+      workspaceRefOf(await harness.groundTruth()),
+      Date.now() + 60_000,
+    );
+    const log = await harness.control<RequestLog>('GET', '/_simulator/requests');
+    expect(report.requests).toBeLessThanOrEqual(20);
+    expect(Object.keys(log.byIdentity)).toEqual(['557058:ada']);
+  });
+
+  it('three identities: scopes spread over them, each within its own hour and ledger, none refused', async () => {
+    harness = await startHarness({
+      seed: seedWithServiceAccounts(),
+      ...limits,
+      syncIdentities: [SECOND, THIRD],
+    });
+    const workspace = workspaceRefOf(await harness.groundTruth());
+    const report = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
+    const log = await harness.control<RequestLog>('GET', '/_simulator/requests');
+
+    // More than one identity's hour was spent in one step, and every identity took part.
+    expect(report.requests).toBeGreaterThan(20);
+    expect(report.outcome).not.toBe('rate-limited');
+    for (const account of ['557058:ada', '557058:sync-two', '557058:sync-three'])
+      expect(log.byIdentity[account], account).toBeGreaterThan(0);
+    // Each identity's spending is in its own ledger, within the sync's 20 of its 25.
+    const spent = [
+      (await harness.ledger.spentInLastHour(new Date())).byPurpose.sync ?? 0,
+      (await harness.ledgerOf(ledgerName(SECOND)).spentInLastHour(new Date())).byPurpose.sync ?? 0,
+      (await harness.ledgerOf(ledgerName(THIRD)).spentInLastHour(new Date())).byPurpose.sync ?? 0,
+    ];
+    for (const each of spent) {
+      expect(each).toBeGreaterThan(0);
+      expect(each).toBeLessThanOrEqual(20);
+    }
+    expect(spent.reduce((sum, each) => sum + each, 0)).toBe(report.requests);
+    // Bitbucket's side agrees: no identity got a 429 (the simulator counts what it received).
+    expect(log.byIdentity['557058:ada']).toBe(spent[0]);
+  });
+
+  it('a pass that needs three hours of one identity completes in one hour with three', async () => {
+    const stepUntilPass = async (h: Harness) => {
+      const workspace = workspaceRefOf(await h.groundTruth());
+      for (let step = 1; step <= 20; step++) {
+        const report = await runSyncStep(h.dependencies, workspace, Date.now() + 60_000);
+        if (report.passCompleted) return step;
+        if (report.outcome === 'no-budget-left' || report.outcome === 'budget-exhausted') return undefined;
+      }
+      return undefined;
+    };
+    harness = await startHarness({ seed: seedWithServiceAccounts(), ...limits });
+    // Within one hour (no clock moves), one identity's 20 requests cannot finish the demo pass.
+    expect(await stepUntilPass(harness)).toBeUndefined();
+    await harness.close();
+    harness = await startHarness({
+      seed: seedWithServiceAccounts(),
+      hourlyRequestLimit: 40,
+      settings: { hourlyRequestBudget: 35, hourlyRequestLimit: 40 },
+      syncIdentities: [SECOND, THIRD],
+    });
+    expect(await stepUntilPass(harness)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a stated hourly limit', () => {
+  it("an access token's X-RateLimit-Limit is recorded in its ledger and sizes the next hour", async () => {
+    const seed = parseSeed(demoSeed());
+    const token = seed.credentials.find((entry) => entry.kind === 'access-token');
+    if (token?.kind !== 'access-token') throw new Error('the demo seed has an access token');
+    Object.assign(token, { hourlyRequestLimit: 5_000 });
+    harness = await startHarness({
+      seed,
+      credential: { auth: 'access-token', token: token.token },
+      hourlyRequestLimit: 1_000,
+      settings: { hourlyRequestBudget: 800, hourlyRequestLimit: 1_000 },
+    });
+    const workspace = workspaceRefOf(await harness.groundTruth());
+    await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
+    expect(harness.client.observedHourlyLimit).toBe(5_000);
+    const spent = await harness.ledger.spentInLastHour(new Date());
+    expect(spent.observedLimit).toBe(5_000);
+  });
+});
+
+describe('a further identity that cannot read', () => {
+  it('sits out the step: its refusal records no capability gap, the others read the scope', async () => {
+    harness = await startHarness({ seed: seedWithServiceAccounts(), syncIdentities: [MEMBER] });
+    const workspace = workspaceRefOf(await harness.groundTruth());
+    const report = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
+    const log = await harness.control<RequestLog>('GET', '/_simulator/requests');
+    // Alan's token was tried (it got a refusal), then left out; Ada's read the whole workspace.
+    expect(log.byIdentity['557058:alan']).toBeGreaterThan(0);
+    expect(report.passCompleted).toBe(true);
+    expect(report.capabilityGaps).toEqual([]);
+    expect(report.scopesRefused).toBe(0);
+  });
+});
