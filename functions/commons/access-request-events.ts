@@ -2,6 +2,7 @@
 // (chat, e-mail) with a rule on `source` and `detail-type`: `bitbucket-governance`, `Access request <status>`.
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { AccessRequestChange, AccessRequestEvents } from '../../lib/requests/access-requests.js';
+import { once } from './once.js';
 
 /** The `source` of every event the stack publishes (the functions' IAM policy allows no other). */
 export const ACCESS_REQUEST_EVENT_SOURCE = 'bitbucket-governance';
@@ -36,3 +37,6 @@ export class EventBridgeAccessRequestEvents implements AccessRequestEvents {
     }
   }
 }
+
+/** The publisher of the two functions that change access requests (the API and the expiry), built on first use. */
+export const accessRequestEvents = once(() => new EventBridgeAccessRequestEvents(new EventBridgeClient({})));
