@@ -5,13 +5,10 @@
 // export of a 3,590-member group granted on 10,000 repositories is 35.9 M rows; here it is one row).
 // Direct grants only: a grant on a project reaches the project's repositories (the per-user export
 // shows each), here it is the project row.
-import type { Readable } from 'node:stream';
-import { Readable as ReadableStream, pipeline } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import type { z } from 'zod';
 import type { Grant } from '../model/index.js';
 import type { GovernanceStore } from '../store/index.js';
-import { csvOptions } from './export-rows.js';
+import { csvLine } from './export-rows.js';
 import { mapInOrder } from './export-stream.js';
 import type { GroupExportRow } from './read-schemas.js';
 
@@ -30,17 +27,17 @@ function permissionOrder(permission: string): number {
 }
 
 /**
- * The group rows as a stream, sorted by group slug, resource type (project before repository), then
+ * The group rows as a stream of batches (one per group with a grant), sorted by group slug, resource type (project before repository), then
  * permission (admin, create-repo, write, read); inside a row resources by name then id, members by
  * display name then account id. Holds the names of users, projects and repositories and the rows of at
  * most `parallelism` groups at a time. Groups with no project or repository grant have no row. `users`
  * is how many users the workspace has (as the per-user manifest counts them).
  */
-export async function groupExportRowStream(
+export async function groupExportRowBatches(
   store: GovernanceStore,
   workspaceId: string,
   options: { parallelism?: number } = {},
-): Promise<{ rows: AsyncIterable<GroupExportRowValue>; users: number }> {
+): Promise<{ batches: AsyncIterable<GroupExportRowValue[]>; users: number }> {
   const { parallelism = 4 } = options;
   const [users, groups, projects, repositories] = await Promise.all([
     store.listResources(workspaceId, 'user'),
@@ -104,11 +101,7 @@ export async function groupExportRowStream(
       });
   };
 
-  const perGroup = mapInOrder(groups, parallelism, rowsOfGroup);
-  async function* rows(): AsyncGenerator<GroupExportRowValue> {
-    for await (const groupRows of perGroup) yield* groupRows;
-  }
-  return { rows: rows(), users: users.length };
+  return { batches: mapInOrder(groups, parallelism, rowsOfGroup), users: users.length };
 }
 
 const GROUP_CSV_COLUMNS = [
@@ -139,13 +132,10 @@ function groupCsvRecord(row: GroupExportRowValue): (string | number)[] {
   return GROUP_CSV_COLUMNS.map((column) => cells[column]);
 }
 
-/** The group export as CSV text, streamed row by row (RFC 4180 as the per-user export writes it). */
-export function groupCsvStream(rows: AsyncIterable<GroupExportRowValue>): Readable {
-  const csv = stringify(csvOptions(GROUP_CSV_COLUMNS));
-  const records = (async function* () {
-    for await (const row of rows) yield groupCsvRecord(row);
-  })();
-  // A failing source destroys the stringifier with its error, so whoever reads the CSV sees it.
-  pipeline(ReadableStream.from(records), csv, () => {});
-  return csv;
+/** The header line of the group export's CSV. */
+export const GROUP_CSV_HEADER = csvLine(GROUP_CSV_COLUMNS);
+
+/** One group row's line of the group export's CSV (RFC 4180 as the per-user export writes it). */
+export function groupCsvLine(row: GroupExportRowValue): string {
+  return csvLine(groupCsvRecord(row));
 }

@@ -15,9 +15,9 @@ import {
   type ApiDependencies,
 } from './api-dependencies.js';
 import { parseQuery, type ApiRequest } from './api-request.js';
-import { groupCsvStream, groupExportRowStream } from './export-groups.js';
-import { csvStream, exportRowStream } from './export-rows.js';
-import { ExportOutput, jsonArrayChunks, type ExportOutputResult } from './export-stream.js';
+import { GROUP_CSV_HEADER, groupCsvLine, groupExportRowBatches } from './export-groups.js';
+import { EXPORT_CSV_HEADER, exportCsvLine, exportRowBatches } from './export-rows.js';
+import { ExportOutput, type ExportOutputResult } from './export-stream.js';
 import { ExportQuery, type ExportAnswer, type ExportManifest } from './read-schemas.js';
 
 const CONTENT_TYPES = {
@@ -35,33 +35,52 @@ const EXTENSIONS = {
 
 type ExportFormat = keyof typeof CONTENT_TYPES;
 
-/** The export's text, produced row by row, and its counts once the text has been read through. */
+interface Counted {
+  rows: number;
+  project: number;
+  repository: number;
+}
+
+/**
+ * The text of batches of rows: CSV (the header, then a line per row) or a JSON array (the bytes of
+ * `JSON.stringify` of all the rows), counting the rows by resource type as they pass.
+ */
+async function* textOf<T extends { resourceType: 'project' | 'repository' }>(
+  batches: AsyncIterable<T[]>,
+  csv: { header: string; line: (row: T) => string } | null,
+  counted: Counted,
+): AsyncGenerator<string> {
+  let first = true;
+  yield csv ? csv.header : '[';
+  for await (const batch of batches) {
+    if (batch.length === 0) continue;
+    for (const row of batch) {
+      counted.rows++;
+      counted[row.resourceType]++;
+    }
+    if (csv) yield batch.map(csv.line).join('');
+    else yield (first ? '' : ',') + batch.map((row) => JSON.stringify(row)).join(',');
+    first = false;
+  }
+  if (!csv) yield ']';
+}
+
+/** The export's text, produced batch by batch, and its counts once the text has been read through. */
 async function exportContent(
   dependencies: ApiDependencies,
   workspaceId: string,
   format: ExportFormat,
   requested: RequestedPaths,
-): Promise<{
-  chunks: AsyncIterable<string | Buffer>;
-  users: number;
-  counted: { rows: number; project: number; repository: number };
-}> {
-  const counted = { rows: 0, project: 0, repository: 0 };
-  async function* counting<T extends { resourceType: 'project' | 'repository' }>(rows: AsyncIterable<T>) {
-    for await (const row of rows) {
-      counted.rows++;
-      counted[row.resourceType]++;
-      yield row;
-    }
-  }
+): Promise<{ chunks: AsyncIterable<string>; users: number; counted: Counted }> {
+  const counted: Counted = { rows: 0, project: 0, repository: 0 };
   if (format === 'group-csv' || format === 'group-json') {
-    const { rows, users } = await groupExportRowStream(dependencies.store, workspaceId);
-    const chunks = format === 'group-csv' ? groupCsvStream(counting(rows)) : jsonArrayChunks(counting(rows));
-    return { chunks, users, counted };
+    const { batches, users } = await groupExportRowBatches(dependencies.store, workspaceId);
+    const csv = format === 'group-csv' ? { header: GROUP_CSV_HEADER, line: groupCsvLine } : null;
+    return { chunks: textOf(batches, csv, counted), users, counted };
   }
-  const { rows, users } = await exportRowStream(dependencies.store, workspaceId, { requested });
-  const chunks = format === 'csv' ? csvStream(counting(rows)) : jsonArrayChunks(counting(rows));
-  return { chunks, users, counted };
+  const { batches, users } = await exportRowBatches(dependencies.store, workspaceId, { requested });
+  const csv = format === 'csv' ? { header: EXPORT_CSV_HEADER, line: exportCsvLine } : null;
+  return { chunks: textOf(batches, csv, counted), users, counted };
 }
 
 export async function handleExport(request: ApiRequest, dependencies: ApiDependencies): Promise<HttpAnswer> {

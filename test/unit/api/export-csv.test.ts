@@ -1,7 +1,15 @@
 // CSV of the export: stable columns, quoting, and no cell a spreadsheet would evaluate.
 import { text } from 'node:stream/consumers';
+import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import { csvStream, describePaths, toCsv, type ExportRowValue } from '../../../lib/api/export-rows.js';
+import {
+  csvLine,
+  csvOptions,
+  csvStream,
+  describePaths,
+  toCsv,
+  type ExportRowValue,
+} from '../../../lib/api/export-rows.js';
 
 const row: ExportRowValue = {
   accountId: '557058:ada',
@@ -85,5 +93,46 @@ describe('export CSV edge cases', () => {
       throw new Error('store read failed');
     }
     await expect(text(csvStream(failing()))).rejects.toThrow('store read failed');
+  });
+});
+
+describe('csvLine', () => {
+  it('writes the bytes csv-stringify writes with csvOptions, on random cells with every special character', () => {
+    // A fixed linear congruential sequence: the same cells on every run.
+    let state = 22;
+    const next = (below: number) => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state % below;
+    };
+    const alphabet = [
+      'a',
+      'Z',
+      ' ',
+      ',',
+      '"',
+      '\r',
+      '\n',
+      '=',
+      '+',
+      '-',
+      '@',
+      '\t',
+      "'",
+      ';',
+      'ü',
+      '✓',
+      '#',
+      '0',
+    ];
+    const cell = () => {
+      const kind = next(10);
+      if (kind === 0) return null;
+      if (kind === 1) return next(1000);
+      return Array.from({ length: next(6) }, () => alphabet[next(alphabet.length)]).join('');
+    };
+    const columns = ['a', 'b', 'c', 'd'];
+    const records = Array.from({ length: 5000 }, () => columns.map(cell));
+    const expected = stringify(records, csvOptions(columns));
+    expect(csvLine(columns) + records.map(csvLine).join('')).toBe(expected);
   });
 });
