@@ -148,8 +148,8 @@ export class GovernanceFunctions extends Construct {
         AUTHORIZATION_POLICY: JSON.stringify(props.authorizationPolicy),
         ...(props.reviewerPage ? { [UI_ASSETS_FILE_VARIABLE]: UI_ASSETS_FILE_NAME } : {}),
       },
-      // The page is built here, at synth; the function's lazy build from sources (esbuild) never runs.
-      externalModules: ['esbuild'],
+      // The page is built here, at synth; the function's lazy build from sources (lib/ui/ui-build.ts, with
+      // esbuild) is left out of every bundle (function-bundling.ts) and never runs.
       ...(props.reviewerPage ? { bundledFiles: { [UI_ASSETS_FILE_NAME]: builtReviewerPage() } } : {}),
     });
     table.grantReadWriteData(this.api.role);

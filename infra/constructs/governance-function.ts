@@ -1,5 +1,6 @@
-// One Lambda function the way all four are built: Node.js 24 on arm64, an ESM bundle made by the local
-// esbuild (never Docker), X-Ray, Powertools settings, its own log group and its own role that starts empty.
+// One Lambda function the way all five are built: Node.js 24 on arm64, an ESM bundle made by the local
+// esbuild (never Docker) with the options of function-bundling.ts (shared with the cold-start bench), X-Ray,
+// Powertools settings, its own log group and its own role that starts empty.
 import { fileURLToPath } from 'node:url';
 import type { Duration } from 'aws-cdk-lib';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -9,12 +10,11 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/observability/metric-names.js';
+import { FUNCTION_NODE_OPTIONS, functionBundling } from './function-bundling.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** ESM bundles still meet CommonJS dependencies that call require(); give them one. */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER } from './function-bundling.js';
 
 export const FUNCTION_LOG_RETENTION = RetentionDays.THREE_MONTHS;
 
@@ -28,8 +28,6 @@ export interface GovernanceFunctionProps {
   environment: Record<string, string>;
   /** Files copied beside the bundle (name in the bundle → local path), e.g. the built reviewer page. */
   bundledFiles?: Record<string, string>;
-  /** Packages left out of the bundle: imported only on paths the function never takes. */
-  externalModules?: string[];
 }
 
 /** Shell-quotes one argument for the bundling hook's commands. */
@@ -74,22 +72,15 @@ export class GovernanceFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        // Stack traces map to file and line without shipping the sources a second time.
-        sourcesContent: false,
-        // Ship the SDK version the tests ran against instead of whatever the runtime carries.
-        bundleAwsSDK: true,
-        ...(props.externalModules ? { externalModules: props.externalModules } : {}),
+        // Target, banner, minification, source map, where the AWS SDK comes from and what is left out:
+        // shared with the cold-start bench and the bundle test.
+        ...functionBundling(),
         ...(props.bundledFiles
           ? {
               commandHooks: {
