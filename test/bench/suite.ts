@@ -31,6 +31,8 @@ interface BenchArgs {
   only: Set<Part>;
   sizes: WorkspaceSize[];
   out: string;
+  /** Bitbucket identities the simulated day runs with, one day per count (`--identities 1,3`; default 1). */
+  identities: number[];
 }
 
 function parseArgs(argv: readonly string[]): BenchArgs {
@@ -39,8 +41,10 @@ function parseArgs(argv: readonly string[]): BenchArgs {
     const arg = argv[index] as string;
     if (arg === '--') continue;
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
-    if (!['--only', '--sizes', '--out'].includes(flag))
-      throw new Error(`unknown argument ${arg}; use --only ${PARTS.join(',')} --sizes S,M,L --out file`);
+    if (!['--only', '--sizes', '--out', '--identities'].includes(flag))
+      throw new Error(
+        `unknown argument ${arg}; use --only ${PARTS.join(',')} --sizes S,M,L --identities 1,3 --out file`,
+      );
     const value = inline ?? argv[++index];
     if (!value) throw new Error(`${flag} needs a value`);
     values.set(flag, value);
@@ -59,7 +63,18 @@ function parseArgs(argv: readonly string[]): BenchArgs {
     if (!size) throw new Error(`unknown size ${name}; known: S, M, L`);
     return size;
   });
-  return { only: new Set(only as Part[]), sizes, out: values.get('--out') ?? 'bench-results.json' };
+  const identities = (list('--identities') ?? ['1']).map((entry) => {
+    const count = Number(entry);
+    if (!Number.isInteger(count) || count < 1 || count > 11)
+      throw new Error(`--identities: expected whole numbers from 1 to 11, got ${entry}`);
+    return count;
+  });
+  return {
+    only: new Set(only as Part[]),
+    sizes,
+    out: values.get('--out') ?? 'bench-results.json',
+    identities,
+  };
 }
 
 export async function runBench(argv: readonly string[]): Promise<void> {
@@ -137,7 +152,11 @@ export async function runBench(argv: readonly string[]): Promise<void> {
     if (wants('freshness')) {
       const daySizes = args.sizes.filter((size) => size.name !== 'S');
       for (const size of daySizes.length > 0 ? daySizes : args.sizes)
-        await section(`simulated day on ${size.name}`, () => measureFreshness(size, dynamoDb.endpoint));
+        for (const identities of args.identities)
+          await section(
+            `simulated day on ${size.name} with ${identities} identit${identities === 1 ? 'y' : 'ies'}`,
+            () => measureFreshness(size, dynamoDb.endpoint, identities),
+          );
     }
     if (wants('webhooks')) await section('webhook intake', () => measureWebhookIntake(dynamoDb.endpoint));
     if (wants('coldstart')) await section('cold start proxies', () => measureColdStart());

@@ -6,46 +6,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Credential } from '../../../lib/config/index.js';
 import { demoSeed } from '../../../lib/simulator/demo-seed.js';
 import { parseSeed } from '../../../lib/simulator/index.js';
-import { ALL_SCOPES } from '../../../lib/simulator/generate.js';
 import { runSyncStep } from '../../../lib/sync/index.js';
+import { withServiceAccounts } from '../../support/service-accounts.js';
 import { startHarness, workspaceRefOf, type Harness } from '../../support/governance-harness.js';
 
-const apiToken = (email: string, token: string) =>
-  ({ auth: 'api-token', email, apiToken: token }) satisfies Credential;
-const SECOND = apiToken('sync-two@example.com', 'sync-two-token');
-const THIRD = apiToken('sync-three@example.com', 'sync-three-token');
 /** A further identity whose account is a plain member: Bitbucket refuses it every permission listing. */
-const MEMBER = apiToken('alan@example.com', 'alan-read-token');
+const MEMBER: Credential = { auth: 'api-token', email: 'alan@example.com', apiToken: 'alan-read-token' };
 
-/**
- * The demo workspace with two service accounts (workspace owners, so they may read permissions) and
- * their API tokens. Bitbucket counts requests per account, so each account is one hour.
- */
-function seedWithServiceAccounts() {
-  const seed = parseSeed(demoSeed());
-  for (const [nickname, credential] of [
-    ['sync-two', SECOND],
-    ['sync-three', THIRD],
-  ] as const) {
-    const accountId = `557058:${nickname}`;
-    seed.users.push({
-      accountId,
-      uuid: `{${nickname === 'sync-two' ? '7a000002' : '7a000003'}-4b2a-4c3d-8e4f-5a6b7c8d9e00}`,
-      displayName: `Sync service account ${nickname}`,
-      nickname,
-      accountStatus: 'active',
-    });
-    seed.workspaces[0]!.members.push({ accountId, role: 'owner', lastAccessed: null });
-    seed.credentials.push({
-      kind: 'api-token',
-      email: credential.email,
-      token: credential.apiToken,
-      accountId,
-      scopes: ALL_SCOPES,
-    });
-  }
-  return seed;
-}
+/** The demo workspace with two service accounts (workspace owners) and their API tokens. */
+const withTwoServiceAccounts = () => withServiceAccounts(parseSeed(demoSeed()), 2);
+const [SECOND, THIRD] = withTwoServiceAccounts().credentials as [Credential, Credential];
+const seedWithServiceAccounts = () => withTwoServiceAccounts().seed;
 
 const ledgerName = (credential: Credential) =>
   `bitbucket:${createHash('sha256').update(JSON.stringify(credential)).digest('hex').slice(0, 16)}`;
@@ -90,7 +61,7 @@ describe('several identities', () => {
     // More than one identity's hour was spent in one step, and every identity took part.
     expect(report.requests).toBeGreaterThan(20);
     expect(report.outcome).not.toBe('rate-limited');
-    for (const account of ['557058:ada', '557058:sync-two', '557058:sync-three'])
+    for (const account of ['557058:ada', '557058:sync-2', '557058:sync-3'])
       expect(log.byIdentity[account], account).toBeGreaterThan(0);
     // Each identity's spending is in its own ledger, within the sync's 20 of its 25.
     const spent = [
