@@ -17,7 +17,7 @@ export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
  * `@aws-sdk/*` package of the SDK's repository (the clients we call and lib-dynamodb and
  * s3-request-presigner alike) and resolves them for ES module handlers; NodejsFunction's default for
  * Node.js 18 and later. The runtime's copy makes bundles about 40% smaller but is loaded whole from
- * CommonJS files, so importing a function takes 1.5 to 1.8 times the CPU (the cold-start bench measures
+ * CommonJS files, so importing a function takes 1.4 to 1.9 times the CPU (the cold-start bench measures
  * both): the cold start, which callers wait for, is worth more than the bytes.
  */
 export type AwsSdkSource = 'bundled' | 'runtime';
