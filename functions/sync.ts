@@ -1,6 +1,6 @@
 // The scheduled sync step Lambda (EventBridge Scheduler): lib/handlers/sync-handler.ts over AWS.
 import { createSyncHandler, type SyncHandlerDependencies } from '../lib/handlers/sync-handler.js';
-import { syncSettingsFromConfig } from '../lib/sync/index.js';
+import { additionalSyncIdentities, syncSettingsFromConfig } from '../lib/sync/index.js';
 import { bitbucketClient, organizationAccess } from './commons/bitbucket.js';
 import { config, stores } from './commons/clients.js';
 
@@ -13,6 +13,8 @@ function syncDependencies(): SyncHandlerDependencies {
     ledger,
     settings: syncSettingsFromConfig(config()),
     organization: organizationAccess(),
+    // The credentials secret's `syncIdentities`: further service accounts, each with its own hour.
+    additionalIdentities: additionalSyncIdentities(config(), stores().ledgerOf),
     runnerId: `sync-${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? process.pid}`,
     configuredWorkspaces: config().bitbucket.workspaces,
   };
