@@ -123,6 +123,15 @@ export function leaseKey(name: string): TableKey {
   return { PK: `LEASE#${part(name, 'lease name')}`, SK: 'LEASE' };
 }
 
+/**
+ * One clock hour of an identity's request ledger (the rolling hour's minute counters): `identity` is
+ * `bitbucket` (the primary credential), `bitbucket:{fingerprint}` (a further sync identity) or
+ * `atlassian-admin`; `hour` counts hours since the epoch.
+ */
+export function ledgerHourKey(identity: string, hour: number): TableKey {
+  return { PK: `LEDGER#${part(identity, 'ledger identity')}`, SK: `HOUR#${hour}` };
+}
+
 // Change log --------------------------------------------------------------------------------------
 
 export const changesPartition = (ws: string) => `WS#${part(ws, 'workspace id')}#CHANGES`;

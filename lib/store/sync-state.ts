@@ -9,7 +9,14 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { queryPrefix } from './dynamodb-reads.js';
-import { leaseKey, scopeStateKey, SCOPE_STATE_PREFIX, workspacePartition, type TableKey } from './keys.js';
+import {
+  leaseKey,
+  ledgerHourKey,
+  scopeStateKey,
+  SCOPE_STATE_PREFIX,
+  workspacePartition,
+  type TableKey,
+} from './keys.js';
 
 export interface ScopeError {
   at: string;
@@ -405,7 +412,7 @@ export class RequestLedger {
   ) {}
 
   private hourKey(hour: number): TableKey {
-    return { PK: `LEDGER#${this.options.identity ?? 'bitbucket'}`, SK: `HOUR#${hour}` };
+    return ledgerHourKey(this.options.identity ?? 'bitbucket', hour);
   }
 
   /**
