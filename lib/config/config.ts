@@ -8,6 +8,7 @@ import {
   CredentialSecretSyncPart,
   EnvironmentSchema,
   HTTPS_RULE,
+  identityKeyOf,
   REMOTE_URL_VARIABLES,
   SyncIdentities,
   WebhookSecrets,
@@ -261,7 +262,8 @@ function syncIdentitiesSource(
     }
     try {
       const list = parseSyncIdentities(env.BITBUCKET_SYNC_IDENTITIES, 'BITBUCKET_SYNC_IDENTITIES');
-      if (list.some((credential) => JSON.stringify(credential) === JSON.stringify(credentials.credential)))
+      const primary = identityKeyOf(credentials.credential);
+      if (list.some((credential) => identityKeyOf(credential) === primary))
         problems.push(
           'BITBUCKET_SYNC_IDENTITIES: expected other identities than the primary credential (the same one twice shares one hour)',
         );

@@ -50,6 +50,17 @@ export const OrganizationCredential = z.object({
 export type OrganizationCredential = z.infer<typeof OrganizationCredential>;
 
 /**
+ * What makes two credentials one identity to Bitbucket's rate limit as far as the configuration can tell:
+ * the API token's account e-mail (any case), the OAuth client id, the access token itself. Credentials of
+ * one account under different kinds are found at run time (`GET /2.0/user`).
+ */
+export function identityKeyOf(credential: Credential): string {
+  if (credential.auth === 'api-token') return `email:${credential.email.toLowerCase()}`;
+  if (credential.auth === 'oauth-client-credentials') return `oauth:${credential.clientId}`;
+  return `token:${credential.token}`;
+}
+
+/**
  * Further Bitbucket identities the sync reads with (issue 22): credentials of other service accounts, each
  * with its own rolling hour of about 1,000 requests (API-NOTES "Rate limits and errors"). Read-only scopes
  * suffice; provisioning and webhooks keep the primary credential. At most 10.
@@ -58,8 +69,8 @@ export const SyncIdentities = z
   .array(Credential)
   .max(10, 'at most 10 further identities')
   .refine(
-    (list) => new Set(list.map((credential) => JSON.stringify(credential))).size === list.length,
-    'each identity once (the same credential twice shares one hour)',
+    (list) => new Set(list.map(identityKeyOf)).size === list.length,
+    'each identity once (two credentials of one account or consumer share one hour at Bitbucket)',
   );
 export type SyncIdentities = z.infer<typeof SyncIdentities>;
 

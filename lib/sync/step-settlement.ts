@@ -1,5 +1,6 @@
 // The end of a sync step (DESIGN §4): what it reports, and the pass bookkeeping that decides whether the
 // pass is complete and what the workspace status says until the next step.
+import type { IdentityReport } from './sync-lanes.js';
 import { RateLimited } from '../bitbucket/index.js';
 import { scopeId, type ScopeRef } from '../model/index.js';
 import type {
@@ -37,6 +38,8 @@ export interface StepReport extends ScopeCounts {
   capabilityGaps: CapabilityGapSummary[];
   /** Requests this step sent to the Atlassian Admin API (its own hour; not in `requests`). */
   adminApiRequests: number;
+  /** With several Bitbucket identities: each one's requests, and why it sat out or what it was refused. */
+  identities?: IdentityReport[];
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type RequestBudget,
   SharedBudget,
 } from '../bitbucket/index.js';
+import { logger } from '../observability/index.js';
 import type { GovernanceSource, ScopeLister } from '../source/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import type { RequestLedger, SyncStateStore, WorkspaceSyncStatus } from '../store/sync-state.js';
@@ -21,7 +22,13 @@ import { summariseGaps } from './gap-summary.js';
 import { ScopeBook, type ScopeEvent } from './scope-book.js';
 import { openOrganizationStep, type OrganizationStep } from './organization-step.js';
 import { listingKindsOf, scopeKind } from './scope-kinds.js';
-import { dueScopes, listingScopesOf, stretchedIntervals, type DueScope } from './scope-plan.js';
+import {
+  DEFAULT_CAPABILITY_GAP_RETRY_MS,
+  dueScopes,
+  listingScopesOf,
+  stretchedIntervals,
+  type DueScope,
+} from './scope-plan.js';
 import { refreshScope, releasedRemovalsOf, type WorkspaceRef } from './scope-refresh.js';
 import type { SyncSettings } from './settings.js';
 import { KindGaps } from './kind-gaps.js';
@@ -80,9 +87,19 @@ function stepStopper(error: unknown): StopStep | undefined {
   return undefined;
 }
 
-/** Failures that say a further identity cannot read now (refused, rate limited), not that a scope is unreadable. */
-function isLaneFailure(error: unknown): boolean {
-  return isRefusal(error) || error instanceof RateLimited || error instanceof OAuthTokenRefused;
+/**
+ * The further identities, or none when they cannot be read (a malformed `syncIdentities`, Secrets
+ * Manager failing): the primary credential still syncs, and the warning names the problem, never a value.
+ */
+async function furtherIdentities(dependencies: SyncDependencies): Promise<readonly SyncIdentity[]> {
+  try {
+    return (await dependencies.additionalIdentities?.()) ?? [];
+  } catch (error) {
+    logger.warn('further sync identities unreadable; syncing with the primary credential alone', {
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    return [];
+  }
 }
 
 export { REFUSALS_BEFORE_INFERRING_A_KIND_GAP } from './kind-gaps.js';
@@ -140,8 +157,8 @@ export async function runSyncStep(
       ledger: dependencies.ledger,
       ...(dependencies.source ? { source: dependencies.source } : {}),
     };
-    const identities = [primary, ...((await dependencies.additionalIdentities?.()) ?? [])];
-    const lanes = await SyncLanes.open(identities, settings, startedAt);
+    const identities = [primary, ...(await furtherIdentities(dependencies))];
+    const lanes = await SyncLanes.open(identities, settings, startedAt, deadlineAt);
     if (lanes.nothingToSpend) {
       await lanes.close(now());
       return emptyReport('no-budget-left', status);
@@ -232,10 +249,16 @@ async function runBudgetedStep(
       const { changes } = outcome.result;
       await book.applied(due, at, scopeBudget.spent, changes.length, outcome.orphanedScopes, outcome.reread);
     } catch (error) {
-      // A further identity refused or limited is that identity's problem, not the scope's: it sits out
-      // the step and another identity reads the scope (a gap recorded by an identity that is not a
-      // workspace admin would keep the scope from every identity for hours).
-      if (lane !== lanes.primary && isLaneFailure(error)) {
+      // A further identity refused or limited is that identity's problem, not the scope's: another
+      // identity reads the scope (a gap recorded by an identity that is not a workspace admin would keep
+      // the scope from every identity for hours). Refused: not that kind until the gap retry; limited or
+      // its OAuth consumer refused: not for the rest of the step.
+      if (lane !== lanes.primary && isRefusal(error)) {
+        const retryMs = settings.capabilityGapRetryMs ?? DEFAULT_CAPABILITY_GAP_RETRY_MS;
+        lanes.refuseKind(lane, due.scope.kind, now().getTime() + retryMs, error);
+        return 'benched';
+      }
+      if (lane !== lanes.primary && (error instanceof RateLimited || error instanceof OAuthTokenRefused)) {
         lanes.bench(lane, error);
         return 'benched';
       }
@@ -297,7 +320,12 @@ async function runBudgetedStep(
   let budgetStopped = false;
   const startCost = (due: DueScope): LanePick | null => {
     if (stop || timeLeft() <= 0) return null;
-    const pick = lanes.pick(book.lastCost(due.id), scopeKind(due.scope.kind).leastCost);
+    const pick = lanes.pick(
+      book.lastCost(due.id),
+      scopeKind(due.scope.kind).leastCost,
+      due.scope.kind,
+      now().getTime(),
+    );
     if (pick === null) budgetStopped = true;
     return pick;
   };
@@ -358,7 +386,7 @@ async function runBudgetedStep(
       : timeLeft() <= 0
         ? 'deadline'
         : 'completed-due-scopes');
-  return settleStep(
+  const report = await settleStep(
     { syncState: dependencies.syncState, rateLimitPauseMs: settings.rateLimitPauseMs },
     workspace,
     status,
@@ -375,4 +403,6 @@ async function runBudgetedStep(
       endedAt: now(),
     },
   );
+  const identities = lanes.reports(now().getTime());
+  return identities.length > 0 ? { ...report, identities } : report;
 }

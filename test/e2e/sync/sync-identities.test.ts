@@ -120,18 +120,77 @@ describe('a stated hourly limit', () => {
     const spent = await harness.ledger.spentInLastHour(new Date());
     expect(spent.observedLimit).toBe(5_000);
   });
+
+  it("is not believed beyond Bitbucket's documented ceiling of 10,000 per hour", async () => {
+    const seed = parseSeed(demoSeed());
+    const token = seed.credentials.find((entry) => entry.kind === 'access-token');
+    if (token?.kind !== 'access-token') throw new Error('the demo seed has an access token');
+    Object.assign(token, { hourlyRequestLimit: 1_000_000_000 });
+    harness = await startHarness({
+      seed,
+      credential: { auth: 'access-token', token: token.token },
+      settings: { hourlyRequestBudget: 800, hourlyRequestLimit: 1_000 },
+    });
+    await runSyncStep(harness.dependencies, workspaceRefOf(await harness.groundTruth()), Date.now() + 60_000);
+    expect((await harness.ledger.spentInLastHour(new Date())).observedLimit).toBe(10_000);
+  });
 });
 
 describe('a further identity that cannot read', () => {
-  it('sits out the step: its refusal records no capability gap, the others read the scope', async () => {
+  it('is not given the kinds it was refused: no capability gap, the others read them, and the report says so', async () => {
     harness = await startHarness({ seed: seedWithServiceAccounts(), syncIdentities: [MEMBER] });
     const workspace = workspaceRefOf(await harness.groundTruth());
     const report = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
-    const log = await harness.control<RequestLog>('GET', '/_simulator/requests');
-    // Alan's token was tried (it got a refusal), then left out; Ada's read the whole workspace.
-    expect(log.byIdentity['557058:alan']).toBeGreaterThan(0);
+    // Alan's token was tried (it got refusals), then left those kinds; Ada's read the whole workspace.
     expect(report.passCompleted).toBe(true);
     expect(report.capabilityGaps).toEqual([]);
     expect(report.scopesRefused).toBe(0);
+    const alan = report.identities?.find((entry) => entry.label === 'alan@example.com');
+    expect(alan?.refusedKinds.length).toBeGreaterThan(0);
+    // Every scope due again: Alan's token is not handed the kinds it was refused, so it sends fewer.
+    const first =
+      (await harness.control<RequestLog>('GET', '/_simulator/requests')).byIdentity['557058:alan'] ?? 0;
+    const ids = (await harness.syncState.listScopeStates(workspace.id)).map((state) => state.scope);
+    await harness.syncState.markDirty(workspace.id, ids, 'test: everything due again');
+    const again = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
+    const second =
+      ((await harness.control<RequestLog>('GET', '/_simulator/requests')).byIdentity['557058:alan'] ?? 0) -
+      first;
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBeLessThan(first);
+    expect(again.capabilityGaps).toEqual([]);
+  });
+
+  it('a second credential of the primary account sits out (Bitbucket counts per account)', async () => {
+    // The demo seed's OAuth consumer `cid` acts as Ada, as the primary API token does.
+    harness = await startHarness({
+      seed: seedWithServiceAccounts(),
+      hourlyRequestLimit: 25,
+      settings: { hourlyRequestBudget: 20, hourlyRequestLimit: 25 },
+      syncIdentities: [{ auth: 'oauth-client-credentials', clientId: 'cid', clientSecret: 'cs' }],
+    });
+    const workspace = workspaceRefOf(await harness.groundTruth());
+    const report = await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
+    const consumer = report.identities?.find((entry) => entry.label === 'oauth client cid');
+    expect(consumer?.satOut).toMatch(/same Bitbucket account as primary/);
+    // Ada's account received no more than the sync's share of its one hour: no 429 for webhooks later.
+    const log = await harness.control<RequestLog>('GET', '/_simulator/requests');
+    expect(log.byIdentity['557058:ada']).toBeLessThanOrEqual(21);
+    expect(report.outcome).not.toBe('rate-limited');
+  });
+
+  it('an unreadable list of further identities leaves the primary syncing', async () => {
+    harness = await startHarness({ seed: seedWithServiceAccounts() });
+    const workspace = workspaceRefOf(await harness.groundTruth());
+    const report = await runSyncStep(
+      {
+        ...harness.dependencies,
+        additionalIdentities: () =>
+          Promise.reject(new Error('CREDENTIALS_SECRET_ARN.syncIdentities.0.email: expected …')),
+      },
+      workspace,
+      Date.now() + 60_000,
+    );
+    expect(report.passCompleted).toBe(true);
   });
 });
