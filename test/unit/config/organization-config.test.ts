@@ -3,19 +3,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, organizationCredentialProvider } from '../../../lib/config/index.js';
+import { configProblemsOf } from '../../support/config-problems.js';
+import type { ConfigError } from '../../../lib/config/index.js';
+import { loadConfig, organizationCredentialProvider } from '../../../lib/config/index.js';
 
 const KEY = 'org-key-that-must-never-be-printed';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('organization configuration', () => {
   it('defaults: no organization credential, administration discovered, the public Admin API', () => {
@@ -43,7 +35,7 @@ describe('organization configuration', () => {
   });
 
   it('names the missing half of the pair and never prints the key', () => {
-    const problems = problemsOf({ ATLASSIAN_ADMIN_API_KEY: KEY, BITBUCKET_ADMINISTRATION: 'org' });
+    const problems = configProblemsOf({ ATLASSIAN_ADMIN_API_KEY: KEY, BITBUCKET_ADMINISTRATION: 'org' });
     expect(problems).toContain(
       'ATLASSIAN_ORG_ID: expected it to be set together with ATLASSIAN_ADMIN_API_KEY',
     );
@@ -84,7 +76,7 @@ describe('organization configuration', () => {
   });
 
   it('refuses a key in the environment beside the credentials secret', () => {
-    const problems = problemsOf({
+    const problems = configProblemsOf({
       CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbgov',
       ATLASSIAN_ORG_ID: 'org-1',
       ATLASSIAN_ADMIN_API_KEY: KEY,

@@ -3,21 +3,13 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, syncIdentitiesProvider } from '../../../lib/config/index.js';
+import { configProblemsOf } from '../../support/config-problems.js';
+import type { ConfigError } from '../../../lib/config/index.js';
+import { loadConfig, syncIdentitiesProvider } from '../../../lib/config/index.js';
 
 const TOKEN = 'second-token-that-must-never-be-printed';
 const PRIMARY = { BITBUCKET_EMAIL: 'ada@example.com', BITBUCKET_API_TOKEN: 'primary-token' };
 const SECOND = { auth: 'api-token', email: 'sync-two@example.com', apiToken: TOKEN };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('BITBUCKET_SYNC_IDENTITIES', () => {
   it('is none by default and a list of credentials when set', async () => {
@@ -56,7 +48,7 @@ describe('BITBUCKET_SYNC_IDENTITIES', () => {
       ],
     ];
     for (const [env, expected] of cases) {
-      const problems = problemsOf(env);
+      const problems = configProblemsOf(env);
       expect(problems.join('\n'), JSON.stringify(Object.keys(env))).toMatch(expected);
       expect(problems.join('\n')).not.toContain(TOKEN);
     }
