@@ -103,35 +103,29 @@ describe('several identities', () => {
 });
 
 describe('a stated hourly limit', () => {
-  it("an access token's X-RateLimit-Limit is recorded in its ledger and sizes the next hour", async () => {
+  /** Syncs the demo workspace once with its access token, whose scaled limit Bitbucket states. */
+  async function stepWithAccessToken(statedLimit: number): Promise<Harness> {
     const seed = parseSeed(demoSeed());
     const token = seed.credentials.find((entry) => entry.kind === 'access-token');
     if (token?.kind !== 'access-token') throw new Error('the demo seed has an access token');
-    Object.assign(token, { hourlyRequestLimit: 5_000 });
-    harness = await startHarness({
+    Object.assign(token, { hourlyRequestLimit: statedLimit });
+    const started = await startHarness({
       seed,
       credential: { auth: 'access-token', token: token.token },
-      hourlyRequestLimit: 1_000,
       settings: { hourlyRequestBudget: 800, hourlyRequestLimit: 1_000 },
     });
-    const workspace = workspaceRefOf(await harness.groundTruth());
-    await runSyncStep(harness.dependencies, workspace, Date.now() + 60_000);
+    await runSyncStep(started.dependencies, workspaceRefOf(await started.groundTruth()), Date.now() + 60_000);
+    return started;
+  }
+
+  it("an access token's X-RateLimit-Limit is recorded in its ledger and sizes the next hour", async () => {
+    harness = await stepWithAccessToken(5_000);
     expect(harness.client.observedHourlyLimit).toBe(5_000);
-    const spent = await harness.ledger.spentInLastHour(new Date());
-    expect(spent.observedLimit).toBe(5_000);
+    expect((await harness.ledger.spentInLastHour(new Date())).observedLimit).toBe(5_000);
   });
 
   it("is not believed beyond Bitbucket's documented ceiling of 10,000 per hour", async () => {
-    const seed = parseSeed(demoSeed());
-    const token = seed.credentials.find((entry) => entry.kind === 'access-token');
-    if (token?.kind !== 'access-token') throw new Error('the demo seed has an access token');
-    Object.assign(token, { hourlyRequestLimit: 1_000_000_000 });
-    harness = await startHarness({
-      seed,
-      credential: { auth: 'access-token', token: token.token },
-      settings: { hourlyRequestBudget: 800, hourlyRequestLimit: 1_000 },
-    });
-    await runSyncStep(harness.dependencies, workspaceRefOf(await harness.groundTruth()), Date.now() + 60_000);
+    harness = await stepWithAccessToken(1_000_000_000);
     expect((await harness.ledger.spentInLastHour(new Date())).observedLimit).toBe(10_000);
   });
 });
