@@ -38,6 +38,14 @@ export const DEFAULT_WORKSPACE_FACTS_TTL_MS = 30_000;
 
 export class WorkspaceFactsCache {
   private readonly entries = new Map<string, { expiresAt: number; facts: WorkspaceFacts }>();
+  /**
+   * Loads in flight, shared by every caller that finds the entry missing or expired meanwhile: an export
+   * asks for the facts of several users at once, and each asking for its own copy at a TTL expiry held
+   * that many copies of L's 60,000 items (peak RSS) and read them as many times.
+   */
+  private readonly loading = new Map<string, Promise<WorkspaceFacts>>();
+  /** Moves on every invalidation, so a load that began before a change is not kept after it. */
+  private readonly generations = new Map<string, number>();
 
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
@@ -46,12 +54,28 @@ export class WorkspaceFactsCache {
     private readonly now: () => Date,
   ) {}
 
+  /**
+   * The workspace's facts: cached while younger than the TTL, else read once for every caller waiting
+   * (only the caller that starts the read counts its items in `tally`). Errors of the read reach every
+   * waiting caller and are not kept.
+   */
   async get(ws: string, tally: ReadTally): Promise<WorkspaceFacts> {
     const cached = this.entries.get(ws);
     if (cached && cached.expiresAt > this.now().getTime()) return cached.facts;
-    const facts = await this.read(ws, tally);
-    this.entries.set(ws, { expiresAt: this.now().getTime() + this.ttlMs, facts });
-    return facts;
+    const inFlight = this.loading.get(ws);
+    if (inFlight) return inFlight;
+    const generation = this.generations.get(ws) ?? 0;
+    const load = this.read(ws, tally)
+      .then((facts) => {
+        if ((this.generations.get(ws) ?? 0) === generation)
+          this.entries.set(ws, { expiresAt: this.now().getTime() + this.ttlMs, facts });
+        return facts;
+      })
+      .finally(() => {
+        if (this.loading.get(ws) === load) this.loading.delete(ws);
+      });
+    this.loading.set(ws, load);
+    return load;
   }
 
   /**
@@ -61,6 +85,8 @@ export class WorkspaceFactsCache {
    */
   invalidate(ws: string): void {
     this.entries.delete(ws);
+    this.loading.delete(ws);
+    this.generations.set(ws, (this.generations.get(ws) ?? 0) + 1);
   }
 
   private async read(ws: string, tally: ReadTally): Promise<WorkspaceFacts> {

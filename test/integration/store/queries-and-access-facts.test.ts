@@ -314,6 +314,10 @@ describe('access facts loaded from the store', () => {
     expect((await cached.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(2);
     now = new Date(now.getTime() + 2_000);
     expect((await cached.loadUserAccessFacts(WS, 'dan')).itemsRead).toBe(workspaceWide + 2);
+    // Callers that find the facts expired at the same time share one read (an export asks for many users).
+    now = new Date(now.getTime() + 31_000);
+    const together = await Promise.all([1, 2, 3].map(() => cached.loadUserAccessFacts(WS, 'dan')));
+    expect(together.reduce((sum, facts) => sum + facts.itemsRead, 0)).toBe(workspaceWide + 3 * 2);
 
     // A new owner, written through this store, counts at once.
     await cached.applyItemChanges(
