@@ -215,6 +215,28 @@ export function serializeGroupV1(
   };
 }
 
+/**
+ * One entry of `GET /1.0/group-privileges/{workspace}`: `repo` (`{workspace}/{slug}`), `privilege`
+ * (read|write|admin), the group (with its members unless they are left out) and the repository.
+ */
+export function serializeGroupPrivilegeV1(
+  base: string,
+  ws: WorkspaceState,
+  repo: RepositoryState,
+  group: GroupState,
+  privilege: string,
+  users: Map<string, SeedUser> | undefined,
+) {
+  const owner = { display_name: ws.name, uuid: ws.uuid, is_team: true, username: ws.slug };
+  const { members, ...groupWithoutMembers } = serializeGroupV1(base, ws, group, users ?? new Map());
+  return {
+    repo: `${ws.slug}/${repo.slug}`,
+    privilege,
+    group: users ? { ...groupWithoutMembers, members } : groupWithoutMembers,
+    repository: { owner, name: repo.name, slug: repo.slug },
+  };
+}
+
 export function serializeUserV1(_base: string, user: SeedUser) {
   return {
     display_name: user.displayName,

@@ -1,10 +1,11 @@
 // The 1.0 group API: one unpaged array of groups with members; member add (PUT) and remove (DELETE),
-// refused in org-administered workspaces.
+// refused in org-administered workspaces. And the 1.0 group privileges: every group grant on every
+// repository of the workspace in one unpaged array (GET only, as in 2026; API-NOTES).
 import { isOwner, requirePermissionRead, requireScopes, workspaceParam } from '../access.js';
 import { forbidden, HttpError } from '../http.js';
 import { addGroupMember, removeGroupMember, requireGroup } from '../operations.js';
 import type { RequestContext, Route } from '../router.js';
-import { serializeGroupV1, serializeUserV1 } from '../serialize.js';
+import { serializeGroupPrivilegeV1, serializeGroupV1, serializeUserV1 } from '../serialize.js';
 
 /** What the 1.0 group writes answer (403) in a workspace administered in admin.atlassian.com. */
 export const ORG_ADMINISTERED_MESSAGE =
@@ -32,6 +33,36 @@ export const groupV1Routes: Route[] = [
       const ws = workspaceParam(ctx, true);
       requirePermissionRead(ctx, ws);
       const body = [...ws.groups.values()].map((g) => serializeGroupV1(ctx.origin, ws, g, ctx.state.users));
+      return { status: 200, body };
+    },
+  },
+  {
+    // One unpaged array: every explicit group grant on every repository, repository by repository.
+    // `exclude-members=1` leaves the groups' member lists out, as clients of the real endpoint ask.
+    method: 'GET',
+    template: '/1.0/group-privileges/{workspace}',
+    handle(ctx) {
+      requireScopes(ctx, 'read:repository:bitbucket');
+      const ws = workspaceParam(ctx, true);
+      requirePermissionRead(ctx, ws);
+      const withMembers = ctx.query.get('exclude-members') !== '1';
+      const body = [...ws.repositories.values()].flatMap((repo) =>
+        [...repo.groupGrants].flatMap(([slug, privilege]) => {
+          const group = ws.groups.get(slug);
+          return group
+            ? [
+                serializeGroupPrivilegeV1(
+                  ctx.origin,
+                  ws,
+                  repo,
+                  group,
+                  privilege,
+                  withMembers ? ctx.state.users : undefined,
+                ),
+              ]
+            : [];
+        }),
+      );
       return { status: 200, body };
     },
   },

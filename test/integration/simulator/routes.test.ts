@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../../lib/simulator/index.js';
 import { startSimulator } from '../../../lib/simulator/index.js';
-import { call, collect } from './support/client.js';
+import { basic, bearer, call, collect } from './support/client.js';
 
 let sim: RunningSimulator;
 const ACME_UUID = '{0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d}';
@@ -193,6 +193,38 @@ describe('repositories, paging, fields and q', () => {
 });
 
 describe('permissions-config and groups (reads)', () => {
+  it('answers every repository group grant of the workspace in one unpaged 1.0 group-privileges array', async () => {
+    const all = await call(sim.url, '/1.0/group-privileges/acme');
+    expect(all.status).toBe(200);
+    expect(Array.isArray(all.json)).toBe(true);
+    // The same grants the 2.0 per-repository listings give, repository by repository.
+    const repositories = (await collect(sim.url, '/2.0/repositories/acme')).values.map(
+      (r) => r.slug as string,
+    );
+    const fromListings: [string, string, string][] = [];
+    for (const slug of repositories)
+      for (const grant of (await collect(sim.url, `/2.0/repositories/acme/${slug}/permissions-config/groups`))
+        .values)
+        fromListings.push([`acme/${slug}`, grant.group.slug, grant.permission]);
+    const fromPrivileges = (all.json as { repo: string; group: { slug: string }; privilege: string }[]).map(
+      (entry) => [entry.repo, entry.group.slug, entry.privilege],
+    );
+    expect(fromPrivileges.sort()).toEqual(fromListings.sort());
+    expect(all.json[0]).toMatchObject({
+      repo: expect.stringMatching(/^acme\//),
+      group: { slug: expect.any(String), members: expect.any(Array) },
+      repository: { slug: expect.any(String), name: expect.any(String) },
+    });
+    // exclude-members=1 leaves the member lists out; writes are not offered; a token without
+    // read:repository gets 401 for this endpoint alone, and an access token may not read permissions.
+    const lean = await call(sim.url, '/1.0/group-privileges/acme?exclude-members=1');
+    expect(lean.json[0].group.members).toBeUndefined();
+    expect((await call(sim.url, '/1.0/group-privileges/acme', { method: 'POST' })).status).toBe(405);
+    const alan = basic('alan@example.com', 'alan-read-token');
+    expect((await call(sim.url, '/1.0/group-privileges/acme', { auth: alan })).status).toBe(401);
+    expect((await call(sim.url, '/1.0/group-privileges/acme', { auth: bearer('wat') })).status).toBe(403);
+  });
+
   it('lists and gets project grants; GET one without an explicit grant is 404', async () => {
     const users = await collect(sim.url, '/2.0/workspaces/acme/projects/CORE/permissions-config/users');
     expect(users.values).toEqual([
