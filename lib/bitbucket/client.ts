@@ -12,6 +12,7 @@ import { endpoints, type Endpoint } from './endpoints.js';
 import type {
   CurrentUser,
   Group,
+  GroupPrivilege,
   Hook,
   HookInput,
   Project,
@@ -98,6 +99,14 @@ export class BitbucketClient {
   /** Every group with its members, from the 1.0 API (one unpaged answer). Call with the slug. */
   listGroups(workspaceSlug: string, call?: CallOptions): Promise<Group[]> {
     return this.#calls.one(endpoints.groups, { workspace: workspaceSlug }, call);
+  }
+
+  /**
+   * Every explicit group grant on every repository, from the 1.0 API in one unpaged answer
+   * (`GET /1.0/group-privileges/{workspace}?exclude-members=1`). Call with the slug.
+   */
+  listGroupPrivileges(workspaceSlug: string, call?: CallOptions): Promise<GroupPrivilege[]> {
+    return this.#calls.one(endpoints.groupPrivileges, { workspace: workspaceSlug }, call);
   }
 
   listProjects(workspace: string, call?: CallOptions): Promise<Project[]> {

@@ -50,7 +50,10 @@ export class EndpointCalls {
     call?: CallOptions,
     body?: unknown,
   ): Promise<z.infer<S>> {
-    const url = this.#firstUrl(endpoint, params, endpoint.fields ? { fields: endpoint.fields } : {});
+    const url = this.#firstUrl(endpoint, params, {
+      ...endpoint.query,
+      ...(endpoint.fields ? { fields: endpoint.fields } : {}),
+    });
     const answer = await this.#transport.send(
       { method: endpoint.method, url, endpoint: endpointName(endpoint), body },
       call,

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import {
   CurrentUser,
   GroupList,
+  GroupPrivilegeList,
   Hook,
   Project,
   ProjectGroupGrant,
@@ -26,6 +27,8 @@ export interface Endpoint<S extends z.ZodType = z.ZodType> {
   /** For listings: the schema of one item (the envelope is added by the pager). */
   schema: S;
   fields?: string;
+  /** Fixed query parameters the call always sends (e.g. 1.0's `exclude-members=1`). */
+  query?: Record<string, string>;
   paged?: boolean;
 }
 
@@ -74,6 +77,16 @@ export const endpoints = {
   }),
   /** 1.0: one unpaged array with every group and its members; `fields=` is not supported there. */
   groups: endpoint({ method: 'GET', route: '/1.0/groups/{workspace}', schema: GroupList }),
+  /**
+   * 1.0: one unpaged array with every explicit group grant on every repository of the workspace (members
+   * left out: the groups listing has them). One request where the 2.0 listings take one per repository.
+   */
+  groupPrivileges: endpoint({
+    method: 'GET',
+    route: '/1.0/group-privileges/{workspace}',
+    schema: GroupPrivilegeList,
+    query: { 'exclude-members': '1' },
+  }),
   projects: endpoint({
     method: 'GET',
     route: '/2.0/workspaces/{workspace}/projects',

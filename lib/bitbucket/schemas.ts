@@ -68,6 +68,19 @@ export const Group = z.looseObject({
 export type Group = z.infer<typeof Group>;
 export const GroupList = z.array(Group);
 
+/**
+ * One entry of `GET /1.0/group-privileges/{workspace}` (kept GET-only in 2026, API-NOTES): a group's
+ * explicit permission on one repository; `repo` is `{workspace}/{repo_slug}`.
+ */
+export const GroupPrivilege = z.looseObject({
+  repo: z.string(),
+  privilege: z.enum(['read', 'write', 'admin']),
+  group: z.looseObject({ slug: z.string(), name: z.string() }),
+  repository: z.looseObject({ slug: z.string(), name: z.string().optional() }).optional(),
+});
+export type GroupPrivilege = z.infer<typeof GroupPrivilege>;
+export const GroupPrivilegeList = z.array(GroupPrivilege);
+
 export const Project = z.looseObject({
   uuid: z.string(),
   key: z.string(),

@@ -11,7 +11,11 @@ interface SeedWorkspace {
   members: unknown[];
   groups: Array<{ members: unknown[] }>;
   projects: Array<{ key: string; userGrants: unknown[]; groupGrants: unknown[] }>;
-  repositories: Array<{ slug: string; userGrants: unknown[]; groupGrants: unknown[] }>;
+  repositories: Array<{
+    slug: string;
+    userGrants: unknown[];
+    groupGrants: { group: string; permission: string }[];
+  }>;
 }
 
 const USERS = 250;
@@ -53,6 +57,20 @@ describe('request counts for a generated workspace', () => {
       workspace.groups.map((group) => group.members.length),
     );
     expect((await requestCounts(simulator.url)).total).toBe(1);
+  });
+
+  it('lists every repository group grant of the workspace in one 1.0 group-privileges request', async () => {
+    const privileges = await client.listGroupPrivileges(workspace.slug);
+    expect((await requestCounts(simulator.url)).total).toBe(1);
+    const expected = workspace.repositories.flatMap((repository) =>
+      repository.groupGrants.map(
+        (grant) => `${workspace.slug}/${repository.slug} ${grant.group} ${grant.permission}`,
+      ),
+    );
+    expect(privileges.map((entry) => `${entry.repo} ${entry.group.slug} ${entry.privilege}`).sort()).toEqual(
+      expected.sort(),
+    );
+    expect(expected.length).toBeGreaterThan(REPOS);
   });
 
   it(`lists projects in one request and ${REPOS} repositories in 3`, async () => {
