@@ -2,6 +2,7 @@
 // back to back, with a progress callback. Back-to-back steps are not paced to a schedule: they may spend
 // everything the rolling hour's sync budget has left. It stops, never waits an hour, when that budget is
 // spent, Bitbucket asks us to back off, or nothing more can be done, and says which and when to resume.
+import type { HourLedger } from '../budget/index.js';
 import { runSyncStep, type StepReport, type SyncDependencies } from './sync-step.js';
 import type { WorkspaceRef } from './scope-refresh.js';
 import { parseScopeId } from '../model/index.js';
@@ -76,7 +77,11 @@ export async function runUntilPassComplete(
   options: RunUntilCompleteOptions = {},
 ): Promise<PassRunResult> {
   const now = dependencies.now ?? (() => new Date());
-  const budget = dependencies.settings.hourlyRequestBudget;
+  // Every identity's hour counts: the sync's budget is its share of each (Several identities, README).
+  const further = await dependencies.additionalIdentities?.().catch(() => []);
+  const ledgers: HourLedger[] = [dependencies.ledger, ...(further ?? []).map((identity) => identity.ledger)];
+  const budget = dependencies.settings.hourlyRequestBudget * ledgers.length;
+  const hours = () => Promise.all(ledgers.map((ledger) => ledger.spentInLastHour(now())));
   const started = now().getTime();
   const steps: StepReport[] = [];
   // Progress is reported after every scope, not only after each (up to 4-minute) step.
@@ -134,7 +139,7 @@ export async function runUntilPassComplete(
   });
   for (let step = 1; step <= (options.maxSteps ?? 1000); step++) {
     live.step = step;
-    const syncSpentBefore = (await dependencies.ledger.spentInLastHour(now())).byPurpose.sync ?? 0;
+    const syncSpentBefore = (await hours()).reduce((sum, spent) => sum + (spent.byPurpose.sync ?? 0), 0);
     const requestsBefore = live.requests;
     live.syncSpent = syncSpentBefore;
     const report = await runSyncStep(
@@ -175,11 +180,16 @@ export async function runUntilPassComplete(
         continue;
       case 'budget-exhausted':
       case 'no-budget-left': {
-        const { frees: freesAt } = await dependencies.ledger.spentInLastHour(now());
-        const frees = freesAt === undefined ? undefined : new Date(freesAt).toISOString();
+        // The earliest moment any identity's hour frees a request.
+        const freesAt = (await hours())
+          .map((spent) => spent.frees)
+          .filter((at): at is number => at !== undefined)
+          .reduce((earliest, at) => Math.min(earliest, at), Infinity);
+        const frees = Number.isFinite(freesAt) ? new Date(freesAt).toISOString() : undefined;
+        const per = ledgers.length > 1 ? ` (${ledgers.length} identities × ${budget / ledgers.length})` : '';
         return stopped(
           'budget-spent',
-          `the rolling hour's sync budget of ${budget} requests (SYNC_HOURLY_REQUEST_BUDGET) is spent`,
+          `the rolling hour's sync budget of ${budget} requests${per} (SYNC_HOURLY_REQUEST_BUDGET) is spent`,
           frees,
         );
       }

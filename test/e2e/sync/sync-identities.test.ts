@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Credential } from '../../../lib/config/index.js';
 import { demoSeed } from '../../../lib/simulator/demo-seed.js';
 import { parseSeed } from '../../../lib/simulator/index.js';
-import { runSyncStep } from '../../../lib/sync/index.js';
+import { runSyncStep, runUntilPassComplete } from '../../../lib/sync/index.js';
 import { withServiceAccounts } from '../../support/service-accounts.js';
 import { startHarness, workspaceRefOf, type Harness } from '../../support/governance-harness.js';
 
@@ -21,6 +21,9 @@ const seedWithServiceAccounts = () => withTwoServiceAccounts().seed;
 const ledgerName = (credential: Credential) =>
   `bitbucket:${createHash('sha256').update(JSON.stringify(credential)).digest('hex').slice(0, 16)}`;
 
+/** 25 requests per identity per hour in the simulator; the sync may spend 20 of each. */
+const LIMITS = { hourlyRequestLimit: 25, settings: { hourlyRequestBudget: 20, hourlyRequestLimit: 25 } };
+
 let harness: Harness | undefined;
 afterEach(async () => {
   await harness?.close();
@@ -33,11 +36,8 @@ interface RequestLog {
 }
 
 describe('several identities', () => {
-  // 25 requests per identity per hour in the simulator; the sync may spend 20 of each.
-  const limits = { hourlyRequestLimit: 25, settings: { hourlyRequestBudget: 20, hourlyRequestLimit: 25 } };
-
   it('one identity: a step spends at most its own hour', async () => {
-    harness = await startHarness({ seed: seedWithServiceAccounts(), ...limits });
+    harness = await startHarness({ seed: seedWithServiceAccounts(), ...LIMITS });
     const report = await runSyncStep(
       harness.dependencies,
       workspaceRefOf(await harness.groundTruth()),
@@ -51,7 +51,7 @@ describe('several identities', () => {
   it('three identities: scopes spread over them, each within its own hour and ledger, none refused', async () => {
     harness = await startHarness({
       seed: seedWithServiceAccounts(),
-      ...limits,
+      ...LIMITS,
       syncIdentities: [SECOND, THIRD],
     });
     const workspace = workspaceRefOf(await harness.groundTruth());
@@ -88,7 +88,7 @@ describe('several identities', () => {
       }
       return undefined;
     };
-    harness = await startHarness({ seed: seedWithServiceAccounts(), ...limits });
+    harness = await startHarness({ seed: seedWithServiceAccounts(), ...LIMITS });
     // Within one hour (no clock moves), one identity's 20 requests cannot finish the demo pass.
     expect(await stepUntilPass(harness)).toBeUndefined();
     await harness.close();
@@ -99,6 +99,28 @@ describe('several identities', () => {
       syncIdentities: [SECOND, THIRD],
     });
     expect(await stepUntilPass(harness)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('steps until the pass completes (bbgov sync --until-complete)', () => {
+  it("counts every identity's hour in its progress and budget", async () => {
+    harness = await startHarness({
+      seed: seedWithServiceAccounts(),
+      ...LIMITS,
+      syncIdentities: [SECOND, THIRD],
+    });
+    const left: number[] = [];
+    const result = await runUntilPassComplete(
+      harness.dependencies,
+      workspaceRefOf(await harness.groundTruth()),
+      {
+        onProgress: (progress) => left.push(progress.budgetLeft),
+      },
+    );
+    expect(result.completed).toBe(true);
+    // Three identities × 20: more than one identity's 20 were spent, and the budget left says so.
+    expect(result.requests).toBeGreaterThan(20);
+    expect(left.at(-1)).toBe(60 - result.requests);
   });
 });
 
