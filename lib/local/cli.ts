@@ -245,6 +245,51 @@ async function administrationLines(connector: LocalConnector): Promise<string[] 
   return lines;
 }
 
+/**
+ * The sync's further identities (BITBUCKET_SYNC_IDENTITIES): who each acts as (`GET /2.0/user`, one
+ * request from its own hour), by e-mail or client id, never a secret. Unhealthy when one is refused, cannot
+ * be read, or acts as an account already read with (Bitbucket counts requests per account).
+ */
+async function syncIdentitiesSection(
+  connector: LocalConnector,
+  primaryIdentity: unknown,
+): Promise<{ lines: string[]; healthy: boolean }> {
+  let identities;
+  try {
+    identities = (await connector.sync.additionalIdentities?.()) ?? [];
+  } catch (error) {
+    return { lines: [`unreadable: ${(error as Error).message}`], healthy: false };
+  }
+  const lines: string[] = [];
+  let healthy = true;
+  const accounts = new Set<string>();
+  const primary = typeof primaryIdentity === 'string' ? /\(([^)]+)\)$/.exec(primaryIdentity)?.[1] : undefined;
+  if (primary) accounts.add(primary);
+  for (const identity of identities) {
+    const label = identity.label ?? identity.name;
+    const hour = await openHourlyBudget(identity.ledger, 'diagnostics', {
+      hourlyLimit: connector.config.bitbucket.hourlyRequestLimit,
+      // `GET /2.0/user`, and an OAuth consumer's token request before it.
+      cap: 2,
+    });
+    try {
+      const user = await identity.client.getCurrentUser({ budget: hour.budget });
+      const shared = accounts.has(user.account_id);
+      accounts.add(user.account_id);
+      if (shared) healthy = false;
+      lines.push(
+        `${label}: ${user.display_name} (${user.account_id})${shared ? ': the same account as another identity, so it adds no hour' : ''}`,
+      );
+    } catch (error) {
+      healthy = false;
+      lines.push(`${label}: unavailable: ${(error as Error).message}`);
+    } finally {
+      await hour.close();
+    }
+  }
+  return { lines, healthy };
+}
+
 async function doctorCommand(connector: LocalConnector, command: ParsedCommand): Promise<number> {
   const config = connector.config;
   const credential = await connector.credentials.current();
@@ -305,6 +350,9 @@ async function doctorCommand(connector: LocalConnector, command: ParsedCommand):
     healthy = false;
   }
   await hour.close();
+  const further = await syncIdentitiesSection(connector, report.identity);
+  if (further.lines.length > 0) report.syncIdentities = further.lines;
+  if (!further.healthy) healthy = false;
   report.tokenExpiry = credentialExpiryNote(credential.auth);
   const organization = await organizationSection(connector, command.values['probe-write'] === true);
   report.organization = organization;

@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSeed, startSimulator } from '../../../lib/simulator/index.js';
+import { demoSeed } from '../../../lib/simulator/demo-seed.js';
+import { loadSeed, parseSeed, startSimulator } from '../../../lib/simulator/index.js';
 import { DISCOVERY_MAX_REQUESTS } from '../../../lib/sync/index.js';
 import { lowerBoundRequests } from '../../support/governance-harness.js';
+import { withServiceAccounts } from '../../support/service-accounts.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bbgov-cli-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -137,6 +139,46 @@ describe('bbgov', { timeout: 240_000 }, () => {
     expect(JSON.parse(doctor.stdout).organization.note).toMatch(
       /ATLASSIAN_ORG_ID \+ ATLASSIAN_ADMIN_API_KEY/,
     );
+  });
+
+  it('names each further sync identity and fails on one that adds no hour', async () => {
+    const { seed, credentials } = withServiceAccounts(parseSeed(demoSeed()), 1);
+    const simulator = await startSimulator({ seed });
+    const ownDataDir = mkdtempSync(join(tmpdir(), 'bbgov-doctor-identities-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: ownDataDir };
+      for (const name of Object.keys(env))
+        if (name.startsWith('BITBUCKET_') || name === 'DYNAMODB_ENDPOINT') delete env[name];
+      Object.assign(env, {
+        BITBUCKET_API_URL: simulator.url,
+        BITBUCKET_OAUTH_URL: simulator.url,
+        BITBUCKET_EMAIL: 'ada@example.com',
+        BITBUCKET_API_TOKEN: 't0k3n',
+        // A service account, and Ada's own OAuth consumer: the same account as the primary token.
+        BITBUCKET_SYNC_IDENTITIES: JSON.stringify([
+          ...credentials,
+          { auth: 'oauth-client-credentials', clientId: 'cid', clientSecret: 'cs' },
+        ]),
+      });
+      const run = await promisify(execFile)(process.execPath, ['lib/local/bbgov.js', 'doctor', '--json'], {
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      }).then(
+        (done) => ({ code: 0, stdout: done.stdout }),
+        (failed: { code: number; stdout: string }) => ({ code: failed.code, stdout: failed.stdout }),
+      );
+      expect(run.code).toBe(1);
+      const lines = (JSON.parse(run.stdout) as { syncIdentities: string[] }).syncIdentities;
+      expect(lines[0]).toBe('sync-2@example.com: Sync service account 2 (557058:sync-2)');
+      expect(lines[1]).toMatch(
+        /^oauth client cid: Ada Lovelace \(557058:ada\): the same account as another identity/,
+      );
+      expect(run.stdout).not.toContain('sync-2-token');
+    } finally {
+      await simulator.stop();
+      rmSync(ownDataDir, { recursive: true, force: true });
+    }
   });
 
   it('installs the workspace webhook and keeps its secret under DATA_DIR', () => {
